@@ -1,0 +1,1 @@
+"""stackline: a Sentry-compatible, event-sourced, GraphQL-first error tracker."""

@@ -1,0 +1,1 @@
+"""The application: settings, wiring (the composition root), commands, CLI and ASGI app."""

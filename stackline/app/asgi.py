@@ -1,0 +1,52 @@
+"""The one Starlette app: ingest routes, `/graphql` and `/healthz`, around the wired services."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+
+from stackline.app import ingest
+from stackline.app.settings import Settings
+from stackline.app.wiring import open_services
+from stackline.graphql.view import GraphQLView
+
+
+async def healthz(request: Request) -> JSONResponse:
+    services = request.app.state.services
+    return JSONResponse(
+        {
+            "status": "ok",
+            "eventstore_head": await services.store.head_position(),
+            "projector_position": services.projector.position,
+            "projector_running": services.projector_running,
+        }
+    )
+
+
+def create_app(settings: Settings, *, run_projectors: bool = True) -> Starlette:
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        services = await open_services(settings)
+        app.state.services = services
+        if run_projectors:
+            services.start_projectors()
+        try:
+            yield
+        finally:
+            await services.close()
+
+    graphql = GraphQLView()
+    return Starlette(
+        routes=[
+            *ingest.routes,
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+            Route("/healthz", healthz),
+        ],
+        lifespan=lifespan,
+    )

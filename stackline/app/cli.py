@@ -1,0 +1,129 @@
+"""The `stackline` command: serve, bootstrap, migrate."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import logging
+import socket
+import sys
+
+import uvicorn
+
+from stackline.app.commands import Commands
+from stackline.app.settings import DEFAULT_HOST, DEFAULT_PORT, Settings, SettingsError
+from stackline.app.wiring import open_event_store
+from stackline.domain.organization import InvalidCommand
+from stackline.readmodels.db import migrate
+
+
+def serve(args: argparse.Namespace) -> int:
+    from stackline.app.asgi import create_app
+
+    settings = Settings.load(args.data_dir, args.public_url)
+    sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((args.host, args.port))
+    except OSError as error:
+        print(f"stackline: cannot listen on {args.host}:{args.port}: {error.strerror} (use --port)", file=sys.stderr)
+        return 2
+    port = sock.getsockname()[1]
+    url = f"http://{args.host}:{port}"
+    settings.record_server(settings.public_url or url)
+    app = create_app(settings, run_projectors=not args.no_projectors)
+    config = uvicorn.Config(app, log_level=args.log_level, access_log=args.access_log, ws="websockets-sansio",
+                            lifespan="on", timeout_graceful_shutdown=5)
+    print(f"stackline listening on {url} (GraphQL: {url}/graphql)", flush=True)
+    print(f"stackline data directory: {settings.data_dir}", flush=True)
+    asyncio.run(uvicorn.Server(config).serve(sockets=[sock]))
+    return 0
+
+
+async def _bootstrap(settings: Settings, org_slug: str, project_slug: str) -> dict[str, str]:
+    store = open_event_store(settings.eventstore_url)
+    try:
+        commands = Commands(store)
+        await commands.ensure_organization(org_slug, actor="bootstrap")
+        project = await commands.ensure_project(org_slug, project_slug, actor="bootstrap")
+        token = await commands.issue_token(org_slug, "bootstrap", actor="bootstrap")
+    finally:
+        await store.close()
+    scheme, _, host = settings.resolved_public_url().partition("://")
+    return {
+        "dsn": f"{scheme}://{project.public_keys[0]}@{host}/{project.project_id}",
+        "token": token.token,
+        "organization": org_slug,
+        "project": project_slug,
+    }
+
+
+def bootstrap(args: argparse.Namespace) -> int:
+    settings = Settings.load(args.data_dir, args.public_url)
+    try:
+        result = asyncio.run(_bootstrap(settings, args.org, args.project))
+    except InvalidCommand as error:
+        print(f"stackline bootstrap: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"organization: {result['organization']}")
+        print(f"project:      {result['project']}")
+        print(f"DSN:          {result['dsn']}")
+        print(f"API token:    {result['token']}  (shown once; send as 'Authorization: Bearer …')")
+    return 0
+
+
+def migrate_command(args: argparse.Namespace) -> int:
+    settings = Settings.load(args.data_dir)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate(settings.database_url)
+    print(f"read models migrated to head ({settings.database_url})")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="stackline", description="A Sentry-compatible error tracker.")
+    commands = root.add_subparsers(dest="command", required=True)
+
+    def with_data_dir(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        p.add_argument("--data-dir", help="where the embedded stores live (default ./.stackline or STACKLINE_DATA_DIR)")
+        return p
+
+    serve_p = with_data_dir(commands.add_parser("serve", help="run the API, ingest and projectors"))
+    serve_p.add_argument("--host", default=DEFAULT_HOST)
+    serve_p.add_argument("--port", type=int, default=DEFAULT_PORT)
+    serve_p.add_argument("--public-url", help="the URL SDKs use to reach this server (for DSNs)")
+    serve_p.add_argument("--no-projectors", action="store_true", help="serve only; run projectors elsewhere")
+    serve_p.add_argument("--log-level", default="info")
+    serve_p.add_argument("--access-log", action="store_true")
+    serve_p.set_defaults(run=serve)
+
+    boot_p = with_data_dir(commands.add_parser("bootstrap", help="create an organization and project, print DSN and token"))
+    boot_p.add_argument("--org", required=True)
+    boot_p.add_argument("--project", required=True)
+    boot_p.add_argument("--public-url", help="the URL SDKs use to reach the server (default: the running server's)")
+    boot_p.add_argument("--json", action="store_true", help="print one JSON line")
+    boot_p.set_defaults(run=bootstrap)
+
+    migrate_p = with_data_dir(commands.add_parser("migrate", help="apply read model migrations (alembic upgrade head)"))
+    migrate_p.set_defaults(run=migrate_command)
+    return root
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.run(args)
+    except SettingsError as error:
+        print(f"stackline: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

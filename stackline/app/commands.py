@@ -1,0 +1,169 @@
+"""Command handlers: load an aggregate from its stream, let it decide, append what it decided.
+
+Every handler appends with the expected version it decided against, and retries the whole
+decision when another writer got there first. Handlers never write read models.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from stackline.domain.events import (
+    DomainEvent,
+    ErrorEventReceived,
+    ProjectIdAllocated,
+    decode,
+    event_type,
+)
+from stackline.domain.organization import (
+    ALL_SCOPES,
+    InvalidCommand,
+    Organization,
+    ProjectState,
+    stream_name,
+)
+from stackline.eventstore import EventStore, NewEvent, StreamState, WrongExpectedVersion
+
+PROJECT_ID_STREAM = "sequence-project-ids"
+INGEST_NAMESPACE = uuid.UUID("0b5e8f0e-9a51-4c57-a9d4-0d1f3c2e7a61")
+RETRIES = 10
+T = TypeVar("T")
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def ingest_stream(project_id: int) -> str:
+    return f"ingest-{project_id}"
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedToken:
+    token: str
+    token_id: str
+
+
+class Commands:
+    def __init__(self, store: EventStore) -> None:
+        self.store = store
+
+    async def load_organization(self, slug: str) -> tuple[Organization, int]:
+        recorded = await self.store.read_stream(stream_name(slug))
+        org = Organization.from_events(e for r in recorded if (e := decode(r.type, r.data)) is not None)
+        return org, (recorded[-1].version if recorded else -1)
+
+    async def _append(self, stream: str, events: Sequence[DomainEvent], expected: int, actor: str | None) -> None:
+        await self.store.append(
+            stream,
+            [
+                NewEvent(event_type(e), e.to_data(), metadata={"actor": actor}, schema_version=e.schema_version)
+                for e in events
+            ],
+            StreamState.NO_STREAM if expected == -1 else expected,
+        )
+
+    async def _retrying(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        for _ in range(RETRIES):
+            try:
+                return await attempt()
+            except WrongExpectedVersion:
+                continue
+        raise InvalidCommand("too many concurrent changes; try again")
+
+    async def create_organization(self, slug: str, name: str = "", actor: str | None = None) -> Organization:
+        async def attempt() -> Organization:
+            org, version = await self.load_organization(slug)
+            events = org.create(str(uuid.uuid4()), slug, name)
+            await self._append(stream_name(slug), events, version, actor)
+            for event in events:
+                org.apply(event)
+            return org
+
+        return await self._retrying(attempt)
+
+    async def ensure_organization(self, slug: str, actor: str | None = None) -> Organization:
+        org, _ = await self.load_organization(slug)
+        if org.exists:
+            return org
+        try:
+            return await self.create_organization(slug, slug, actor)
+        except InvalidCommand:
+            org, _ = await self.load_organization(slug)
+            if org.exists:  # a concurrent bootstrap created it first
+                return org
+            raise
+
+    async def allocate_project_id(self) -> int:
+        async def attempt() -> int:
+            last = await self.store.read_stream(PROJECT_ID_STREAM, -1, backwards=True, limit=1)
+            version = last[0].version if last else -1
+            project_id = version + 2
+            await self._append(PROJECT_ID_STREAM, [ProjectIdAllocated(project_id)], version, None)
+            return project_id
+
+        return await self._retrying(attempt)
+
+    async def create_project(
+        self, org_slug: str, slug: str, name: str = "", platform: str | None = None, actor: str | None = None
+    ) -> ProjectState:
+        project_id = await self.allocate_project_id()
+        public_key = secrets.token_hex(16)
+
+        async def attempt() -> ProjectState:
+            org, version = await self.load_organization(org_slug)
+            events = org.create_project(project_id, slug, name, public_key, platform)
+            await self._append(stream_name(org_slug), events, version, actor)
+            for event in events:
+                org.apply(event)
+            return org.projects[slug]
+
+        return await self._retrying(attempt)
+
+    async def ensure_project(self, org_slug: str, slug: str, actor: str | None = None) -> ProjectState:
+        org, _ = await self.load_organization(org_slug)
+        if slug in org.projects:
+            return org.projects[slug]
+        try:
+            return await self.create_project(org_slug, slug, slug, actor=actor)
+        except InvalidCommand:
+            org, _ = await self.load_organization(org_slug)
+            if slug in org.projects:
+                return org.projects[slug]
+            raise
+
+    async def issue_token(
+        self, org_slug: str, label: str, scopes: Sequence[str] = ALL_SCOPES, actor: str | None = None
+    ) -> IssuedToken:
+        token = "slt_" + secrets.token_urlsafe(32)
+        token_id = str(uuid.uuid4())
+
+        async def attempt() -> None:
+            org, version = await self.load_organization(org_slug)
+            events = org.issue_token(token_id, token_hash(token), label, scopes)
+            await self._append(stream_name(org_slug), events, version, actor)
+
+        await self._retrying(attempt)
+        return IssuedToken(token, token_id)
+
+    async def receive_error_event(self, organization_id: str, project_id: int, event_id: str,
+                                  received_at: float, payload: dict) -> None:
+        """Append an SDK's event; returns once it is durable. A retried event is not stored twice."""
+        event = ErrorEventReceived(organization_id, project_id, event_id, received_at, payload)
+        await self.store.append(
+            ingest_stream(project_id),
+            [
+                NewEvent(
+                    event_type(event),
+                    event.to_data(),
+                    metadata={"organization_id": organization_id, "correlation_id": event_id},
+                    id=uuid.uuid5(INGEST_NAMESPACE, f"{project_id}:{event_id}"),
+                )
+            ],
+            StreamState.ANY,
+        )

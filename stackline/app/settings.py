@@ -1,0 +1,48 @@
+"""Settings from flags and `STACKLINE_*` environment variables, with embedded defaults."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+SERVER_FILE = "server.json"
+
+
+class SettingsError(ValueError):
+    """A setting is wrong; the message names the setting to fix."""
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    data_dir: Path
+    eventstore_url: str
+    database_url: str
+    public_url: str | None
+
+    @classmethod
+    def load(cls, data_dir: str | Path | None = None, public_url: str | None = None) -> Settings:
+        directory = Path(data_dir or os.environ.get("STACKLINE_DATA_DIR") or ".stackline").resolve()
+        return cls(
+            data_dir=directory,
+            eventstore_url=os.environ.get("STACKLINE_EVENTSTORE_URL") or f"sqlite:///{directory / 'events.sqlite3'}",
+            database_url=os.environ.get("STACKLINE_DATABASE_URL")
+            or f"sqlite+aiosqlite:///{directory / 'readmodels.sqlite3'}",
+            public_url=public_url or os.environ.get("STACKLINE_PUBLIC_URL"),
+        )
+
+    def resolved_public_url(self) -> str:
+        """Where SDKs reach this server: the setting, else what a running `serve` recorded."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        try:
+            return json.loads((self.data_dir / SERVER_FILE).read_text())["url"]
+        except (OSError, ValueError, KeyError):
+            return f"http://{DEFAULT_HOST}:{DEFAULT_PORT}"
+
+    def record_server(self, url: str) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        (self.data_dir / SERVER_FILE).write_text(json.dumps({"url": url, "pid": os.getpid()}))

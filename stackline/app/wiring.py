@@ -1,0 +1,88 @@
+"""The composition root: the one place that picks adapters by their URL settings."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from stackline.app.commands import Commands
+from stackline.app.lookups import Lookups
+from stackline.app.settings import Settings, SettingsError
+from stackline.bus import Bus
+from stackline.bus.memory import InProcessBus
+from stackline.eventstore import EventStore
+from stackline.eventstore.sqlite import SQLiteEventStore
+from stackline.projections.issues import IssuesProjection
+from stackline.projections.projects import ProjectsProjection
+from stackline.projections.runner import ProjectorRunner
+from stackline.readmodels.db import create_engine, migrate
+
+log = logging.getLogger(__name__)
+READ_MODEL_PROJECTOR = "readmodels"
+
+
+def open_event_store(url: str) -> EventStore:
+    if url.startswith("sqlite:///"):
+        return SQLiteEventStore(Path(url.removeprefix("sqlite:///")))
+    raise SettingsError(f"STACKLINE_EVENTSTORE_URL: unsupported event store URL {url!r} (use sqlite:///PATH)")
+
+
+def open_read_models(url: str) -> AsyncEngine:
+    try:
+        make_url(url)
+    except ArgumentError as error:
+        raise SettingsError(f"STACKLINE_DATABASE_URL: {error}") from error
+    return create_engine(url)
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: EventStore
+    engine: AsyncEngine
+    bus: Bus
+    commands: Commands
+    lookups: Lookups
+    projector: ProjectorRunner
+    _tasks: list[asyncio.Task] = field(default_factory=list)
+
+    @property
+    def projector_running(self) -> bool:
+        return any(not task.done() for task in self._tasks)
+
+    def start_projectors(self) -> None:
+        task = asyncio.get_running_loop().create_task(self.projector.run(), name="projector")
+        task.add_done_callback(_report_crash)
+        self._tasks.append(task)
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.bus.close()
+        await self.store.close()
+        await self.engine.dispose()
+
+
+def _report_crash(task: asyncio.Task) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        log.error("projector stopped", exc_info=task.exception())
+
+
+async def open_services(settings: Settings) -> Services:
+    """Open every adapter and bring the read model schema up to date (alembic)."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    store = open_event_store(settings.eventstore_url)
+    engine = open_read_models(settings.database_url)
+    await asyncio.to_thread(migrate, settings.database_url)
+    bus = InProcessBus()
+    projector = ProjectorRunner(
+        READ_MODEL_PROJECTOR, store, engine, [ProjectsProjection(), IssuesProjection()], bus
+    )
+    return Services(settings, store, engine, bus, Commands(store), Lookups(engine), projector)

@@ -1,0 +1,102 @@
+"""Domain events: the vocabulary stackline stores, as small immutable dataclasses.
+
+Names are in the past tense and each has a schema version. The meaning of a stored event never
+changes; a new shape gets a new schema version and an upcaster. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True, slots=True)
+class DomainEvent:
+    schema_version: ClassVar[int] = 1
+
+    def to_data(self) -> dict[str, Any]:
+        # Shallow on purpose: asdict() would deep-copy every ingested payload.
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+
+
+@dataclass(frozen=True, slots=True)
+class OrganizationCreated(DomainEvent):
+    organization_id: str
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectCreated(DomainEvent):
+    organization_id: str
+    project_id: int
+    slug: str
+    name: str
+    platform: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectKeyCreated(DomainEvent):
+    organization_id: str
+    project_id: int
+    public_key: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class ApiTokenIssued(DomainEvent):
+    """Only the token's hash is ever stored; the token itself is shown once, to its creator."""
+
+    organization_id: str
+    token_id: str
+    token_hash: str
+    label: str
+    scopes: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectIdAllocated(DomainEvent):
+    """Numeric project ids (the DSN needs one) come from one sequence stream."""
+
+    project_id: int
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorEventReceived(DomainEvent):
+    """An SDK's error or message event, as accepted by ingest."""
+
+    organization_id: str
+    project_id: int
+    event_id: str
+    received_at: float
+    payload: dict[str, Any]
+
+
+EVENT_TYPES: dict[str, type[DomainEvent]] = {
+    cls.__name__: cls
+    for cls in (
+        OrganizationCreated,
+        ProjectCreated,
+        ProjectKeyCreated,
+        ApiTokenIssued,
+        ProjectIdAllocated,
+        ErrorEventReceived,
+    )
+}
+
+
+def event_type(event: DomainEvent) -> str:
+    return type(event).__name__
+
+
+def decode(type_name: str, data: dict[str, Any]) -> DomainEvent | None:
+    """The domain event for a stored type and data; None for a type this code does not know."""
+    cls = EVENT_TYPES.get(type_name)
+    if cls is None:
+        return None
+    fields = {f.name for f in dataclasses.fields(cls)}
+    values = {key: value for key, value in data.items() if key in fields}
+    if "scopes" in values:
+        values["scopes"] = tuple(values["scopes"])
+    return cls(**values)

@@ -1,0 +1,104 @@
+"""The Organization aggregate: an organization, its projects, their keys and its API tokens.
+
+It decides whether a command may happen, given the events of its stream, and answers with the
+new events; it never stores anything itself. Slugs are unique inside the aggregate, which the
+stream's expected version guarantees even under concurrent commands. Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from stackline.domain.events import (
+    ApiTokenIssued,
+    DomainEvent,
+    OrganizationCreated,
+    ProjectCreated,
+    ProjectKeyCreated,
+)
+
+SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
+ALL_SCOPES = ("org:read", "org:write", "project:read", "project:write", "event:read", "event:write")
+
+
+class InvalidCommand(ValueError):
+    """A command the aggregate refuses; the message is shown to the user."""
+
+
+def stream_name(slug: str) -> str:
+    return f"organization-{slug}"
+
+
+def check_slug(slug: str, what: str) -> None:
+    if not SLUG.match(slug):
+        raise InvalidCommand(
+            f"{what} slug {slug!r} must be 1-50 lowercase letters, digits, '-' or '_', starting with a letter or digit"
+        )
+
+
+@dataclass(slots=True)
+class ProjectState:
+    project_id: int
+    slug: str
+    name: str
+    public_keys: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Organization:
+    id: str | None = None
+    slug: str | None = None
+    name: str | None = None
+    projects: dict[str, ProjectState] = field(default_factory=dict)
+
+    @classmethod
+    def from_events(cls, events: Iterable[DomainEvent]) -> Organization:
+        org = cls()
+        for event in events:
+            org.apply(event)
+        return org
+
+    @property
+    def exists(self) -> bool:
+        return self.id is not None
+
+    def apply(self, event: DomainEvent) -> None:
+        match event:
+            case OrganizationCreated(organization_id=org_id, slug=slug, name=name):
+                self.id, self.slug, self.name = org_id, slug, name
+            case ProjectCreated(project_id=project_id, slug=slug, name=name):
+                self.projects[slug] = ProjectState(project_id, slug, name)
+            case ProjectKeyCreated(project_id=project_id, public_key=key):
+                for project in self.projects.values():
+                    if project.project_id == project_id:
+                        project.public_keys.append(key)
+
+    def create(self, organization_id: str, slug: str, name: str) -> list[DomainEvent]:
+        check_slug(slug, "organization")
+        if self.exists:
+            raise InvalidCommand(f"organization {slug!r} already exists")
+        return [OrganizationCreated(organization_id=organization_id, slug=slug, name=name or slug)]
+
+    def create_project(
+        self, project_id: int, slug: str, name: str, public_key: str, platform: str | None = None
+    ) -> list[DomainEvent]:
+        if self.id is None:
+            raise InvalidCommand("organization does not exist")
+        check_slug(slug, "project")
+        if slug in self.projects:
+            raise InvalidCommand(f"project {slug!r} already exists in organization {self.slug!r}")
+        return [
+            ProjectCreated(self.id, project_id, slug, name or slug, platform),
+            ProjectKeyCreated(self.id, project_id, public_key, "Default"),
+        ]
+
+    def issue_token(self, token_id: str, token_hash: str, label: str, scopes: Iterable[str]) -> list[DomainEvent]:
+        if self.id is None:
+            raise InvalidCommand("organization does not exist")
+        scopes = tuple(scopes)
+        unknown = sorted(set(scopes) - set(ALL_SCOPES))
+        if unknown:
+            raise InvalidCommand(f"unknown scopes: {', '.join(unknown)}")
+        return [ApiTokenIssued(self.id, token_id, token_hash, label, scopes)]

@@ -1,0 +1,115 @@
+"""The event store port: the one interface every engine adapter implements.
+
+The event store is stackline's only source of truth. Everything else (read models, the bus)
+is derived from it and can be rebuilt by replaying it. This module defines the vocabulary
+(new and recorded events, expected versions, errors) and the contract; it never touches an
+engine. Adapters live beside it (`sqlite.py`, ...), and only `stackline.app.wiring` picks one.
+
+Numbering follows KurrentDB: a stream's first event has version 0, an absent stream has
+version -1; the global log's positions start at 1 and a checkpoint is the last position a
+reader has handled (0 = nothing yet).
+"""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+
+class StreamState(enum.Enum):
+    """Expected versions that are not a number."""
+
+    ANY = "any"
+    NO_STREAM = "no_stream"
+    EXISTS = "exists"
+
+
+ExpectedVersion = int | StreamState
+
+
+@dataclass(frozen=True, slots=True)
+class NewEvent:
+    """An event a command wants to append. `id` makes a retried append idempotent."""
+
+    type: str
+    data: dict[str, Any]
+    metadata: dict[str, Any] = field(default_factory=dict)
+    id: uuid.UUID = field(default_factory=uuid.uuid4)
+    schema_version: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class RecordedEvent:
+    """An event as stored: where it sits in its stream and in the global log."""
+
+    id: uuid.UUID
+    stream: str
+    version: int
+    position: int
+    type: str
+    schema_version: int
+    data: dict[str, Any]
+    metadata: dict[str, Any]
+    recorded_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class AppendResult:
+    """The stream's version and the global position of the last event appended."""
+
+    version: int
+    position: int
+
+
+class WrongExpectedVersion(Exception):
+    """The stream is not at the version the command decided against."""
+
+    def __init__(self, stream: str, expected: ExpectedVersion, actual: int) -> None:
+        self.stream = stream
+        self.expected = expected
+        self.actual = actual
+        shown = expected.value if isinstance(expected, StreamState) else expected
+        super().__init__(f"stream {stream!r} is at version {actual}, expected {shown}")
+
+
+class EventStore(Protocol):
+    async def append(
+        self, stream: str, events: Sequence[NewEvent], expected_version: ExpectedVersion
+    ) -> AppendResult:
+        """Append all of `events` or none; returns only once they are durable."""
+
+    async def read_stream(
+        self, stream: str, from_version: int = 0, *, backwards: bool = False, limit: int | None = None
+    ) -> list[RecordedEvent]:
+        """Events of one stream from `from_version` (inclusive), forwards or backwards."""
+
+    async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[RecordedEvent]:
+        """The global log in commit order, from just after `after_position`."""
+
+    async def head_position(self) -> int:
+        """The position of the last committed event (0 when empty)."""
+
+    def subscribe(
+        self, after_position: int = 0, *, batch_size: int = 500
+    ) -> AsyncIterator[Sequence[RecordedEvent]]:
+        """Catch-up subscription over the global log: batches in order, then live, forever."""
+
+    async def close(self) -> None: ...
+
+
+def check_expected_version(stream: str, expected: ExpectedVersion, actual: int) -> None:
+    """The rule every adapter applies before writing; `actual` is -1 for an absent stream."""
+    if expected is StreamState.ANY:
+        return
+    if expected is StreamState.NO_STREAM:
+        ok = actual == -1
+    elif expected is StreamState.EXISTS:
+        ok = actual >= 0
+    else:
+        ok = actual == expected
+    if not ok:
+        raise WrongExpectedVersion(stream, expected, actual)

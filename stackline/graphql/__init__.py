@@ -1,0 +1,1 @@
+"""The GraphQL API (Strawberry): schema, resolvers and the ASGI view serving `/graphql`."""

@@ -1,0 +1,353 @@
+"""GraphQL object types and their relation resolvers (Relay conventions: Node, connections).
+
+Types are built from read-model rows; relations are resolved through the context's loaders
+and queries, which always filter by the viewer's organization.
+"""
+
+from __future__ import annotations
+
+import base64
+import enum
+from datetime import datetime
+
+
+import orjson
+import strawberry
+from sqlalchemy import Row
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from stackline.graphql.context import PublicError, ctx, decode_id, encode_id
+from stackline.readmodels import queries
+from stackline.readmodels.queries import aware
+
+MAX_PAGE = 100
+DEFAULT_PAGE = 25
+
+
+def page_size(first: int | None) -> int:
+    if first is None:
+        return DEFAULT_PAGE
+    if first < 0 or first > MAX_PAGE:
+        raise PublicError(f"first must be between 0 and {MAX_PAGE}")
+    return first
+
+
+def encode_cursor(*parts: object) -> str:
+    return base64.urlsafe_b64encode(orjson.dumps(parts)).decode()
+
+
+def decode_cursor(cursor: str | None) -> list | None:
+    if cursor is None:
+        return None
+    try:
+        value = orjson.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, orjson.JSONDecodeError):
+        raise PublicError("invalid cursor") from None
+    if not isinstance(value, list):
+        raise PublicError("invalid cursor")
+    return value
+
+
+@strawberry.interface(description="An object with a global id, fetchable with `node(id:)`.")
+class Node:
+    id: strawberry.ID
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.enum
+class IssueStatus(enum.Enum):
+    UNRESOLVED = "unresolved"
+    RESOLVED = "resolved"
+    IGNORED = "ignored"
+
+
+@strawberry.enum
+class IssueSort(enum.Enum):
+    LAST_SEEN = "LAST_SEEN"
+    FIRST_SEEN = "FIRST_SEEN"
+    FREQ = "FREQ"
+
+
+@strawberry.type
+class Tag:
+    key: str
+    value: str
+
+
+@strawberry.type
+class Organization(Node):
+    slug: str
+    name: str
+
+    @classmethod
+    def from_row(cls, row: Row) -> Organization:
+        return cls(id=strawberry.ID(encode_id("Organization", row.id)), slug=row.slug, name=row.name)
+
+    @strawberry.field
+    async def projects(self, info: Info) -> list[Project]:
+        viewer = ctx(info).require_viewer("project:read")
+        async with ctx(info).services.engine.connect() as conn:
+            rows = await queries.projects_of(conn, viewer.organization_id)
+        return [Project.from_row(row) for row in rows]
+
+
+@strawberry.type
+class Project(Node):
+    slug: str
+    name: str
+    platform: str | None
+    numeric_id: int = strawberry.field(description="The id SDKs use in the DSN and the ingest URL.")
+    organization_id: strawberry.Private[str]
+
+    @classmethod
+    def from_row(cls, row: Row) -> Project:
+        return cls(
+            id=strawberry.ID(encode_id("Project", row.id)),
+            slug=row.slug,
+            name=row.name,
+            platform=row.platform,
+            numeric_id=row.id,
+            organization_id=row.organization_id,
+        )
+
+    @strawberry.field(description="The DSN an SDK is configured with to send to this project.")
+    async def dsn(self, info: Info) -> str:
+        context = ctx(info)
+        viewer = context.require_viewer("project:read")
+        async with context.services.engine.connect() as conn:
+            key = await queries.public_key_of(conn, viewer.organization_id, self.numeric_id)
+        if key is None:
+            raise PublicError("this project has no active key")
+        base = context.services.settings.public_url or str(context.request.base_url)
+        scheme, _, host = base.rstrip("/").partition("://")
+        return f"{scheme}://{key}@{host}/{self.numeric_id}"
+
+    @strawberry.field
+    async def organization(self, info: Info) -> Organization:
+        viewer = ctx(info).require_viewer("org:read")
+        async with ctx(info).services.engine.connect() as conn:
+            row = await queries.organization(conn, viewer.organization_id, self.organization_id)
+        if row is None:
+            raise PublicError("organization not found")
+        return Organization.from_row(row)
+
+    @strawberry.field(description="The project's issues, most recently seen first by default.")
+    async def issues(
+        self,
+        info: Info,
+        first: int | None = None,
+        after: str | None = None,
+        sort: IssueSort = IssueSort.LAST_SEEN,
+    ) -> IssueConnection:
+        context = ctx(info)
+        viewer = context.require_viewer("event:read")
+        limit = page_size(first)
+        cursor = decode_cursor(after)
+        after_key = None
+        if cursor is not None:
+            if len(cursor) != 2:
+                raise PublicError("invalid cursor")
+            value = datetime.fromisoformat(cursor[0]) if sort is not IssueSort.FREQ else cursor[0]
+            after_key = (value, cursor[1])
+        async with context.services.engine.connect() as conn:
+            rows = await queries.issues_page(
+                conn, viewer.organization_id, self.numeric_id, sort=sort.value, first=limit + 1, after=after_key
+            )
+            total = await queries.issue_count(conn, viewer.organization_id, self.numeric_id)
+        edges = [IssueEdge(node=Issue.from_row(row), cursor=issue_cursor(row, sort)) for row in rows[:limit]]
+        return IssueConnection(
+            edges=edges,
+            total_count=total,
+            page_info=PageInfo(
+                has_next_page=len(rows) > limit,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
+
+    @strawberry.field(description="An event of this project by the SDK's event_id.")
+    async def event(self, info: Info, event_id: str) -> Event | None:
+        viewer = ctx(info).require_viewer("event:read")
+        async with ctx(info).services.engine.connect() as conn:
+            row = await queries.event(
+                conn, viewer.organization_id, self.numeric_id, event_id.replace("-", "").lower()
+            )
+        return Event.from_row(row) if row else None
+
+
+def issue_cursor(row: Row, sort: IssueSort) -> str:
+    value = {
+        IssueSort.LAST_SEEN: lambda: aware(row.last_seen).isoformat(),
+        IssueSort.FIRST_SEEN: lambda: aware(row.first_seen).isoformat(),
+        IssueSort.FREQ: lambda: row.times_seen,
+    }[sort]()
+    return encode_cursor(value, row.id)
+
+
+@strawberry.type
+class Issue(Node):
+    short_id: str
+    title: str
+    culprit: str | None
+    level: str
+    status: IssueStatus
+    first_seen: datetime
+    last_seen: datetime
+    times_seen: int
+    grouping_variant: str = strawberry.field(description="Which grouping rule formed this issue.")
+    project_id: strawberry.Private[int]
+    issue_id: strawberry.Private[str]
+
+    @classmethod
+    def from_row(cls, row: Row) -> Issue:
+        return cls(
+            id=strawberry.ID(encode_id("Issue", row.id)),
+            short_id=row.short_id,
+            title=row.title,
+            culprit=row.culprit,
+            level=row.level,
+            status=IssueStatus(row.status),
+            first_seen=aware(row.first_seen),
+            last_seen=aware(row.last_seen),
+            times_seen=row.times_seen,
+            grouping_variant=row.grouping_variant,
+            project_id=row.project_id,
+            issue_id=row.id,
+        )
+
+    @strawberry.field
+    async def project(self, info: Info) -> Project:
+        row = await ctx(info).project_loader().load(self.project_id)
+        if row is None:
+            raise PublicError("project not found")
+        return Project.from_row(row)
+
+    @strawberry.field(description="The issue's events, newest first.")
+    async def events(self, info: Info, first: int | None = None, after: str | None = None) -> EventConnection:
+        context = ctx(info)
+        viewer = context.require_viewer("event:read")
+        limit = page_size(first)
+        cursor = decode_cursor(after)
+        if cursor is not None and (len(cursor) != 1 or not isinstance(cursor[0], int)):
+            raise PublicError("invalid cursor")
+        async with context.services.engine.connect() as conn:
+            rows = await queries.events_page(
+                conn, viewer.organization_id, self.issue_id, first=limit + 1, after=cursor[0] if cursor else None
+            )
+            total = await queries.event_count(conn, viewer.organization_id, self.issue_id)
+        edges = [EventEdge(node=Event.from_row(row), cursor=encode_cursor(row.position)) for row in rows[:limit]]
+        return EventConnection(
+            edges=edges,
+            total_count=total,
+            page_info=PageInfo(
+                has_next_page=len(rows) > limit,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
+
+
+@strawberry.type
+class Event(Node):
+    event_id: str
+    timestamp: datetime
+    received_at: datetime
+    title: str
+    message: str | None
+    level: str
+    platform: str | None
+    tags: list[Tag]
+    payload: JSON = strawberry.field(description="The event as the SDK sent it.")
+    grouping: JSON = strawberry.field(description="Why the event was grouped as it was: config, rule, hash, components.")
+
+    @classmethod
+    def from_row(cls, row: Row) -> Event:
+        return cls(
+            id=strawberry.ID(encode_id("Event", f"{row.project_id}:{row.event_id}")),
+            event_id=row.event_id,
+            timestamp=aware(row.timestamp),
+            received_at=aware(row.received_at),
+            title=row.title,
+            message=row.message,
+            level=row.level,
+            platform=row.platform,
+            tags=[Tag(key=k, value=v) for k, v in row.tags],
+            payload=row.payload,
+            grouping=row.grouping,
+        )
+
+
+@strawberry.type
+class IssueEdge:
+    node: Issue
+    cursor: str
+
+
+@strawberry.type
+class IssueConnection:
+    edges: list[IssueEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
+class EventEdge:
+    node: Event
+    cursor: str
+
+
+@strawberry.type
+class EventConnection:
+    edges: list[EventEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.enum
+class IssueChangeKind(enum.Enum):
+    CREATED = "CREATED"
+    UPDATED = "UPDATED"
+
+
+@strawberry.type
+class IssueChange:
+    kind: IssueChangeKind
+    issue: Issue
+
+
+async def resolve_node(info: Info, global_id: str) -> Node | None:
+    """Any of our objects by global id, or None (also for another organization's)."""
+    decoded = decode_id(global_id)
+    if decoded is None:
+        return None
+    type_name, key = decoded
+    context = ctx(info)
+    org_id = context.require_viewer("org:read").organization_id
+    async with context.services.engine.connect() as conn:
+        if type_name == "Organization":
+            row = await queries.organization(conn, org_id, key)
+            return Organization.from_row(row) if row else None
+        if type_name == "Project" and key.isdigit():
+            rows = await queries.projects_by_ids(conn, org_id, [int(key)])
+            return Project.from_row(rows[int(key)]) if rows else None
+        if type_name == "Issue":
+            row = await queries.issue(conn, org_id, key)
+            return Issue.from_row(row) if row else None
+        if type_name == "Event":
+            project_id, _, event_id = key.partition(":")
+            if project_id.isdigit():
+                row = await queries.event(conn, org_id, int(project_id), event_id)
+                return Event.from_row(row) if row else None
+    return None
+
+

@@ -1,0 +1,59 @@
+"""Projection of the Organization aggregate: organizations, projects, keys and API tokens."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from stackline.bus import IssueChange
+from stackline.domain.events import (
+    ApiTokenIssued,
+    OrganizationCreated,
+    ProjectCreated,
+    ProjectKeyCreated,
+    decode,
+)
+from stackline.eventstore import RecordedEvent
+from stackline.readmodels.schema import api_tokens, organizations, project_keys, projects
+
+
+class ProjectsProjection:
+    async def apply(self, conn: AsyncConnection, event: RecordedEvent) -> list[IssueChange]:
+        at = event.recorded_at
+        match decode(event.type, event.data):
+            case OrganizationCreated() as e:
+                await conn.execute(organizations.insert().values(id=e.organization_id, slug=e.slug, name=e.name, created_at=at))
+            case ProjectCreated() as e:
+                await conn.execute(
+                    projects.insert().values(
+                        id=e.project_id,
+                        organization_id=e.organization_id,
+                        slug=e.slug,
+                        name=e.name,
+                        platform=e.platform,
+                        issue_counter=0,
+                        created_at=at,
+                    )
+                )
+            case ProjectKeyCreated() as e:
+                await conn.execute(
+                    project_keys.insert().values(
+                        public_key=e.public_key,
+                        project_id=e.project_id,
+                        organization_id=e.organization_id,
+                        label=e.label,
+                        is_active=True,
+                        created_at=at,
+                    )
+                )
+            case ApiTokenIssued() as e:
+                await conn.execute(
+                    api_tokens.insert().values(
+                        token_hash=e.token_hash,
+                        token_id=e.token_id,
+                        organization_id=e.organization_id,
+                        label=e.label,
+                        scopes=list(e.scopes),
+                        created_at=at,
+                    )
+                )
+        return []

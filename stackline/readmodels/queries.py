@@ -1,0 +1,111 @@
+"""Read queries over the SQL read models. Every one takes the caller's organization id and
+filters by it: a row of another organization is indistinguishable from a missing one."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Row, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from stackline.readmodels.schema import events, issues, organizations, project_keys, projects
+
+ISSUE_SORTS = {
+    "LAST_SEEN": issues.c.last_seen,
+    "FIRST_SEEN": issues.c.first_seen,
+    "FREQ": issues.c.times_seen,
+}
+
+
+def aware(value: datetime) -> datetime:
+    """SQLite hands timestamps back without a zone; they are stored in UTC."""
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+async def organization_by_slug(conn: AsyncConnection, org_id: str, slug: str) -> Row | None:
+    query = select(organizations).where(organizations.c.slug == slug, organizations.c.id == org_id)
+    return (await conn.execute(query)).first()
+
+
+async def organization(conn: AsyncConnection, org_id: str, wanted_id: str) -> Row | None:
+    if wanted_id != org_id:
+        return None
+    return (await conn.execute(select(organizations).where(organizations.c.id == org_id))).first()
+
+
+async def projects_by_ids(conn: AsyncConnection, org_id: str, ids: Sequence[int]) -> dict[int, Row]:
+    query = select(projects).where(projects.c.id.in_(ids), projects.c.organization_id == org_id)
+    return {row.id: row for row in await conn.execute(query)}
+
+
+async def project_by_slug(conn: AsyncConnection, org_id: str, org_slug: str, slug: str) -> Row | None:
+    query = (
+        select(projects)
+        .join(organizations, organizations.c.id == projects.c.organization_id)
+        .where(organizations.c.slug == org_slug, projects.c.slug == slug, projects.c.organization_id == org_id)
+    )
+    return (await conn.execute(query)).first()
+
+
+async def projects_of(conn: AsyncConnection, org_id: str) -> list[Row]:
+    query = select(projects).where(projects.c.organization_id == org_id).order_by(projects.c.slug)
+    return list(await conn.execute(query))
+
+
+async def public_key_of(conn: AsyncConnection, org_id: str, project_id: int) -> str | None:
+    query = (
+        select(project_keys.c.public_key)
+        .where(project_keys.c.project_id == project_id, project_keys.c.organization_id == org_id,
+               project_keys.c.is_active.is_(True))
+        .order_by(project_keys.c.created_at)
+        .limit(1)
+    )
+    return (await conn.execute(query)).scalar()
+
+
+async def issue(conn: AsyncConnection, org_id: str, issue_id: str) -> Row | None:
+    query = select(issues).where(issues.c.id == issue_id, issues.c.organization_id == org_id)
+    return (await conn.execute(query)).first()
+
+
+async def issues_page(
+    conn: AsyncConnection, org_id: str, project_id: int, *, sort: str, first: int, after: tuple[Any, str] | None
+) -> list[Row]:
+    """Keyset page of a project's issues, newest (or most frequent) first; `after` is
+    (sort value, issue id) of the last row the client saw."""
+    key = ISSUE_SORTS[sort]
+    query = select(issues).where(issues.c.project_id == project_id, issues.c.organization_id == org_id)
+    if after is not None:
+        value, issue_id = after
+        query = query.where(or_(key < value, and_(key == value, issues.c.id < issue_id)))
+    query = query.order_by(key.desc(), issues.c.id.desc()).limit(first)
+    return list(await conn.execute(query))
+
+
+async def issue_count(conn: AsyncConnection, org_id: str, project_id: int) -> int:
+    query = select(func.count()).where(issues.c.project_id == project_id, issues.c.organization_id == org_id)
+    return (await conn.execute(query)).scalar_one()
+
+
+async def events_page(
+    conn: AsyncConnection, org_id: str, issue_id: str, *, first: int, after: int | None
+) -> list[Row]:
+    """Keyset page of an issue's events, newest first; `after` is the last position seen."""
+    query = select(events).where(events.c.issue_id == issue_id, events.c.organization_id == org_id)
+    if after is not None:
+        query = query.where(events.c.position < after)
+    return list(await conn.execute(query.order_by(events.c.position.desc()).limit(first)))
+
+
+async def event_count(conn: AsyncConnection, org_id: str, issue_id: str) -> int:
+    query = select(func.count()).where(events.c.issue_id == issue_id, events.c.organization_id == org_id)
+    return (await conn.execute(query)).scalar_one()
+
+
+async def event(conn: AsyncConnection, org_id: str, project_id: int, event_id: str) -> Row | None:
+    query = select(events).where(
+        events.c.project_id == project_id, events.c.event_id == event_id, events.c.organization_id == org_id
+    )
+    return (await conn.execute(query)).first()

@@ -1,0 +1,156 @@
+"""A real `stackline serve` in a subprocess, and the clients tests talk to it with."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sentry_sdk
+import websockets
+
+START_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def stackline(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "stackline.app.cli", *args],
+        capture_output=True, text=True, timeout=60, check=True, env={**os.environ, **(env or {})},
+    )
+
+
+@dataclass
+class Server:
+    data_dir: Path
+    port: int = field(default_factory=free_port)
+    process: subprocess.Popen[str] | None = None
+    log_path: Path | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> Server:
+        self.log_path = self.data_dir.parent / f"serve-{self.port}-{time.monotonic_ns()}.log"
+        log = self.log_path.open("w")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "stackline.app.cli", "serve", "--port", str(self.port),
+             "--data-dir", str(self.data_dir)],
+            stdout=log, stderr=subprocess.STDOUT, text=True,
+        )
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"stackline serve exited:\n{self.log()}")
+            with contextlib.suppress(httpx.HTTPError):
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return self
+            time.sleep(0.1)
+        raise RuntimeError(f"stackline serve did not become healthy:\n{self.log()}")
+
+    def log(self) -> str:
+        return self.log_path.read_text() if self.log_path else ""
+
+    def stop(self, sig: int = signal.SIGTERM) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(sig)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def bootstrap(self, org: str, project: str) -> dict[str, str]:
+        done = stackline("bootstrap", "--org", org, "--project", project, "--data-dir", str(self.data_dir), "--json")
+        return json.loads(done.stdout.strip().splitlines()[-1])
+
+    def graphql(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> dict:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        response = httpx.post(f"{self.url}/graphql", json={"query": query, "variables": variables or {}},
+                              headers=headers, timeout=10)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+
+@contextlib.contextmanager
+def sentry_client(dsn: str, **options: Any) -> Iterator[None]:
+    """A real sentry-sdk client sending to `dsn`; flushed and closed on exit."""
+    sentry_sdk.init(dsn=dsn, default_integrations=False, auto_enabling_integrations=False, **options)
+    try:
+        yield
+    finally:
+        sentry_sdk.flush(timeout=10)
+        sentry_sdk.get_client().close()
+        sentry_sdk.init()  # back to a disabled client for whoever runs next
+
+
+class Subscriber:
+    """A `graphql-transport-ws` client collecting every `next` payload of one subscription."""
+
+    def __init__(self, url: str, token: str, query: str, variables: dict[str, Any]) -> None:
+        self.ws_url = url.replace("http://", "ws://") + "/graphql"
+        self.token = token
+        self.query = query
+        self.variables = variables
+        self.received: list[dict] = []
+        self.errors: list[Any] = []
+        self._task: asyncio.Task | None = None
+        self._ready = asyncio.Event()
+
+    async def __aenter__(self) -> Subscriber:
+        self._task = asyncio.create_task(self._run())
+        await asyncio.wait_for(self._ready.wait(), 10)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        assert self._task is not None
+        self._task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._task
+
+    async def _run(self) -> None:
+        async with websockets.connect(self.ws_url, subprotocols=["graphql-transport-ws"]) as ws:
+            await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {self.token}"}}))
+            ack = json.loads(await ws.recv())
+            assert ack["type"] == "connection_ack", ack
+            await ws.send(json.dumps({"id": "1", "type": "subscribe",
+                                      "payload": {"query": self.query, "variables": self.variables}}))
+            # The server registers the subscription as it starts executing it; a ping round trip
+            # after the subscribe message means the subscribe message has been handled.
+            await ws.send(json.dumps({"type": "ping"}))
+            async for raw in ws:
+                message = json.loads(raw)
+                if message["type"] == "pong":
+                    # The pong proves the subscribe message was read; the operation itself starts
+                    # in a task of its own, which registers with the bus a moment later.
+                    await asyncio.sleep(0.5)
+                    self._ready.set()
+                elif message["type"] == "next":
+                    self.received.append(message["payload"])
+                elif message["type"] == "error":
+                    self.errors.append(message["payload"])
+                    self._ready.set()
+
+    async def wait_for(self, predicate, timeout: float = 10.0) -> None:  # noqa: ANN001
+        deadline = time.monotonic() + timeout
+        while not predicate(self.received):
+            if time.monotonic() > deadline:
+                raise AssertionError(f"subscription did not deliver in time; got {self.received} errors {self.errors}")
+            await asyncio.sleep(0.05)
