@@ -142,11 +142,21 @@ class Subscriber:
                     # in a task of its own, which registers with the bus a moment later.
                     await asyncio.sleep(0.5)
                     self._ready.set()
+                elif message["type"] == "next" and message["payload"].get("errors"):
+                    self.errors.append(message["payload"]["errors"])
                 elif message["type"] == "next":
                     self.received.append(message["payload"])
                 elif message["type"] == "error":
                     self.errors.append(message["payload"])
                     self._ready.set()
+
+    async def wait_for_error(self, timeout: float = 10.0) -> list:
+        deadline = time.monotonic() + timeout
+        while not self.errors:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"no error arrived; got {self.received}")
+            await asyncio.sleep(0.05)
+        return self.errors[0]
 
     async def wait_for(self, predicate, timeout: float = 10.0) -> None:  # noqa: ANN001
         deadline = time.monotonic() + timeout

@@ -1,0 +1,131 @@
+"""The event store contract: every engine adapter must pass these same tests."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+from stackline.eventstore import EventStore, NewEvent, StreamState, WrongExpectedVersion
+
+
+def events(*names: str, **metadata: str) -> list[NewEvent]:
+    return [NewEvent(type=name, data={"name": name, "nested": {"n": i}}, metadata=dict(metadata)) for i, name in enumerate(names)]
+
+
+async def test_append_then_read_keeps_everything(store: EventStore) -> None:
+    new = events("Opened", "Renamed", correlation_id="c-1", organization="acme")
+    result = await store.append("order-1", new, StreamState.NO_STREAM)
+    assert result.version == 1
+    read = await store.read_stream("order-1")
+    assert [(e.type, e.version, e.data, e.metadata, e.id) for e in read] == [
+        (n.type, i, n.data, n.metadata, n.id) for i, n in enumerate(new)
+    ]
+    assert read[-1].position == result.position
+    assert all(e.schema_version == 1 and e.recorded_at.tzinfo is not None for e in read)
+
+
+@pytest.mark.parametrize(
+    ("expected", "ok"),
+    [(StreamState.ANY, True), (StreamState.EXISTS, True), (1, True), (StreamState.NO_STREAM, False), (0, False), (5, False)],
+)
+async def test_expected_version_of_an_existing_stream(store: EventStore, expected, ok: bool) -> None:  # noqa: ANN001
+    await store.append("s", events("A", "B"), StreamState.NO_STREAM)
+    if ok:
+        assert (await store.append("s", events("C"), expected)).version == 2
+    else:
+        with pytest.raises(WrongExpectedVersion) as raised:
+            await store.append("s", events("C"), expected)
+        assert raised.value.actual == 1
+        assert [e.type for e in await store.read_stream("s")] == ["A", "B"]
+
+
+@pytest.mark.parametrize(("expected", "ok"), [(StreamState.ANY, True), (StreamState.NO_STREAM, True),
+                                              (StreamState.EXISTS, False), (0, False)])
+async def test_expected_version_of_an_absent_stream(store: EventStore, expected, ok: bool) -> None:  # noqa: ANN001
+    if ok:
+        assert (await store.append("fresh", events("A"), expected)).version == 0
+    else:
+        with pytest.raises(WrongExpectedVersion) as raised:
+            await store.append("fresh", events("A"), expected)
+        assert raised.value.actual == -1
+        assert await store.read_stream("fresh") == []
+
+
+async def test_retried_append_with_the_same_ids_is_idempotent(store: EventStore) -> None:
+    batch = events("A", "B")
+    first = await store.append("s", batch, StreamState.NO_STREAM)
+    again = await store.append("s", batch, StreamState.NO_STREAM)
+    assert again == first
+    assert len(await store.read_stream("s")) == 2
+    assert await store.head_position() == first.position
+
+
+async def test_read_backwards_and_from_a_version(store: EventStore) -> None:
+    await store.append("s", events(*"ABCDE"), StreamState.NO_STREAM)
+    assert [e.type for e in await store.read_stream("s", 2)] == ["C", "D", "E"]
+    assert [e.type for e in await store.read_stream("s", 3, backwards=True, limit=2)] == ["D", "C"]
+    assert [e.type for e in await store.read_stream("s", -1, backwards=True, limit=1)] == ["E"]
+
+
+async def test_read_all_is_the_global_commit_order(store: EventStore) -> None:
+    for i in range(5):
+        await store.append(f"s-{i % 2}", events(f"E{i}"), StreamState.ANY)
+    every = await store.read_all(0)
+    assert [e.type for e in every] == [f"E{i}" for i in range(5)]
+    assert [e.position for e in every] == sorted(e.position for e in every)
+    assert [e.type for e in await store.read_all(every[2].position, limit=1)] == ["E3"]
+    assert await store.head_position() == every[-1].position
+
+
+async def test_concurrent_appends_at_one_version_one_wins(store: EventStore) -> None:
+    await store.append("s", events("Created"), StreamState.NO_STREAM)
+    outcomes = await asyncio.gather(*(store.append("s", events(f"Change{i}"), 0) for i in range(10)), return_exceptions=True)
+    assert sum(not isinstance(o, Exception) for o in outcomes) == 1
+    assert all(isinstance(o, WrongExpectedVersion) for o in outcomes if isinstance(o, Exception))
+    assert len(await store.read_stream("s")) == 2
+
+
+async def test_concurrent_appends_each_get_their_own_durable_result(store: EventStore) -> None:
+    results = await asyncio.gather(*(store.append(f"s-{i}", events("A", "B"), StreamState.NO_STREAM) for i in range(50)))
+    assert len({r.position for r in results}) == 50
+    assert len(await store.read_all(0, limit=1000)) == 100
+
+
+async def test_subscription_catches_up_then_goes_live_in_order(store: EventStore) -> None:
+    await store.append("s", events("A", "B"), StreamState.NO_STREAM)
+    seen: list[str] = []
+
+    async def follow() -> None:
+        async for batch in store.subscribe(0):
+            seen.extend(e.type for e in batch)
+            if len(seen) >= 5:
+                return
+
+    follower = asyncio.create_task(follow())
+    await asyncio.sleep(0.05)
+    for name in "CDE":
+        await store.append("s", events(name), StreamState.ANY)
+    await asyncio.wait_for(follower, 5)
+    assert seen == ["A", "B", "C", "D", "E"]
+
+
+async def test_subscription_from_a_checkpoint_skips_what_was_handled(store: EventStore) -> None:
+    first = await store.append("s", events("A", "B", "C"), StreamState.NO_STREAM)
+    async for batch in store.subscribe(first.position - 1):
+        assert [e.type for e in batch] == ["C"]
+        break
+
+
+async def test_everything_survives_reopening(open_store) -> None:  # noqa: ANN001
+    store = open_store()
+    event_id = uuid.uuid4()
+    await store.append("s", [NewEvent("A", {"x": 1}, id=event_id)], StreamState.NO_STREAM)
+    await store.close()
+    reopened = open_store()
+    try:
+        [event] = await reopened.read_stream("s")
+        assert (event.id, event.data) == (event_id, {"x": 1})
+    finally:
+        await reopened.close()
