@@ -42,7 +42,7 @@ def serve(args: argparse.Namespace) -> int:
 
 
 async def _bootstrap(settings: Settings, org_slug: str, project_slug: str) -> dict[str, str]:
-    store = open_event_store(settings.eventstore_url)
+    store = await open_event_store(settings.eventstore_url)
     try:
         commands = Commands(store)
         await commands.ensure_organization(org_slug, actor="bootstrap")

@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import asyncpg
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -17,6 +18,7 @@ from stackline.app.settings import Settings, SettingsError
 from stackline.bus import Bus
 from stackline.bus.memory import InProcessBus
 from stackline.eventstore import EventStore
+from stackline.eventstore.postgres import PostgresEventStore
 from stackline.eventstore.sqlite import SQLiteEventStore
 from stackline.projections.issues import IssuesProjection
 from stackline.projections.projects import ProjectsProjection
@@ -27,10 +29,25 @@ log = logging.getLogger(__name__)
 READ_MODEL_PROJECTOR = "readmodels"
 
 
-def open_event_store(url: str) -> EventStore:
+async def open_event_store(url: str) -> EventStore:
     if url.startswith("sqlite:///"):
         return SQLiteEventStore(Path(url.removeprefix("sqlite:///")))
-    raise SettingsError(f"STACKLINE_EVENTSTORE_URL: unsupported event store URL {url!r} (use sqlite:///PATH)")
+    if url.startswith(("postgresql://", "postgres://")):
+        try:
+            return await PostgresEventStore.open(url)
+        except (OSError, asyncpg.PostgresError) as error:
+            raise SettingsError(f"STACKLINE_EVENTSTORE_URL: cannot use {_redacted(url)}: {error}") from error
+    raise SettingsError(
+        f"STACKLINE_EVENTSTORE_URL: unsupported event store URL {_redacted(url)} "
+        "(use sqlite:///PATH or postgresql://USER@HOST:PORT/DB)"
+    )
+
+
+def _redacted(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return repr(url)
 
 
 def open_read_models(url: str) -> AsyncEngine:
@@ -78,7 +95,7 @@ def _report_crash(task: asyncio.Task) -> None:
 async def open_services(settings: Settings) -> Services:
     """Open every adapter and bring the read model schema up to date (alembic)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    store = open_event_store(settings.eventstore_url)
+    store = await open_event_store(settings.eventstore_url)
     engine = open_read_models(settings.database_url)
     await asyncio.to_thread(migrate, settings.database_url)
     bus = InProcessBus()

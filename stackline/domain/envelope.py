@@ -27,16 +27,16 @@ class EnvelopeItem:
 
     @property
     def type(self) -> str:
-        return self.headers["type"]
+        return str(self.headers["type"])  # parse_envelope has checked it is a string
 
     def json(self) -> dict[str, Any]:
         """The payload as a JSON object (event, transaction, session, ... payloads all are)."""
         try:
             value = json.loads(self.payload)
         except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
-            raise EnvelopeError(f"{self.type} item payload is not valid JSON") from exc
+            raise EnvelopeError("item payload is not valid JSON") from exc
         if not isinstance(value, dict):
-            raise EnvelopeError(f"{self.type} item payload is not a JSON object")
+            raise EnvelopeError("item payload is not a JSON object")
         return value
 
 
@@ -79,9 +79,7 @@ def parse_envelope(body: bytes) -> Envelope:
                 raise EnvelopeError(f"item {number} length is not a non-negative integer")
             end = offset + length
             if end > len(body):
-                raise EnvelopeError(
-                    f"item {number} length {length} runs past the end of the envelope"
-                )
+                raise EnvelopeError(f"item {number} length {length} runs past the end of the envelope")
             # Relay insists on a newline here; real SDK output (the desktop crash reporter's
             # two_items fixture) sometimes lacks it, and the length alone is unambiguous.
             payload = body[offset:end]

@@ -7,7 +7,6 @@ out without NUL characters or lone surrogates, which SQL stores reject.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -53,13 +52,13 @@ def summarize(event: dict[str, Any], received_at: float) -> EventSummary:
     exception_type = _text(shown.get("type")) if shown else None
     exception_value = _text(shown.get("value")) if shown else None
     message = event_message(event)
-    platform = _text(event.get("platform"))
+    platform = event.get("platform")
     return EventSummary(
         title=_title(event, exception_type, exception_value, message),
         culprit=_culprit(event, exceptions),
         level=_level(event.get("level")),
         message=_clean(message) if message else None,
-        platform=platform if platform and len(platform) <= MAX_PLATFORM else None,
+        platform=platform if isinstance(platform, str) and 0 < len(platform) <= MAX_PLATFORM else None,
         timestamp=_timestamp(event.get("timestamp"), received_at),
         tags=_tags(event),
         exception_type=_clean(exception_type) if exception_type else None,
@@ -109,19 +108,16 @@ def _level(value: Any) -> str:
 
 def _timestamp(value: Any, received_at: float) -> float:
     """Unix seconds from a number or an RFC 3339 string; received_at when missing or invalid."""
-    timestamp: float | None = None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        timestamp = float(value)
-    elif isinstance(value, str):
+    if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value.strip())
         except ValueError:
-            parsed = None
-        if parsed is not None:
-            timestamp = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
-    if timestamp is None or not math.isfinite(timestamp) or not 0 <= timestamp <= _LATEST_TIMESTAMP:
-        return received_at
-    return timestamp
+            return received_at
+        value = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
+    # Compare before converting: a huge JSON integer would overflow float(), and NaN fails here.
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= _LATEST_TIMESTAMP:
+        return float(value)
+    return received_at
 
 
 def _tags(event: dict[str, Any]) -> tuple[tuple[str, str], ...]:

@@ -2,6 +2,7 @@
 
 from stackline.eventstore.port import (
     AppendResult,
+    DuplicateEventId,
     EventStore,
     ExpectedVersion,
     NewEvent,
@@ -12,6 +13,7 @@ from stackline.eventstore.port import (
 
 __all__ = [
     "AppendResult",
+    "DuplicateEventId",
     "EventStore",
     "ExpectedVersion",
     "NewEvent",

@@ -76,6 +76,13 @@ class WrongExpectedVersion(Exception):
         super().__init__(f"stream {stream!r} is at version {actual}, expected {shown}")
 
 
+class DuplicateEventId(Exception):
+    """Some of an append's event ids are already stored, but not as that same append."""
+
+    def __init__(self, stream: str, existing_streams: list[str]) -> None:
+        super().__init__(f"events appended to {stream!r} reuse ids already in {sorted(set(existing_streams))}")
+
+
 class EventStore(Protocol):
     async def append(
         self, stream: str, events: Sequence[NewEvent], expected_version: ExpectedVersion

@@ -2,9 +2,8 @@
 
 One file in WAL mode with `synchronous=FULL`, so a returned append survives a crash of the
 process or the machine. SQLite allows one writer at a time, so all appends go through one
-writer thread, and appends that arrive while it is busy are committed together in the next
-transaction (group commit); each caller still learns its own outcome, and a wrong expected
-version fails only its own append (a savepoint per append). Readers use their own
+writer thread, grouped (`batching.GroupCommit`); a wrong expected version fails only its own
+append (a savepoint per append). Readers use their own
 connections and never wait for the writer.
 
 Several processes may share the file (`stackline bootstrap` while `serve` runs): SQLite's
@@ -20,14 +19,15 @@ import threading
 import uuid
 from collections.abc import AsyncIterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import orjson
 
+from stackline.eventstore.batching import GroupCommit, PendingAppend, catch_up
 from stackline.eventstore.port import (
     AppendResult,
+    DuplicateEventId,
     ExpectedVersion,
     NewEvent,
     RecordedEvent,
@@ -52,14 +52,6 @@ CREATE TABLE IF NOT EXISTS events (
 
 COLUMNS = "position, event_id, stream, version, type, schema_version, data, metadata, recorded_at"
 CROSS_PROCESS_POLL_SECONDS = 0.1
-
-
-@dataclass(slots=True)
-class _PendingAppend:
-    stream: str
-    events: Sequence[NewEvent]
-    expected: ExpectedVersion
-    future: asyncio.Future[AppendResult]
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -94,49 +86,19 @@ class SQLiteEventStore:
         self._local = threading.local()
         self._write_conn = _connect(path)
         self._write_conn.executescript(SCHEMA)
-        self._pending: list[_PendingAppend] = []
-        self._flushing = False
-        self._appended = asyncio.Event()
+        self._group = GroupCommit(self._write)
 
     # -- writing ---------------------------------------------------------------------------
 
     async def append(
         self, stream: str, events: Sequence[NewEvent], expected_version: ExpectedVersion
     ) -> AppendResult:
-        if not events:
-            raise ValueError("append needs at least one event")
-        future: asyncio.Future[AppendResult] = asyncio.get_running_loop().create_future()
-        self._pending.append(_PendingAppend(stream, events, expected_version, future))
-        if not self._flushing:
-            self._flushing = True
-            asyncio.get_running_loop().create_task(self._flush())
-        return await future
+        return await self._group.append(stream, events, expected_version)
 
-    async def _flush(self) -> None:
-        loop = asyncio.get_running_loop()
-        try:
-            while self._pending:
-                batch, self._pending = self._pending, []
-                try:
-                    outcomes = await loop.run_in_executor(self._writer, self._write_batch, batch)
-                except BaseException as error:  # the whole transaction failed: tell everyone
-                    outcomes = [error] * len(batch)
-                for pending, outcome in zip(batch, outcomes, strict=True):
-                    if pending.future.done():
-                        continue
-                    if isinstance(outcome, BaseException):
-                        pending.future.set_exception(outcome)
-                    else:
-                        pending.future.set_result(outcome)
-                self._wake_subscribers()
-        finally:
-            self._flushing = False
+    async def _write(self, batch: list[PendingAppend]) -> list[AppendResult | Exception]:
+        return await asyncio.get_running_loop().run_in_executor(self._writer, self._write_batch, batch)
 
-    def _wake_subscribers(self) -> None:
-        self._appended.set()
-        self._appended = asyncio.Event()
-
-    def _write_batch(self, batch: list[_PendingAppend]) -> list[AppendResult | Exception]:
+    def _write_batch(self, batch: list[PendingAppend]) -> list[AppendResult | Exception]:
         conn = self._write_conn
         outcomes: list[AppendResult | Exception] = []
         conn.execute("BEGIN IMMEDIATE")
@@ -156,7 +118,7 @@ class SQLiteEventStore:
             raise
         return outcomes
 
-    def _write_one(self, conn: sqlite3.Connection, pending: _PendingAppend) -> AppendResult:
+    def _write_one(self, conn: sqlite3.Connection, pending: PendingAppend) -> AppendResult:
         ids = [str(event.id) for event in pending.events]
         already = conn.execute(
             f"SELECT stream, version, position FROM events WHERE event_id IN ({','.join('?' * len(ids))})",
@@ -231,30 +193,13 @@ class SQLiteEventStore:
 
         return await asyncio.get_running_loop().run_in_executor(self._readers, run)
 
-    async def subscribe(
+    def subscribe(
         self, after_position: int = 0, *, batch_size: int = 500
     ) -> AsyncIterator[Sequence[RecordedEvent]]:
-        position = after_position
-        while True:
-            appended = self._appended
-            batch = await self.read_all(position, batch_size)
-            if batch:
-                position = batch[-1].position
-                yield batch
-                continue
-            try:
-                await asyncio.wait_for(appended.wait(), CROSS_PROCESS_POLL_SECONDS)
-            except TimeoutError:
-                pass
+        return catch_up(self.read_all, self._group.committed, after_position, batch_size, CROSS_PROCESS_POLL_SECONDS)
 
     async def close(self) -> None:
         self._writer.shutdown(wait=True)
         self._readers.shutdown(wait=True)
         self._write_conn.close()
 
-
-class DuplicateEventId(Exception):
-    """Some, but not all, of an append's event ids are already stored (in another stream)."""
-
-    def __init__(self, stream: str, existing_streams: list[str]) -> None:
-        super().__init__(f"events appended to {stream!r} reuse ids already in {sorted(set(existing_streams))}")

@@ -77,10 +77,12 @@ def test_binary_attachments_may_contain_newlines():
     assert event.json()["level"] == "fatal"
     assert session.json()["status"] == "crashed"
     assert minidump.headers["attachment_type"] == "event.minidump"
-    assert len(minidump.payload) == 42412 and minidump.payload.startswith(b"MDMP")
+    assert len(minidump.payload) == 42412
+    assert minidump.payload.startswith(b"MDMP")
     assert b"\n" in minidump.payload
     assert len(screenshot.payload) == 35546
-    assert screenshot.payload.startswith(b"\x89PNG\r\n\x1a\n") and screenshot.payload.endswith(b"IEND\xaeB`\x82")
+    assert screenshot.payload.startswith(b"\x89PNG\r\n\x1a\n")
+    assert screenshot.payload.endswith(b"IEND\xaeB`\x82")
     assert dsn_public_key(envelope.headers["dsn"]) == "b24ad083e8381f56eba37ed0ca79e4f0"
 
 
@@ -95,7 +97,10 @@ def test_empty_envelope_headers_and_a_last_line_without_newline():
     envelope = parse_envelope(read("sentry-desktop-crash-reporter__empty_headers_eof.envelope"))
 
     assert envelope.headers == {}
-    assert envelope.items[0].json() == {"started": "2020-02-07T14:16:00Z", "attrs": {"release": "sentry-test@1.0.0"}}
+    assert envelope.items[0].json() == {
+        "started": "2020-02-07T14:16:00Z",
+        "attrs": {"release": "sentry-test@1.0.0"},
+    }
 
 
 def test_zero_length_items():
@@ -190,11 +195,11 @@ def test_malformed_envelopes_raise_a_one_line_error(body, detail):
 @pytest.mark.parametrize(
     ("payload", "detail"),
     [
-        (b"{not json", "event item payload is not valid JSON"),
-        (b"", "event item payload is not valid JSON"),
-        (b"\xff\xfe", "event item payload is not valid JSON"),
-        (b"[" * 100_000, "event item payload is not valid JSON"),
-        (b"[1, 2]", "event item payload is not a JSON object"),
+        (b"{not json", "item payload is not valid JSON"),
+        (b"", "item payload is not valid JSON"),
+        (b"\xff\xfe", "item payload is not valid JSON"),
+        (b"[" * 100_000, "item payload is not valid JSON"),
+        (b"[1, 2]", "item payload is not a JSON object"),
     ],
 )
 def test_item_json_rejects_what_is_not_an_object(payload, detail):
@@ -210,12 +215,20 @@ def test_item_json_rejects_what_is_not_an_object(payload, detail):
     [
         (
             "Sentry sentry_version=7, sentry_client=sentry.python/2.75.0, sentry_key=abc, sentry_secret=xyz",
-            {"sentry_version": "7", "sentry_client": "sentry.python/2.75.0", "sentry_key": "abc", "sentry_secret": "xyz"},
+            {
+                "sentry_version": "7",
+                "sentry_client": "sentry.python/2.75.0",
+                "sentry_key": "abc",
+                "sentry_secret": "xyz",
+            },
         ),
         ("sentry sentry_key=abc,sentry_version=7", {"sentry_key": "abc", "sentry_version": "7"}),
         ("SENTRY   sentry_key=abc", {"sentry_key": "abc"}),
         ("sentry_key=abc, sentry_version=7", {"sentry_key": "abc", "sentry_version": "7"}),
-        ('Sentry sentry_key="abc", sentry_client=\'raven-js/3.0\'', {"sentry_key": "abc", "sentry_client": "raven-js/3.0"}),
+        (
+            "Sentry sentry_key=\"abc\", sentry_client='raven-js/3.0'",
+            {"sentry_key": "abc", "sentry_client": "raven-js/3.0"},
+        ),
         ("Sentry  sentry_key = abc ,  sentry_version=7 ", {"sentry_key": "abc", "sentry_version": "7"}),
         ("Sentry sentry_key=abc, garbage, =nokey", {"sentry_key": "abc"}),
         ("Sentry sentry_client=a=b", {"sentry_client": "a=b"}),

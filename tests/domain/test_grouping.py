@@ -50,7 +50,19 @@ def python_error(value: str = "boom", *, exception_type: str = "ValueError", lin
         "context_line": "    raise ValueError(value)",
         "in_app": True,
     }
-    return {"platform": "python", "exception": {"values": [{"type": exception_type, "value": value, "stacktrace": {"frames": [frame]}}]}}
+    return {
+        "platform": "python",
+        "exception": {
+            "values": [{"type": exception_type, "value": value, "stacktrace": {"frames": [frame]}}]
+        },
+    }
+
+
+def without_in_app(event: dict) -> dict:
+    for exception in event["exception"]["values"]:
+        for frame in exception.get("stacktrace", {}).get("frames", []):
+            frame["in_app"] = False
+    return event
 
 
 def message_event(text: str) -> dict:
@@ -105,12 +117,15 @@ def test_in_app_components_fall_back_to_the_file_name():
 
 
 def test_exception_variant_parameterizes_the_value():
-    assert group_event(sample("exceptions-and-no-threads.json") | {"exception": {"values": [
-        {"type": "NameError", "value": "undefined method for #<Class:0x00007fcbabaf0b30>"}
-    ]}}).components == ("NameError:undefined method for #<Class:<hex>>",)
-    assert group_event(sample("pii.json") | {"exception": {"values": [
-        {"type": "RuntimeError", "value": "Invalid device: A949AE01EBB07300D62AE0178F0944DD21F8C98C"}
-    ]}}).components == ("RuntimeError:Invalid device: <hex>",)
+    value = "undefined local variable or method `foo' for #<#<Class:<hex>>:<hex>>"
+
+    assert group_event(without_in_app(sample("exceptions-and-no-threads.json"))).components == (
+        f"NameError:{value}",
+        f"ActionView::Template::Error:{value}",
+    )
+    assert group_event(without_in_app(sample("pii.json"))).components == (
+        "RuntimeError:Invalid device: <hex>",
+    )
 
 
 def test_message_variant_drops_quoted_values():
@@ -119,7 +134,9 @@ def test_message_variant_drops_quoted_values():
 
 
 def test_events_without_anything_share_the_fallback_hash():
-    hashes = {group_event(sample(name)).hash for name, variant in EXPECTED_VARIANTS.items() if variant == "fallback"}
+    hashes = {
+        group_event(sample(name)).hash for name, variant in EXPECTED_VARIANTS.items() if variant == "fallback"
+    }
 
     assert hashes == {group_event({}).hash}
 
@@ -182,11 +199,16 @@ def test_line_numbers_and_source_context_do_not_split_a_group():
 
 
 def test_the_exception_value_does_not_matter_when_there_are_in_app_frames():
-    assert group_event(python_error("card 1 declined")).hash == group_event(python_error("no stock left")).hash
+    assert (
+        group_event(python_error("card 1 declined")).hash == group_event(python_error("no stock left")).hash
+    )
 
 
 def test_different_exception_types_do_not_group_together():
-    assert group_event(python_error(exception_type="ValueError")).hash != group_event(python_error(exception_type="KeyError")).hash
+    assert (
+        group_event(python_error(exception_type="ValueError")).hash
+        != group_event(python_error(exception_type="KeyError")).hash
+    )
     assert (
         group_event({"exception": {"values": [{"type": "ValueError", "value": "x"}]}}).hash
         != group_event({"exception": {"values": [{"type": "KeyError", "value": "x"}]}}).hash
@@ -199,9 +221,13 @@ def test_only_in_app_frames_count():
     with_library = copy.deepcopy(event)
     with_library["exception"]["values"][0]["stacktrace"]["frames"].insert(0, library_frame)
 
-    assert group_event(with_library).components == group_event(event).components == (
-        "shop.checkout:pay",
-        "type:ValueError",
+    assert (
+        group_event(with_library).components
+        == group_event(event).components
+        == (
+            "shop.checkout:pay",
+            "type:ValueError",
+        )
     )
 
 
@@ -223,7 +249,10 @@ def test_frames_without_in_app_true_are_not_in_app():
 def test_urls_lose_scheme_host_query_and_directories():
     def frame_component(filename: str) -> str:
         frame = {"filename": filename, "function": "render", "in_app": True}
-        event = {"platform": "javascript", "exception": {"values": [{"type": "E", "stacktrace": {"frames": [frame]}}]}}
+        event = {
+            "platform": "javascript",
+            "exception": {"values": [{"type": "E", "stacktrace": {"frames": [frame]}}]},
+        }
         return group_event(event).components[0]
 
     assert frame_component("https://cdn.example.com/static/v12/app.js?cache=123#x") == "app.js:render"
@@ -249,9 +278,10 @@ def test_legacy_exception_shapes():
 
 
 def test_exception_values_keep_quoted_parts():
-    assert group_event({"exception": {"values": [{"type": "KeyError", "value": "'user'"}]}}).hash != group_event(
-        {"exception": {"values": [{"type": "KeyError", "value": "'order'"}]}}
-    ).hash
+    assert (
+        group_event({"exception": {"values": [{"type": "KeyError", "value": "'user'"}]}}).hash
+        != group_event({"exception": {"values": [{"type": "KeyError", "value": "'order'"}]}}).hash
+    )
 
 
 # --- custom fingerprints ---------------------------------------------------------------------
@@ -292,7 +322,10 @@ def test_garbage_fingerprints_are_ignored(fingerprint):
     ("one", "other"),
     [
         ("Order 1234 failed after 3 retries", "Order 98 failed after 12 retries"),
-        ("job 7d9f8c2e-1b2a-4c3d-9e8f-0a1b2c3d4e5f timed out", "job 0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b timed out"),
+        (
+            "job 7d9f8c2e-1b2a-4c3d-9e8f-0a1b2c3d4e5f timed out",
+            "job 0e1f2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b timed out",
+        ),
         ("connect to 10.0.0.7:5432 refused", "connect to 192.168.1.20:6543 refused"),
         ("connect to 2001:db8::1 refused", "connect to fe80::a00:27ff:fe4e:66a1 refused"),
         ("mail to alice@example.com bounced", "mail to bob.smith+x@mail.example.org bounced"),
@@ -313,7 +346,13 @@ def test_different_messages_do_not_group_together():
 
 def test_message_groups_by_its_template_before_its_formatted_text():
     def logged(user: str) -> dict:
-        return {"logentry": {"message": "User %s not found", "params": [user], "formatted": f"User {user} not found"}}
+        return {
+            "logentry": {
+                "message": "User %s not found",
+                "params": [user],
+                "formatted": f"User {user} not found",
+            }
+        }
 
     assert group_event(logged("bob")).components == ("User %s not found",)
     assert group_event(logged("bob")).hash == group_event(logged("alice")).hash
@@ -322,9 +361,9 @@ def test_message_groups_by_its_template_before_its_formatted_text():
 def test_message_sources():
     assert group_event({"message": "plain string"}).components == ("plain string",)
     assert group_event({"message": {"formatted": "object form"}}).components == ("object form",)
-    assert group_event({"sentry.interfaces.Message": {"message": "legacy %s", "params": ["x"]}}).components == (
-        "legacy %s",
-    )
+    assert group_event(
+        {"sentry.interfaces.Message": {"message": "legacy %s", "params": ["x"]}}
+    ).components == ("legacy %s",)
 
 
 def test_only_the_first_two_lines_of_a_message_count():
@@ -361,7 +400,7 @@ def test_parameterize(text, expected):
 
 
 def test_parameterize_is_bounded_on_huge_input():
-    assert len(parameterize("a" * 1_000_000)) == 2048
+    assert parameterize("x" * 1_000_000) == "x" * 2048
 
 
 # --- odd input -------------------------------------------------------------------------------
@@ -378,7 +417,13 @@ GARBAGE_EVENTS = [
     {"exception": {"values": [{"stacktrace": {"frames": "nope"}}]}},
     {"exception": {"values": [{"stacktrace": None, "type": None}]}},
     {"exception": {"values": [{"type": "E", "stacktrace": {"frames": [None, {"in_app": True}]}}]}},
-    {"exception": {"values": [{"type": "E", "stacktrace": {"frames": [{"in_app": True, "module": ["x"], "function": {}}]}}]}},
+    {
+        "exception": {
+            "values": [
+                {"type": "E", "stacktrace": {"frames": [{"in_app": True, "module": ["x"], "function": {}}]}}
+            ]
+        }
+    },
     {"stacktrace": {"frames": [None, {"in_app": "yes", "function": "f"}]}},
     {"stacktrace": []},
     {"fingerprint": [None]},
@@ -388,7 +433,14 @@ GARBAGE_EVENTS = [
     {"message": {"formatted": ["x"]}},
     {"message": "   "},
     {"sentry.interfaces.Message": "x"},
-    {"platform": {"x": 1}, "exception": {"values": [{"type": "E", "stacktrace": {"frames": [{"in_app": True, "function": "f", "platform": 3}]}}]}},
+    {
+        "platform": {"x": 1},
+        "exception": {
+            "values": [
+                {"type": "E", "stacktrace": {"frames": [{"in_app": True, "function": "f", "platform": 3}]}}
+            ]
+        },
+    },
     {"message": "bad \ud800 surrogate and \x00 nul"},
     {"exception": {"values": [{"type": "E\x00", "value": "\udfff"}]}},
 ]

@@ -119,11 +119,11 @@ async def test_subscription_from_a_checkpoint_skips_what_was_handled(store: Even
 
 
 async def test_everything_survives_reopening(open_store) -> None:  # noqa: ANN001
-    store = open_store()
+    store = await open_store()
     event_id = uuid.uuid4()
     await store.append("s", [NewEvent("A", {"x": 1}, id=event_id)], StreamState.NO_STREAM)
     await store.close()
-    reopened = open_store()
+    reopened = await open_store()
     try:
         [event] = await reopened.read_stream("s")
         assert (event.id, event.data) == (event_id, {"x": 1})

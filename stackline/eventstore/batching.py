@@ -1,0 +1,109 @@
+"""Group commit and catch-up subscriptions, shared by the engine adapters.
+
+Group commit: appends that arrive while the previous transaction is being written wait
+together and go into the next single transaction. Nobody waits for a timer: under low load an
+append is written at once, under high load many share one durable commit. Each caller still
+learns its own outcome (a result, or the error of its own append only).
+
+Catch-up subscription: read the global log in batches from a checkpoint; when caught up, wait
+for the adapter's wake-up signal (or a poll interval, for writers in other processes).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from dataclasses import dataclass
+
+from stackline.eventstore.port import AppendResult, ExpectedVersion, NewEvent, RecordedEvent
+
+
+@dataclass(slots=True)
+class PendingAppend:
+    stream: str
+    events: Sequence[NewEvent]
+    expected: ExpectedVersion
+    future: asyncio.Future[AppendResult]
+
+
+class RetryInNextBatch(Exception):
+    """An outcome meaning: this append could not be decided in this batch, queue it again."""
+
+
+WriteBatch = Callable[[list[PendingAppend]], Awaitable[list[AppendResult | Exception]]]
+
+
+class GroupCommit:
+    def __init__(self, write_batch: WriteBatch, max_batch: int = 2000) -> None:
+        self._write_batch = write_batch
+        self._max_batch = max_batch
+        self._pending: list[PendingAppend] = []
+        self._flushing = False
+        self.committed = WakeUp()
+
+    async def append(self, stream: str, events: Sequence[NewEvent], expected: ExpectedVersion) -> AppendResult:
+        if not events:
+            raise ValueError("append needs at least one event")
+        future: asyncio.Future[AppendResult] = asyncio.get_running_loop().create_future()
+        self._pending.append(PendingAppend(stream, events, expected, future))
+        if not self._flushing:
+            self._flushing = True
+            asyncio.get_running_loop().create_task(self._flush())
+        return await future
+
+    async def _flush(self) -> None:
+        try:
+            while self._pending:
+                batch, self._pending = self._pending[: self._max_batch], self._pending[self._max_batch :]
+                try:
+                    outcomes = await self._write_batch(batch)
+                except Exception as error:  # the whole transaction failed: everyone in it hears so
+                    outcomes = [error] * len(batch)
+                retry: list[PendingAppend] = []
+                for pending, outcome in zip(batch, outcomes, strict=True):
+                    if pending.future.done():
+                        continue
+                    if isinstance(outcome, RetryInNextBatch):
+                        retry.append(pending)
+                    elif isinstance(outcome, Exception):
+                        pending.future.set_exception(outcome)
+                    else:
+                        pending.future.set_result(outcome)
+                self._pending[:0] = retry
+                self.committed.fire()
+        finally:
+            self._flushing = False
+
+
+class WakeUp:
+    """A level-free signal: every waiter that started waiting before `fire()` wakes up."""
+
+    def __init__(self) -> None:
+        self._event = asyncio.Event()
+
+    def fire(self) -> None:
+        self._event.set()
+        self._event = asyncio.Event()
+
+    def waiter(self) -> asyncio.Event:
+        return self._event
+
+
+ReadAll = Callable[[int, int], Awaitable[list[RecordedEvent]]]
+
+
+async def catch_up(
+    read_all: ReadAll, wake: WakeUp, after_position: int, batch_size: int, poll_seconds: float
+) -> AsyncIterator[Sequence[RecordedEvent]]:
+    position = after_position
+    while True:
+        signal = wake.waiter()  # taken before reading, so an append during the read is not missed
+        batch = await read_all(position, batch_size)
+        if batch:
+            position = batch[-1].position
+            yield batch
+            continue
+        try:
+            await asyncio.wait_for(signal.wait(), poll_seconds)
+        except TimeoutError:
+            pass
