@@ -18,6 +18,7 @@ from stackline.app.settings import Settings, SettingsError
 from stackline.bus import Bus
 from stackline.bus.memory import InProcessBus
 from stackline.eventstore import EventStore
+from stackline.eventstore.kurrentdb import KurrentDBEventStore
 from stackline.eventstore.postgres import PostgresEventStore
 from stackline.eventstore.sqlite import SQLiteEventStore
 from stackline.projections.issues import IssuesProjection
@@ -37,9 +38,14 @@ async def open_event_store(url: str) -> EventStore:
             return await PostgresEventStore.open(url)
         except (OSError, asyncpg.PostgresError) as error:
             raise SettingsError(f"STACKLINE_EVENTSTORE_URL: cannot use {_redacted(url)}: {error}") from error
+    if url.startswith(("kurrentdb://", "kurrentdb+discover://", "esdb://", "esdb+discover://")):
+        try:
+            return await KurrentDBEventStore.open(url)
+        except Exception as error:  # noqa: BLE001 - the client raises many kinds; all mean "can't use it"
+            raise SettingsError(f"STACKLINE_EVENTSTORE_URL: cannot use {_redacted(url)}: {error}") from error
     raise SettingsError(
         f"STACKLINE_EVENTSTORE_URL: unsupported event store URL {_redacted(url)} "
-        "(use sqlite:///PATH or postgresql://USER@HOST:PORT/DB)"
+        "(use sqlite:///PATH, postgresql://USER@HOST:PORT/DB or kurrentdb://HOST:PORT?tls=false)"
     )
 
 

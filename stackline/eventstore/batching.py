@@ -12,7 +12,7 @@ for the adapter's wake-up signal (or a poll interval, for writers in other proce
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from stackline.eventstore.port import AppendResult, ExpectedVersion, NewEvent, RecordedEvent
@@ -93,15 +93,29 @@ ReadAll = Callable[[int, int], Awaitable[list[RecordedEvent]]]
 
 
 async def catch_up(
-    read_all: ReadAll, wake: WakeUp, after_position: int, batch_size: int, poll_seconds: float
+    read_all: ReadAll,
+    wake: WakeUp,
+    after_position: int,
+    batch_size: int,
+    poll_seconds: float,
+    stream_prefix: str | None = None,
+    event_types: Collection[str] | None = None,
 ) -> AsyncIterator[Sequence[RecordedEvent]]:
     position = after_position
+    types = frozenset(event_types) if event_types is not None else None
     while True:
         signal = wake.waiter()  # taken before reading, so an append during the read is not missed
         batch = await read_all(position, batch_size)
         if batch:
             position = batch[-1].position
-            yield batch
+            if stream_prefix is not None or types is not None:
+                batch = [
+                    e for e in batch
+                    if (stream_prefix is None or e.stream.startswith(stream_prefix))
+                    and (types is None or e.type in types)
+                ]
+            if batch:
+                yield batch
             continue
         try:
             await asyncio.wait_for(signal.wait(), poll_seconds)

@@ -12,9 +12,10 @@ reader has handled (0 = nothing yet).
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -101,9 +102,15 @@ class EventStore(Protocol):
         """The position of the last committed event (0 when empty)."""
 
     def subscribe(
-        self, after_position: int = 0, *, batch_size: int = 500
+        self,
+        after_position: int = 0,
+        *,
+        batch_size: int = 500,
+        stream_prefix: str | None = None,
+        event_types: Collection[str] | None = None,
     ) -> AsyncIterator[Sequence[RecordedEvent]]:
-        """Catch-up subscription over the global log: batches in order, then live, forever."""
+        """Catch-up subscription over the global log: batches in order, then live, forever;
+        optionally only events of streams starting with `stream_prefix` or of `event_types`."""
 
     async def close(self) -> None: ...
 
@@ -120,3 +127,35 @@ def check_expected_version(stream: str, expected: ExpectedVersion, actual: int) 
         ok = actual == expected
     if not ok:
         raise WrongExpectedVersion(stream, expected, actual)
+
+
+Upcaster = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+class Upcasters:
+    """Functions that lift a stored event's data from one schema version to the next.
+
+    Stored events never change; readers see them at the newest schema version because each
+    adapter passes what it reads through `upcast`.
+    """
+
+    def __init__(self) -> None:
+        self._by_version: dict[tuple[str, int], Upcaster] = {}
+
+    def register(self, event_type: str, from_version: int) -> Callable[[Upcaster], Upcaster]:
+        def add(function: Upcaster) -> Upcaster:
+            self._by_version[(event_type, from_version)] = function
+            return function
+
+        return add
+
+    def upcast(self, event: RecordedEvent) -> RecordedEvent:
+        data, version = event.data, event.schema_version
+        while (function := self._by_version.get((event.type, version))) is not None:
+            data, version = function(data), version + 1
+        if version == event.schema_version:
+            return event
+        return dataclasses.replace(event, data=data, schema_version=version)
+
+
+NO_UPCASTERS = Upcasters()

@@ -17,7 +17,7 @@ poll as the fallback should a notification be lost with its connection.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from datetime import UTC
 
 import asyncpg
@@ -30,6 +30,8 @@ from stackline.eventstore.port import (
     ExpectedVersion,
     NewEvent,
     RecordedEvent,
+    NO_UPCASTERS,
+    Upcasters,
     WrongExpectedVersion,
     check_expected_version,
 )
@@ -77,16 +79,17 @@ def _recorded(row: asyncpg.Record) -> RecordedEvent:
 
 
 class PostgresEventStore:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, upcasters: Upcasters = NO_UPCASTERS) -> None:
         self.url = url
+        self.upcasters = upcasters
         self._pool: asyncpg.Pool | None = None
         self._writer: asyncpg.Connection | None = None
         self._listener: asyncpg.Connection | None = None
         self._group = GroupCommit(self._write)
 
     @classmethod
-    async def open(cls, url: str) -> PostgresEventStore:
-        store = cls(url)
+    async def open(cls, url: str, upcasters: Upcasters = NO_UPCASTERS) -> PostgresEventStore:
+        store = cls(url, upcasters)
         await store.start()
         return store
 
@@ -182,7 +185,8 @@ class PostgresEventStore:
 
     async def _fetch(self, sql: str, *args: object) -> list[RecordedEvent]:
         assert self._pool is not None, "PostgresEventStore.start() was not awaited"
-        return [_recorded(row) for row in await self._pool.fetch(sql, *args)]
+        upcast = self.upcasters.upcast
+        return [upcast(_recorded(row)) for row in await self._pool.fetch(sql, *args)]
 
     async def read_stream(
         self, stream: str, from_version: int = 0, *, backwards: bool = False, limit: int | None = None
@@ -205,9 +209,15 @@ class PostgresEventStore:
         return await self._pool.fetchval("SELECT coalesce(max(position), 0) FROM events")
 
     def subscribe(
-        self, after_position: int = 0, *, batch_size: int = 500
+        self,
+        after_position: int = 0,
+        *,
+        batch_size: int = 500,
+        stream_prefix: str | None = None,
+        event_types: Collection[str] | None = None,
     ) -> AsyncIterator[Sequence[RecordedEvent]]:
-        return catch_up(self.read_all, self._group.committed, after_position, batch_size, POLL_SECONDS)
+        return catch_up(self.read_all, self._group.committed, after_position, batch_size, POLL_SECONDS,
+                        stream_prefix, event_types)
 
     async def close(self) -> None:
         for conn in (self._listener, self._writer):

@@ -17,7 +17,7 @@ import asyncio
 import sqlite3
 import threading
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +31,8 @@ from stackline.eventstore.port import (
     ExpectedVersion,
     NewEvent,
     RecordedEvent,
+    NO_UPCASTERS,
+    Upcasters,
     WrongExpectedVersion,
     check_expected_version,
 )
@@ -78,8 +80,9 @@ def _recorded(row: tuple) -> RecordedEvent:
 
 
 class SQLiteEventStore:
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, upcasters: Upcasters = NO_UPCASTERS) -> None:
         self.path = path
+        self.upcasters = upcasters
         path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="eventstore-writer")
         self._readers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="eventstore-reader")
@@ -165,7 +168,8 @@ class SQLiteEventStore:
 
     async def _read(self, sql: str, params: tuple) -> list[RecordedEvent]:
         def run() -> list[RecordedEvent]:
-            return [_recorded(row) for row in self._reader().execute(sql, params).fetchall()]
+            upcast = self.upcasters.upcast
+            return [upcast(_recorded(row)) for row in self._reader().execute(sql, params).fetchall()]
 
         return await asyncio.get_running_loop().run_in_executor(self._readers, run)
 
@@ -194,9 +198,15 @@ class SQLiteEventStore:
         return await asyncio.get_running_loop().run_in_executor(self._readers, run)
 
     def subscribe(
-        self, after_position: int = 0, *, batch_size: int = 500
+        self,
+        after_position: int = 0,
+        *,
+        batch_size: int = 500,
+        stream_prefix: str | None = None,
+        event_types: Collection[str] | None = None,
     ) -> AsyncIterator[Sequence[RecordedEvent]]:
-        return catch_up(self.read_all, self._group.committed, after_position, batch_size, CROSS_PROCESS_POLL_SECONDS)
+        return catch_up(self.read_all, self._group.committed, after_position, batch_size, CROSS_PROCESS_POLL_SECONDS,
+                        stream_prefix, event_types)
 
     async def close(self) -> None:
         self._writer.shutdown(wait=True)

@@ -8,6 +8,7 @@ import uuid
 import pytest
 
 from stackline.eventstore import EventStore, NewEvent, StreamState, WrongExpectedVersion
+from stackline.eventstore.port import Upcasters
 
 
 def events(*names: str, **metadata: str) -> list[NewEvent]:
@@ -129,3 +130,39 @@ async def test_everything_survives_reopening(open_store) -> None:  # noqa: ANN00
         assert (event.id, event.data) == (event_id, {"x": 1})
     finally:
         await reopened.close()
+
+
+async def test_subscription_filtered_by_stream_prefix_and_event_type(store: EventStore) -> None:
+    await store.append("order-1", events("Opened", "Paid"), StreamState.NO_STREAM)
+    await store.append("user-1", events("Opened"), StreamState.NO_STREAM)
+    await store.append("order-2", events("Opened", "Cancelled"), StreamState.NO_STREAM)
+
+    async def first(**filters) -> list[tuple[str, str]]:  # noqa: ANN003
+        got: list[tuple[str, str]] = []
+        async for batch in store.subscribe(0, batch_size=2, **filters):
+            got.extend((e.stream, e.type) for e in batch)
+            if len(got) >= 3:
+                return got
+        return got
+
+    assert await first(stream_prefix="order-") == [("order-1", "Opened"), ("order-1", "Paid"), ("order-2", "Opened")]
+    assert await first(event_types={"Opened"}) == [("order-1", "Opened"), ("user-1", "Opened"), ("order-2", "Opened")]
+
+
+async def test_old_schema_versions_are_upcast_on_read(store: EventStore, upcasters: Upcasters) -> None:
+    await store.append("user-1", [NewEvent("UserRegistered", {"name": "Ada Lovelace"}, schema_version=1)], StreamState.NO_STREAM)
+
+    @upcasters.register("UserRegistered", 1)
+    def split_name(data: dict) -> dict:
+        first, _, last = data["name"].partition(" ")
+        return {"first_name": first, "last_name": last}
+
+    @upcasters.register("UserRegistered", 2)
+    def add_locale(data: dict) -> dict:
+        return {**data, "locale": "en"}
+
+    [event] = await store.read_stream("user-1")
+    assert event.schema_version == 3
+    assert event.data == {"first_name": "Ada", "last_name": "Lovelace", "locale": "en"}
+    [again] = await store.read_all(0)
+    assert again.data == event.data
