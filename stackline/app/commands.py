@@ -58,8 +58,8 @@ class Commands:
         org = Organization.from_events(e for r in recorded if (e := decode(r.type, r.data)) is not None)
         return org, (recorded[-1].version if recorded else -1)
 
-    async def _append(self, stream: str, events: Sequence[DomainEvent], expected: int, actor: str | None) -> None:
-        await self.store.append(
+    async def _append(self, stream: str, events: Sequence[DomainEvent], expected: int, actor: str | None) -> int:
+        result = await self.store.append(
             stream,
             [
                 NewEvent(event_type(e), e.to_data(), metadata={"actor": actor}, schema_version=e.schema_version)
@@ -67,6 +67,7 @@ class Commands:
             ],
             StreamState.NO_STREAM if expected == -1 else expected,
         )
+        return result.position
 
     async def _retrying(self, attempt: Callable[[], Awaitable[T]]) -> T:
         for _ in range(RETRIES):
@@ -136,6 +137,16 @@ class Commands:
             if slug in org.projects:
                 return org.projects[slug]
             raise
+
+    async def add_member(self, org_slug: str, email: str, role: str, actor: str | None = None) -> int | None:
+        """Returns the log position of the change, or None when the member already had that role."""
+
+        async def attempt() -> int | None:
+            org, version = await self.load_organization(org_slug)
+            events = org.add_member(email, role)
+            return await self._append(stream_name(org_slug), events, version, actor) if events else None
+
+        return await self._retrying(attempt)
 
     async def issue_token(
         self, org_slug: str, label: str, scopes: Sequence[str] = ALL_SCOPES, actor: str | None = None

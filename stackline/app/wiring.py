@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
+from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stackline.app.commands import Commands
+from stackline.app.issue_commands import IssueCommands
 from stackline.app.lookups import Lookups
 from stackline.app.settings import Settings, SettingsError
 from stackline.bus import Bus
@@ -25,9 +28,11 @@ from stackline.projections.issues import IssuesProjection
 from stackline.projections.projects import ProjectsProjection
 from stackline.projections.runner import ProjectorRunner
 from stackline.readmodels.db import create_engine, migrate
+from stackline.readmodels.schema import issues
 
 log = logging.getLogger(__name__)
 READ_MODEL_PROJECTOR = "readmodels"
+IGNORE_EXPIRY_SECONDS = 1.0
 
 
 async def open_event_store(url: str) -> EventStore:
@@ -73,6 +78,7 @@ class Services:
     commands: Commands
     lookups: Lookups
     projector: ProjectorRunner
+    issue_commands: IssueCommands
     _tasks: list[asyncio.Task] = field(default_factory=list)
 
     @property
@@ -80,9 +86,23 @@ class Services:
         return any(not task.done() for task in self._tasks)
 
     def start_projectors(self) -> None:
-        task = asyncio.get_running_loop().create_task(self.projector.run(), name="projector")
-        task.add_done_callback(_report_crash)
-        self._tasks.append(task)
+        loop = asyncio.get_running_loop()
+        for name, work in (("projector", self.projector.run()), ("ignore-expiry", self.expire_ignores())):
+            task = loop.create_task(work, name=name)
+            task.add_done_callback(_report_crash)
+            self._tasks.append(task)
+
+    async def expire_ignores(self) -> None:
+        """The clock's part of the lifecycle: wake issues ignored until a time that has passed."""
+        while True:
+            now = time.time()
+            async with self.engine.connect() as conn:
+                due = (await conn.execute(
+                    select(issues.c.id).where(issues.c.status == "ignored", issues.c.ignore_until_timestamp <= now)
+                )).scalars().all()
+            for issue_id in due:
+                await self.issue_commands.expire_ignore(issue_id, now)
+            await asyncio.sleep(IGNORE_EXPIRY_SECONDS)
 
     async def close(self) -> None:
         for task in self._tasks:
@@ -108,4 +128,4 @@ async def open_services(settings: Settings) -> Services:
     projector = ProjectorRunner(
         READ_MODEL_PROJECTOR, store, engine, [ProjectsProjection(), IssuesProjection()], bus
     )
-    return Services(settings, store, engine, bus, Commands(store), Lookups(engine), projector)
+    return Services(settings, store, engine, bus, Commands(store), Lookups(engine), projector, IssueCommands(store))

@@ -56,6 +56,13 @@ class ApiTokenIssued(DomainEvent):
 
 
 @dataclass(frozen=True, slots=True)
+class MemberAdded(DomainEvent):
+    organization_id: str
+    email: str
+    role: str  # owner | admin | member
+
+
+@dataclass(frozen=True, slots=True)
 class ProjectIdAllocated(DomainEvent):
     """Numeric project ids (the DSN needs one) come from one sequence stream."""
 
@@ -73,6 +80,12 @@ class ErrorEventReceived(DomainEvent):
     payload: dict[str, Any]
 
 
+def register(cls: type[DomainEvent]) -> type[DomainEvent]:
+    """Make a domain event type decodable from the store (aggregate modules register theirs)."""
+    EVENT_TYPES[cls.__name__] = cls
+    return cls
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.__name__: cls
     for cls in (
@@ -80,6 +93,7 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         ProjectCreated,
         ProjectKeyCreated,
         ApiTokenIssued,
+        MemberAdded,
         ProjectIdAllocated,
         ErrorEventReceived,
     )
@@ -95,8 +109,10 @@ def decode(type_name: str, data: dict[str, Any]) -> DomainEvent | None:
     cls = EVENT_TYPES.get(type_name)
     if cls is None:
         return None
-    fields = {f.name for f in dataclasses.fields(cls)}
-    values = {key: value for key, value in data.items() if key in fields}
-    if "scopes" in values:
-        values["scopes"] = tuple(values["scopes"])
+    values = {}
+    for f in dataclasses.fields(cls):
+        if f.name in data:
+            value = data[f.name]
+            # JSON has no tuples; fields declared as tuples come back from lists.
+            values[f.name] = tuple(value) if isinstance(value, list) and str(f.type).startswith("tuple") else value
     return cls(**values)

@@ -14,12 +14,15 @@ from dataclasses import dataclass, field
 from stackline.domain.events import (
     ApiTokenIssued,
     DomainEvent,
+    MemberAdded,
     OrganizationCreated,
     ProjectCreated,
     ProjectKeyCreated,
 )
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
+ROLES = ("owner", "admin", "member")
+EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
 ALL_SCOPES = ("org:read", "org:write", "project:read", "project:write", "event:read", "event:write")
 
 
@@ -52,6 +55,7 @@ class Organization:
     slug: str | None = None
     name: str | None = None
     projects: dict[str, ProjectState] = field(default_factory=dict)
+    members: dict[str, str] = field(default_factory=dict)  # email -> role
 
     @classmethod
     def from_events(cls, events: Iterable[DomainEvent]) -> Organization:
@@ -70,6 +74,8 @@ class Organization:
                 self.id, self.slug, self.name = org_id, slug, name
             case ProjectCreated(project_id=project_id, slug=slug, name=name):
                 self.projects[slug] = ProjectState(project_id, slug, name)
+            case MemberAdded(email=email, role=role):
+                self.members[email] = role
             case ProjectKeyCreated(project_id=project_id, public_key=key):
                 for project in self.projects.values():
                     if project.project_id == project_id:
@@ -93,6 +99,18 @@ class Organization:
             ProjectCreated(self.id, project_id, slug, name or slug, platform),
             ProjectKeyCreated(self.id, project_id, public_key, "Default"),
         ]
+
+    def add_member(self, email: str, role: str) -> list[DomainEvent]:
+        if self.id is None:
+            raise InvalidCommand("organization does not exist")
+        email = email.strip().lower()
+        if not EMAIL.match(email):
+            raise InvalidCommand(f"{email!r} is not an email address")
+        if role not in ROLES:
+            raise InvalidCommand(f"role must be one of {', '.join(ROLES)}")
+        if self.members.get(email) == role:
+            return []
+        return [MemberAdded(self.id, email, role)]
 
     def issue_token(self, token_id: str, token_hash: str, label: str, scopes: Iterable[str]) -> list[DomainEvent]:
         if self.id is None:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
+from datetime import datetime
 
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, MaxTokensLimiter, QueryDepthLimiter
 from strawberry.types import Info
 
+from stackline.app.issue_commands import UNSET, IssueUpdate
+from stackline.domain.issue import VersionConflict
 from stackline.domain.organization import InvalidCommand
 from stackline.graphql.context import PublicError, ctx, decode_id
 from stackline.graphql.types import (
@@ -16,11 +19,13 @@ from stackline.graphql.types import (
     Issue,
     IssueChange,
     IssueChangeKind,
+    IssueStatus,
     Node,
     Organization,
     Project,
     resolve_node,
 )
+from stackline.projections.issues import issue_id_for
 from stackline.readmodels import queries
 
 MAX_DEPTH = 12
@@ -62,6 +67,95 @@ class Query:
 class UserError:
     message: str
     field: list[str] | None = None
+    code: str | None = strawberry.field(default=None, description="CONFLICT when the object changed since it was read.")
+
+
+def user_error(error: InvalidCommand, field: list[str] | None = None) -> UserError:
+    return UserError(message=str(error), field=field, code="CONFLICT" if isinstance(error, VersionConflict) else None)
+
+
+@strawberry.input
+class UpdateIssueInput:
+    id: strawberry.ID
+    expected_version: int = strawberry.field(description="The issue's `version` when the client read it.")
+    status: IssueStatus | None = None
+    in_next_release: bool = strawberry.field(default=False, description="With RESOLVED: resolve in the next release.")
+    ignore_until_event_count: int | None = strawberry.field(default=None, description="With IGNORED: until N more events.")
+    ignore_until_user_count: int | None = strawberry.field(default=None, description="With IGNORED: until N more users.")
+    ignore_until: datetime | None = strawberry.field(default=None, description="With IGNORED: until this time.")
+    assignee: str | None = strawberry.field(default=None, description="A member's email.")
+    unassign: bool = False
+
+
+@strawberry.type
+class UpdateIssuePayload:
+    issue: Issue | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class IssueVersionInput:
+    id: strawberry.ID
+    version: int
+
+
+@strawberry.input
+class MergeIssuesInput:
+    issue_ids: list[strawberry.ID]
+    target_id: strawberry.ID | None = strawberry.field(default=None, description="Defaults to the first of issueIds.")
+    expected_versions: list[IssueVersionInput] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class MergeIssuesPayload:
+    issue: Issue | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class UnmergeIssueInput:
+    issue_id: strawberry.ID
+    hash: str = strawberry.field(description="One of the issue's `grouping.hashes` to split out again.")
+    expected_version: int
+
+
+@strawberry.type
+class UnmergeIssuePayload:
+    issue: Issue | None = strawberry.field(description="The issue the fingerprint returned to.")
+    source: Issue | None = strawberry.field(description="The issue it was split out of.")
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class AddMemberInput:
+    organization_slug: str
+    email: str
+    role: str = "member"
+
+
+@strawberry.type
+class AddMemberPayload:
+    email: str | None
+    user_errors: list[UserError]
+
+
+async def _issue_row(info: Info, global_id: str, scope: str):  # noqa: ANN202 - a Row or None
+    decoded = decode_id(global_id, "Issue")
+    viewer = ctx(info).require_viewer(scope)
+    if decoded is None:
+        return None
+    async with ctx(info).services.engine.connect() as conn:
+        return await queries.issue(conn, viewer.organization_id, decoded[1])
+
+
+async def _fresh_issue(info: Info, issue_id: str, position: int | None) -> Issue | None:
+    """The issue as the read model shows it once the projector has applied `position`."""
+    services = ctx(info).services
+    if position is not None:
+        await services.projector.wait_for(position, 5.0)
+    async with services.engine.connect() as conn:
+        row = await queries.issue(conn, ctx(info).viewer.organization_id, issue_id)  # type: ignore[union-attr]
+    return Issue.from_row(row) if row else None
 
 
 @strawberry.input
@@ -87,13 +181,13 @@ class Mutation:
         async with context.services.engine.connect() as conn:
             org = await queries.organization_by_slug(conn, viewer.organization_id, input.organization_slug)
         if org is None:
-            return CreateProjectPayload(project=None, user_errors=[UserError("organization not found", ["organizationSlug"])])
+            return CreateProjectPayload(project=None, user_errors=[UserError(message="organization not found", field=["organizationSlug"])])
         try:
             created = await context.services.commands.create_project(
                 input.organization_slug, input.slug, input.name or input.slug, input.platform, actor=viewer.token_id
             )
         except InvalidCommand as error:
-            return CreateProjectPayload(project=None, user_errors=[UserError(str(error), ["slug"])])
+            return CreateProjectPayload(project=None, user_errors=[UserError(message=str(error), field=["slug"])])
         # Commands never write read models: wait for the projector so the answer can show the project.
         services = context.services
         await services.projector.wait_for(await services.store.head_position(), 5.0)
@@ -101,6 +195,100 @@ class Mutation:
             rows = await queries.projects_by_ids(conn, viewer.organization_id, [created.project_id])
         project = Project.from_row(rows[created.project_id]) if rows else None
         return CreateProjectPayload(project=project, user_errors=[])
+
+    @strawberry.mutation(description="Resolve, unresolve, ignore (with conditions), assign or unassign an issue.")
+    async def update_issue(self, info: Info, input: UpdateIssueInput) -> UpdateIssuePayload:
+        row = await _issue_row(info, input.id, "event:write")
+        if row is None:
+            return UpdateIssuePayload(issue=None, user_errors=[UserError(message="issue not found", field=["id"])])
+        context = ctx(info)
+        viewer = context.require_viewer("event:write")
+        assignee: object = UNSET
+        async with context.services.engine.connect() as conn:
+            if input.unassign:
+                assignee = None
+            elif input.assignee is not None:
+                assignee = input.assignee.strip().lower()
+                if not await queries.is_member(conn, viewer.organization_id, assignee):
+                    return UpdateIssuePayload(issue=None, user_errors=[
+                        UserError(message="the assignee is not a member of this organization", field=["assignee"])])
+            newest = await queries.newest_release_position(conn, viewer.organization_id, row.project_id)
+        change = IssueUpdate(
+            status=input.status.value if input.status else None,
+            in_next_release=input.in_next_release,
+            newest_release_position=newest,
+            ignore_until_event_count=input.ignore_until_event_count,
+            ignore_until_timestamp=input.ignore_until.timestamp() if input.ignore_until else None,
+            ignore_until_user_count=input.ignore_until_user_count,
+            assignee=assignee,
+        )
+        if input.status is IssueStatus.MERGED:
+            return UpdateIssuePayload(issue=None, user_errors=[UserError(message="use mergeIssues to merge", field=["status"])])
+        try:
+            position = await context.services.issue_commands.update(row.id, input.expected_version, change, viewer.token_id)
+        except InvalidCommand as error:
+            return UpdateIssuePayload(issue=None, user_errors=[user_error(error)])
+        return UpdateIssuePayload(issue=await _fresh_issue(info, row.id, position), user_errors=[])
+
+    @strawberry.mutation(description="Merge issues into one: their fingerprints' future events land on the target.")
+    async def merge_issues(self, info: Info, input: MergeIssuesInput) -> MergeIssuesPayload:
+        ids = list(dict.fromkeys(input.issue_ids))
+        target_global = input.target_id or (ids[0] if ids else None)
+        if target_global is None or len(set(ids) | {target_global}) < 2:
+            return MergeIssuesPayload(issue=None, user_errors=[UserError(message="name at least two issues", field=["issueIds"])])
+        rows = {}
+        for global_id in {*ids, target_global}:
+            row = await _issue_row(info, global_id, "event:write")
+            if row is None:
+                return MergeIssuesPayload(issue=None, user_errors=[UserError(message=f"issue {global_id} not found", field=["issueIds"])])
+            rows[global_id] = row
+        target = rows[target_global]
+        if len({r.project_id for r in rows.values()}) > 1:
+            return MergeIssuesPayload(issue=None, user_errors=[UserError(message="only issues of one project can be merged", field=["issueIds"])])
+        versions = {}
+        for item in input.expected_versions:
+            decoded = decode_id(item.id, "Issue")
+            if decoded:
+                versions[decoded[1]] = item.version
+        viewer = ctx(info).require_viewer("event:write")
+        try:
+            position = await ctx(info).services.issue_commands.merge(
+                [rows[i].id for i in ids if i != target_global], target.id, versions, viewer.token_id)
+        except InvalidCommand as error:
+            return MergeIssuesPayload(issue=None, user_errors=[user_error(error)])
+        return MergeIssuesPayload(issue=await _fresh_issue(info, target.id, position), user_errors=[])
+
+    @strawberry.mutation(description="Split one fingerprint out of a merged issue, back to the issue it first formed.")
+    async def unmerge_issue(self, info: Info, input: UnmergeIssueInput) -> UnmergeIssuePayload:
+        row = await _issue_row(info, input.issue_id, "event:write")
+        if row is None:
+            return UnmergeIssuePayload(issue=None, source=None, user_errors=[UserError(message="issue not found", field=["issueId"])])
+        viewer = ctx(info).require_viewer("event:write")
+        to_issue_id = issue_id_for(row.project_id, input.hash)
+        try:
+            position = await ctx(info).services.issue_commands.unmerge(
+                row.id, input.hash, to_issue_id, input.expected_version, viewer.token_id)
+        except InvalidCommand as error:
+            return UnmergeIssuePayload(issue=None, source=None, user_errors=[user_error(error, ["hash"])])
+        restored = await _fresh_issue(info, to_issue_id, position)
+        return UnmergeIssuePayload(issue=restored, source=await _fresh_issue(info, row.id, None), user_errors=[])
+
+    @strawberry.mutation(description="Add a member (by email) to your organization, e.g. to assign issues to.")
+    async def add_member(self, info: Info, input: AddMemberInput) -> AddMemberPayload:
+        context = ctx(info)
+        viewer = context.require_viewer("org:write")
+        async with context.services.engine.connect() as conn:
+            org = await queries.organization_by_slug(conn, viewer.organization_id, input.organization_slug)
+        if org is None:
+            return AddMemberPayload(email=None, user_errors=[UserError(message="organization not found", field=["organizationSlug"])])
+        try:
+            position = await context.services.commands.add_member(input.organization_slug, input.email, input.role,
+                                                                  actor=viewer.token_id)
+        except InvalidCommand as error:
+            return AddMemberPayload(email=None, user_errors=[user_error(error, ["email"])])
+        if position is not None:
+            await context.services.projector.wait_for(position, 5.0)
+        return AddMemberPayload(email=input.email.strip().lower(), user_errors=[])
 
 
 async def _subscribed_project_id(info: Info, project_id: str) -> int:

@@ -67,6 +67,7 @@ class IssueStatus(enum.Enum):
     UNRESOLVED = "unresolved"
     RESOLVED = "resolved"
     IGNORED = "ignored"
+    MERGED = "merged"
 
 
 @strawberry.enum
@@ -80,6 +81,39 @@ class IssueSort(enum.Enum):
 class Tag:
     key: str
     value: str
+
+
+@strawberry.type
+class TagValue:
+    value: str
+    count: int
+    first_seen: datetime
+    last_seen: datetime
+
+
+@strawberry.type
+class TagSummary:
+    key: str
+    total_values: int = strawberry.field(description="How many events carried this tag.")
+    top_values: list[TagValue]
+
+
+@strawberry.type
+class IssueActivity:
+    kind: str = strawberry.field(description="The event in the issue's stream, e.g. IssueResolved.")
+    actor: str | None
+    at: datetime
+    data: JSON
+
+
+@strawberry.type
+class GroupingInfo:
+    """Why events land on this issue."""
+
+    config: str = strawberry.field(description="The grouping config of the latest event.")
+    variant: str = strawberry.field(description="The rule that matched: custom-fingerprint, in-app-stacktrace, ...")
+    components: list[str] = strawberry.field(description="The values that were hashed, for the latest event.")
+    hashes: list[str] = strawberry.field(description="Every fingerprint hash that leads to this issue.")
 
 
 @strawberry.type
@@ -200,12 +234,19 @@ class Issue(Node):
     culprit: str | None
     level: str
     status: IssueStatus
+    substatus: str
     first_seen: datetime
     last_seen: datetime
     times_seen: int
+    user_count: int
+    first_release: str | None
+    last_release: str | None
+    assignee: str | None
+    version: int = strawberry.field(description="Pass it back as `expectedVersion` when changing the issue.")
     grouping_variant: str = strawberry.field(description="Which grouping rule formed this issue.")
     project_id: strawberry.Private[int]
     issue_id: strawberry.Private[str]
+    organization_id: strawberry.Private[str]
 
     @classmethod
     def from_row(cls, row: Row) -> Issue:
@@ -216,13 +257,60 @@ class Issue(Node):
             culprit=row.culprit,
             level=row.level,
             status=IssueStatus(row.status),
+            substatus=row.substatus,
             first_seen=aware(row.first_seen),
             last_seen=aware(row.last_seen),
             times_seen=row.times_seen,
+            user_count=row.user_count,
+            first_release=row.first_release,
+            last_release=row.last_release,
+            assignee=row.assignee,
+            version=row.version,
             grouping_variant=row.grouping_variant,
             project_id=row.project_id,
             issue_id=row.id,
+            organization_id=row.organization_id,
         )
+
+    @strawberry.field(description="Tags of the issue's events with their most frequent values.")
+    async def tags(self, info: Info, top: int = 5) -> list[TagSummary]:
+        context = ctx(info)
+        viewer = context.require_viewer("event:read")
+        top = max(1, min(top, 50))
+        async with context.services.engine.connect() as conn:
+            rows = await queries.tags_of(conn, viewer.organization_id, self.issue_id)
+        by_key: dict[str, list] = {}
+        for row in rows:
+            by_key.setdefault(row.key, []).append(row)
+        return [
+            TagSummary(
+                key=key,
+                total_values=sum(r.times_seen for r in values),
+                top_values=[TagValue(value=r.value, count=r.times_seen, first_seen=aware(r.first_seen),
+                                     last_seen=aware(r.last_seen)) for r in values[:top]],
+            )
+            for key, values in sorted(by_key.items())
+        ]
+
+    @strawberry.field(description="Every change of the issue, oldest first: who did what, when.")
+    async def activity(self, info: Info) -> list[IssueActivity]:
+        context = ctx(info)
+        viewer = context.require_viewer("event:read")
+        async with context.services.engine.connect() as conn:
+            rows = await queries.activity_of(conn, viewer.organization_id, self.issue_id)
+        return [IssueActivity(kind=r.kind, actor=r.actor, at=aware(r.at), data=r.data) for r in rows]
+
+    @strawberry.field(description="Why events are grouped into this issue.")
+    async def grouping(self, info: Info) -> GroupingInfo | None:
+        context = ctx(info)
+        viewer = context.require_viewer("event:read")
+        async with context.services.engine.connect() as conn:
+            latest = await queries.latest_event_grouping(conn, viewer.organization_id, self.issue_id)
+            hashes = await queries.issue_hashes_of(conn, viewer.organization_id, self.issue_id)
+        if latest is None:
+            return None
+        return GroupingInfo(config=latest["config"], variant=latest["variant"],
+                            components=list(latest["components"]), hashes=hashes)
 
     @strawberry.field
     async def project(self, info: Info) -> Project:
@@ -317,6 +405,12 @@ class EventConnection:
 class IssueChangeKind(enum.Enum):
     CREATED = "CREATED"
     UPDATED = "UPDATED"
+    REGRESSED = "REGRESSED"
+    RESOLVED = "RESOLVED"
+    IGNORED = "IGNORED"
+    ASSIGNED = "ASSIGNED"
+    MERGED = "MERGED"
+    UNMERGED = "UNMERGED"
 
 
 @strawberry.type

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from stackline.bus import IssueChange
 from stackline.domain.events import (
     ApiTokenIssued,
+    MemberAdded,
     OrganizationCreated,
     ProjectCreated,
     ProjectKeyCreated,
     decode,
 )
 from stackline.eventstore import RecordedEvent
-from stackline.readmodels.schema import api_tokens, organizations, project_keys, projects
+from stackline.projections.runner import Effects
+from stackline.readmodels.schema import api_tokens, members, organizations, project_keys, projects
+from stackline.readmodels.upsert import upsert
 
 
 class ProjectsProjection:
-    async def apply(self, conn: AsyncConnection, event: RecordedEvent) -> list[IssueChange]:
+    async def apply(self, conn: AsyncConnection, event: RecordedEvent, effects: Effects) -> None:
         at = event.recorded_at
         match decode(event.type, event.data):
             case OrganizationCreated() as e:
@@ -45,6 +47,10 @@ class ProjectsProjection:
                         created_at=at,
                     )
                 )
+            case MemberAdded() as e:
+                await upsert(conn, members, {"organization_id": e.organization_id, "email": e.email,
+                                             "role": e.role, "created_at": at}, keys=("organization_id", "email"),
+                             update={"role": e.role})
             case ApiTokenIssued() as e:
                 await conn.execute(
                     api_tokens.insert().values(
@@ -56,4 +62,3 @@ class ProjectsProjection:
                         created_at=at,
                     )
                 )
-        return []

@@ -1,5 +1,9 @@
 """Runs projections over a catch-up subscription, one transaction per batch.
 
+Projections only write rows. Some facts follow from the log by themselves (a resolved issue
+that sees a new event has regressed); a projection may note such a reaction, and the runner,
+not the projection, appends it.
+
 The checkpoint is written in the same transaction as the rows, so a crash at any instant
 neither loses nor doubles an effect. Bus notifications go out only after the commit, so a
 subscriber that reacts by reading the read model always finds what it was told about.
@@ -10,22 +14,57 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from stackline.bus import Bus, IssueChange
-from stackline.eventstore import EventStore, RecordedEvent
+from stackline.domain.events import DomainEvent, event_type
+from stackline.eventstore import EventStore, ExpectedVersion, NewEvent, RecordedEvent
 from stackline.readmodels.schema import projector_checkpoints
 
 log = logging.getLogger(__name__)
 
 
+@dataclass(frozen=True, slots=True)
+class Reaction:
+    """An event a projection decided must follow from what it saw (an issue regressed, ...).
+
+    Its id is derived from the event that caused it, so applying the same batch twice (after a
+    crash, or in a replay) appends nothing twice.
+    """
+
+    stream: str
+    event: DomainEvent
+    caused_by: RecordedEvent
+    expected: ExpectedVersion
+
+    def new_event(self) -> NewEvent:
+        return NewEvent(
+            event_type(self.event),
+            self.event.to_data(),
+            metadata={"actor": None, "causation_id": str(self.caused_by.id),
+                      "correlation_id": self.caused_by.metadata.get("correlation_id")},
+            id=uuid.uuid5(self.caused_by.id, f"{self.stream}:{event_type(self.event)}"),
+            schema_version=self.event.schema_version,
+        )
+
+
+@dataclass(slots=True)
+class Effects:
+    """What applying a batch produced besides rows: notifications and reactions."""
+
+    changes: list[IssueChange] = field(default_factory=list)
+    reactions: list[Reaction] = field(default_factory=list)
+
+
 class Projection(Protocol):
-    async def apply(self, conn: AsyncConnection, event: RecordedEvent) -> list[IssueChange]:
-        """Write this event's effect on the read model; return the issue changes it made."""
+    async def apply(self, conn: AsyncConnection, event: RecordedEvent, effects: Effects) -> None:
+        """Write this event's effect on the read model; note changes and reactions in `effects`."""
 
 
 async def load_checkpoint(conn: AsyncConnection, name: str) -> int:
@@ -46,13 +85,15 @@ async def save_checkpoint(conn: AsyncConnection, name: str, position: int) -> No
 
 
 def collapse(changes: Sequence[IssueChange]) -> list[IssueChange]:
-    """One notification per issue per batch; an issue created in the batch stays CREATED."""
-    by_issue: dict[str, IssueChange] = {}
+    """One notification per issue and kind per batch (a burst of events is one UPDATED), and
+    none of UPDATED for an issue CREATED in the same batch."""
+    seen: dict[tuple[str, str], IssueChange] = {}
+    created = {c.issue_id for c in changes if c.kind == "CREATED"}
     for change in changes:
-        first = by_issue.get(change.issue_id)
-        if first is None or first.kind != "CREATED":
-            by_issue[change.issue_id] = change
-    return list(by_issue.values())
+        if change.kind == "UPDATED" and change.issue_id in created:
+            continue
+        seen.setdefault((change.issue_id, change.kind), change)
+    return list(seen.values())
 
 
 class ProjectorRunner:
@@ -80,17 +121,23 @@ class ProjectorRunner:
             await self.apply_batch(batch)
 
     async def apply_batch(self, batch: Sequence[RecordedEvent]) -> None:
-        changes: list[IssueChange] = []
+        effects = Effects()
         async with self.engine.begin() as conn:
             for event in batch:
                 for projection in self.projections:
-                    changes.extend(await projection.apply(conn, event))
+                    await projection.apply(conn, event, effects)
+            if effects.reactions:
+                # Appended before the checkpoint commits: a crash in between re-applies the
+                # batch, whose reactions then carry the same ids and are not stored twice.
+                await asyncio.gather(*(
+                    self.store.append(r.stream, [r.new_event()], r.expected) for r in effects.reactions
+                ))
             await save_checkpoint(conn, self.name, batch[-1].position)
         async with self._advanced:
             self.position = batch[-1].position
             self._advanced.notify_all()
         if self.bus is not None:
-            for change in collapse(changes):
+            for change in collapse(effects.changes):
                 await self.bus.publish(change)
 
     async def wait_for(self, position: int, timeout: float) -> bool:

@@ -10,7 +10,18 @@ from typing import Any
 from sqlalchemy import Row, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from stackline.readmodels.schema import events, issues, organizations, project_keys, projects
+from stackline.readmodels.schema import (
+    events,
+    issue_activity,
+    issue_hashes,
+    issue_tags,
+    issues,
+    members,
+    organizations,
+    project_keys,
+    projects,
+    releases,
+)
 
 ISSUE_SORTS = {
     "LAST_SEEN": issues.c.last_seen,
@@ -76,7 +87,9 @@ async def issues_page(
     """Keyset page of a project's issues, newest (or most frequent) first; `after` is
     (sort value, issue id) of the last row the client saw."""
     key = ISSUE_SORTS[sort]
-    query = select(issues).where(issues.c.project_id == project_id, issues.c.organization_id == org_id)
+    query = select(issues).where(
+        issues.c.project_id == project_id, issues.c.organization_id == org_id, issues.c.status != "merged"
+    )
     if after is not None:
         value, issue_id = after
         query = query.where(or_(key < value, and_(key == value, issues.c.id < issue_id)))
@@ -85,7 +98,9 @@ async def issues_page(
 
 
 async def issue_count(conn: AsyncConnection, org_id: str, project_id: int) -> int:
-    query = select(func.count()).where(issues.c.project_id == project_id, issues.c.organization_id == org_id)
+    query = select(func.count()).where(
+        issues.c.project_id == project_id, issues.c.organization_id == org_id, issues.c.status != "merged"
+    )
     return (await conn.execute(query)).scalar_one()
 
 
@@ -109,3 +124,57 @@ async def event(conn: AsyncConnection, org_id: str, project_id: int, event_id: s
         events.c.project_id == project_id, events.c.event_id == event_id, events.c.organization_id == org_id
     )
     return (await conn.execute(query)).first()
+
+
+async def tags_of(conn: AsyncConnection, org_id: str, issue_id: str) -> list[Row]:
+    """Tag values of an issue, most frequent first within each key."""
+    query = (
+        select(issue_tags)
+        .join(issues, issues.c.id == issue_tags.c.issue_id)
+        .where(issue_tags.c.issue_id == issue_id, issues.c.organization_id == org_id)
+        .order_by(issue_tags.c.key, issue_tags.c.times_seen.desc(), issue_tags.c.value)
+    )
+    return list(await conn.execute(query))
+
+
+async def activity_of(conn: AsyncConnection, org_id: str, issue_id: str) -> list[Row]:
+    query = (
+        select(issue_activity)
+        .where(issue_activity.c.issue_id == issue_id, issue_activity.c.organization_id == org_id)
+        .order_by(issue_activity.c.position)
+    )
+    return list(await conn.execute(query))
+
+
+async def latest_event_grouping(conn: AsyncConnection, org_id: str, issue_id: str) -> dict | None:
+    query = (
+        select(events.c.grouping)
+        .where(events.c.issue_id == issue_id, events.c.organization_id == org_id)
+        .order_by(events.c.position.desc())
+        .limit(1)
+    )
+    return (await conn.execute(query)).scalar()
+
+
+async def issue_hashes_of(conn: AsyncConnection, org_id: str, issue_id: str) -> list[str]:
+    query = (
+        select(issue_hashes.c.hash)
+        .join(issues, issues.c.id == issue_hashes.c.issue_id)
+        .where(issue_hashes.c.issue_id == issue_id, issues.c.organization_id == org_id)
+        .order_by(issue_hashes.c.hash)
+    )
+    return list((await conn.execute(query)).scalars())
+
+
+async def is_member(conn: AsyncConnection, org_id: str, email: str) -> bool:
+    query = select(members.c.email).where(members.c.organization_id == org_id, members.c.email == email)
+    return (await conn.execute(query)).first() is not None
+
+
+async def newest_release_position(conn: AsyncConnection, org_id: str, project_id: int) -> int | None:
+    query = (
+        select(func.max(releases.c.first_position))
+        .join(projects, projects.c.id == releases.c.project_id)
+        .where(releases.c.project_id == project_id, projects.c.organization_id == org_id)
+    )
+    return (await conn.execute(query)).scalar()

@@ -81,11 +81,27 @@ issues = Table(
     Column("culprit", Text),
     Column("level", String(16), nullable=False),
     Column("status", String(16), nullable=False),
+    Column("substatus", String(40), nullable=False, server_default="new"),
     Column("first_seen", DateTime(timezone=True), nullable=False),
     Column("last_seen", DateTime(timezone=True), nullable=False),
     Column("times_seen", BigInteger, nullable=False),
+    Column("user_count", BigInteger, nullable=False, server_default="0"),
+    Column("first_release", String(250)),
+    Column("last_release", String(250)),
     Column("last_position", BigInteger, nullable=False),
+    # The issue stream's version (-1 until the lifecycle's IssueCreated is projected).
+    Column("version", BigInteger, nullable=False, server_default="-1"),
+    Column("assignee", String(254)),
+    Column("merged_into", String(36)),
+    Column("resolved_in_next_release", Boolean, nullable=False, server_default="0"),
+    Column("resolved_release_position", BigInteger),
+    Column("ignore_until_count", BigInteger),
+    Column("ignore_until_timestamp", Float),
+    Column("ignore_until_users", BigInteger),
+    Column("events_since_ignore", BigInteger, nullable=False, server_default="0"),
+    Column("users_since_ignore", JSON, nullable=False, server_default="[]"),
     Index("ix_issues_project_last_seen", "project_id", "last_seen"),
+    Index("ix_issues_project_status_last_seen", "project_id", "status", "last_seen"),
     UniqueConstraint("project_id", "short_id", name="uq_issues_project_short_id"),
 )
 
@@ -114,7 +130,60 @@ events = Table(
     Column("tags", JSON, nullable=False),
     Column("grouping", JSON, nullable=False),
     Column("payload", JSON, nullable=False),
+    Column("hash", String(32), nullable=False, server_default=""),
+    Column("release", String(250)),
+    Column("environment", String(64)),
+    Column("user_key", String(254)),
     Index("ix_events_issue_position", "issue_id", "position"),
+    Index("ix_events_project_hash", "project_id", "hash"),
+)
+
+issue_tags = Table(
+    "issue_tags",
+    metadata,
+    Column("issue_id", String(36), primary_key=True),
+    Column("key", String(200), primary_key=True),
+    Column("value", String(200), primary_key=True),
+    Column("times_seen", BigInteger, nullable=False),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+)
+
+issue_users = Table(
+    "issue_users",
+    metadata,
+    Column("issue_id", String(36), primary_key=True),
+    Column("user_key", String(254), primary_key=True),
+)
+
+issue_activity = Table(
+    "issue_activity",
+    metadata,
+    Column("issue_id", String(36), primary_key=True),
+    Column("position", BigInteger, primary_key=True, autoincrement=False),
+    Column("organization_id", String(36), nullable=False),
+    Column("kind", String(40), nullable=False),
+    Column("actor", String(254)),
+    Column("data", JSON, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)
+
+releases = Table(
+    "releases",
+    metadata,
+    Column("project_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("version", String(250), primary_key=True),
+    Column("first_position", BigInteger, nullable=False),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+)
+
+members = Table(
+    "members",
+    metadata,
+    Column("organization_id", String(36), primary_key=True),
+    Column("email", String(254), primary_key=True),
+    Column("role", String(16), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
 projector_checkpoints = Table(
