@@ -94,13 +94,28 @@ def _in_app_components(exceptions: list[dict[str, Any]], platform: str | None) -
     components: list[str] = []
     has_frame = False
     for exception in exceptions:
+        previous: dict[str, Any] | None = None
         for frame in stack_frames(exception):
+            recursive = previous is not None and _is_recursion(frame, previous)
+            previous = frame
+            if recursive:
+                continue
             if frame.get("in_app") is True and (component := _frame_component(frame, platform)):
                 components.append(component)
                 has_frame = True
         if (exception_type := _text(exception.get("type"))) is not None:
             components.append(_clean(f"type:{exception_type}"))
     return tuple(components) if has_frame else ()
+
+
+# A frame equal to the one before it in all of these is a recursive call and does not count, as
+# in Sentry (`is_recursion_v1`): a recursive walk failing at depth 3 or at depth 17 is one issue.
+# The line is part of the comparison, so the frame that fails (on another line) still counts.
+_RECURSION_FIELDS = ("abs_path", "package", "module", "filename", "function", "lineno", "colno")
+
+
+def _is_recursion(frame: dict[str, Any], previous: dict[str, Any]) -> bool:
+    return all(frame.get(field) == previous.get(field) for field in _RECURSION_FIELDS)
 
 
 def _frame_component(frame: dict[str, Any], platform: str | None) -> str | None:
@@ -150,11 +165,21 @@ def _type_and_value(exception: dict[str, Any]) -> str | None:
 
 # --- parameterization ------------------------------------------------------------------------
 
+# Up to the next white space, as Sentry does: paths, tokens and query strings vary per call.
+_URL = re.compile(r"\b(?:wss?|https?|ftp)://[^\s/$.?#]\S*")
 _UUID = re.compile(r"\b[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}\b")
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_WEEKDAY = r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun)"
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
 _DATE = re.compile(
+    # ISO 8601, and `str(datetime)`
     r"(?<![0-9])[0-9]{4}-[0-9]{2}-[0-9]{2}"
     r"(?:[T ][0-9]{2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]+)?)?(?:Z|[+-][0-9]{2}:?[0-9]{2})?)?"
+    # `ctime()` / asctime: `Tue Mar  5 10:11:12 2024`
+    rf"|\b(?:{_WEEKDAY}\s+)?{_MONTH}\s+[0-9]{{1,2}}\s+[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}\s+[0-9]{{4}}\b"
+    # RFC 822 / 1123 / 2822 (e-mail and HTTP dates): `Tue, 05 Mar 2024 10:11:12 +0000` or `... GMT`
+    rf"|\b(?:{_WEEKDAY},\s+)?[0-9]{{1,2}}\s+{_MONTH}\s+[0-9]{{2,4}}\s+[0-9]{{2}}:[0-9]{{2}}(?::[0-9]{{2}})?"
+    r"(?:\s+(?:[+-][0-9]{4}|UT|GMT|[ECMP][SD]T|Z)\b)?"
 )
 _IPV4 = re.compile(r"(?<![\w.])(?:[0-9]{1,3}\.){3}[0-9]{1,3}(?![\w]|\.[0-9])")
 _IPV6_CANDIDATE = re.compile(r"(?<![\w:.])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?![\w:])")
@@ -167,9 +192,11 @@ def parameterize(text: str) -> str:
     """Replace the parts of a text that vary between occurrences of one error with placeholders.
 
     `Timeout after 30s talking to 10.0.0.7` -> `Timeout after <int>s talking to <ip>`. Order
-    matters: the specific shapes (uuid, email, date, ip, hex) go before plain numbers.
+    matters: the specific shapes (url, uuid, email, date, ip, hex) go before plain numbers, and
+    a URL goes first as a whole, whatever ids and addresses it holds.
     """
     text = text[:_MAX_GROUPING_TEXT]
+    text = _URL.sub("<url>", text)
     text = _UUID.sub("<uuid>", text)
     text = _EMAIL.sub("<email>", text)
     text = _DATE.sub("<date>", text)
