@@ -12,16 +12,18 @@ reaction to append; the status changes when that event comes back through the lo
 from __future__ import annotations
 
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from stackline.bus import IssueChange
 from stackline.domain.events import DomainEvent, ErrorEventReceived, decode
-from stackline.domain.grouping import GROUPING_CONFIG, group_event
+from stackline.domain.grouping import GROUPING_CONFIG, GroupingResult, group_event
 from stackline.domain.issue import (
     IGNORED,
     MERGED,
@@ -42,7 +44,7 @@ from stackline.domain.issue import (
     Occurrence,
     stream_name,
 )
-from stackline.domain.summary import summarize
+from stackline.domain.summary import EventSummary, summarize
 from stackline.eventstore import RecordedEvent, StreamState
 from stackline.projections.runner import Effects, Reaction
 from stackline.readmodels.queries import aware
@@ -56,7 +58,7 @@ from stackline.readmodels.schema import (
     projects,
     releases,
 )
-from stackline.readmodels.upsert import insert_if_absent, upsert
+from stackline.readmodels.upsert import upsert_counts
 
 ISSUE_NAMESPACE = uuid.UUID("6f1d3a52-54c3-4ad5-9f4e-4c7c2a3b9e10")
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -93,142 +95,189 @@ def _text(value: Any, limit: int) -> str | None:
     return value[:limit] if isinstance(value, str) and value else None
 
 
-def issue_state(row: Row) -> Issue:
+def issue_state(row: Mapping[str, Any]) -> Issue:
     """The aggregate's state as far as occurrences care, rebuilt from the issue's row."""
     return Issue(
-        id=row.id, project_id=row.project_id, organization_id=row.organization_id, primary_hash=row.primary_hash,
-        status=row.status, substatus=row.substatus, assignee=row.assignee, merged_into=row.merged_into,
-        resolved_in_next_release=row.resolved_in_next_release,
-        resolved_release_position=row.resolved_release_position,
-        ignore_until_count=row.ignore_until_count, ignore_until_timestamp=row.ignore_until_timestamp,
-        ignore_until_users=row.ignore_until_users, events_since_ignore=row.events_since_ignore,
-        users_since_ignore=set(row.users_since_ignore or ()), version=row.version,
+        id=row["id"], project_id=row["project_id"], organization_id=row["organization_id"],
+        primary_hash=row["primary_hash"], status=row["status"], substatus=row["substatus"],
+        assignee=row["assignee"], merged_into=row["merged_into"],
+        resolved_in_next_release=row["resolved_in_next_release"],
+        resolved_release_position=row["resolved_release_position"],
+        ignore_until_count=row["ignore_until_count"], ignore_until_timestamp=row["ignore_until_timestamp"],
+        ignore_until_users=row["ignore_until_users"], events_since_ignore=row["events_since_ignore"],
+        users_since_ignore=set(row["users_since_ignore"] or ()), version=row["version"],
     )
 
 
+@dataclass(slots=True)
+class _Occurrence:
+    event: RecordedEvent
+    received: ErrorEventReceived
+    summary: EventSummary
+    grouping: GroupingResult
+    seen: datetime
+    release: str | None
+    environment: str | None
+    user: str | None
+
+
 class IssuesProjection:
-    async def apply(self, conn: AsyncConnection, event: RecordedEvent, effects: Effects) -> None:
-        domain_event = decode(event.type, event.data)
-        if isinstance(domain_event, ErrorEventReceived):
-            await self._occurrence(conn, event, domain_event, effects)
-        elif domain_event is not None and type(domain_event).__module__ == "stackline.domain.issue":
-            await self._lifecycle(conn, event, domain_event, effects)
+    async def apply_batch(self, conn: AsyncConnection, batch: Sequence[RecordedEvent], effects: Effects) -> None:
+        """Occurrences are applied a run at a time (a few statements per run, not per event);
+        an issue-stream event in between is applied on its own, in its place in the order."""
+        run: list[tuple[RecordedEvent, ErrorEventReceived]] = []
+        for event in batch:
+            domain_event = decode(event.type, event.data)
+            if isinstance(domain_event, ErrorEventReceived):
+                run.append((event, domain_event))
+                continue
+            if domain_event is not None and type(domain_event).__module__ == "stackline.domain.issue":
+                if run:
+                    await self._occurrences(conn, run, effects)
+                    run = []
+                await self._lifecycle(conn, event, domain_event, effects)
+        if run:
+            await self._occurrences(conn, run, effects)
 
     # -- occurrences ---------------------------------------------------------------------------
 
-    async def _occurrence(
-        self, conn: AsyncConnection, event: RecordedEvent, received: ErrorEventReceived, effects: Effects
+    async def _occurrences(
+        self, conn: AsyncConnection, run: list[tuple[RecordedEvent, ErrorEventReceived]], effects: Effects
     ) -> None:
-        project_id, payload = received.project_id, received.payload
-        duplicate = await conn.execute(
-            select(events.c.event_id).where(events.c.project_id == project_id, events.c.event_id == received.event_id)
-        )
-        if duplicate.first() is not None:  # an SDK retried an event it had already sent
-            return
+        items = [_analyze(event, received) for event, received in run]
+        by_project: dict[int, list[_Occurrence]] = defaultdict(list)
+        for item in items:
+            by_project[item.received.project_id].append(item)
 
-        summary = summarize(payload, received.received_at)
-        grouping = group_event(payload)
-        seen = datetime.fromtimestamp(summary.timestamp, UTC)
-        release = _text(payload.get("release"), 250)
-        environment = _text(payload.get("environment"), 64)
-        user = user_key(payload)
-        release_position = await self._release_position(conn, project_id, release, event.position, seen)
-
-        issue_id = (
-            await conn.execute(
-                select(issue_hashes.c.issue_id).where(
-                    issue_hashes.c.project_id == project_id, issue_hashes.c.hash == grouping.hash
-                )
-            )
-        ).scalar()
-        if issue_id is None:
-            issue_id = issue_id_for(project_id, grouping.hash)
-            number = await self._next_issue_number(conn, project_id)
-            slug = (await conn.execute(select(projects.c.slug).where(projects.c.id == project_id))).scalar_one()
-            await conn.execute(
-                issues.insert().values(
-                    id=issue_id, organization_id=received.organization_id, project_id=project_id,
-                    short_id=short_id(slug, number), primary_hash=grouping.hash, grouping_variant=grouping.variant,
-                    title=summary.title, culprit=summary.culprit, level=summary.level, status=UNRESOLVED,
-                    substatus="new", first_seen=seen, last_seen=seen, times_seen=1, user_count=0,
-                    first_release=release, last_release=release, last_position=event.position, version=-1,
-                    resolved_in_next_release=False, events_since_ignore=0, users_since_ignore=[],
-                )
-            )
-            await conn.execute(issue_hashes.insert().values(project_id=project_id, hash=grouping.hash, issue_id=issue_id))
-            created = IssueCreated(issue_id, received.organization_id, project_id, grouping.hash, received.event_id)
-            effects.reactions.append(Reaction(stream_name(issue_id), created, event, StreamState.NO_STREAM))
-            effects.changes.append(IssueChange("CREATED", received.organization_id, project_id, issue_id, event.position))
-        else:
-            row = (await conn.execute(select(issues).where(issues.c.id == issue_id))).one()
-            last_seen = aware(row.last_seen)
-            values: dict[str, Any] = {
-                "times_seen": issues.c.times_seen + 1,
-                "last_position": event.position,
-                "first_seen": min(seen, aware(row.first_seen)),
-                "last_seen": max(seen, last_seen),
-            }
-            if seen >= last_seen:  # the issue shows what its latest event says
-                values.update(title=summary.title, culprit=summary.culprit, level=summary.level)
-                if release:
-                    values["last_release"] = release
-            state = issue_state(row)
-            for reaction in state.react_to_occurrence(
-                Occurrence(received.event_id, release, release_position, user, summary.timestamp)
+        # Read, in bulk, everything the run's events touch.
+        stored_events: set[tuple[int, str]] = set()
+        issue_of_hash: dict[tuple[int, str], str] = {}
+        release_positions: dict[tuple[int, str], int] = {}
+        for project_id, group in by_project.items():
+            ids = list({i.received.event_id for i in group})
+            for event_id, in await conn.execute(
+                select(events.c.event_id).where(events.c.project_id == project_id, events.c.event_id.in_(ids))
             ):
-                effects.reactions.append(Reaction(stream_name(issue_id), reaction, event, StreamState.ANY))
-            if row.status == IGNORED:
-                values.update(events_since_ignore=state.events_since_ignore,
-                              users_since_ignore=sorted(state.users_since_ignore))
-            await conn.execute(issues.update().where(issues.c.id == issue_id).values(**values))
-            effects.changes.append(IssueChange("UPDATED", received.organization_id, project_id, issue_id, event.position))
-
-        if user is not None and await insert_if_absent(conn, issue_users, {"issue_id": issue_id, "user_key": user}):
-            await conn.execute(issues.update().where(issues.c.id == issue_id).values(user_count=issues.c.user_count + 1))
-        for key, value in summary.tags[:TAG_LIMIT]:
-            await upsert(
-                conn, issue_tags,
-                {"issue_id": issue_id, "key": key[:200], "value": value[:200], "times_seen": 1,
-                 "first_seen": seen, "last_seen": seen},
-                keys=("issue_id", "key", "value"),
-                update={"times_seen": issue_tags.c.times_seen + 1,
-                        "last_seen": func.max(issue_tags.c.last_seen, seen) if conn.dialect.name == "sqlite"
-                        else func.greatest(issue_tags.c.last_seen, seen)},
+                stored_events.add((project_id, event_id))
+            hashes = list({i.grouping.hash for i in group})
+            for hash_, issue_id in await conn.execute(
+                select(issue_hashes.c.hash, issue_hashes.c.issue_id)
+                .where(issue_hashes.c.project_id == project_id, issue_hashes.c.hash.in_(hashes))
+            ):
+                issue_of_hash[(project_id, hash_)] = issue_id
+            versions = list({i.release for i in group if i.release})
+            if versions:
+                for version, first in await conn.execute(
+                    select(releases.c.version, releases.c.first_position)
+                    .where(releases.c.project_id == project_id, releases.c.version.in_(versions))
+                ):
+                    release_positions[(project_id, version)] = first
+        rows: dict[str, dict[str, Any]] = {}
+        known_ids = list(set(issue_of_hash.values()))
+        if known_ids:
+            for row in await conn.execute(select(issues).where(issues.c.id.in_(known_ids))):
+                rows[row.id] = dict(row._mapping)
+        known_users: set[tuple[str, str]] = set()
+        user_keys = list({i.user for i in items if i.user})
+        if known_ids and user_keys:
+            for pair in await conn.execute(
+                select(issue_users.c.issue_id, issue_users.c.user_key)
+                .where(issue_users.c.issue_id.in_(known_ids), issue_users.c.user_key.in_(user_keys))
+            ):
+                known_users.add(tuple(pair))
+        counters = {
+            row.id: [row.slug, row.issue_counter]
+            for row in await conn.execute(
+                select(projects.c.id, projects.c.slug, projects.c.issue_counter).where(projects.c.id.in_(list(by_project)))
             )
-        await conn.execute(
-            events.insert().values(
-                project_id=project_id, event_id=received.event_id, organization_id=received.organization_id,
-                issue_id=issue_id, position=event.position, timestamp=seen,
-                received_at=datetime.fromtimestamp(received.received_at, UTC), level=summary.level,
-                title=summary.title, message=summary.message, platform=summary.platform,
-                tags=[list(pair) for pair in summary.tags],
-                grouping={"config": GROUPING_CONFIG, "variant": grouping.variant, "hash": grouping.hash,
-                          "components": list(grouping.components)},
-                payload=payload, hash=grouping.hash, release=release, environment=environment, user_key=user,
-            )
-        )
+        }
 
-    async def _release_position(
-        self, conn: AsyncConnection, project_id: int, release: str | None, position: int, seen: datetime
-    ) -> int | None:
-        """When the release was first seen in the project (its place in the log), which is
-        how "newer release" is decided for resolved-in-next-release issues."""
-        if release is None:
-            return None
-        await insert_if_absent(conn, releases, {"project_id": project_id, "version": release,
-                                                "first_position": position, "first_seen": seen})
-        return (
+        # Decide, in log order, in memory.
+        created: list[str] = []
+        changed: set[str] = set()
+        new_hashes, new_releases, new_users, new_events = [], [], [], []
+        tag_counts: dict[tuple[str, str, str], list] = {}
+        for item in items:
+            received, event = item.received, item.event
+            project_id = received.project_id
+            if (project_id, received.event_id) in stored_events:  # an SDK retried an event
+                continue
+            stored_events.add((project_id, received.event_id))
+            release_position = None
+            if item.release:
+                release_position = release_positions.get((project_id, item.release))
+                if release_position is None:
+                    release_position = release_positions[(project_id, item.release)] = event.position
+                    new_releases.append({"project_id": project_id, "version": item.release,
+                                         "first_position": event.position, "first_seen": item.seen})
+            issue_id = issue_of_hash.get((project_id, item.grouping.hash))
+            if issue_id is None:
+                issue_id = issue_id_for(project_id, item.grouping.hash)
+                counters[project_id][1] += 1
+                rows[issue_id] = _new_issue_row(issue_id, item, short_id(counters[project_id][0], counters[project_id][1]))
+                issue_of_hash[(project_id, item.grouping.hash)] = issue_id
+                created.append(issue_id)
+                new_hashes.append({"project_id": project_id, "hash": item.grouping.hash, "issue_id": issue_id})
+                reaction = IssueCreated(issue_id, received.organization_id, project_id, item.grouping.hash,
+                                        received.event_id)
+                effects.reactions.append(Reaction(stream_name(issue_id), reaction, event, StreamState.NO_STREAM))
+                effects.changes.append(IssueChange("CREATED", received.organization_id, project_id, issue_id,
+                                                   event.position))
+            else:
+                row = rows[issue_id]
+                _count_occurrence(row, item, event.position)
+                state = issue_state(row)
+                for reaction in state.react_to_occurrence(
+                    Occurrence(received.event_id, item.release, release_position, item.user, item.summary.timestamp)
+                ):
+                    effects.reactions.append(Reaction(stream_name(issue_id), reaction, event, StreamState.ANY))
+                if row["status"] == IGNORED:
+                    row["events_since_ignore"] = state.events_since_ignore
+                    row["users_since_ignore"] = sorted(state.users_since_ignore)
+                changed.add(issue_id)
+                effects.changes.append(IssueChange("UPDATED", received.organization_id, project_id, issue_id,
+                                                   event.position))
+            row = rows[issue_id]
+            if item.user and (issue_id, item.user) not in known_users:
+                known_users.add((issue_id, item.user))
+                new_users.append({"issue_id": issue_id, "user_key": item.user})
+                row["user_count"] += 1
+            for key, value in item.summary.tags[:TAG_LIMIT]:
+                pair = (issue_id, key[:200], value[:200])
+                counted = tag_counts.get(pair)
+                if counted is None:
+                    tag_counts[pair] = [1, item.seen, item.seen]
+                else:
+                    counted[0] += 1
+                    counted[1], counted[2] = min(counted[1], item.seen), max(counted[2], item.seen)
+            new_events.append(_event_row(item, issue_id))
+
+        # Write, in bulk.
+        fresh = set(created)
+        if created:
+            await conn.execute(issues.insert(), [rows[i] for i in created])
+            await conn.execute(issue_hashes.insert(), new_hashes)
             await conn.execute(
-                select(releases.c.first_position).where(releases.c.project_id == project_id,
-                                                        releases.c.version == release)
+                projects.update().where(projects.c.id == bindparam("b_id")).values(issue_counter=bindparam("b_counter")),
+                [{"b_id": p, "b_counter": c} for p, (_, c) in counters.items()],
             )
-        ).scalar_one()
-
-    async def _next_issue_number(self, conn: AsyncConnection, project_id: int) -> int:
-        await conn.execute(
-            projects.update().where(projects.c.id == project_id).values(issue_counter=projects.c.issue_counter + 1)
-        )
-        return (await conn.execute(select(projects.c.issue_counter).where(projects.c.id == project_id))).scalar_one()
+        if changed - fresh:
+            await conn.execute(
+                issues.update().where(issues.c.id == bindparam("b_id")).values(
+                    {name: bindparam(f"b_{name}") for name in _COUNTED}),
+                [{"b_id": i, **{f"b_{n}": rows[i][n] for n in _COUNTED}} for i in changed - fresh],
+            )
+        if new_releases:
+            await conn.execute(releases.insert(), new_releases)
+        if new_users:
+            await conn.execute(issue_users.insert(), new_users)
+        if tag_counts:
+            await upsert_counts(conn, issue_tags, [
+                {"issue_id": i, "key": k, "value": v, "times_seen": n, "first_seen": first, "last_seen": last}
+                for (i, k, v), (n, first, last) in tag_counts.items()
+            ])
+        if new_events:
+            await conn.execute(events.insert(), new_events)
 
     # -- the issue streams -----------------------------------------------------------------
 
@@ -355,3 +404,63 @@ async def recount(conn: AsyncConnection, issue_id: str) -> None:
              "last_seen": spans[(k, v)][1]}
             for (k, v), n in counts.items()
         ])
+
+
+_COUNTED = ("times_seen", "last_position", "first_seen", "last_seen", "title", "culprit", "level", "last_release",
+            "user_count", "events_since_ignore", "users_since_ignore")
+
+
+def _analyze(event: RecordedEvent, received: ErrorEventReceived) -> _Occurrence:
+    payload = received.payload
+    summary = summarize(payload, received.received_at)
+    return _Occurrence(
+        event=event,
+        received=received,
+        summary=summary,
+        grouping=group_event(payload),
+        seen=datetime.fromtimestamp(summary.timestamp, UTC),
+        release=_text(payload.get("release"), 250),
+        environment=_text(payload.get("environment"), 64),
+        user=user_key(payload),
+    )
+
+
+def _new_issue_row(issue_id: str, item: _Occurrence, short: str) -> dict[str, Any]:
+    received, summary = item.received, item.summary
+    return {
+        "id": issue_id, "organization_id": received.organization_id, "project_id": received.project_id,
+        "short_id": short, "primary_hash": item.grouping.hash, "grouping_variant": item.grouping.variant,
+        "title": summary.title, "culprit": summary.culprit, "level": summary.level, "status": UNRESOLVED,
+        "substatus": "new", "first_seen": item.seen, "last_seen": item.seen, "times_seen": 1, "user_count": 0,
+        "first_release": item.release, "last_release": item.release, "last_position": item.event.position,
+        "version": -1, "assignee": None, "merged_into": None, "resolved_in_next_release": False,
+        "resolved_release_position": None, "ignore_until_count": None, "ignore_until_timestamp": None,
+        "ignore_until_users": None, "events_since_ignore": 0, "users_since_ignore": [],
+    }
+
+
+def _count_occurrence(row: dict[str, Any], item: _Occurrence, position: int) -> None:
+    first_seen, last_seen = aware(row["first_seen"]), aware(row["last_seen"])
+    row["times_seen"] += 1
+    row["last_position"] = position
+    row["first_seen"] = min(item.seen, first_seen)
+    if item.seen >= last_seen:  # the issue shows what its latest event says
+        row["last_seen"] = item.seen
+        row["title"], row["culprit"], row["level"] = item.summary.title, item.summary.culprit, item.summary.level
+        if item.release:
+            row["last_release"] = item.release
+
+
+def _event_row(item: _Occurrence, issue_id: str) -> dict[str, Any]:
+    received, summary, grouping = item.received, item.summary, item.grouping
+    return {
+        "project_id": received.project_id, "event_id": received.event_id,
+        "organization_id": received.organization_id, "issue_id": issue_id, "position": item.event.position,
+        "timestamp": item.seen, "received_at": datetime.fromtimestamp(received.received_at, UTC),
+        "level": summary.level, "title": summary.title, "message": summary.message, "platform": summary.platform,
+        "tags": [list(pair) for pair in summary.tags],
+        "grouping": {"config": GROUPING_CONFIG, "variant": grouping.variant, "hash": grouping.hash,
+                     "components": list(grouping.components)},
+        "payload": received.payload, "hash": grouping.hash, "release": item.release,
+        "environment": item.environment, "user_key": item.user,
+    }

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from stackline.domain.events import (
@@ -19,7 +21,11 @@ from stackline.readmodels.upsert import upsert
 
 
 class ProjectsProjection:
-    async def apply(self, conn: AsyncConnection, event: RecordedEvent, effects: Effects) -> None:
+    async def apply_batch(self, conn: AsyncConnection, batch: Sequence[RecordedEvent], effects: Effects) -> None:
+        for event in batch:
+            await self.apply(conn, event)
+
+    async def apply(self, conn: AsyncConnection, event: RecordedEvent) -> None:
         at = event.recorded_at
         match decode(event.type, event.data):
             case OrganizationCreated() as e:

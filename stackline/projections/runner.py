@@ -63,8 +63,8 @@ class Effects:
 
 
 class Projection(Protocol):
-    async def apply(self, conn: AsyncConnection, event: RecordedEvent, effects: Effects) -> None:
-        """Write this event's effect on the read model; note changes and reactions in `effects`."""
+    async def apply_batch(self, conn: AsyncConnection, batch: Sequence[RecordedEvent], effects: Effects) -> None:
+        """Write these events' effects on the read model, in order; note changes and reactions."""
 
 
 async def load_checkpoint(conn: AsyncConnection, name: str) -> int:
@@ -123,9 +123,8 @@ class ProjectorRunner:
     async def apply_batch(self, batch: Sequence[RecordedEvent]) -> None:
         effects = Effects()
         async with self.engine.begin() as conn:
-            for event in batch:
-                for projection in self.projections:
-                    await projection.apply(conn, event, effects)
+            for projection in self.projections:
+                await projection.apply_batch(conn, batch, effects)
             if effects.reactions:
                 # Appended before the checkpoint commits: a crash in between re-applies the
                 # batch, whose reactions then carry the same ids and are not stored twice.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Table, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,3 +24,20 @@ async def insert_if_absent(conn: AsyncConnection, table: Table, values: dict[str
     """True when the row was inserted, False when a row with its key already existed."""
     result = await conn.execute(_insert(conn, table).values(**values).on_conflict_do_nothing())
     return result.rowcount == 1
+
+
+async def upsert_counts(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert counter rows (`times_seen`, `first_seen`, `last_seen`), or add them to the rows
+    already there; many rows in one statement."""
+    statement = _insert(conn, table)
+    keys = [c.name for c in table.primary_key.columns]
+    earliest, latest = (func.min, func.max) if conn.dialect.name == "sqlite" else (func.least, func.greatest)
+    statement = statement.on_conflict_do_update(
+        index_elements=keys,
+        set_={
+            "times_seen": table.c.times_seen + statement.excluded.times_seen,
+            "first_seen": earliest(table.c.first_seen, statement.excluded.first_seen),
+            "last_seen": latest(table.c.last_seen, statement.excluded.last_seen),
+        },
+    )
+    await conn.execute(statement, rows)
