@@ -38,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,56 +50,17 @@ from sentry_sdk.envelope import Envelope
 from sentry_sdk.transport import Transport
 from sentry_sdk.utils import Dsn
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from bench.report import BENCHMARKS as DOC  # noqa: E402
+from bench.report import write_section  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "benchmarks.md"
-START_MARKER = "<!-- ingest:start -->"
-END_MARKER = "<!-- ingest:end -->"
 START_TIMEOUT = 30.0
 CATCH_UP_TIMEOUT = 120.0
 HEALTHZ_POLL_SECONDS = 0.02
 IDLE_SAMPLE_SECONDS = 1.0
 SDK_CLIENT = f"sentry.python/{sentry_sdk.VERSION}"
 GZIP_LEVEL = 9  # what the SDK's HTTP transport uses for gzip by default
-
-DOC_INTRO = """\
-# Benchmarks
-
-Figures measured by the scripts under `bench/`. Each script starts its own `stackline serve`
-on a fresh data directory (or talks to an existing one when given its URL), drives it over HTTP
-like a real SDK would, and rewrites its own section of this file between its markers; do not
-edit a section by hand, rerun its script.
-
-Unless a section says otherwise, the machine is a 2-core Linux VM; the benchmark client runs on
-the same machine and competes with the server for those 2 cores, so the figures are a floor
-for a server with the machine to itself.
-
-## Ingest (`bench/ingest.py`)
-
-```sh
-uv run python bench/ingest.py                      # defaults: 5000 events, concurrency 1,8,32
-uv run python bench/ingest.py --events 20000 --concurrency 1,8,32,64 --no-write
-uv run python bench/ingest.py --url http://127.0.0.1:8000 --dsn 'http://<key>@127.0.0.1:8000/1'
-```
-
-What it measures:
-
-- Envelopes are built up front by the real `sentry-sdk` (a transport that keeps them instead of
-  sending), from a mix of exceptions raised in a few functions (stack traces with local
-  variables, tags, user, breadcrumbs, contexts) and messages, gzipped like the SDK's HTTP
-  transport (level 9) and posted to `/api/{project_id}/envelope/` with the SDK's headers.
-- For each concurrency level, that many clients (one keep-alive connection each) post a slice
-  of distinct events. **events/s** counts 200 answers per second of wall time; the server sends
-  200 only after the event store append is durable (SQLite WAL, `synchronous=FULL`).
-  **p50/p99** are per-POST latencies, request written to response read.
-- **catch-up** is the time from a level's last 200 until `/healthz` shows `projector_position`
-  at `eventstore_head`, i.e. until every accepted event is in the read models; **end-to-end**
-  is events / (posting time + catch-up). Each level waits for catch-up before the next starts.
-- **CPU ms/event** is CPU time (user + system) spent per event by the server process and by the
-  benchmark client during the level.
-- **RSS** is the server process's `VmRSS` and `VmHWM` (peak) from `/proc/<pid>/status`.
-
-"""
-
 
 # -- building envelopes with the real SDK ---------------------------------------------------
 
@@ -220,7 +181,7 @@ def capture_one(rng: random.Random) -> None:
             return
         try:
             handle_request(route, rng)
-        except Exception:
+        except Exception:  # noqa: BLE001 - whatever the fake app raised is the event we want
             sentry_sdk.capture_exception()
 
 
@@ -317,7 +278,7 @@ class LocalServer:
         done = subprocess.run(
             [sys.executable, "-m", "stackline.app.cli", "bootstrap", "--org", org, "--project", project,
              "--data-dir", str(self.data_dir), "--json"],
-            capture_output=True, text=True, timeout=60, env=server_env(), cwd=ROOT,
+            capture_output=True, text=True, timeout=60, env=server_env(), cwd=ROOT, check=False,
         )
         if done.returncode != 0:
             raise RuntimeError(f"stackline bootstrap failed ({done.returncode}):\n{done.stderr}")
@@ -439,7 +400,7 @@ class RawConnection:
 
 
 @contextlib.asynccontextmanager
-async def posters(kind: str, target: Target, concurrency: int):  # noqa: ANN201
+async def posters(kind: str, target: Target, concurrency: int) -> AsyncIterator[list[Post]]:
     """Yield one post function per client."""
     if kind == "raw":
         connections = [RawConnection(target) for _ in range(concurrency)]
@@ -540,9 +501,9 @@ async def run_level(kind: str, target: Target, pid: int | None, health_client: h
         latencies = await post_all(posts, envelopes, started + budget_seconds)
         wall = time.perf_counter() - started
         client_cpu = time.process_time() - client_cpu
-        if pid and server_cpu is not None:
-            server_cpu = proc_cpu_seconds(pid) - server_cpu
     backlog, catch_up = await wait_for_catch_up(health_client)
+    if pid and server_cpu is not None:
+        server_cpu = proc_cpu_seconds(pid) - server_cpu  # up to catch-up: projecting is part of the cost
     return LevelResult(concurrency, len(latencies), wall, latencies, server_cpu, client_cpu, backlog, catch_up,
                        stopped_by_budget=len(latencies) < len(envelopes))
 
@@ -559,7 +520,7 @@ def next_slice(items: Sequence[PreparedEnvelope], posted: int, levels_left: int)
 def git_commit() -> str:
     try:
         done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              cwd=ROOT, timeout=10)
+                              cwd=ROOT, timeout=10, check=False)
     except OSError:
         return "unknown"
     return done.stdout.strip() or "unknown"
@@ -579,8 +540,8 @@ def fmt_ms(per_event_seconds: float | None) -> str:
 
 def markdown_table(results: Sequence[LevelResult]) -> str:
     lines = [
-        "| concurrency | events | accepted events/s | p50 ms | p99 ms | max ms | server CPU ms/event "
-        "| client CPU ms/event | projector backlog at last 200 | catch-up s | end-to-end events/s |",
+        ("| concurrency | events | accepted events/s | p50 ms | p99 ms | max ms | server CPU ms/event (incl. projection) "
+         "| client CPU ms/event | projector backlog at last 200 | catch-up s | end-to-end events/s |"),
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
@@ -608,18 +569,6 @@ class Report:
         return (f"### Ingest — {self.date}, commit `{self.commit}`\n\n"
                 f"Parameters: {self.parameters}.\n\nMachine: {self.machine}.\n\n"
                 f"{self.table}\n\n{bullets}\n")
-
-
-def write_section(report: Report, path: Path = DOC) -> None:
-    section = f"{START_MARKER}\n{report.markdown()}{END_MARKER}"
-    text = path.read_text() if path.exists() else DOC_INTRO
-    pattern = re.compile(re.escape(START_MARKER) + r".*?" + re.escape(END_MARKER), re.DOTALL)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section, text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section + "\n"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text)
 
 
 def log_problems(log: str, limit: int = 10) -> list[str]:
@@ -702,6 +651,7 @@ async def measure(args: argparse.Namespace, target: Target, pid: int | None,
 
 
 def run(args: argparse.Namespace, server: LocalServer | None) -> Report:
+    load_before = os.getloadavg()[0]  # other work on the 2 cores skews everything; say so
     if server is not None:
         say(f"starting stackline serve on {server.url} (data dir {server.data_dir}) ...")
         server.start()
@@ -730,9 +680,9 @@ def run(args: argparse.Namespace, server: LocalServer | None) -> Report:
     total_post = sum(r.wall_seconds for r in results)
     total_catch_up = sum(r.catch_up_seconds for r in results)
     summary = [
-        f"All {total_events} measured events answered 200 with their own event id; posting took "
-        f"{total_post:.1f} s in all, projection catch-up after the levels' last 200s {total_catch_up:.2f} s "
-        f"(end to end {total_events / (total_post + total_catch_up):.0f} events/s).",
+        (f"All {total_events} measured events answered 200 with their own event id; posting took "
+         f"{total_post:.1f} s in all, projection catch-up after the levels' last 200s {total_catch_up:.2f} s "
+         f"(end to end {total_events / (total_post + total_catch_up):.0f} events/s)."),
     ]
     budgeted = [str(r.concurrency) for r in results if r.stopped_by_budget]
     if budgeted:
@@ -757,7 +707,8 @@ def run(args: argparse.Namespace, server: LocalServer | None) -> Report:
         f"{'server started by the bench on a fresh data dir' if server else 'existing server at ' + url}"
     )
     machine = (f"{os.cpu_count()} cores ({cpu_model()}), {platform.system()} {platform.release()}, "
-               f"Python {platform.python_version()}; client and server on the same machine")
+               f"Python {platform.python_version()}; client and server on the same machine; "
+               f"1-minute load average {load_before:.2f} before the run")
     return Report(dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"), git_commit(),
                   parameters, machine, markdown_table(results), summary)
 
@@ -804,7 +755,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 say(f"kept {temp_dir}")
     print(report.markdown())
     if args.write:
-        write_section(report)
+        write_section("ingest", None, report.markdown())
         say(f"wrote the ingest section of {DOC}")
     return 0
 

@@ -14,9 +14,12 @@ before and after figures in the commit message or issue note.
 """
 
 
-def write_section(name: str, title: str, body: str) -> None:
+def write_section(name: str, title: str | None, body: str) -> None:
+    """Replace the text between `<!-- name:start -->` and `<!-- name:end -->` (appended at the
+    end the first time); `title`, when given, becomes the section's `##` heading."""
     start, end = f"<!-- {name}:start -->", f"<!-- {name}:end -->"
-    section = f"{start}\n## {title}\n\n{body.strip()}\n{end}"
+    heading = f"## {title}\n\n" if title else ""
+    section = f"{start}\n{heading}{body.strip()}\n{end}"
     text = BENCHMARKS.read_text() if BENCHMARKS.exists() else HEADER
     pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.DOTALL)
     text = pattern.sub(lambda _: section, text) if pattern.search(text) else text.rstrip() + "\n\n" + section + "\n"
