@@ -13,7 +13,9 @@ import uuid
 import zlib
 from typing import Any
 
+import brotli
 import orjson
+import zstandard
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
@@ -56,7 +58,39 @@ async def read_body(request: Request) -> bytes:
         return _inflate(body, zlib.MAX_WBITS | 16)
     if encoding == "deflate":
         return _inflate(body, zlib.MAX_WBITS)
-    raise Rejected(415, f"unsupported content-encoding {encoding!r}")
+    if encoding == "br":
+        return _unbrotli(body)
+    if encoding == "zstd":
+        return _unzstd(body)
+    raise Rejected(415, "unsupported content-encoding (use gzip, deflate, br or zstd)")
+
+
+def _too_big() -> Rejected:
+    return Rejected(413, f"decompressed body exceeds {MAX_DECOMPRESSED_BYTES} bytes")
+
+
+def _unbrotli(body: bytes) -> bytes:
+    decompressor = brotli.Decompressor()
+    try:
+        data = decompressor.process(body, output_buffer_limit=MAX_DECOMPRESSED_BYTES + 1)
+    except brotli.error:
+        raise Rejected(400, "body is not valid brotli data") from None
+    if len(data) > MAX_DECOMPRESSED_BYTES or not decompressor.can_accept_more_data():
+        raise _too_big()
+    if not decompressor.is_finished():
+        raise Rejected(400, "brotli body is truncated")
+    return data
+
+
+def _unzstd(body: bytes) -> bytes:
+    try:
+        with zstandard.ZstdDecompressor().stream_reader(body) as reader:
+            data = reader.read(MAX_DECOMPRESSED_BYTES + 1)
+    except zstandard.ZstdError:
+        raise Rejected(400, "body is not valid zstd data") from None
+    if len(data) > MAX_DECOMPRESSED_BYTES:
+        raise _too_big()
+    return data
 
 
 def _inflate(body: bytes, wbits: int) -> bytes:
@@ -67,7 +101,9 @@ def _inflate(body: bytes, wbits: int) -> bytes:
     except zlib.error as error:
         raise Rejected(400, f"body is not valid compressed data: {error}") from None
     if len(data) > MAX_DECOMPRESSED_BYTES or decompressor.unconsumed_tail:
-        raise Rejected(413, f"decompressed body exceeds {MAX_DECOMPRESSED_BYTES} bytes")
+        raise _too_big()
+    if not decompressor.eof:
+        raise Rejected(400, "compressed body is truncated")
     return data
 
 
