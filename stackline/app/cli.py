@@ -13,9 +13,8 @@ import uvicorn
 
 from stackline.app.commands import Commands
 from stackline.app.settings import DEFAULT_HOST, DEFAULT_PORT, Settings, SettingsError
-from stackline.app.wiring import open_event_store
+from stackline.app.wiring import migrate_read_models, open_event_store
 from stackline.domain.organization import InvalidCommand
-from stackline.readmodels.db import migrate
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -82,8 +81,15 @@ def bootstrap(args: argparse.Namespace) -> int:
 def migrate_command(args: argparse.Namespace) -> int:
     settings = Settings.load(args.data_dir)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    migrate(settings.database_url)
-    print(f"read models migrated to head ({settings.database_url})")
+    migrate_read_models(settings.database_url)
+    print("read models migrated to head")
+    return 0
+
+
+def schema_command(args: argparse.Namespace) -> int:
+    from stackline.graphql.schema import schema
+
+    print(str(schema).rstrip())
     return 0
 
 
@@ -113,6 +119,9 @@ def parser() -> argparse.ArgumentParser:
 
     migrate_p = with_data_dir(commands.add_parser("migrate", help="apply read model migrations (alembic upgrade head)"))
     migrate_p.set_defaults(run=migrate_command)
+
+    schema_p = commands.add_parser("schema", help="print the GraphQL schema (SDL)")
+    schema_p.set_defaults(run=schema_command)
     return root
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stackline.app.commands import Commands
@@ -63,10 +63,19 @@ def _redacted(url: str) -> str:
 
 def open_read_models(url: str) -> AsyncEngine:
     try:
-        make_url(url)
-    except ArgumentError as error:
+        return create_engine(url)
+    except (ArgumentError, ValueError) as error:
         raise SettingsError(f"STACKLINE_DATABASE_URL: {error}") from error
-    return create_engine(url)
+
+
+def migrate_read_models(url: str) -> None:
+    """Bring the read-model schema to the newest migration (blocking); bad settings name themselves."""
+    try:
+        migrate(url)
+    except OperationalError as error:
+        raise SettingsError(f"STACKLINE_DATABASE_URL: cannot reach {_redacted(url)}: {error.orig}") from error
+    except (ArgumentError, ValueError) as error:
+        raise SettingsError(f"STACKLINE_DATABASE_URL: {error}") from error
 
 
 @dataclass
@@ -123,7 +132,7 @@ async def open_services(settings: Settings) -> Services:
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = await open_event_store(settings.eventstore_url)
     engine = open_read_models(settings.database_url)
-    await asyncio.to_thread(migrate, settings.database_url)
+    await asyncio.to_thread(migrate_read_models, settings.database_url)
     bus = InProcessBus()
     projector = ProjectorRunner(
         READ_MODEL_PROJECTOR, store, engine, [ProjectsProjection(), IssuesProjection()], bus

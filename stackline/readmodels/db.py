@@ -26,20 +26,39 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI 
     cursor.close()
 
 
-def create_engine(url: str) -> AsyncEngine:
-    engine = create_async_engine(url)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-    return engine
+DRIVERS = {
+    # backend: (async driver for the app, blocking driver for alembic)
+    "sqlite": ("sqlite+aiosqlite", "sqlite"),
+    "postgresql": ("postgresql+asyncpg", "postgresql+psycopg"),
+}
+
+
+def _with_driver(url: str, blocking: bool) -> str:
+    parsed = make_url(url)
+    drivers = DRIVERS.get(parsed.get_backend_name())
+    if drivers is None:
+        raise ValueError(
+            f"STACKLINE_DATABASE_URL: unsupported database {parsed.get_backend_name()!r} (use sqlite or postgresql)"
+        )
+    return parsed.set(drivername=drivers[blocking]).render_as_string(hide_password=False)
+
+
+def async_url(url: str) -> str:
+    """`postgresql://…` and `sqlite:///…` as the app's async drivers spell them."""
+    return _with_driver(url, blocking=False)
 
 
 def sync_url(url: str) -> str:
     """The same database through a blocking driver, for alembic."""
-    parsed = make_url(url)
-    driver = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg"}.get(parsed.get_backend_name())
-    if driver is None:
-        raise ValueError(f"STACKLINE_DATABASE_URL: unsupported database {parsed.get_backend_name()!r}")
-    return parsed.set(drivername=driver).render_as_string(hide_password=False)
+    return _with_driver(url, blocking=True)
+
+
+def create_engine(url: str) -> AsyncEngine:
+    engine = create_async_engine(async_url(url), pool_size=10, max_overflow=20) if make_url(url).get_backend_name() \
+        == "postgresql" else create_async_engine(async_url(url))
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
 
 
 def alembic_config(url: str) -> Config:

@@ -30,15 +30,19 @@ def free_port() -> int:
 
 
 def stackline(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
+    done = subprocess.run(
         [sys.executable, "-m", "stackline.app.cli", *args],
-        capture_output=True, text=True, timeout=60, check=True, env={**os.environ, **(env or {})},
+        capture_output=True, text=True, timeout=60, env={**os.environ, **(env or {})},
     )
+    if done.returncode != 0:
+        raise RuntimeError(f"stackline {' '.join(args)} failed:\n{done.stderr}")
+    return done
 
 
 @dataclass
 class Server:
     data_dir: Path
+    env: dict[str, str] = field(default_factory=dict)  # STACKLINE_* settings, e.g. real engines' URLs
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[str] | None = None
     log_path: Path | None = None
@@ -53,7 +57,7 @@ class Server:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "stackline.app.cli", "serve", "--port", str(self.port),
              "--data-dir", str(self.data_dir)],
-            stdout=log, stderr=subprocess.STDOUT, text=True,
+            stdout=log, stderr=subprocess.STDOUT, text=True, env={**os.environ, **self.env},
         )
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
@@ -78,7 +82,8 @@ class Server:
                 self.process.wait()
 
     def bootstrap(self, org: str, project: str) -> dict[str, str]:
-        done = stackline("bootstrap", "--org", org, "--project", project, "--data-dir", str(self.data_dir), "--json")
+        done = stackline("bootstrap", "--org", org, "--project", project, "--data-dir", str(self.data_dir), "--json",
+                         env=self.env)
         return json.loads(done.stdout.strip().splitlines()[-1])
 
     def graphql(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> dict:

@@ -82,8 +82,8 @@ def by_culprit(nodes: list[dict], function: str) -> dict:
     return matches[0]
 
 
-async def test_sdk_crashes_become_live_graphql_issues(tmp_path) -> None:  # noqa: ANN001
-    server = Server(tmp_path / "data").start()
+async def test_sdk_crashes_become_live_graphql_issues(tmp_path, backend_env) -> None:  # noqa: ANN001
+    server = Server(tmp_path / "data", env=backend_env).start()
     try:
         boot = server.bootstrap("acme", "web")
         assert boot["dsn"].startswith(f"http://") and boot["dsn"].endswith(f"@127.0.0.1:{server.port}/1")
@@ -130,8 +130,8 @@ async def test_sdk_crashes_become_live_graphql_issues(tmp_path) -> None:  # noqa
         server.stop()
 
 
-def test_restart_keeps_everything_and_projects_nothing_twice(tmp_path) -> None:  # noqa: ANN001
-    server = Server(tmp_path / "data").start()
+def test_restart_keeps_everything_and_projects_nothing_twice(tmp_path, backend_env) -> None:  # noqa: ANN001
+    server = Server(tmp_path / "data", env=backend_env).start()
     try:
         boot = server.bootstrap("acme", "web")
         send_crashes(boot["dsn"])

@@ -1,0 +1,29 @@
+"""The committed SDL is the API's contract: a change to the schema must show up in review."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from stackline.graphql.schema import schema
+
+SDL = Path(__file__).resolve().parents[2] / "schema.graphql"
+
+
+def test_committed_sdl_matches_the_code() -> None:
+    current = str(schema).rstrip() + "\n"
+    assert SDL.read_text() == current, (
+        "schema.graphql differs from the code's schema; if the change is intended, run "
+        "`uv run stackline schema > schema.graphql` and commit it"
+    )
+
+
+def test_the_operations_the_spec_names_exist() -> None:
+    sdl = SDL.read_text()
+    for needle in (
+        "node(id: ID!): Node", "organization(slug: String!): Organization",
+        "project(organizationSlug: String!, slug: String!): Project", "issue(id: ID!): Issue",
+        "updateIssue(input: UpdateIssueInput!): UpdateIssuePayload!",
+        "mergeIssues(input: MergeIssuesInput!): MergeIssuesPayload!",
+        "issueChanges(projectId: ID!): IssueChange!",
+    ):
+        assert needle in sdl, needle
