@@ -10,6 +10,7 @@ import socket
 import sys
 
 import uvicorn
+import uvloop
 
 from stackline.app.commands import Commands
 from stackline.app.settings import DEFAULT_HOST, DEFAULT_PORT, Settings, SettingsError
@@ -39,7 +40,7 @@ def serve(args: argparse.Namespace) -> int:
                             lifespan="on", timeout_graceful_shutdown=5)
     print(f"stackline listening on {url} (GraphQL: {url}/graphql)", flush=True)
     print(f"stackline data directory: {settings.data_dir}", flush=True)
-    asyncio.run(uvicorn.Server(config).serve(sockets=[sock]))
+    uvloop.run(uvicorn.Server(config).serve(sockets=[sock]))
     return 0
 
 

@@ -92,7 +92,7 @@ class Services:
 
     @property
     def projector_running(self) -> bool:
-        return any(not task.done() for task in self._tasks)
+        return self.projector.running
 
     def start_projectors(self) -> None:
         loop = asyncio.get_running_loop()

@@ -12,14 +12,17 @@ subscriber that reacts by reading the read model always finds what it was told a
 from __future__ import annotations
 
 import asyncio
+import fcntl
+import hashlib
 import logging
+import os
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from stackline.bus import Bus, IssueChange
@@ -28,6 +31,9 @@ from stackline.eventstore import EventStore, ExpectedVersion, NewEvent, Recorded
 from stackline.readmodels.schema import projector_checkpoints
 
 log = logging.getLogger(__name__)
+REPLAY_BATCH = 2000
+CHECKPOINT_POLL_SECONDS = 0.05
+LEASE_RETRY_SECONDS = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,14 +117,38 @@ class ProjectorRunner:
         self.projections = projections
         self.bus = bus
         self.position = 0
+        self.running = False
         self._advanced = asyncio.Condition()
 
     async def run(self) -> None:
-        async with self.engine.connect() as conn:
-            self.position = await load_checkpoint(conn, self.name)
-        log.info("projector %s starting after position %d", self.name, self.position)
-        async for batch in self.store.subscribe(self.position):
-            await self.apply_batch(batch)
+        """Follow the log forever. Only one process at a time runs a given projector: the
+        others wait on its lease and take over when the holder goes away."""
+        async with ProjectorLease(self.engine, self.name) as lease:
+            await lease.acquired()
+            self.running = True
+            try:
+                async with self.engine.connect() as conn:
+                    self.position = await load_checkpoint(conn, self.name)
+                log.info("projector %s starting after position %d", self.name, self.position)
+                async for batch in self.store.subscribe(self.position):
+                    await self.apply_batch(batch)
+            finally:
+                self.running = False
+
+    async def run_until(self, position: int, on_batch: Callable[[int], None] | None = None) -> None:
+        """Apply the log up to `position` and return (replay); `on_batch` hears each batch's size."""
+        async with ProjectorLease(self.engine, self.name) as lease:
+            if not await lease.try_acquire():
+                raise RuntimeError(f"projector {self.name!r} is running in another process; stop it first")
+            async with self.engine.connect() as conn:
+                self.position = await load_checkpoint(conn, self.name)
+            while self.position < position:
+                batch = await self.store.read_all(self.position, REPLAY_BATCH)
+                if not batch:
+                    break
+                await self.apply_batch(batch)
+                if on_batch is not None:
+                    on_batch(len(batch))
 
     async def apply_batch(self, batch: Sequence[RecordedEvent]) -> None:
         effects = Effects()
@@ -140,11 +170,67 @@ class ProjectorRunner:
                 await self.bus.publish(change)
 
     async def wait_for(self, position: int, timeout: float) -> bool:
-        """Wait until this projector has applied `position`; False on timeout."""
+        """Wait until this projector has applied `position`, here or in the process that runs
+        it (then by watching its checkpoint); False on timeout."""
         try:
             async with asyncio.timeout(timeout):
-                async with self._advanced:
-                    await self._advanced.wait_for(lambda: self.position >= position)
-            return True
+                if self.running:
+                    async with self._advanced:
+                        await self._advanced.wait_for(lambda: self.position >= position)
+                    return True
+                while True:
+                    async with self.engine.connect() as conn:
+                        if await load_checkpoint(conn, self.name) >= position:
+                            return True
+                    await asyncio.sleep(CHECKPOINT_POLL_SECONDS)
         except TimeoutError:
             return False
+
+
+class ProjectorLease:
+    """Who runs a projector: at most one process per projector name and read-model database.
+
+    PostgreSQL: a session advisory lock held on a connection of its own (it dies with the
+    process). SQLite: an exclusive `flock` on a file beside the database (likewise).
+    """
+
+    def __init__(self, engine: AsyncEngine, name: str) -> None:
+        self.engine = engine
+        self.name = name
+        self._conn: AsyncConnection | None = None
+        self._file: int | None = None
+
+    async def __aenter__(self) -> ProjectorLease:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        if self._conn is not None:
+            await self._conn.close()  # ends the session, and with it the advisory lock
+        if self._file is not None:
+            os.close(self._file)  # releases the flock
+
+    async def try_acquire(self) -> bool:
+        if self.engine.dialect.name == "postgresql":
+            if self._conn is None:
+                self._conn = await self.engine.connect()
+            key = int.from_bytes(hashlib.sha256(f"stackline-projector:{self.name}".encode()).digest()[:8], "big", signed=True)
+            got = (await self._conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})).scalar()
+            await self._conn.commit()
+            return bool(got)
+        database = self.engine.url.database or ":memory:"
+        if self._file is None:
+            self._file = os.open(f"{database}.{self.name}.lease", os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    async def acquired(self) -> None:
+        """Wait as a standby until this process holds the lease."""
+        announced = False
+        while not await self.try_acquire():
+            if not announced:
+                log.info("projector %s runs in another process; standing by", self.name)
+                announced = True
+            await asyncio.sleep(LEASE_RETRY_SECONDS)
