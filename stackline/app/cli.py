@@ -87,6 +87,38 @@ def migrate_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def replay_command(args: argparse.Namespace) -> int:
+    from stackline.app.replay import replay
+
+    settings = Settings.load(args.data_dir)
+    try:
+        result = asyncio.run(replay(settings, args.projection, progress=not args.quiet))
+    except RuntimeError as error:
+        print(f"stackline replay: {error}", file=sys.stderr)
+        return 2
+    print(f"replayed {result.events} events in {result.seconds:.1f} s ({result.rate:,.0f} events/s)")
+    return 0
+
+
+def project_run_command(args: argparse.Namespace) -> int:
+    from stackline.app.wiring import open_services
+
+    async def run() -> None:
+        services = await open_services(Settings.load(args.data_dir))
+        try:
+            services.start_projectors()
+            print(f"stackline projector {args.name} running (data directory {services.settings.data_dir})", flush=True)
+            await services.wait_closed()
+        finally:
+            await services.close()
+
+    if args.name != "readmodels":
+        print(f"stackline project run: unknown projector {args.name!r} (known: readmodels)", file=sys.stderr)
+        return 2
+    uvloop.run(run())
+    return 0
+
+
 def schema_command(args: argparse.Namespace) -> int:
     from stackline.graphql.schema import schema
 
@@ -120,6 +152,17 @@ def parser() -> argparse.ArgumentParser:
 
     migrate_p = with_data_dir(commands.add_parser("migrate", help="apply read model migrations (alembic upgrade head)"))
     migrate_p.set_defaults(run=migrate_command)
+
+    replay_p = with_data_dir(commands.add_parser("replay", help="drop the read models and rebuild them from the event store"))
+    replay_p.add_argument("--projection", default="readmodels", help="which projection to rebuild (default: readmodels)")
+    replay_p.add_argument("--quiet", action="store_true", help="no progress bar")
+    replay_p.set_defaults(run=replay_command)
+
+    project_p = commands.add_parser("project", help="projector processes")
+    project_sub = project_p.add_subparsers(dest="project_command", required=True)
+    run_p = with_data_dir(project_sub.add_parser("run", help="run one projector (for `serve --no-projectors` setups)"))
+    run_p.add_argument("name", help="the projector to run: readmodels")
+    run_p.set_defaults(run=project_run_command)
 
     schema_p = commands.add_parser("schema", help="print the GraphQL schema (SDL)")
     schema_p.set_defaults(run=schema_command)

@@ -68,6 +68,11 @@ def open_read_models(url: str) -> AsyncEngine:
         raise SettingsError(f"STACKLINE_DATABASE_URL: {error}") from error
 
 
+def read_model_projector(store: EventStore, engine: AsyncEngine, bus: Bus | None) -> ProjectorRunner:
+    """The projector of the SQL read models: organizations, projects, issues, events."""
+    return ProjectorRunner(READ_MODEL_PROJECTOR, store, engine, [ProjectsProjection(), IssuesProjection()], bus)
+
+
 def migrate_read_models(url: str) -> None:
     """Bring the read-model schema to the newest migration (blocking); bad settings name themselves."""
     try:
@@ -100,6 +105,10 @@ class Services:
             task = loop.create_task(work, name=name)
             task.add_done_callback(_report_crash)
             self._tasks.append(task)
+
+    async def wait_closed(self) -> None:
+        """Until a background task ends (it should not) or the process is stopped."""
+        await asyncio.wait(self._tasks, return_when=asyncio.FIRST_COMPLETED)
 
     async def expire_ignores(self) -> None:
         """The clock's part of the lifecycle: wake issues ignored until a time that has passed."""
@@ -134,7 +143,5 @@ async def open_services(settings: Settings) -> Services:
     engine = open_read_models(settings.database_url)
     await asyncio.to_thread(migrate_read_models, settings.database_url)
     bus = InProcessBus()
-    projector = ProjectorRunner(
-        READ_MODEL_PROJECTOR, store, engine, [ProjectsProjection(), IssuesProjection()], bus
-    )
+    projector = read_model_projector(store, engine, bus)
     return Services(settings, store, engine, bus, Commands(store), Lookups(engine), projector, IssueCommands(store))

@@ -100,6 +100,32 @@ def member(server: Server) -> str:
     return "dana@example.com"
 
 
+async def test_every_kind_of_change_reaches_a_live_subscriber(server: Server, member: str) -> None:
+    project = Project(server, "live-kinds")
+    send(project.dsn, checkout_failure, 1)
+    send(project.dsn, inventory_failure, "a")
+    deadline = time.monotonic() + 15
+    while len(issues := [i for i in project.issues() if i["version"] == 0]) < 2:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    first, second = issues
+    async with Subscriber(server.url, project.token, CHANGES, {"p": project.id}) as live:
+        assigned = project.update(id=first["id"], expectedVersion=0, assignee=member)["issue"]
+        ignored = project.update(id=first["id"], expectedVersion=assigned["version"], status="IGNORED")["issue"]
+        project.update(id=first["id"], expectedVersion=ignored["version"], status="UNRESOLVED")
+        merged = project.query(MERGE, {"input": {"issueIds": [first["id"], second["id"]]}})["mergeIssues"]
+        assert merged["userErrors"] == []
+        send(project.dsn, checkout_failure, 2)
+
+        def kinds(got: list[dict]) -> set[tuple[str, str]]:
+            return {(m["data"]["issueChanges"]["kind"], m["data"]["issueChanges"]["issue"]["id"]) for m in got}
+
+        wanted = {("ASSIGNED", first["id"]), ("IGNORED", first["id"]), ("UPDATED", first["id"]),
+                  ("MERGED", second["id"])}
+        await live.wait_for(lambda got: wanted <= kinds(got))
+    assert not live.errors
+
+
 async def test_resolve_then_a_new_event_regresses(server: Server) -> None:
     project = Project(server, "regress")
     send(project.dsn, checkout_failure, 1)

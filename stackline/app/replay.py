@@ -1,0 +1,62 @@
+"""`stackline replay`: drop the read models and rebuild them from the event store.
+
+The event store is the only source of truth, so this is always safe; it is also how a new
+grouping config or a new projection reaches old events. Stop the projectors first (`serve`, or
+`stackline project run`): replay refuses to run while another process holds the projector's lease.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from alembic import command
+from tqdm import tqdm
+
+from stackline.app.settings import Settings
+from stackline.app.wiring import (
+    READ_MODEL_PROJECTOR,
+    migrate_read_models,
+    open_event_store,
+    open_read_models,
+    read_model_projector,
+)
+from stackline.readmodels.db import alembic_config
+
+PROJECTIONS = (READ_MODEL_PROJECTOR,)
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayResult:
+    events: int
+    seconds: float
+
+    @property
+    def rate(self) -> float:
+        return self.events / self.seconds if self.seconds else 0.0
+
+
+async def replay(settings: Settings, projection: str = READ_MODEL_PROJECTOR, progress: bool = True) -> ReplayResult:
+    if projection not in PROJECTIONS:
+        raise ValueError(f"unknown projection {projection!r} (known: {', '.join(PROJECTIONS)})")
+    store = await open_event_store(settings.eventstore_url)
+    engine = open_read_models(settings.database_url)
+    try:
+        runner = read_model_projector(store, engine, bus=None)
+        lease_holder_check = await runner.lease_is_free()
+        if not lease_holder_check:
+            raise RuntimeError(f"projector {projection!r} is running in another process; stop it first")
+        # Drop every read-model table and build the schema anew, through the migrations.
+        await engine.dispose()
+        command.downgrade(alembic_config(settings.database_url), "base")
+        migrate_read_models(settings.database_url)
+        head = await store.head_position()
+        started = time.perf_counter()
+        with tqdm(total=head, unit="ev", desc=f"replaying {projection}", disable=not progress,
+                  smoothing=0.1) as bar:
+            await runner.run_until(head, on_batch=lambda n: bar.update(n))
+        seconds = time.perf_counter() - started
+        return ReplayResult(events=runner.position, seconds=seconds)
+    finally:
+        await engine.dispose()
+        await store.close()
