@@ -33,6 +33,7 @@ def create_app(settings: Settings, *, run_projectors: bool = True) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         services = await open_services(settings)
         app.state.services = services
+        services.start_serving()
         if run_projectors:
             services.start_projectors()
         try:

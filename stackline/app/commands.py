@@ -16,6 +16,7 @@ from typing import TypeVar
 from stackline.domain.events import (
     DomainEvent,
     ErrorEventReceived,
+    OutcomesRecorded,
     ProjectIdAllocated,
     decode,
     event_type,
@@ -23,7 +24,9 @@ from stackline.domain.events import (
 from stackline.domain.organization import (
     ALL_SCOPES,
     InvalidCommand,
+    KeyLimits,
     Organization,
+    ProjectSettings,
     ProjectState,
     stream_name,
 )
@@ -161,6 +164,39 @@ class Commands:
 
         await self._retrying(attempt)
         return IssuedToken(token, token_id)
+
+    async def receive_intake(self, project_id: int, events: Sequence[tuple[uuid.UUID, DomainEvent]]) -> None:
+        """Append what one ingest request carried, all or nothing; returns once it is durable.
+        The ids come from the SDK's own ids, so a retried request is not stored twice."""
+        await self.store.append(
+            ingest_stream(project_id),
+            [NewEvent(event_type(e), e.to_data(), metadata={"organization_id": getattr(e, "organization_id", None)},
+                      id=event_id) for event_id, e in events],
+            StreamState.ANY,
+        )
+
+    async def record_outcomes(self, organization_id: str, project_id: int, at: float, outcomes: list[dict]) -> None:
+        event = OutcomesRecorded(organization_id, project_id, at, outcomes)
+        await self.store.append(ingest_stream(project_id), [NewEvent(event_type(event), event.to_data())],
+                                StreamState.ANY)
+
+    async def change_project_settings(self, org_slug: str, project_slug: str, settings: ProjectSettings,
+                                      actor: str | None) -> int | None:
+        async def attempt() -> int | None:
+            org, version = await self.load_organization(org_slug)
+            events = org.change_project_settings(project_slug, settings)
+            return await self._append(stream_name(org_slug), events, version, actor) if events else None
+
+        return await self._retrying(attempt)
+
+    async def change_key_limits(self, org_slug: str, project_slug: str, public_key: str, limits: KeyLimits,
+                                actor: str | None) -> int | None:
+        async def attempt() -> int | None:
+            org, version = await self.load_organization(org_slug)
+            events = org.change_key_limits(project_slug, public_key, limits)
+            return await self._append(stream_name(org_slug), events, version, actor) if events else None
+
+        return await self._retrying(attempt)
 
     async def receive_error_event(self, organization_id: str, project_id: int, event_id: str,
                                   received_at: float, payload: dict) -> None:

@@ -2,14 +2,15 @@
 
 Untrusted input from the internet: bodies are read and decompressed under hard limits, every
 rejection is a 4xx with a one-line JSON `detail`, and nothing is appended unless the whole
-request is acceptable. The 200 is sent only after the event store has made the append durable.
+request is acceptable. What the items become is decided by `stackline.domain.intake`
+(normalized, scrubbed); attachment bytes are made durable first, then all of a request's
+events go into one all-or-nothing append, and only then is the 200 sent.
+Browser SDKs get CORS answers (preflight included); the project's allowed origins apply.
 """
 
 from __future__ import annotations
 
-import re
 import time
-import uuid
 import zlib
 from typing import Any
 
@@ -23,23 +24,38 @@ from starlette.routing import Route
 from stackline.app.lookups import ProjectKey
 from stackline.app.wiring import Services
 from stackline.domain.envelope import EnvelopeError, dsn_public_key, parse_envelope, parse_sentry_auth
+from stackline.domain.intake import Intake, IntakeError, IntakeSettings, Plan, plan_envelope
 
 MAX_BODY_BYTES = 20 * 1024 * 1024  # compressed, as received
 MAX_DECOMPRESSED_BYTES = 50 * 1024 * 1024
-MAX_EVENT_BYTES = 1024 * 1024
 READ_YOUR_WRITES_SECONDS = 2.0
-EVENT_ID = re.compile(r"^[0-9a-f]{32}$")
+CORS_HEADERS = {
+    "Access-Control-Allow-Methods": "POST, OPTIONS",
+    "Access-Control-Allow-Headers": "x-sentry-auth, x-requested-with, origin, accept, content-type, "
+    "content-encoding, authentication, authorization, sentry-trace, baggage",
+    "Access-Control-Expose-Headers": "x-sentry-error, x-sentry-rate-limits, retry-after",
+    "Access-Control-Max-Age": "3600",
+}
 
 
 class Rejected(Exception):
-    def __init__(self, status: int, detail: str) -> None:
+    def __init__(self, status: int, detail: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(detail)
         self.status = status
         self.detail = detail
+        self.headers = headers or {}
 
 
-def reject(error: Rejected) -> Response:
-    return JSONResponse({"detail": error.detail}, status_code=error.status)
+def reject(error: Rejected, request: Request) -> Response:
+    headers = {**cors_headers(request), **error.headers, "X-Sentry-Error": error.detail[:200]}
+    return JSONResponse({"detail": error.detail}, status_code=error.status, headers=headers)
+
+
+def cors_headers(request: Request) -> dict[str, str]:
+    origin = request.headers.get("origin")
+    if not origin:
+        return {}
+    return {**CORS_HEADERS, "Access-Control-Allow-Origin": origin, "Vary": "Origin"}
 
 
 async def read_body(request: Request) -> bytes:
@@ -143,38 +159,41 @@ async def authenticate(request: Request, services: Services, public_key: str | N
         raise Rejected(403, "sentry_key is disabled")
     if key.project_id != project_id:
         raise Rejected(403, "sentry_key does not belong to this project")
+    origin = request.headers.get("origin")
+    if origin and key.allowed_origins and "*" not in key.allowed_origins and origin not in key.allowed_origins:
+        raise Rejected(403, "origin not allowed for this project")
     return key
 
 
-def event_id_of(payload: dict[str, Any], fallback: Any = None) -> str:
-    raw = payload.get("event_id") or fallback
-    if raw is None:
-        return uuid.uuid4().hex
-    event_id = str(raw).replace("-", "").lower()
-    if not EVENT_ID.match(event_id):
-        raise Rejected(400, "event_id must be 32 hexadecimal characters")
-    return event_id
+async def admit(services: Services, key: ProjectKey, now: float) -> None:
+    """Refuse with 429 when the key's rate or the project's monthly quota is used up."""
+    limited = services.limiter.check_key(key.public_key, key.rate_limit_per_second, key.rate_limit_per_minute, now)
+    if limited is None:
+        limited = await services.limiter.check_quota(key.project_id, key.monthly_event_quota, now)
+    if limited is not None:
+        services.outcomes.add(key.organization_id, key.project_id, "error", "rate_limited", limited.reason)
+        raise Rejected(429, f"rate limited ({limited.reason}); retry after {limited.retry_after} s",
+                       {"Retry-After": str(limited.retry_after), "X-Sentry-Rate-Limits": limited.header()})
 
 
-def parse_event(raw: bytes) -> dict[str, Any]:
-    if len(raw) > MAX_EVENT_BYTES:
-        raise Rejected(413, f"event exceeds {MAX_EVENT_BYTES} bytes")
-    try:
-        payload = orjson.loads(raw)
-    except orjson.JSONDecodeError as error:
-        raise Rejected(400, f"event is not valid JSON: {error}") from None
-    if not isinstance(payload, dict):
-        raise Rejected(400, "event must be a JSON object")
-    return payload
+async def store_plan(services: Services, key: ProjectKey, plan: Plan, now: float) -> None:
+    for blob in plan.blobs:
+        await services.blobs.put(blob.sha256, blob.data)
+    if plan.events:
+        await services.commands.receive_intake(key.project_id, plan.events)
+    items = sum(plan.counts.values())
+    services.limiter.count_key(key.public_key, now, items)
+    services.limiter.count_quota(key.project_id, sum(n for c, n in plan.counts.items() if c == "error"))
 
 
-async def accept(services: Services, key: ProjectKey, payload: dict[str, Any], event_id: str) -> None:
-    payload["event_id"] = event_id
-    await services.commands.receive_error_event(key.organization_id, key.project_id, event_id, time.time(), payload)
+def intake_for(request: Request, key: ProjectKey, now: float) -> Intake:
+    client_ip = request.client.host if request.client else None
+    return Intake(key.organization_id, key.project_id, now, IntakeSettings(key.scrub, key.keep_ip), client_ip)
 
 
 async def envelope_endpoint(request: Request) -> Response:
     services: Services = request.app.state.services
+    key: ProjectKey | None = None
     try:
         body = await read_body(request)
         try:
@@ -182,33 +201,57 @@ async def envelope_endpoint(request: Request) -> Response:
         except EnvelopeError as error:
             raise Rejected(400, f"invalid envelope: {error}") from None
         key = await authenticate(request, services, public_key_from(request, envelope.headers))
-        accepted: list[tuple[dict[str, Any], str]] = []
-        for item in envelope.items:
-            if item.type == "event":
-                payload = parse_event(item.payload)
-                accepted.append((payload, event_id_of(payload, envelope.headers.get("event_id"))))
-        for payload, event_id in accepted:
-            await accept(services, key, payload, event_id)
+        now = time.time()
+        await admit(services, key, now)
+        plan = plan_envelope(envelope, intake_for(request, key, now))
+        await store_plan(services, key, plan, now)
+    except IntakeError as error:
+        assert key is not None
+        services.outcomes.add(key.organization_id, key.project_id, "error", "invalid", "invalid_item")
+        return reject(Rejected(error.status, str(error)), request)
     except Rejected as error:
-        return reject(error)
-    event_id = accepted[0][1] if accepted else envelope.headers.get("event_id")
-    return JSONResponse({"id": event_id} if event_id else {})
+        return reject(error, request)
+    return JSONResponse({"id": plan.response_id} if plan.response_id else {}, headers=cors_headers(request))
 
 
 async def store_endpoint(request: Request) -> Response:
     services: Services = request.app.state.services
+    key: ProjectKey | None = None
     try:
         body = await read_body(request)
         key = await authenticate(request, services, public_key_from(request))
-        payload = parse_event(body)
-        event_id = event_id_of(payload)
-        await accept(services, key, payload, event_id)
+        now = time.time()
+        await admit(services, key, now)
+        try:
+            payload = orjson.loads(body)
+        except orjson.JSONDecodeError as error:
+            raise Rejected(400, f"event is not valid JSON: {error}") from None
+        if not isinstance(payload, dict):
+            raise Rejected(400, "event must be a JSON object")
+        intake, plan = intake_for(request, key, now), Plan()
+        if payload.get("type") == "transaction":
+            intake.transaction(plan, payload, None)
+        else:
+            intake.error_event(plan, payload, None)
+        await store_plan(services, key, plan, now)
+    except IntakeError as error:
+        assert key is not None
+        services.outcomes.add(key.organization_id, key.project_id, "error", "invalid", "invalid_item")
+        return reject(Rejected(error.status, str(error)), request)
     except Rejected as error:
-        return reject(error)
-    return JSONResponse({"id": event_id})
+        return reject(error, request)
+    return JSONResponse({"id": plan.response_id}, headers=cors_headers(request))
+
+
+async def preflight(request: Request) -> Response:
+    """CORS preflight of browser SDKs: no credentials are sent, so every origin is answered
+    here; the project's allowed origins are enforced on the POST itself."""
+    return Response(status_code=200, headers=cors_headers(request) or CORS_HEADERS)
 
 
 routes = [
     Route("/api/{project_id}/envelope/", envelope_endpoint, methods=["POST"]),
     Route("/api/{project_id}/store/", store_endpoint, methods=["POST"]),
+    Route("/api/{project_id}/envelope/", preflight, methods=["OPTIONS"]),
+    Route("/api/{project_id}/store/", preflight, methods=["OPTIONS"]),
 ]

@@ -14,8 +14,10 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from stackline.app.blobs import BlobStore
 from stackline.app.commands import Commands
 from stackline.app.issue_commands import IssueCommands
+from stackline.app.limits import OutcomeTally, RateLimiter
 from stackline.app.lookups import Lookups
 from stackline.app.settings import Settings, SettingsError
 from stackline.bus import Bus
@@ -24,6 +26,7 @@ from stackline.eventstore import EventStore
 from stackline.eventstore.kurrentdb import KurrentDBEventStore
 from stackline.eventstore.postgres import PostgresEventStore
 from stackline.eventstore.sqlite import SQLiteEventStore
+from stackline.projections.intake import IntakeProjection
 from stackline.projections.issues import IssuesProjection
 from stackline.projections.projects import ProjectsProjection
 from stackline.projections.runner import ProjectorRunner
@@ -70,7 +73,9 @@ def open_read_models(url: str) -> AsyncEngine:
 
 def read_model_projector(store: EventStore, engine: AsyncEngine, bus: Bus | None) -> ProjectorRunner:
     """The projector of the SQL read models: organizations, projects, issues, events."""
-    return ProjectorRunner(READ_MODEL_PROJECTOR, store, engine, [ProjectsProjection(), IssuesProjection()], bus)
+    return ProjectorRunner(
+        READ_MODEL_PROJECTOR, store, engine, [ProjectsProjection(), IssuesProjection(), IntakeProjection()], bus
+    )
 
 
 def migrate_read_models(url: str) -> None:
@@ -93,7 +98,17 @@ class Services:
     lookups: Lookups
     projector: ProjectorRunner
     issue_commands: IssueCommands
+    blobs: BlobStore
+    limiter: RateLimiter
+    outcomes: OutcomeTally = field(default_factory=OutcomeTally)
     _tasks: list[asyncio.Task] = field(default_factory=list)
+    _serving_tasks: list[asyncio.Task] = field(default_factory=list)
+
+    def start_serving(self) -> None:
+        """What an ingest process runs beside its requests: flushing the refusal tally."""
+        task = asyncio.get_running_loop().create_task(self.outcomes.run(self.commands.record_outcomes), name="outcomes")
+        task.add_done_callback(_report_crash)
+        self._serving_tasks.append(task)
 
     @property
     def projector_running(self) -> bool:
@@ -123,9 +138,10 @@ class Services:
             await asyncio.sleep(IGNORE_EXPIRY_SECONDS)
 
     async def close(self) -> None:
-        for task in self._tasks:
+        for task in (*self._tasks, *self._serving_tasks):
             task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._tasks, *self._serving_tasks, return_exceptions=True)
+        await self.outcomes.flush(self.commands.record_outcomes)
         await self.bus.close()
         await self.store.close()
         await self.engine.dispose()
@@ -144,4 +160,5 @@ async def open_services(settings: Settings) -> Services:
     await asyncio.to_thread(migrate_read_models, settings.database_url)
     bus = InProcessBus()
     projector = read_model_projector(store, engine, bus)
-    return Services(settings, store, engine, bus, Commands(store), Lookups(engine), projector, IssueCommands(store))
+    return Services(settings, store, engine, bus, Commands(store), Lookups(engine), projector, IssueCommands(store),
+                    BlobStore(settings.data_dir / "blobs"), RateLimiter(engine))

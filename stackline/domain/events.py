@@ -86,6 +86,109 @@ def register(cls: type[DomainEvent]) -> type[DomainEvent]:
     return cls
 
 
+@dataclass(frozen=True, slots=True)
+class TransactionReceived(DomainEvent):
+    organization_id: str
+    project_id: int
+    event_id: str
+    received_at: float
+    payload: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class SessionsReceived(DomainEvent):
+    """Release-health session updates, one entry per status: {release, environment, status,
+    quantity, started, errors}."""
+
+    organization_id: str
+    project_id: int
+    received_at: float
+    updates: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class AttachmentStored(DomainEvent):
+    """The bytes live in the blob store under `sha256`, written before this event was appended."""
+
+    organization_id: str
+    project_id: int
+    event_id: str | None
+    attachment_id: str
+    filename: str
+    content_type: str
+    attachment_type: str
+    size: int
+    sha256: str
+    received_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class CheckInReceived(DomainEvent):
+    organization_id: str
+    project_id: int
+    check_in_id: str
+    monitor_slug: str
+    status: str
+    duration: float | None
+    environment: str | None
+    received_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class FeedbackReceived(DomainEvent):
+    organization_id: str
+    project_id: int
+    feedback_id: str
+    associated_event_id: str | None
+    name: str | None
+    email: str | None
+    comments: str
+    received_at: float
+
+
+@dataclass(frozen=True, slots=True)
+class ClientReportReceived(DomainEvent):
+    """What an SDK says it dropped itself: [{reason, category, quantity}]."""
+
+    organization_id: str
+    project_id: int
+    received_at: float
+    discarded: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class OutcomesRecorded(DomainEvent):
+    """Ingest's own tally of what it refused over a short window: [{category, outcome, reason,
+    quantity}]. Accepted items are counted from their own events."""
+
+    organization_id: str
+    project_id: int
+    recorded_at: float
+    outcomes: list[dict[str, Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectSettingsChanged(DomainEvent):
+    organization_id: str
+    project_id: int
+    scrub_data: bool
+    scrub_ip_addresses: bool
+    sensitive_fields: tuple[str, ...]
+    safe_fields: tuple[str, ...]
+    allowed_origins: tuple[str, ...]
+    monthly_event_quota: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectKeyLimitsChanged(DomainEvent):
+    organization_id: str
+    project_id: int
+    public_key: str
+    is_active: bool
+    rate_limit_per_second: int | None
+    rate_limit_per_minute: int | None
+
+
 EVENT_TYPES: dict[str, type[DomainEvent]] = {
     cls.__name__: cls
     for cls in (
@@ -96,6 +199,15 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         MemberAdded,
         ProjectIdAllocated,
         ErrorEventReceived,
+        TransactionReceived,
+        SessionsReceived,
+        AttachmentStored,
+        CheckInReceived,
+        FeedbackReceived,
+        ClientReportReceived,
+        OutcomesRecorded,
+        ProjectSettingsChanged,
+        ProjectKeyLimitsChanged,
     )
 }
 

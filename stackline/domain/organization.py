@@ -15,6 +15,8 @@ from stackline.domain.events import (
     ApiTokenIssued,
     DomainEvent,
     MemberAdded,
+    ProjectKeyLimitsChanged,
+    ProjectSettingsChanged,
     OrganizationCreated,
     ProjectCreated,
     ProjectKeyCreated,
@@ -41,12 +43,31 @@ def check_slug(slug: str, what: str) -> None:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class ProjectSettings:
+    scrub_data: bool = True
+    scrub_ip_addresses: bool = False
+    sensitive_fields: tuple[str, ...] = ()
+    safe_fields: tuple[str, ...] = ()
+    allowed_origins: tuple[str, ...] = ()
+    monthly_event_quota: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyLimits:
+    is_active: bool = True
+    rate_limit_per_second: int | None = None
+    rate_limit_per_minute: int | None = None
+
+
 @dataclass(slots=True)
 class ProjectState:
     project_id: int
     slug: str
     name: str
     public_keys: list[str] = field(default_factory=list)
+    settings: ProjectSettings = field(default_factory=ProjectSettings)
+    key_limits: dict[str, KeyLimits] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -80,6 +101,20 @@ class Organization:
                 for project in self.projects.values():
                     if project.project_id == project_id:
                         project.public_keys.append(key)
+                        project.key_limits[key] = KeyLimits()
+            case ProjectSettingsChanged() as e:
+                project = self._project_by_id(e.project_id)
+                if project is not None:
+                    project.settings = ProjectSettings(e.scrub_data, e.scrub_ip_addresses, e.sensitive_fields,
+                                                       e.safe_fields, e.allowed_origins, e.monthly_event_quota)
+            case ProjectKeyLimitsChanged() as e:
+                project = self._project_by_id(e.project_id)
+                if project is not None:
+                    project.key_limits[e.public_key] = KeyLimits(e.is_active, e.rate_limit_per_second,
+                                                                 e.rate_limit_per_minute)
+
+    def _project_by_id(self, project_id: int) -> ProjectState | None:
+        return next((p for p in self.projects.values() if p.project_id == project_id), None)
 
     def create(self, organization_id: str, slug: str, name: str) -> list[DomainEvent]:
         check_slug(slug, "organization")
@@ -99,6 +134,34 @@ class Organization:
             ProjectCreated(self.id, project_id, slug, name or slug, platform),
             ProjectKeyCreated(self.id, project_id, public_key, "Default"),
         ]
+
+    def change_project_settings(self, slug: str, settings: ProjectSettings) -> list[DomainEvent]:
+        project = self.projects.get(slug)
+        if self.id is None or project is None:
+            raise InvalidCommand("project not found")
+        if settings.monthly_event_quota is not None and settings.monthly_event_quota < 0:
+            raise InvalidCommand("monthlyEventQuota must not be negative")
+        for origin in settings.allowed_origins:
+            if origin != "*" and not re.match(r"^https?://[^/\s]+$", origin):
+                raise InvalidCommand(f"allowed origin {origin!r} must look like https://example.com, or be *")
+        if settings == project.settings:
+            return []
+        return [ProjectSettingsChanged(self.id, project.project_id, settings.scrub_data, settings.scrub_ip_addresses,
+                                       settings.sensitive_fields, settings.safe_fields, settings.allowed_origins,
+                                       settings.monthly_event_quota)]
+
+    def change_key_limits(self, slug: str, public_key: str, limits: KeyLimits) -> list[DomainEvent]:
+        project = self.projects.get(slug)
+        if self.id is None or project is None or public_key not in project.key_limits:
+            raise InvalidCommand("project key not found")
+        for name, value in (("rateLimitPerSecond", limits.rate_limit_per_second),
+                            ("rateLimitPerMinute", limits.rate_limit_per_minute)):
+            if value is not None and value < 0:
+                raise InvalidCommand(f"{name} must not be negative")
+        if project.key_limits[public_key] == limits:
+            return []
+        return [ProjectKeyLimitsChanged(self.id, project.project_id, public_key, limits.is_active,
+                                        limits.rate_limit_per_second, limits.rate_limit_per_minute)]
 
     def add_member(self, email: str, role: str) -> list[DomainEvent]:
         if self.id is None:

@@ -108,16 +108,22 @@ def _level(value: Any) -> str:
 
 def _timestamp(value: Any, received_at: float) -> float:
     """Unix seconds from a number or an RFC 3339 string; received_at when missing or invalid."""
+    parsed = parse_timestamp(value)
+    return received_at if parsed is None else parsed
+
+
+def parse_timestamp(value: Any) -> float | None:
+    """Unix seconds from a number or an RFC 3339 string; None when missing or invalid."""
     if isinstance(value, str):
         try:
             parsed = datetime.fromisoformat(value.strip())
         except ValueError:
-            return received_at
+            return None
         value = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
     # Compare before converting: a huge JSON integer would overflow float(), and NaN fails here.
     if isinstance(value, (int, float)) and not isinstance(value, bool) and 0 <= value <= _LATEST_TIMESTAMP:
         return float(value)
-    return received_at
+    return None
 
 
 def _tags(event: dict[str, Any]) -> tuple[tuple[str, str], ...]:

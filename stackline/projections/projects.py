@@ -9,6 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from stackline.domain.events import (
     ApiTokenIssued,
     MemberAdded,
+    ProjectKeyLimitsChanged,
+    ProjectSettingsChanged,
     OrganizationCreated,
     ProjectCreated,
     ProjectKeyCreated,
@@ -51,6 +53,21 @@ class ProjectsProjection:
                         label=e.label,
                         is_active=True,
                         created_at=at,
+                    )
+                )
+            case ProjectSettingsChanged() as e:
+                await conn.execute(
+                    projects.update().where(projects.c.id == e.project_id).values(
+                        scrub_data=e.scrub_data, scrub_ip_addresses=e.scrub_ip_addresses,
+                        sensitive_fields=list(e.sensitive_fields), safe_fields=list(e.safe_fields),
+                        allowed_origins=list(e.allowed_origins), monthly_event_quota=e.monthly_event_quota,
+                    )
+                )
+            case ProjectKeyLimitsChanged() as e:
+                await conn.execute(
+                    project_keys.update().where(project_keys.c.public_key == e.public_key).values(
+                        is_active=e.is_active, rate_limit_per_second=e.rate_limit_per_second,
+                        rate_limit_per_minute=e.rate_limit_per_minute,
                     )
                 )
             case MemberAdded() as e:

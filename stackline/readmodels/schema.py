@@ -43,6 +43,12 @@ projects = Table(
     Column("platform", String(64)),
     Column("issue_counter", Integer, nullable=False, default=0),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("scrub_data", Boolean, nullable=False, server_default="1"),
+    Column("scrub_ip_addresses", Boolean, nullable=False, server_default="0"),
+    Column("sensitive_fields", JSON, nullable=False, server_default="[]"),
+    Column("safe_fields", JSON, nullable=False, server_default="[]"),
+    Column("allowed_origins", JSON, nullable=False, server_default="[]"),
+    Column("monthly_event_quota", BigInteger),
     UniqueConstraint("organization_id", "slug", name="uq_projects_org_slug"),
 )
 
@@ -55,6 +61,8 @@ project_keys = Table(
     Column("label", String(200), nullable=False),
     Column("is_active", Boolean, nullable=False, default=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("rate_limit_per_second", BigInteger),
+    Column("rate_limit_per_minute", BigInteger),
 )
 
 api_tokens = Table(
@@ -192,4 +200,91 @@ projector_checkpoints = Table(
     Column("name", String(64), primary_key=True),
     Column("position", BigInteger, nullable=False),
     Column("updated_at", Float, nullable=False),
+)
+
+transactions = Table(
+    "transactions",
+    metadata,
+    Column("project_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("event_id", String(32), primary_key=True),
+    Column("organization_id", String(36), nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Column("name", Text, nullable=False),
+    Column("op", String(100)),
+    Column("status", String(40)),
+    Column("duration_ms", Float),
+    Column("timestamp", DateTime(timezone=True), nullable=False),
+    Column("trace_id", String(32)),
+    Column("release", String(250)),
+    Column("environment", String(64)),
+    Index("ix_transactions_project_position", "project_id", "position"),
+)
+
+session_counts = Table(
+    "session_counts",
+    metadata,
+    Column("project_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("day", String(10), primary_key=True),
+    Column("release", String(250), primary_key=True),
+    Column("environment", String(64), primary_key=True),
+    Column("status", String(16), primary_key=True),
+    Column("organization_id", String(36), nullable=False),
+    Column("quantity", BigInteger, nullable=False),
+    Column("errors", BigInteger, nullable=False),
+)
+
+attachments = Table(
+    "attachments",
+    metadata,
+    Column("project_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("attachment_id", String(40), primary_key=True),
+    Column("organization_id", String(36), nullable=False),
+    Column("event_id", String(32), index=True),
+    Column("filename", String(200), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("attachment_type", String(50), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
+check_ins = Table(
+    "check_ins",
+    metadata,
+    Column("project_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("check_in_id", String(32), primary_key=True),
+    Column("organization_id", String(36), nullable=False),
+    Column("monitor_slug", String(128), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("duration", Float),
+    Column("environment", String(64)),
+    Column("first_received", DateTime(timezone=True), nullable=False),
+    Column("last_received", DateTime(timezone=True), nullable=False),
+    Column("position", BigInteger, nullable=False),
+)
+
+feedback = Table(
+    "feedback",
+    metadata,
+    Column("project_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("feedback_id", String(32), primary_key=True),
+    Column("organization_id", String(36), nullable=False),
+    Column("associated_event_id", String(32)),
+    Column("name", String(200)),
+    Column("email", String(254)),
+    Column("comments", Text, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("position", BigInteger, nullable=False),
+)
+
+usage = Table(
+    "usage",
+    metadata,
+    Column("project_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("day", String(10), primary_key=True),
+    Column("category", String(32), primary_key=True),
+    Column("outcome", String(16), primary_key=True),
+    Column("reason", String(64), primary_key=True),
+    Column("organization_id", String(36), nullable=False),
+    Column("quantity", BigInteger, nullable=False),
 )

@@ -41,3 +41,13 @@ async def upsert_counts(conn: AsyncConnection, table: Table, rows: list[dict[str
         },
     )
     await conn.execute(statement, rows)
+
+
+async def add_quantities(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
+    """Insert counter rows, or add their `columns` to the rows already there."""
+    statement = _insert(conn, table)
+    keys = [c.name for c in table.primary_key.columns]
+    statement = statement.on_conflict_do_update(
+        index_elements=keys, set_={name: table.c[name] + statement.excluded[name] for name in columns}
+    )
+    await conn.execute(statement, rows)

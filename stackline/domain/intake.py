@@ -1,0 +1,258 @@
+"""What an accepted envelope (or `/store/` body) becomes: domain events, and attachment blobs.
+
+Every item type has a home: `event` → ErrorEventReceived (issues), `transaction` →
+TransactionReceived, `session`/`sessions` → SessionsReceived, `attachment` → AttachmentStored
+(the bytes go to the blob store), `check_in` → CheckInReceived, `user_report`/`feedback` →
+FeedbackReceived, `client_report` → ClientReportReceived. Unknown item types are skipped.
+Payloads are normalized and scrubbed here, before anything is stored.
+
+Pure: no I/O. The ingest route reads the body, authenticates, asks `plan_envelope` what to do,
+stores the blobs, and appends the events in one all-or-nothing append.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+from stackline.domain.envelope import Envelope, EnvelopeError, EnvelopeItem
+from stackline.domain.events import (
+    AttachmentStored,
+    CheckInReceived,
+    ClientReportReceived,
+    DomainEvent,
+    ErrorEventReceived,
+    FeedbackReceived,
+    SessionsReceived,
+    TransactionReceived,
+)
+from stackline.domain.normalize import normalize_event
+from stackline.domain.scrub import ScrubConfig, scrub_event
+
+INTAKE_NAMESPACE = uuid.UUID("0b5e8f0e-9a51-4c57-a9d4-0d1f3c2e7a61")
+EVENT_ID = re.compile(r"^[0-9a-f]{32}$")
+MAX_EVENT_BYTES = 1024 * 1024
+MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024
+SESSION_STATUSES = ("ok", "exited", "crashed", "abnormal", "errored")
+FEEDBACK_FIELDS = ("name", "email", "comments")
+
+
+class IntakeError(ValueError):
+    """The request is well-formed but unacceptable; the message is one line for the client."""
+
+    def __init__(self, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeSettings:
+    """A project's settings that shape what is stored."""
+
+    scrub: ScrubConfig = field(default_factory=ScrubConfig)
+    keep_ip: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Blob:
+    sha256: str
+    data: bytes
+
+
+@dataclass(slots=True)
+class Plan:
+    """The events to append (with ids that make a retried request idempotent), the blobs to
+    store before appending, and the id to answer with."""
+
+    events: list[tuple[uuid.UUID, DomainEvent]] = field(default_factory=list)
+    blobs: list[Blob] = field(default_factory=list)
+    response_id: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)  # data category -> items accepted
+
+    def add(self, project_id: int, key: str, event: DomainEvent, category: str) -> None:
+        self.events.append((uuid.uuid5(INTAKE_NAMESPACE, f"{project_id}:{key}"), event))
+        self.counts[category] = self.counts.get(category, 0) + 1
+
+
+def normalized_event_id(raw: Any) -> str | None:
+    if raw is None:
+        return None
+    event_id = str(raw).replace("-", "").lower()
+    if not EVENT_ID.match(event_id):
+        raise IntakeError("event_id must be 32 hexadecimal characters")
+    return event_id
+
+
+def parse_json_item(item: EnvelopeItem) -> dict[str, Any]:
+    if len(item.payload) > MAX_EVENT_BYTES and item.type not in ("attachment",):
+        raise IntakeError(f"{item.type} item exceeds {MAX_EVENT_BYTES} bytes", status=413)
+    try:
+        return item.json()
+    except EnvelopeError as error:
+        raise IntakeError(f"{item.type} item: {error}") from None
+
+
+class Intake:
+    """Turns one request's items into a Plan for one project."""
+
+    def __init__(self, organization_id: str, project_id: int, received_at: float, settings: IntakeSettings,
+                 client_ip: str | None) -> None:
+        self.organization_id = organization_id
+        self.project_id = project_id
+        self.received_at = received_at
+        self.settings = settings
+        self.client_ip = client_ip
+
+    def prepare(self, payload: dict[str, Any], event_id: str | None) -> dict[str, Any]:
+        normalized = normalize_event(payload, received_at=self.received_at, client_ip=self.client_ip,
+                                     keep_ip=self.settings.keep_ip, event_id=event_id)
+        return scrub_event(normalized.payload, self.settings.scrub).payload
+
+    def error_event(self, plan: Plan, payload: dict[str, Any], fallback_id: str | None) -> None:
+        event_id = normalized_event_id(payload.get("event_id")) or fallback_id or uuid.uuid4().hex
+        prepared = self.prepare(payload, event_id)
+        plan.add(self.project_id, f"event:{event_id}",
+                 ErrorEventReceived(self.organization_id, self.project_id, event_id, self.received_at, prepared),
+                 "error")
+        plan.response_id = plan.response_id or event_id
+
+    def transaction(self, plan: Plan, payload: dict[str, Any], fallback_id: str | None) -> None:
+        event_id = normalized_event_id(payload.get("event_id")) or fallback_id or uuid.uuid4().hex
+        prepared = self.prepare({**payload, "type": "transaction"}, event_id)
+        plan.add(self.project_id, f"transaction:{event_id}",
+                 TransactionReceived(self.organization_id, self.project_id, event_id, self.received_at, prepared),
+                 "transaction")
+        plan.response_id = plan.response_id or event_id
+
+    def sessions(self, plan: Plan, payload: dict[str, Any], index: int, envelope_key: str) -> None:
+        updates = session_updates(payload)
+        if updates:
+            plan.add(self.project_id, f"sessions:{envelope_key}:{index}",
+                     SessionsReceived(self.organization_id, self.project_id, self.received_at, updates), "session")
+
+    def attachment(self, plan: Plan, item: EnvelopeItem, event_id: str | None, index: int) -> None:
+        if len(item.payload) > MAX_ATTACHMENT_BYTES:
+            raise IntakeError(f"attachment exceeds {MAX_ATTACHMENT_BYTES} bytes", status=413)
+        digest = hashlib.sha256(item.payload).hexdigest()
+        filename = str(item.headers.get("filename") or "attachment")[:200]
+        plan.blobs.append(Blob(digest, item.payload))
+        plan.add(self.project_id, f"attachment:{event_id}:{index}:{digest}",
+                 AttachmentStored(self.organization_id, self.project_id, event_id, f"{digest[:16]}{index}", filename,
+                                  str(item.headers.get("content_type") or "application/octet-stream")[:100],
+                                  str(item.headers.get("attachment_type") or "event.attachment")[:50],
+                                  len(item.payload), digest, self.received_at),
+                 "attachment")
+
+    def check_in(self, plan: Plan, payload: dict[str, Any]) -> None:
+        check_in_id = normalized_event_id(payload.get("check_in_id")) or uuid.uuid4().hex
+        slug = payload.get("monitor_slug")
+        status = payload.get("status")
+        if not isinstance(slug, str) or not slug or status not in ("in_progress", "ok", "error", "timeout"):
+            raise IntakeError("check_in needs monitor_slug and a status of in_progress, ok, error or timeout")
+        duration = payload.get("duration")
+        plan.add(self.project_id, f"check_in:{check_in_id}:{status}",
+                 CheckInReceived(self.organization_id, self.project_id, check_in_id, slug[:128], status,
+                                 float(duration) if isinstance(duration, int | float) else None,
+                                 _text(payload.get("environment"), 64), self.received_at),
+                 "monitor")
+
+    def feedback(self, plan: Plan, payload: dict[str, Any], kind: str, fallback_id: str | None) -> None:
+        if kind == "feedback":  # the new shape: an event with contexts.feedback
+            context = (payload.get("contexts") or {}).get("feedback") or {}
+            fields = {"name": context.get("name"), "email": context.get("contact_email"),
+                      "comments": context.get("message")}
+            associated = context.get("associated_event_id")
+            own_id = normalized_event_id(payload.get("event_id")) or fallback_id or uuid.uuid4().hex
+        else:  # user_report: {event_id, name, email, comments}
+            fields = {name: payload.get(name) for name in FEEDBACK_FIELDS}
+            associated = payload.get("event_id")
+            own_id = uuid.uuid5(INTAKE_NAMESPACE, f"user_report:{associated}:{fields}").hex
+        comments = _text(fields["comments"], 4096)
+        if not comments:
+            raise IntakeError(f"{kind} needs a message (comments)")
+        scrubbed = scrub_event({"user": {"name": fields["name"], "email": fields["email"]}, "message": comments},
+                               self.settings.scrub).payload
+        plan.add(self.project_id, f"feedback:{own_id}",
+                 FeedbackReceived(self.organization_id, self.project_id, own_id,
+                                  normalized_event_id(associated) if associated else None,
+                                  _text(scrubbed["user"].get("name"), 200), _text(scrubbed["user"].get("email"), 254),
+                                  scrubbed["message"], self.received_at),
+                 "user_report" if kind == "user_report" else "feedback")
+        plan.response_id = plan.response_id or own_id
+
+    def client_report(self, plan: Plan, payload: dict[str, Any], index: int, envelope_key: str) -> None:
+        discarded = []
+        for entry in payload.get("discarded_events") or ():
+            if isinstance(entry, dict) and isinstance(entry.get("quantity"), int) and entry["quantity"] > 0:
+                discarded.append({"reason": str(entry.get("reason") or "unknown")[:64],
+                                  "category": str(entry.get("category") or "default")[:32],
+                                  "quantity": min(entry["quantity"], 10**9)})
+        if discarded:
+            plan.add(self.project_id, f"client_report:{envelope_key}:{index}",
+                     ClientReportReceived(self.organization_id, self.project_id, self.received_at, discarded),
+                     "client_report")
+
+
+def plan_envelope(envelope: Envelope, intake: Intake) -> Plan:
+    """Everything the envelope's items become; raises IntakeError when the envelope as a whole is
+    unacceptable (then nothing of it is stored)."""
+    plan = Plan()
+    header_id = normalized_event_id(envelope.headers.get("event_id"))
+    # Items without their own id (sessions, reports) are keyed by the envelope, so that a retry
+    # of the same envelope is recognized: the header's id, else a digest of the items.
+    envelope_key = header_id or hashlib.sha256(b"".join(i.payload for i in envelope.items)).hexdigest()[:32]
+    for index, item in enumerate(envelope.items):
+        kind = item.type
+        if kind == "event":
+            intake.error_event(plan, parse_json_item(item), header_id)
+        elif kind == "transaction":
+            intake.transaction(plan, parse_json_item(item), header_id)
+        elif kind in ("session", "sessions"):
+            intake.sessions(plan, parse_json_item(item), index, envelope_key)
+        elif kind == "attachment":
+            intake.attachment(plan, item, header_id, index)
+        elif kind == "check_in":
+            intake.check_in(plan, parse_json_item(item))
+        elif kind in ("user_report", "feedback"):
+            intake.feedback(plan, parse_json_item(item), kind, header_id)
+        elif kind == "client_report":
+            intake.client_report(plan, parse_json_item(item), index, envelope_key)
+        # Anything else (profile, replay_event, statsd, ...) is skipped, never fatal.
+    plan.response_id = plan.response_id or header_id
+    return plan
+
+
+def session_updates(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """Session updates (`session` items) and pre-aggregated counts (`sessions` items) as one
+    shape: {release, environment, status, quantity, started, errors}."""
+    attrs = payload.get("attrs") if isinstance(payload.get("attrs"), dict) else {}
+    release = _text(attrs.get("release"), 250)
+    environment = _text(attrs.get("environment"), 64)
+    if isinstance(payload.get("aggregates"), list):
+        updates = []
+        for bucket in payload["aggregates"]:
+            if not isinstance(bucket, dict):
+                continue
+            started = bucket.get("started")
+            for status in ("exited", "errored", "abnormal", "crashed"):
+                quantity = bucket.get(status)
+                if isinstance(quantity, int) and quantity > 0:
+                    updates.append({"release": release, "environment": environment, "status": status,
+                                    "quantity": quantity, "started": started if isinstance(started, str) else None,
+                                    "errors": quantity if status != "exited" else 0})
+        return updates
+    status = payload.get("status", "ok")
+    if status not in SESSION_STATUSES:
+        status = "ok"
+    errors = payload.get("errors")
+    return [{"release": release, "environment": environment, "status": status, "quantity": 1,
+             "started": payload.get("started") if isinstance(payload.get("started"), str) else None,
+             "errors": errors if isinstance(errors, int) and errors >= 0 else 0,
+             "sid": _text(payload.get("sid"), 64), "init": bool(payload.get("init"))}]
+
+
+def _text(value: Any, limit: int) -> str | None:
+    return value[:limit] if isinstance(value, str) and value else None
