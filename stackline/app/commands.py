@@ -6,12 +6,13 @@ decision when another writer got there first. Handlers never write read models.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import secrets
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from stackline.domain.events import (
     DomainEvent,
@@ -24,9 +25,7 @@ from stackline.domain.events import (
 from stackline.domain.organization import (
     ALL_SCOPES,
     InvalidCommand,
-    KeyLimits,
     Organization,
-    ProjectSettings,
     ProjectState,
     stream_name,
 )
@@ -180,20 +179,31 @@ class Commands:
         await self.store.append(ingest_stream(project_id), [NewEvent(event_type(event), event.to_data())],
                                 StreamState.ANY)
 
-    async def change_project_settings(self, org_slug: str, project_slug: str, settings: ProjectSettings,
+    async def change_project_settings(self, org_slug: str, project_slug: str, changes: dict[str, Any],
                                       actor: str | None) -> int | None:
+        """Change the named settings (fields of ProjectSettings), keep the others."""
+
         async def attempt() -> int | None:
             org, version = await self.load_organization(org_slug)
-            events = org.change_project_settings(project_slug, settings)
+            project = org.projects.get(project_slug)
+            if project is None:
+                raise InvalidCommand("project not found")
+            events = org.change_project_settings(project_slug, dataclasses.replace(project.settings, **changes))
             return await self._append(stream_name(org_slug), events, version, actor) if events else None
 
         return await self._retrying(attempt)
 
-    async def change_key_limits(self, org_slug: str, project_slug: str, public_key: str, limits: KeyLimits,
+    async def change_key_limits(self, org_slug: str, project_slug: str, public_key: str, changes: dict[str, Any],
                                 actor: str | None) -> int | None:
+        """Change the named limits (fields of KeyLimits) of one DSN key, keep the others."""
+
         async def attempt() -> int | None:
             org, version = await self.load_organization(org_slug)
-            events = org.change_key_limits(project_slug, public_key, limits)
+            project = org.projects.get(project_slug)
+            if project is None or public_key not in project.key_limits:
+                raise InvalidCommand("project key not found")
+            events = org.change_key_limits(project_slug, public_key,
+                                           dataclasses.replace(project.key_limits[public_key], **changes))
             return await self._append(stream_name(org_slug), events, version, actor) if events else None
 
         return await self._retrying(attempt)

@@ -40,7 +40,12 @@ RECONNECT_WAIT = 1.0
 DRAIN_TIMEOUT = 5  # seconds close() waits for in-flight messages
 DEFAULT_STREAM = "STACKLINE_ISSUES"
 DEFAULT_MAX_AGE = 7 * 24 * 3600.0  # seconds an issue change stays in the stream
-_UNAVAILABLE = (nats.errors.ConnectionClosedError, nats.errors.ConnectionDrainingError, nats.errors.OutboundBufferLimitError)
+# What publish meets while the server is away (or we are closing): drop the change, don't raise.
+_UNAVAILABLE = (
+    nats.errors.ConnectionClosedError,
+    nats.errors.ConnectionDrainingError,
+    nats.errors.OutboundBufferLimitError,
+)
 
 
 class _ProjectFeed:
@@ -51,7 +56,9 @@ class _ProjectFeed:
         # A task, so that subscribers waiting for it can give up without cancelling it. The
         # callback is bound to this feed: the project's next feed may subscribe before this
         # one's subscription has gone.
-        self.subscribing = asyncio.get_running_loop().create_task(client.subscribe(subject, cb=self.deliver))
+        self.subscribing: asyncio.Task[Subscription] = asyncio.get_running_loop().create_task(
+            client.subscribe(subject, cb=self.deliver)
+        )
 
     async def deliver(self, msg: Msg) -> None:
         try:
@@ -89,6 +96,10 @@ class NatsBus:
             # Failed reconnection attempts are one per second: the disconnect itself is the warning.
             log.log(logging.WARNING if client.is_connected else logging.DEBUG, "NATS: %r", error)
 
+        async def note_disconnected() -> None:
+            if not client.is_closed:  # closing on purpose is not news
+                log.warning("NATS disconnected; reconnecting")
+
         try:
             async with asyncio.timeout(timeout):
                 await client.connect(
@@ -100,7 +111,7 @@ class NatsBus:
                     max_reconnect_attempts=-1,  # forever: the start-up deadline is the timeout above
                     reconnect_time_wait=RECONNECT_WAIT,
                     error_cb=note_error,
-                    disconnected_cb=_log_disconnected,
+                    disconnected_cb=note_disconnected,
                     reconnected_cb=_log_reconnected,
                 )
         except (TimeoutError, OSError, ValueError, nats.errors.Error) as error:
@@ -147,7 +158,8 @@ class NatsBus:
     def _join(self, project_id: int, queue: asyncio.Queue[IssueChange]) -> _ProjectFeed:
         feed = self._feeds.get(project_id)
         if feed is None:
-            feed = self._feeds[project_id] = _ProjectFeed(self._client, f"{self._prefix}.*.{project_id}.issues.>")
+            subject = f"{self._prefix}.*.{project_id}.issues.>"
+            feed = self._feeds[project_id] = _ProjectFeed(self._client, subject)
         feed.queues.add(queue)
         return feed
 
@@ -158,7 +170,7 @@ class NatsBus:
         if self._feeds.get(project_id) is feed:
             del self._feeds[project_id]
         try:
-            subscription = await feed.subscribing
+            subscription = await asyncio.shield(feed.subscribing)
         except Exception:  # noqa: BLE001 - it never subscribed; the subscriber saw why
             return
         if self._client.is_closed or self._client.is_draining:
@@ -228,10 +240,6 @@ def _redacted(url: str) -> str:
         return url
     host = parts.netloc.rpartition("@")[2]
     return urlunsplit(parts._replace(netloc=f"***@{host}"))
-
-
-async def _log_disconnected() -> None:
-    log.warning("NATS disconnected; reconnecting")
 
 
 async def _log_reconnected() -> None:

@@ -31,12 +31,14 @@ from stackline.domain.events import (
 )
 from stackline.domain.normalize import normalize_event
 from stackline.domain.scrub import ScrubConfig, scrub_event
+from stackline.domain.summary import parse_timestamp
 
 INTAKE_NAMESPACE = uuid.UUID("0b5e8f0e-9a51-4c57-a9d4-0d1f3c2e7a61")
 EVENT_ID = re.compile(r"^[0-9a-f]{32}$")
 MAX_EVENT_BYTES = 1024 * 1024
 MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024
 SESSION_STATUSES = ("ok", "exited", "crashed", "abnormal", "errored")
+MAX_SESSION_AGE_SECONDS = 5 * 86400
 FEEDBACK_FIELDS = ("name", "email", "comments")
 
 
@@ -128,7 +130,7 @@ class Intake:
         plan.response_id = plan.response_id or event_id
 
     def sessions(self, plan: Plan, payload: dict[str, Any], index: int, envelope_key: str) -> None:
-        updates = session_updates(payload)
+        updates = session_updates(payload, self.received_at)
         if updates:
             plan.add(self.project_id, f"sessions:{envelope_key}:{index}",
                      SessionsReceived(self.organization_id, self.project_id, self.received_at, updates), "session")
@@ -225,9 +227,17 @@ def plan_envelope(envelope: Envelope, intake: Intake) -> Plan:
     return plan
 
 
-def session_updates(payload: dict[str, Any]) -> list[dict[str, Any]]:
+def session_updates(payload: dict[str, Any], received_at: float) -> list[dict[str, Any]]:
     """Session updates (`session` items) and pre-aggregated counts (`sessions` items) as one
-    shape: {release, environment, status, quantity, started, errors}."""
+    shape: {release, environment, status, quantity, started, errors}. A start more than five days
+    before arrival, or in the future, is counted as starting on arrival (as Relay limits it)."""
+
+    def started_at(value: Any) -> float:
+        started = parse_timestamp(value)
+        if started is None or started > received_at + 60 or started < received_at - MAX_SESSION_AGE_SECONDS:
+            return received_at
+        return started
+
     attrs = payload.get("attrs") if isinstance(payload.get("attrs"), dict) else {}
     release = _text(attrs.get("release"), 250)
     environment = _text(attrs.get("environment"), 64)
@@ -236,12 +246,12 @@ def session_updates(payload: dict[str, Any]) -> list[dict[str, Any]]:
         for bucket in payload["aggregates"]:
             if not isinstance(bucket, dict):
                 continue
-            started = bucket.get("started")
+            started = started_at(bucket.get("started"))
             for status in ("exited", "errored", "abnormal", "crashed"):
                 quantity = bucket.get(status)
                 if isinstance(quantity, int) and quantity > 0:
                     updates.append({"release": release, "environment": environment, "status": status,
-                                    "quantity": quantity, "started": started if isinstance(started, str) else None,
+                                    "quantity": quantity, "started": started,
                                     "errors": quantity if status != "exited" else 0})
         return updates
     status = payload.get("status", "ok")
@@ -249,7 +259,7 @@ def session_updates(payload: dict[str, Any]) -> list[dict[str, Any]]:
         status = "ok"
     errors = payload.get("errors")
     return [{"release": release, "environment": environment, "status": status, "quantity": 1,
-             "started": payload.get("started") if isinstance(payload.get("started"), str) else None,
+             "started": started_at(payload.get("started")),
              "errors": errors if isinstance(errors, int) and errors >= 0 else 0,
              "sid": _text(payload.get("sid"), 64), "init": bool(payload.get("init"))}]
 

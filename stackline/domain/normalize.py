@@ -71,6 +71,8 @@ STACKLINE_KEY = "_stackline"
 
 # datetime.fromtimestamp handles up to the end of year 9999; beyond that is garbage anyway.
 _LATEST_TIMESTAMP = 253402300799.0
+# What JSON encoders (orjson among them) and SQL stores accept as an integer.
+_SMALLEST_INT, _LARGEST_INT = -(2**63), 2**64 - 1
 _EXCEPTION_KEYS = frozenset({"type", "value", "stacktrace", "module", "mechanism"})
 
 
@@ -159,8 +161,16 @@ def _copy(value: Any, path: list[str], depth_left: int, notes: _Notes) -> Any:
             notes.add(f"{_dotted(path)}: cut a string of {len(value)} characters to {MAX_STRING}")
             return _truncate(value, MAX_STRING)
         return value
-    if value is None or isinstance(value, (bool, int, float)):
+    if value is None or isinstance(value, (bool, float)):
         return value
+    if isinstance(value, int):
+        if _SMALLEST_INT <= value <= _LARGEST_INT:
+            return value
+        notes.add(f"{_dotted(path)}: an integer beyond 64 bits became text")
+        try:
+            return str(value)
+        except ValueError:  # more digits than Python converts to text
+            return None
     if isinstance(value, (dict, list, tuple)):
         if depth_left <= 0:
             notes.add(f"{_dotted(path)}: replaced data nested too deep")

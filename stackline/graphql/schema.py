@@ -127,6 +127,42 @@ class UnmergeIssuePayload:
 
 
 @strawberry.input
+class UpdateProjectSettingsInput:
+    organization_slug: str
+    project_slug: str
+    scrub_data: bool | None = None
+    scrub_ip_addresses: bool | None = None
+    sensitive_fields: list[str] | None = None
+    safe_fields: list[str] | None = None
+    allowed_origins: list[str] | None = None
+    monthly_event_quota: int | None = strawberry.field(default=None, description="Events per month; see clearMonthlyEventQuota.")
+    clear_monthly_event_quota: bool = False
+
+
+@strawberry.type
+class UpdateProjectSettingsPayload:
+    project: Project | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class UpdateProjectKeyInput:
+    organization_slug: str
+    project_slug: str
+    public_key: str
+    is_active: bool | None = None
+    rate_limit_per_second: int | None = None
+    rate_limit_per_minute: int | None = None
+    clear_rate_limits: bool = False
+
+
+@strawberry.type
+class UpdateProjectKeyPayload:
+    project: Project | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
 class AddMemberInput:
     organization_slug: str
     email: str
@@ -137,6 +173,24 @@ class AddMemberInput:
 class AddMemberPayload:
     email: str | None
     user_errors: list[UserError]
+
+
+async def _change_project(info: Info, viewer, org_slug: str, project_slug: str, change, payload_type):  # noqa: ANN001, ANN202
+    """Run a project-changing command in the viewer's organization, then answer with the
+    project as the read model shows it after the change."""
+    services = ctx(info).services
+    async with services.engine.connect() as conn:
+        row = await queries.project_by_slug(conn, viewer.organization_id, org_slug, project_slug)
+    if row is None:
+        return payload_type(project=None, user_errors=[UserError(message="project not found", field=["projectSlug"])])
+    try:
+        position = await change(services.commands)
+    except InvalidCommand as error:
+        return payload_type(project=None, user_errors=[user_error(error)])
+    if position is not None:
+        await services.projector.wait_for(position, 5.0)
+    services.lookups.forget_keys()
+    return payload_type(project=Project.from_row(row), user_errors=[])
 
 
 async def _issue_row(info: Info, global_id: str, scope: str):  # noqa: ANN202 - a Row or None
@@ -272,6 +326,36 @@ class Mutation:
             return UnmergeIssuePayload(issue=None, source=None, user_errors=[user_error(error, ["hash"])])
         restored = await _fresh_issue(info, to_issue_id, position)
         return UnmergeIssuePayload(issue=restored, source=await _fresh_issue(info, row.id, None), user_errors=[])
+
+    @strawberry.mutation(description="Change a project's scrubbing, allowed origins and monthly quota.")
+    async def update_project_settings(self, info: Info, input: UpdateProjectSettingsInput) -> UpdateProjectSettingsPayload:
+        viewer = ctx(info).require_viewer("project:write")
+        changes = {name: value for name, value in (
+            ("scrub_data", input.scrub_data), ("scrub_ip_addresses", input.scrub_ip_addresses),
+            ("sensitive_fields", tuple(input.sensitive_fields) if input.sensitive_fields is not None else None),
+            ("safe_fields", tuple(input.safe_fields) if input.safe_fields is not None else None),
+            ("allowed_origins", tuple(input.allowed_origins) if input.allowed_origins is not None else None),
+            ("monthly_event_quota", input.monthly_event_quota),
+        ) if value is not None}
+        if input.clear_monthly_event_quota:
+            changes["monthly_event_quota"] = None
+        return await _change_project(info, viewer, input.organization_slug, input.project_slug,
+                                     lambda c: c.change_project_settings(input.organization_slug, input.project_slug,
+                                                                         changes, viewer.token_id),
+                                     UpdateProjectSettingsPayload)
+
+    @strawberry.mutation(description="Enable or disable a DSN key and set its rate limits.")
+    async def update_project_key(self, info: Info, input: UpdateProjectKeyInput) -> UpdateProjectKeyPayload:
+        viewer = ctx(info).require_viewer("project:write")
+        changes = {name: value for name, value in (
+            ("is_active", input.is_active), ("rate_limit_per_second", input.rate_limit_per_second),
+            ("rate_limit_per_minute", input.rate_limit_per_minute)) if value is not None}
+        if input.clear_rate_limits:
+            changes.update(rate_limit_per_second=None, rate_limit_per_minute=None)
+        return await _change_project(info, viewer, input.organization_slug, input.project_slug,
+                                     lambda c: c.change_key_limits(input.organization_slug, input.project_slug,
+                                                                   input.public_key, changes, viewer.token_id),
+                                     UpdateProjectKeyPayload)
 
     @strawberry.mutation(description="Add a member (by email) to your organization, e.g. to assign issues to.")
     async def add_member(self, info: Info, input: AddMemberInput) -> AddMemberPayload:

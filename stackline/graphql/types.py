@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import base64
 import enum
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 
 import orjson
@@ -20,6 +20,8 @@ from strawberry.types import Info
 from stackline.graphql.context import PublicError, ctx, decode_id, encode_id
 from stackline.readmodels import queries
 from stackline.readmodels.queries import aware
+from stackline.readmodels.schema import attachments as attachments_table
+from stackline.readmodels.schema import transactions as transactions_table
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 25
@@ -117,6 +119,114 @@ class GroupingInfo:
 
 
 @strawberry.type
+class ProjectSettings:
+    scrub_data: bool = strawberry.field(description="Scrub passwords, secrets, cards, ... before storing.")
+    scrub_ip_addresses: bool
+    sensitive_fields: list[str]
+    safe_fields: list[str]
+    allowed_origins: list[str] = strawberry.field(description="Browser origins allowed to send; empty: any.")
+    monthly_event_quota: int | None
+
+
+@strawberry.type
+class ProjectKey:
+    public_key: str
+    dsn: str
+    is_active: bool
+    rate_limit_per_second: int | None
+    rate_limit_per_minute: int | None
+
+
+@strawberry.type
+class UsageBucket:
+    day: str
+    category: str = strawberry.field(description="error, transaction, attachment, session, monitor, feedback, ...")
+    outcome: str = strawberry.field(description="accepted, rate_limited, invalid, filtered, client_discard")
+    reason: str
+    quantity: int
+
+
+@strawberry.type
+class Transaction:
+    event_id: str
+    name: str
+    op: str | None
+    status: str | None
+    duration_ms: float | None
+    timestamp: datetime
+    trace_id: str | None
+    release: str | None
+    environment: str | None
+
+
+@strawberry.type
+class TransactionEdge:
+    node: Transaction
+    cursor: str
+
+
+@strawberry.type
+class TransactionConnection:
+    edges: list[TransactionEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type
+class SessionBucket:
+    day: str
+    release: str
+    environment: str
+    status: str
+    quantity: int
+    errors: int
+
+
+@strawberry.type
+class CheckIn:
+    check_in_id: str
+    monitor_slug: str
+    status: str
+    duration: float | None
+    environment: str | None
+    first_received: datetime
+    last_received: datetime
+
+
+@strawberry.type
+class Feedback:
+    feedback_id: str
+    associated_event_id: str | None
+    name: str | None
+    email: str | None
+    comments: str
+    received_at: datetime
+
+
+@strawberry.type
+class Attachment:
+    attachment_id: str
+    filename: str
+    content_type: str
+    attachment_type: str
+    size: int
+    sha256: str
+
+
+def dsn_for(info: Info, public_key: str, project_id: int) -> str:
+    context = ctx(info)
+    base = context.services.settings.public_url or str(context.request.base_url)
+    scheme, _, host = base.rstrip("/").partition("://")
+    return f"{scheme}://{public_key}@{host}/{project_id}"
+
+
+def since_day(days: int) -> str:
+    if days < 1 or days > 366:
+        raise PublicError("days must be between 1 and 366")
+    return (datetime.now(UTC) - timedelta(days=days - 1)).strftime("%Y-%m-%d")
+
+
+@strawberry.type
 class Organization(Node):
     slug: str
     name: str
@@ -160,9 +270,83 @@ class Project(Node):
             key = await queries.public_key_of(conn, viewer.organization_id, self.numeric_id)
         if key is None:
             raise PublicError("this project has no active key")
-        base = context.services.settings.public_url or str(context.request.base_url)
-        scheme, _, host = base.rstrip("/").partition("://")
-        return f"{scheme}://{key}@{host}/{self.numeric_id}"
+        return dsn_for(info, key, self.numeric_id)
+
+    @strawberry.field
+    async def settings(self, info: Info) -> ProjectSettings:
+        viewer = ctx(info).require_viewer("project:read")
+        async with ctx(info).services.engine.connect() as conn:
+            row = (await queries.projects_by_ids(conn, viewer.organization_id, [self.numeric_id]))[self.numeric_id]
+        return ProjectSettings(scrub_data=row.scrub_data, scrub_ip_addresses=row.scrub_ip_addresses,
+                               sensitive_fields=list(row.sensitive_fields), safe_fields=list(row.safe_fields),
+                               allowed_origins=list(row.allowed_origins), monthly_event_quota=row.monthly_event_quota)
+
+    @strawberry.field(description="The project's DSN keys with their rate limits.")
+    async def keys(self, info: Info) -> list[ProjectKey]:
+        viewer = ctx(info).require_viewer("project:read")
+        async with ctx(info).services.engine.connect() as conn:
+            rows = await queries.project_keys_of(conn, viewer.organization_id, self.numeric_id)
+        return [ProjectKey(public_key=r.public_key, dsn=dsn_for(info, r.public_key, self.numeric_id),
+                           is_active=r.is_active, rate_limit_per_second=r.rate_limit_per_second,
+                           rate_limit_per_minute=r.rate_limit_per_minute) for r in rows]
+
+    @strawberry.field(description="Items per day, data category, outcome and reason (the quota read model).")
+    async def usage(self, info: Info, days: int = 30) -> list[UsageBucket]:
+        viewer = ctx(info).require_viewer("project:read")
+        async with ctx(info).services.engine.connect() as conn:
+            rows = await queries.usage_of(conn, viewer.organization_id, self.numeric_id, since_day(days))
+        return [UsageBucket(day=r.day, category=r.category, outcome=r.outcome, reason=r.reason,
+                            quantity=r.quantity) for r in rows]
+
+    @strawberry.field(description="Performance transactions, newest first.")
+    async def transactions(self, info: Info, first: int | None = None, after: str | None = None) -> TransactionConnection:
+        viewer = ctx(info).require_viewer("event:read")
+        limit = page_size(first)
+        cursor = decode_cursor(after)
+        if cursor is not None and (len(cursor) != 1 or not isinstance(cursor[0], int)):
+            raise PublicError("invalid cursor")
+        async with ctx(info).services.engine.connect() as conn:
+            rows = await queries.transactions_page(conn, viewer.organization_id, self.numeric_id, first=limit + 1,
+                                                   after=cursor[0] if cursor else None)
+            total = await queries.count_of(conn, transactions_table, viewer.organization_id, self.numeric_id)
+        edges = [TransactionEdge(node=Transaction(
+            event_id=r.event_id, name=r.name, op=r.op, status=r.status, duration_ms=r.duration_ms,
+            timestamp=aware(r.timestamp), trace_id=r.trace_id, release=r.release, environment=r.environment),
+            cursor=encode_cursor(r.position)) for r in rows[:limit]]
+        return TransactionConnection(edges=edges, total_count=total, page_info=PageInfo(
+            has_next_page=len(rows) > limit, has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None))
+
+    @strawberry.field(description="Release-health session counts per day, release, environment and status.")
+    async def sessions(self, info: Info, days: int = 30) -> list[SessionBucket]:
+        viewer = ctx(info).require_viewer("event:read")
+        async with ctx(info).services.engine.connect() as conn:
+            rows = await queries.sessions_of(conn, viewer.organization_id, self.numeric_id, since_day(days))
+        return [SessionBucket(day=r.day, release=r.release, environment=r.environment, status=r.status,
+                              quantity=r.quantity, errors=r.errors) for r in rows]
+
+    @strawberry.field(description="Cron monitor check-ins, newest first.")
+    async def check_ins(self, info: Info, first: int | None = None) -> list[CheckIn]:
+        viewer = ctx(info).require_viewer("event:read")
+        async with ctx(info).services.engine.connect() as conn:
+            rows = await queries.check_ins_of(conn, viewer.organization_id, self.numeric_id, page_size(first))
+        return [CheckIn(check_in_id=r.check_in_id, monitor_slug=r.monitor_slug, status=r.status, duration=r.duration,
+                        environment=r.environment, first_received=aware(r.first_received),
+                        last_received=aware(r.last_received)) for r in rows]
+
+    @strawberry.field(description="User feedback and user reports, newest first.")
+    async def feedback(self, info: Info, first: int | None = None) -> list[Feedback]:
+        viewer = ctx(info).require_viewer("event:read")
+        async with ctx(info).services.engine.connect() as conn:
+            rows = await queries.feedback_of(conn, viewer.organization_id, self.numeric_id, page_size(first))
+        return [Feedback(feedback_id=r.feedback_id, associated_event_id=r.associated_event_id, name=r.name,
+                         email=r.email, comments=r.comments, received_at=aware(r.received_at)) for r in rows]
+
+    @strawberry.field
+    async def attachment_count(self, info: Info) -> int:
+        viewer = ctx(info).require_viewer("event:read")
+        async with ctx(info).services.engine.connect() as conn:
+            return await queries.count_of(conn, attachments_table, viewer.organization_id, self.numeric_id)
 
     @strawberry.field
     async def organization(self, info: Info) -> Organization:
@@ -355,8 +539,17 @@ class Event(Node):
     level: str
     platform: str | None
     tags: list[Tag]
-    payload: JSON = strawberry.field(description="The event as the SDK sent it.")
+    payload: JSON = strawberry.field(description="The event as stored: normalized and scrubbed.")
     grouping: JSON = strawberry.field(description="Why the event was grouped as it was: config, rule, hash, components.")
+    project_id: strawberry.Private[int]
+
+    @strawberry.field(description="Files the SDK attached to this event (minidumps, logs, screenshots, ...).")
+    async def attachments(self, info: Info) -> list[Attachment]:
+        viewer = ctx(info).require_viewer("event:read")
+        async with ctx(info).services.engine.connect() as conn:
+            rows = await queries.attachments_of(conn, viewer.organization_id, self.project_id, self.event_id)
+        return [Attachment(attachment_id=r.attachment_id, filename=r.filename, content_type=r.content_type,
+                           attachment_type=r.attachment_type, size=r.size, sha256=r.sha256) for r in rows]
 
     @classmethod
     def from_row(cls, row: Row) -> Event:
@@ -372,6 +565,7 @@ class Event(Node):
             tags=[Tag(key=k, value=v) for k, v in row.tags],
             payload=row.payload,
             grouping=row.grouping,
+            project_id=row.project_id,
         )
 
 

@@ -68,7 +68,7 @@ class IntakeProjection:
                     await self._transaction(conn, event, e)
                 case SessionsReceived() as e:
                     for update in e.updates:
-                        started = parse_timestamp(update.get("started")) or e.received_at
+                        started = parse_timestamp(update.get("started")) or e.received_at  # a float since intake
                         key = (e.project_id, day_of(started), update.get("release") or "",
                                update.get("environment") or "", update["status"])
                         row = sessions.setdefault(key, {"project_id": e.project_id, "day": key[1],

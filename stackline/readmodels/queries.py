@@ -11,7 +11,13 @@ from sqlalchemy import Row, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from stackline.readmodels.schema import (
+    attachments,
+    check_ins,
     events,
+    feedback,
+    session_counts,
+    transactions,
+    usage,
     issue_activity,
     issue_hashes,
     issue_tags,
@@ -178,3 +184,75 @@ async def newest_release_position(conn: AsyncConnection, org_id: str, project_id
         .where(releases.c.project_id == project_id, projects.c.organization_id == org_id)
     )
     return (await conn.execute(query)).scalar()
+
+
+async def project_keys_of(conn: AsyncConnection, org_id: str, project_id: int) -> list[Row]:
+    query = (
+        select(project_keys)
+        .where(project_keys.c.project_id == project_id, project_keys.c.organization_id == org_id)
+        .order_by(project_keys.c.created_at)
+    )
+    return list(await conn.execute(query))
+
+
+async def usage_of(conn: AsyncConnection, org_id: str, project_id: int, since_day: str) -> list[Row]:
+    query = (
+        select(usage)
+        .where(usage.c.project_id == project_id, usage.c.organization_id == org_id, usage.c.day >= since_day)
+        .order_by(usage.c.day, usage.c.category, usage.c.outcome, usage.c.reason)
+    )
+    return list(await conn.execute(query))
+
+
+async def transactions_page(conn: AsyncConnection, org_id: str, project_id: int, *, first: int,
+                            after: int | None) -> list[Row]:
+    query = select(transactions).where(transactions.c.project_id == project_id,
+                                       transactions.c.organization_id == org_id)
+    if after is not None:
+        query = query.where(transactions.c.position < after)
+    return list(await conn.execute(query.order_by(transactions.c.position.desc()).limit(first)))
+
+
+async def count_of(conn: AsyncConnection, table, org_id: str, project_id: int) -> int:  # noqa: ANN001 - a Table
+    query = select(func.count()).where(table.c.project_id == project_id, table.c.organization_id == org_id)
+    return (await conn.execute(query)).scalar_one()
+
+
+async def sessions_of(conn: AsyncConnection, org_id: str, project_id: int, since_day: str) -> list[Row]:
+    query = (
+        select(session_counts)
+        .where(session_counts.c.project_id == project_id, session_counts.c.organization_id == org_id,
+               session_counts.c.day >= since_day)
+        .order_by(session_counts.c.day, session_counts.c.release, session_counts.c.status)
+    )
+    return list(await conn.execute(query))
+
+
+async def check_ins_of(conn: AsyncConnection, org_id: str, project_id: int, limit: int) -> list[Row]:
+    query = (
+        select(check_ins)
+        .where(check_ins.c.project_id == project_id, check_ins.c.organization_id == org_id)
+        .order_by(check_ins.c.position.desc())
+        .limit(limit)
+    )
+    return list(await conn.execute(query))
+
+
+async def feedback_of(conn: AsyncConnection, org_id: str, project_id: int, limit: int) -> list[Row]:
+    query = (
+        select(feedback)
+        .where(feedback.c.project_id == project_id, feedback.c.organization_id == org_id)
+        .order_by(feedback.c.position.desc())
+        .limit(limit)
+    )
+    return list(await conn.execute(query))
+
+
+async def attachments_of(conn: AsyncConnection, org_id: str, project_id: int, event_id: str) -> list[Row]:
+    query = (
+        select(attachments)
+        .where(attachments.c.project_id == project_id, attachments.c.organization_id == org_id,
+               attachments.c.event_id == event_id)
+        .order_by(attachments.c.attachment_id)
+    )
+    return list(await conn.execute(query))
