@@ -69,6 +69,32 @@ class Server:
             time.sleep(0.1)
         raise RuntimeError(f"stackline serve did not become healthy:\n{self.log()}")
 
+    def stored_events(self) -> int:
+        """How many events the event store holds, not counting ingest's own refusal tallies
+        (`OutcomesRecorded`, flushed every few seconds): what a rejected request must not change."""
+        query = "SELECT count(*) FROM events WHERE type <> 'OutcomesRecorded'"
+        url = self.env.get("STACKLINE_EVENTSTORE_URL")
+        if url and url.startswith("postgresql://"):
+            import asyncpg
+
+            from tests.postgres import run_sync
+
+            async def count() -> int:
+                conn = await asyncpg.connect(url)
+                try:
+                    return await conn.fetchval(query)
+                finally:
+                    await conn.close()
+
+            return run_sync(count())
+        import sqlite3
+
+        conn = sqlite3.connect(f"file:{self.data_dir / 'events.sqlite3'}?mode=ro", uri=True)
+        try:
+            return conn.execute(query).fetchone()[0]
+        finally:
+            conn.close()
+
     def log(self) -> str:
         return self.log_path.read_text() if self.log_path else ""
 
