@@ -19,6 +19,7 @@ import json
 import math
 import re
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -40,7 +41,8 @@ TOO_DEEP = "[Truncated: too deep]"
 ELLIPSIS = "…"
 
 PLATFORMS = frozenset(
-    "as c cfml cocoa csharp elixir haskell go groovy java javascript native node objc other perl php python ruby".split()
+    "as c cfml cocoa csharp elixir haskell go groovy java javascript native node objc other perl php python "
+    "ruby".split()
 )
 LEVELS = {
     "fatal": "fatal",
@@ -338,12 +340,15 @@ def _short_string_field(event: dict[str, Any], field: str, limit: int, notes: _N
         return
     raw = event[field]
     text = _scalar_text(raw) if not isinstance(raw, bool) else None
-    if text is None or not text.strip():
+    if text is None:
         del event[field]
-        if raw is not None and raw != "":
+        if raw is not None:
             notes.add(f"dropped {field}: not a string")
         return
     text = text.strip()
+    if not text:
+        del event[field]
+        return
     if len(text) > limit:
         notes.add(f"{field}: cut to {limit} characters")
         text = _truncate(text, limit)
@@ -491,7 +496,8 @@ def _normalize_logentry(event: dict[str, Any], notes: _Notes) -> None:
 # documented object params). Width and precision are read but ignored: a template from the
 # internet must not be able to ask for a gigabyte of padding.
 _PLACEHOLDER = re.compile(
-    r"%(?:\((?P<name>[^()]{0,64})\))?[-#0 +]*(?:\d{1,9}|\*)?(?:\.(?:\d{1,9}|\*))?[hlL]?(?P<conversion>[diouxXeEfFgGcrsa%])"
+    r"%(?:\((?P<name>[^()]{0,64})\))?[-#0 +]*(?:\d{1,9}|\*)?(?:\.(?:\d{1,9}|\*))?[hlL]?"
+    r"(?P<conversion>[diouxXeEfFgGcrsa%])"
     r"|\{(?P<field>\d{1,4}|[A-Za-z_][\w.-]{0,63})\}"
 )
 
@@ -522,7 +528,9 @@ def format_message(template: str, params: list[Any] | dict[str, Any] | None) -> 
     return _truncate("".join(pieces), MAX_STRING)
 
 
-def _placeholder_value(match: re.Match[str], params: list[Any] | dict[str, Any], positional: Any) -> str | None:
+def _placeholder_value(
+    match: re.Match[str], params: list[Any] | dict[str, Any], positional: Iterator[Any]
+) -> str | None:
     if match.group("conversion") == "%":
         return "%" if match.group("name") is None else None
     if (name := match.group("name")) is not None:
