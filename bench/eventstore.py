@@ -74,6 +74,19 @@ async def appends_concurrent(store: EventStore, n: int, concurrency: int) -> flo
     return per_writer * concurrency / (time.perf_counter() - started)
 
 
+async def appends_batched(store: EventStore, n: int, concurrency: int, size: int) -> float:
+    """Events/s when each append carries `size` events (an envelope's items, a replay's output)."""
+    per_writer = n // (concurrency * size)
+
+    async def writer(w: int) -> None:
+        for i in range(per_writer):
+            await store.append(f"batch-{w}-{i % 10}", [event(i * size + j) for j in range(size)], StreamState.ANY)
+
+    started = time.perf_counter()
+    await asyncio.gather(*(writer(w) for w in range(concurrency)))
+    return per_writer * concurrency * size / (time.perf_counter() - started)
+
+
 async def read_all_rate(store: EventStore) -> tuple[float, int]:
     started, position, count = time.perf_counter(), 0, 0
     while batch := await store.read_all(position, 1000):
@@ -117,11 +130,12 @@ async def bench(name: str, open_store: Callable[[], Awaitable[EventStore]], n: i
     try:
         single = await appends_single(store, max(n // 10, 200))
         concurrent = {c: await appends_concurrent(store, n, c) for c in (8, 64, 256)}
+        batched = await appends_batched(store, n, 64, 10)
         read_rate, read_count = await read_all_rate(store)
         lag_p50, lag_p99 = await subscription_lag(store, 300, 200)
     finally:
         await store.close()
-    return {"engine": name, "single": single, "concurrent": concurrent, "read": read_rate,
+    return {"engine": name, "single": single, "concurrent": concurrent, "batched": batched, "read": read_rate,
             "read_count": read_count, "lag_p50": lag_p50, "lag_p99": lag_p99}
 
 
@@ -159,16 +173,24 @@ async def main() -> None:
         f"Measured {datetime.now(UTC):%Y-%m-%d} at commit `{commit()}` on this 2-core machine; "
         f"{args.appends} one-event appends per concurrency level, payload ~1.5 KB JSON.",
         "",
-        "| engine | appends/s, 1 writer | appends/s, 8 | appends/s, 64 | appends/s, 256 | read-all events/s | live lag p50 | live lag p99 |",
-        "|---|---|---|---|---|---|---|---|",
+        "| engine | appends/s, 1 writer | appends/s, 8 | appends/s, 64 | appends/s, 256 | events/s, 64 writers × 10-event appends | read-all events/s | live lag p50 | live lag p99 |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         c = r["concurrent"]
         lines.append(
-            f"| {r['engine']} | {r['single']:,.0f} | {c[8]:,.0f} | {c[64]:,.0f} | {c[256]:,.0f} | "
+            f"| {r['engine']} | {r['single']:,.0f} | {c[8]:,.0f} | {c[64]:,.0f} | {c[256]:,.0f} | {r['batched']:,.0f} | "
             f"{r['read']:,.0f} ({r['read_count']:,} events) | {r['lag_p50']:.1f} ms | {r['lag_p99']:.1f} ms |"
         )
-    lines += ["", "Targets (issue 3): ≥ 20,000 appends/s batched, read-all ≥ 50,000 events/s, live lag p99 < 50 ms."]
+    lines += [
+        "",
+        "Every append is durable when it returns (SQLite WAL with `synchronous=FULL`; PostgreSQL default"
+        " `synchronous_commit`); concurrent appends share a transaction (group commit). The benchmark"
+        " client runs in the same process and on the same 2 cores as the store (and, for PostgreSQL,"
+        " as the database server).",
+        "",
+        "Targets (issue 3): ≥ 20,000 appends/s batched, read-all ≥ 50,000 events/s, live lag p99 < 50 ms.",
+    ]
     text = "\n".join(lines)
     print(text)
     if not args.no_write:

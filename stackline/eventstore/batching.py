@@ -12,10 +12,19 @@ for the adapter's wake-up signal (or a poll interval, for writers in other proce
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 
-from stackline.eventstore.port import AppendResult, ExpectedVersion, NewEvent, RecordedEvent
+from stackline.eventstore.port import (
+    AppendResult,
+    DuplicateEventId,
+    ExpectedVersion,
+    NewEvent,
+    RecordedEvent,
+    WrongExpectedVersion,
+    check_expected_version,
+)
 
 
 @dataclass(slots=True)
@@ -28,6 +37,78 @@ class PendingAppend:
 
 class RetryInNextBatch(Exception):
     """An outcome meaning: this append could not be decided in this batch, queue it again."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredId:
+    """Where an event id already sits in the store."""
+
+    stream: str
+    version: int
+    position: int
+
+
+@dataclass(frozen=True, slots=True)
+class Planned:
+    """An append that passed its checks; its positions are known once the insert returns."""
+
+    version: int
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class NewRow:
+    event: NewEvent
+    stream: str
+    version: int
+
+
+def decide_batch(
+    batch: Sequence[PendingAppend], versions: dict[str, int], stored: dict[uuid.UUID, StoredId]
+) -> tuple[list[Planned | AppendResult | Exception], list[NewRow]]:
+    """Check every append of a batch against the streams' current versions and the ids already
+    stored, in order, as if they were applied one after the other; the engine then inserts the
+    rows of those that passed in one statement. `versions` is updated as appends pass."""
+    outcomes: list[Planned | AppendResult | Exception] = []
+    rows: list[NewRow] = []
+    ids_in_batch: set[uuid.UUID] = set()
+    for pending in batch:
+        ids = [e.id for e in pending.events]
+        if ids_in_batch.intersection(ids):  # a concurrent retry of an append in this batch
+            outcomes.append(RetryInNextBatch())
+            continue
+        if any(i in stored for i in ids):
+            found = [stored.get(i) for i in ids]
+            if all(f is not None and f.stream == pending.stream for f in found):  # a retried append
+                last = max(found, key=lambda f: f.position)  # type: ignore[arg-type, return-value]
+                outcomes.append(AppendResult(version=last.version, position=last.position))  # type: ignore[union-attr]
+            else:
+                outcomes.append(DuplicateEventId(pending.stream, [f.stream for f in found if f is not None]))
+            continue
+        actual = versions.get(pending.stream, -1)
+        try:
+            check_expected_version(pending.stream, pending.expected, actual)
+        except WrongExpectedVersion as error:
+            outcomes.append(error)
+            continue
+        rows.extend(NewRow(event, pending.stream, actual + 1 + offset) for offset, event in enumerate(pending.events))
+        versions[pending.stream] = actual + len(pending.events)
+        ids_in_batch.update(ids)
+        outcomes.append(Planned(version=versions[pending.stream], count=len(pending.events)))
+    return outcomes, rows
+
+
+def place(outcomes: list[Planned | AppendResult | Exception], positions: Sequence[int]) -> list[AppendResult | Exception]:
+    """Turn the planned appends into results once the insert has handed out `positions`."""
+    placed = iter(positions)
+    results: list[AppendResult | Exception] = []
+    for outcome in outcomes:
+        if isinstance(outcome, Planned):
+            last = [next(placed) for _ in range(outcome.count)][-1]
+            results.append(AppendResult(version=outcome.version, position=last))
+        else:
+            results.append(outcome)
+    return results
 
 
 WriteBatch = Callable[[list[PendingAppend]], Awaitable[list[AppendResult | Exception]]]

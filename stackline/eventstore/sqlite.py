@@ -24,17 +24,21 @@ from pathlib import Path
 
 import orjson
 
-from stackline.eventstore.batching import GroupCommit, PendingAppend, catch_up
+from stackline.eventstore.batching import (
+    GroupCommit,
+    PendingAppend,
+    StoredId,
+    catch_up,
+    decide_batch,
+    place,
+)
 from stackline.eventstore.port import (
+    NO_UPCASTERS,
     AppendResult,
-    DuplicateEventId,
     ExpectedVersion,
     NewEvent,
     RecordedEvent,
-    NO_UPCASTERS,
     Upcasters,
-    WrongExpectedVersion,
-    check_expected_version,
 )
 
 SCHEMA = """
@@ -102,61 +106,45 @@ class SQLiteEventStore:
         return await asyncio.get_running_loop().run_in_executor(self._writer, self._write_batch, batch)
 
     def _write_batch(self, batch: list[PendingAppend]) -> list[AppendResult | Exception]:
+        """One transaction for the whole batch: look up the streams' versions and the ids
+        already stored, decide every append in order, insert what passed in one statement."""
         conn = self._write_conn
-        outcomes: list[AppendResult | Exception] = []
         conn.execute("BEGIN IMMEDIATE")
         try:
-            for pending in batch:
-                conn.execute("SAVEPOINT append")
-                try:
-                    outcomes.append(self._write_one(conn, pending))
-                    conn.execute("RELEASE append")
-                except (WrongExpectedVersion, DuplicateEventId) as error:
-                    conn.execute("ROLLBACK TO append")
-                    conn.execute("RELEASE append")
-                    outcomes.append(error)
+            versions: dict[str, int] = {}
+            for stream in {p.stream for p in batch}:
+                row = conn.execute("SELECT MAX(version) FROM events WHERE stream = ?", (stream,)).fetchone()
+                if row[0] is not None:
+                    versions[stream] = row[0]
+            ids = [str(e.id) for p in batch for e in p.events]
+            stored: dict[uuid.UUID, StoredId] = {}
+            for start in range(0, len(ids), 500):
+                chunk = ids[start:start + 500]
+                for event_id, stream, version, position in conn.execute(
+                    f"SELECT event_id, stream, version, position FROM events WHERE event_id IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                ):
+                    stored[uuid.UUID(event_id)] = StoredId(stream, version, position)
+            outcomes, rows = decide_batch(batch, versions, stored)
+            positions: list[int] = []
+            if rows:
+                now = datetime.now(UTC).timestamp()
+                first = conn.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM events").fetchone()[0]
+                conn.executemany(
+                    "INSERT INTO events (event_id, stream, version, type, schema_version, data, metadata, recorded_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [(str(r.event.id), r.stream, r.version, r.event.type, r.event.schema_version,
+                      orjson.dumps(r.event.data), orjson.dumps(r.event.metadata), now) for r in rows],
+                )
+                # One writer: the rows took the positions after the previous maximum, in order.
+                last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+                positions = list(range(first, last + 1))
+                assert len(positions) == len(rows), "positions must be contiguous under one writer"
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        return outcomes
-
-    def _write_one(self, conn: sqlite3.Connection, pending: PendingAppend) -> AppendResult:
-        ids = [str(event.id) for event in pending.events]
-        already = conn.execute(
-            f"SELECT stream, version, position FROM events WHERE event_id IN ({','.join('?' * len(ids))})",
-            ids,
-        ).fetchall()
-        if already:
-            # A retried append: idempotent when every event is already there, in this stream.
-            if len(already) == len(ids) and all(row[0] == pending.stream for row in already):
-                last = max(already, key=lambda row: row[2])
-                return AppendResult(version=last[1], position=last[2])
-            raise DuplicateEventId(pending.stream, [row[0] for row in already])
-        row = conn.execute("SELECT MAX(version) FROM events WHERE stream = ?", (pending.stream,)).fetchone()
-        actual = -1 if row[0] is None else row[0]
-        check_expected_version(pending.stream, pending.expected, actual)
-        now = datetime.now(UTC).timestamp()
-        cursor = conn.executemany(
-            "INSERT INTO events (event_id, stream, version, type, schema_version, data, metadata, recorded_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                (
-                    str(event.id),
-                    pending.stream,
-                    actual + 1 + offset,
-                    event.type,
-                    event.schema_version,
-                    orjson.dumps(event.data),
-                    orjson.dumps(event.metadata),
-                    now,
-                )
-                for offset, event in enumerate(pending.events)
-            ],
-        )
-        del cursor
-        position = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
-        return AppendResult(version=actual + len(pending.events), position=position)
+        return place(outcomes, positions)
 
     # -- reading ---------------------------------------------------------------------------
 
