@@ -26,8 +26,6 @@ from stackline.app.wiring import Services
 from stackline.domain.envelope import EnvelopeError, dsn_public_key, parse_envelope, parse_sentry_auth
 from stackline.domain.intake import Intake, IntakeError, IntakeSettings, Plan, plan_envelope
 
-MAX_BODY_BYTES = 20 * 1024 * 1024  # compressed, as received
-MAX_DECOMPRESSED_BYTES = 50 * 1024 * 1024
 READ_YOUR_WRITES_SECONDS = 2.0
 CORS_HEADERS = {
     "Access-Control-Allow-Methods": "POST, OPTIONS",
@@ -59,65 +57,68 @@ def cors_headers(request: Request) -> dict[str, str]:
 
 
 async def read_body(request: Request) -> bytes:
+    """The body, decompressed; neither the received nor the decompressed size may exceed the
+    envelope limit (chunked bodies are counted as they arrive)."""
+    limit = request.app.state.services.settings.limits.max_envelope_bytes
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise Rejected(413, f"request body exceeds {MAX_BODY_BYTES} bytes")
+        if size > limit:
+            raise Rejected(413, f"request body exceeds {limit} bytes")
         chunks.append(chunk)
     body = b"".join(chunks)
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
     if encoding in ("", "identity"):
         return body
     if encoding in ("gzip", "x-gzip"):
-        return _inflate(body, zlib.MAX_WBITS | 16)
+        return _inflate(body, zlib.MAX_WBITS | 16, limit)
     if encoding == "deflate":
-        return _inflate(body, zlib.MAX_WBITS)
+        return _inflate(body, zlib.MAX_WBITS, limit)
     if encoding == "br":
-        return _unbrotli(body)
+        return _unbrotli(body, limit)
     if encoding == "zstd":
-        return _unzstd(body)
+        return _unzstd(body, limit)
     raise Rejected(415, "unsupported content-encoding (use gzip, deflate, br or zstd)")
 
 
-def _too_big() -> Rejected:
-    return Rejected(413, f"decompressed body exceeds {MAX_DECOMPRESSED_BYTES} bytes")
+def _too_big(limit: int) -> Rejected:
+    return Rejected(413, f"decompressed body exceeds {limit} bytes")
 
 
-def _unbrotli(body: bytes) -> bytes:
+def _unbrotli(body: bytes, limit: int) -> bytes:
     decompressor = brotli.Decompressor()
     try:
-        data = decompressor.process(body, output_buffer_limit=MAX_DECOMPRESSED_BYTES + 1)
+        data = decompressor.process(body, output_buffer_limit=limit + 1)
     except brotli.error:
         raise Rejected(400, "body is not valid brotli data") from None
-    if len(data) > MAX_DECOMPRESSED_BYTES or not decompressor.can_accept_more_data():
-        raise _too_big()
+    if len(data) > limit or not decompressor.can_accept_more_data():
+        raise _too_big(limit)
     if not decompressor.is_finished():
         raise Rejected(400, "brotli body is truncated")
     return data
 
 
-def _unzstd(body: bytes) -> bytes:
+def _unzstd(body: bytes, limit: int) -> bytes:
     try:
         with zstandard.ZstdDecompressor().stream_reader(body) as reader:
-            data = reader.read(MAX_DECOMPRESSED_BYTES + 1)
+            data = reader.read(limit + 1)
     except zstandard.ZstdError:
         raise Rejected(400, "body is not valid zstd data") from None
-    if len(data) > MAX_DECOMPRESSED_BYTES:
-        raise _too_big()
+    if len(data) > limit:
+        raise _too_big(limit)
     return data
 
 
-def _inflate(body: bytes, wbits: int) -> bytes:
-    """Decompress with a hard cap on the output, so a compression bomb costs nothing."""
+def _inflate(body: bytes, wbits: int, limit: int) -> bytes:
+    """Decompress with a hard cap on the output, so a compression bomb costs bounded memory."""
     decompressor = zlib.decompressobj(wbits)
     try:
-        data = decompressor.decompress(body, MAX_DECOMPRESSED_BYTES + 1)
+        data = decompressor.decompress(body, limit + 1)
     except zlib.error as error:
         raise Rejected(400, f"body is not valid compressed data: {error}") from None
-    if len(data) > MAX_DECOMPRESSED_BYTES or decompressor.unconsumed_tail:
-        raise _too_big()
+    if len(data) > limit or decompressor.unconsumed_tail:
+        raise _too_big(limit)
     if not decompressor.eof:
         raise Rejected(400, "compressed body is truncated")
     return data
@@ -188,7 +189,9 @@ async def store_plan(services: Services, key: ProjectKey, plan: Plan, now: float
 
 def intake_for(request: Request, key: ProjectKey, now: float) -> Intake:
     client_ip = request.client.host if request.client else None
-    return Intake(key.organization_id, key.project_id, now, IntakeSettings(key.scrub, key.keep_ip), client_ip)
+    limits = request.app.state.services.settings.limits
+    return Intake(key.organization_id, key.project_id, now,
+                  IntakeSettings(key.scrub, key.keep_ip, limits.max_event_bytes, limits.max_attachment_bytes), client_ip)
 
 
 async def envelope_endpoint(request: Request) -> Response:
@@ -222,6 +225,8 @@ async def store_endpoint(request: Request) -> Response:
         key = await authenticate(request, services, public_key_from(request))
         now = time.time()
         await admit(services, key, now)
+        if len(body) > services.settings.limits.max_event_bytes:
+            raise Rejected(413, f"event exceeds {services.settings.limits.max_event_bytes} bytes")
         try:
             payload = orjson.loads(body)
         except orjson.JSONDecodeError as error:

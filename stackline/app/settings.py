@@ -16,12 +16,42 @@ class SettingsError(ValueError):
     """A setting is wrong; the message names the setting to fix."""
 
 
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class IngestLimits:
+    """Size limits at the door (Relay's defaults): bigger bodies get a 413."""
+
+    max_envelope_bytes: int = 100 * MIB  # as received, and again after decompression
+    max_event_bytes: int = 1 * MIB  # one event, transaction or other JSON item
+    max_attachment_bytes: int = 100 * MIB  # one attachment
+
+    @classmethod
+    def from_environment(cls) -> IngestLimits:
+        values = {}
+        for field_name, variable in (("max_envelope_bytes", "STACKLINE_MAX_ENVELOPE_BYTES"),
+                                     ("max_event_bytes", "STACKLINE_MAX_EVENT_BYTES"),
+                                     ("max_attachment_bytes", "STACKLINE_MAX_ATTACHMENT_BYTES")):
+            raw = os.environ.get(variable)
+            if raw is None:
+                continue
+            try:
+                values[field_name] = int(raw)
+            except ValueError:
+                raise SettingsError(f"{variable}: {raw!r} is not a number of bytes") from None
+            if values[field_name] <= 0:
+                raise SettingsError(f"{variable}: must be positive")
+        return cls(**values)
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     data_dir: Path
     eventstore_url: str
     database_url: str
     public_url: str | None
+    limits: IngestLimits = IngestLimits()
 
     @classmethod
     def load(cls, data_dir: str | Path | None = None, public_url: str | None = None) -> Settings:
@@ -32,6 +62,7 @@ class Settings:
             database_url=os.environ.get("STACKLINE_DATABASE_URL")
             or f"sqlite+aiosqlite:///{directory / 'readmodels.sqlite3'}",
             public_url=public_url or os.environ.get("STACKLINE_PUBLIC_URL"),
+            limits=IngestLimits.from_environment(),
         )
 
     def resolved_public_url(self) -> str:

@@ -35,8 +35,6 @@ from stackline.domain.summary import parse_timestamp
 
 INTAKE_NAMESPACE = uuid.UUID("0b5e8f0e-9a51-4c57-a9d4-0d1f3c2e7a61")
 EVENT_ID = re.compile(r"^[0-9a-f]{32}$")
-MAX_EVENT_BYTES = 1024 * 1024
-MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024
 SESSION_STATUSES = ("ok", "exited", "crashed", "abnormal", "errored")
 MAX_SESSION_AGE_SECONDS = 5 * 86400
 FEEDBACK_FIELDS = ("name", "email", "comments")
@@ -56,6 +54,8 @@ class IntakeSettings:
 
     scrub: ScrubConfig = field(default_factory=ScrubConfig)
     keep_ip: bool = True
+    max_event_bytes: int = 1024 * 1024
+    max_attachment_bytes: int = 100 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,9 +88,9 @@ def normalized_event_id(raw: Any) -> str | None:
     return event_id
 
 
-def parse_json_item(item: EnvelopeItem) -> dict[str, Any]:
-    if len(item.payload) > MAX_EVENT_BYTES and item.type not in ("attachment",):
-        raise IntakeError(f"{item.type} item exceeds {MAX_EVENT_BYTES} bytes", status=413)
+def parse_item(item: EnvelopeItem, limit: int) -> dict[str, Any]:
+    if len(item.payload) > limit:
+        raise IntakeError(f"{item.type} item exceeds {limit} bytes", status=413)
     try:
         return item.json()
     except EnvelopeError as error:
@@ -136,8 +136,9 @@ class Intake:
                      SessionsReceived(self.organization_id, self.project_id, self.received_at, updates), "session")
 
     def attachment(self, plan: Plan, item: EnvelopeItem, event_id: str | None, index: int) -> None:
-        if len(item.payload) > MAX_ATTACHMENT_BYTES:
-            raise IntakeError(f"attachment exceeds {MAX_ATTACHMENT_BYTES} bytes", status=413)
+        limit = self.settings.max_attachment_bytes
+        if len(item.payload) > limit:
+            raise IntakeError(f"attachment exceeds {limit} bytes", status=413)
         digest = hashlib.sha256(item.payload).hexdigest()
         filename = str(item.headers.get("filename") or "attachment")[:200]
         plan.blobs.append(Blob(digest, item.payload))
@@ -206,6 +207,11 @@ def plan_envelope(envelope: Envelope, intake: Intake) -> Plan:
     # Items without their own id (sessions, reports) are keyed by the envelope, so that a retry
     # of the same envelope is recognized: the header's id, else a digest of the items.
     envelope_key = header_id or hashlib.sha256(b"".join(i.payload for i in envelope.items)).hexdigest()[:32]
+    limit = intake.settings.max_event_bytes
+
+    def parse_json_item(item: EnvelopeItem) -> dict[str, Any]:
+        return parse_item(item, limit)
+
     for index, item in enumerate(envelope.items):
         kind = item.type
         if kind == "event":
