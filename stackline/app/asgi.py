@@ -12,7 +12,7 @@ from starlette.routing import Route, WebSocketRoute
 
 from stackline.app import ingest
 from stackline.app.settings import Settings
-from stackline.app.wiring import open_services
+from stackline.app.wiring import Services, open_services
 from stackline.graphql.view import GraphQLView
 
 
@@ -28,18 +28,22 @@ async def healthz(request: Request) -> JSONResponse:
     )
 
 
-def create_app(settings: Settings, *, run_projectors: bool = True) -> Starlette:
+def create_app(settings: Settings, *, run_projectors: bool = True, services: Services | None = None) -> Starlette:
+    """The app; `services` already opened (as `stackline serve` does, to report bad settings
+    before it starts listening) or opened at start-up."""
+
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        services = await open_services(settings)
-        app.state.services = services
-        services.start_serving()
+        opened = services or await open_services(settings)
+        app.state.services = opened
+        services_ = opened
+        services_.start_serving()
         if run_projectors:
-            services.start_projectors()
+            services_.start_projectors()
         try:
             yield
         finally:
-            await services.close()
+            await services_.close()
 
     graphql = GraphQLView()
     return Starlette(

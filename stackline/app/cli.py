@@ -20,6 +20,7 @@ from stackline.domain.organization import InvalidCommand
 
 def serve(args: argparse.Namespace) -> int:
     from stackline.app.asgi import create_app
+    from stackline.app.wiring import open_services
 
     settings = Settings.load(args.data_dir, args.public_url)
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
@@ -34,13 +35,18 @@ def serve(args: argparse.Namespace) -> int:
         return 2
     port = sock.getsockname()[1]
     url = f"http://{args.host}:{port}"
-    settings.record_server(settings.public_url or url)
-    app = create_app(settings, run_projectors=not args.no_projectors)
-    config = uvicorn.Config(app, log_level=args.log_level, access_log=args.access_log, ws="websockets-sansio",
-                            lifespan="on", timeout_graceful_shutdown=5)
-    print(f"stackline listening on {url} (GraphQL: {url}/graphql)", flush=True)
-    print(f"stackline data directory: {settings.data_dir}", flush=True)
-    uvloop.run(uvicorn.Server(config).serve(sockets=[sock]))
+
+    async def run() -> None:
+        services = await open_services(settings)  # bad settings stop us here, with a clear message
+        settings.record_server(settings.public_url or url)
+        app = create_app(settings, run_projectors=not args.no_projectors, services=services)
+        config = uvicorn.Config(app, log_level=args.log_level, access_log=args.access_log, ws="websockets-sansio",
+                                lifespan="on", timeout_graceful_shutdown=5)
+        print(f"stackline listening on {url} (GraphQL: {url}/graphql)", flush=True)
+        print(f"stackline data directory: {settings.data_dir}", flush=True)
+        await uvicorn.Server(config).serve(sockets=[sock])
+
+    uvloop.run(run())
     return 0
 
 

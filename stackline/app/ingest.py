@@ -150,8 +150,9 @@ async def authenticate(request: Request, services: Services, public_key: str | N
     if not public_key:
         raise Rejected(401, "missing authentication: send X-Sentry-Auth with sentry_key, or ?sentry_key=")
     key = await services.lookups.project_key(public_key)
-    if key is None and services.projector_running:
-        # The key may have been created a moment ago and still be on its way to the read model.
+    if key is None:
+        # The key may have been created a moment ago and still be on its way to the read model
+        # (projected here, or by a projector process whose checkpoint we watch).
         await services.projector.wait_for(await services.store.head_position(), READ_YOUR_WRITES_SECONDS)
         key = await services.lookups.project_key(public_key)
     if key is None:

@@ -52,6 +52,8 @@ class Settings:
     database_url: str
     public_url: str | None
     limits: IngestLimits = IngestLimits()
+    nats_url: str | None = None  # STACKLINE_NATS_URL: issue changes fan out across processes
+    nats_prefix: str = "stackline"  # STACKLINE_NATS_PREFIX: subjects {prefix}.{org}.{project}.issues.{kind}
 
     @classmethod
     def load(cls, data_dir: str | Path | None = None, public_url: str | None = None) -> Settings:
@@ -63,6 +65,8 @@ class Settings:
             or f"sqlite+aiosqlite:///{directory / 'readmodels.sqlite3'}",
             public_url=public_url or os.environ.get("STACKLINE_PUBLIC_URL"),
             limits=IngestLimits.from_environment(),
+            nats_url=os.environ.get("STACKLINE_NATS_URL") or None,
+            nats_prefix=os.environ.get("STACKLINE_NATS_PREFIX") or "stackline",
         )
 
     def resolved_public_url(self) -> str:

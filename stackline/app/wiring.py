@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +23,7 @@ from stackline.app.lookups import Lookups
 from stackline.app.settings import Settings, SettingsError
 from stackline.bus import Bus
 from stackline.bus.memory import InProcessBus
+from stackline.bus.nats import NatsBus
 from stackline.eventstore import EventStore
 from stackline.eventstore.kurrentdb import KurrentDBEventStore
 from stackline.eventstore.postgres import PostgresEventStore
@@ -69,6 +71,28 @@ def open_read_models(url: str) -> AsyncEngine:
         return create_engine(url)
     except (ArgumentError, ValueError) as error:
         raise SettingsError(f"STACKLINE_DATABASE_URL: {error}") from error
+
+
+async def open_bus(settings: Settings) -> Bus:
+    """NATS when STACKLINE_NATS_URL is set (changes reach every API process, and a JetStream
+    stream keeps them for integrations); else the in-process bus of a single-process setup."""
+    if not settings.nats_url:
+        return InProcessBus()
+    try:
+        bus = await NatsBus.connect(settings.nats_url, subject_prefix=settings.nats_prefix)
+    except ConnectionError as error:
+        raise SettingsError(str(error)) from error
+    try:
+        await bus.ensure_stream(stream_name_for(settings.nats_prefix))
+    except RuntimeError as error:
+        await bus.close()
+        raise SettingsError(f"STACKLINE_NATS_URL: {error}") from error
+    return bus
+
+
+def stream_name_for(prefix: str) -> str:
+    """The JetStream stream that keeps a prefix's issue changes: `STACKLINE_ISSUES` by default."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", prefix).upper() + "_ISSUES"
 
 
 def read_model_projector(store: EventStore, engine: AsyncEngine, bus: Bus | None) -> ProjectorRunner:
@@ -158,7 +182,12 @@ async def open_services(settings: Settings) -> Services:
     store = await open_event_store(settings.eventstore_url)
     engine = open_read_models(settings.database_url)
     await asyncio.to_thread(migrate_read_models, settings.database_url)
-    bus = InProcessBus()
+    try:
+        bus = await open_bus(settings)
+    except SettingsError:
+        await store.close()
+        await engine.dispose()
+        raise
     projector = read_model_projector(store, engine, bus)
     return Services(settings, store, engine, bus, Commands(store), Lookups(engine), projector, IssueCommands(store),
                     BlobStore(settings.data_dir / "blobs"), RateLimiter(engine))

@@ -43,6 +43,7 @@ def stackline(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
 class Server:
     data_dir: Path
     env: dict[str, str] = field(default_factory=dict)  # STACKLINE_* settings, e.g. real engines' URLs
+    serve_args: tuple[str, ...] = ()  # e.g. ("--no-projectors",)
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[str] | None = None
     log_path: Path | None = None
@@ -56,7 +57,7 @@ class Server:
         log = self.log_path.open("w")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "stackline.app.cli", "serve", "--port", str(self.port),
-             "--data-dir", str(self.data_dir)],
+             "--data-dir", str(self.data_dir), *self.serve_args],
             stdout=log, stderr=subprocess.STDOUT, text=True, env={**os.environ, **self.env},
         )
         deadline = time.monotonic() + START_TIMEOUT
