@@ -123,7 +123,10 @@ class Server:
 
 @contextlib.contextmanager
 def sentry_client(dsn: str, **options: Any) -> Iterator[None]:
-    """A real sentry-sdk client sending to `dsn`; flushed and closed on exit."""
+    """A real sentry-sdk client sending to `dsn`; flushed and closed on exit. Scopes start empty:
+    what an earlier test set (a transaction name, tags, a user) must not leak into this one."""
+    for scope in (sentry_sdk.get_global_scope(), sentry_sdk.get_isolation_scope(), sentry_sdk.get_current_scope()):
+        scope.clear()
     sentry_sdk.init(dsn=dsn, default_integrations=False, auto_enabling_integrations=False, **options)
     try:
         yield
