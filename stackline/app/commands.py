@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 
 from stackline.domain.events import (
     DomainEvent,
-    ErrorEventReceived,
     OutcomesRecorded,
     ProjectIdAllocated,
     decode,
@@ -32,7 +31,6 @@ from stackline.domain.organization import (
 from stackline.eventstore import EventStore, NewEvent, StreamState, WrongExpectedVersion
 
 PROJECT_ID_STREAM = "sequence-project-ids"
-INGEST_NAMESPACE = uuid.UUID("0b5e8f0e-9a51-4c57-a9d4-0d1f3c2e7a61")
 RETRIES = 10
 T = TypeVar("T")
 
@@ -207,20 +205,3 @@ class Commands:
             return await self._append(stream_name(org_slug), events, version, actor) if events else None
 
         return await self._retrying(attempt)
-
-    async def receive_error_event(self, organization_id: str, project_id: int, event_id: str,
-                                  received_at: float, payload: dict) -> None:
-        """Append an SDK's event; returns once it is durable. A retried event is not stored twice."""
-        event = ErrorEventReceived(organization_id, project_id, event_id, received_at, payload)
-        await self.store.append(
-            ingest_stream(project_id),
-            [
-                NewEvent(
-                    event_type(event),
-                    event.to_data(),
-                    metadata={"organization_id": organization_id, "correlation_id": event_id},
-                    id=uuid.uuid5(INGEST_NAMESPACE, f"{project_id}:{event_id}"),
-                )
-            ],
-            StreamState.ANY,
-        )
