@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import event
@@ -53,9 +54,16 @@ def sync_url(url: str) -> str:
     return _with_driver(url, blocking=True)
 
 
+def _json_text(value: object) -> str:
+    return orjson.dumps(value).decode()
+
+
 def create_engine(url: str) -> AsyncEngine:
-    engine = create_async_engine(async_url(url), pool_size=10, max_overflow=20) if make_url(url).get_backend_name() \
-        == "postgresql" else create_async_engine(async_url(url))
+    # orjson for JSON columns: the stdlib encoder was a tenth of a replay's CPU time.
+    options = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
+    if make_url(url).get_backend_name() == "postgresql":
+        options.update(pool_size=10, max_overflow=20)
+    engine = create_async_engine(async_url(url), **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
