@@ -169,6 +169,17 @@ class KurrentDBEventStore:
                         break
         return read
 
+    async def read_positions(self, positions: Collection[int]) -> list[RecordedEvent]:
+        found: list[RecordedEvent] = []
+        for position in sorted(set(positions)):
+            # A read from a commit position starts with the event at it, when there is one.
+            response = await self.client.read_all(commit_position=position, limit=1, **self._filter())
+            async with response:
+                async for event in response:
+                    if event.commit_position == position:
+                        found.append(self._recorded(event))
+        return found
+
     async def head_position(self) -> int:
         response = await self.client.read_all(backwards=True, limit=1, **self._filter())
         async with response:

@@ -98,6 +98,9 @@ class EventStore(Protocol):
     async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[RecordedEvent]:
         """The global log in commit order, from just after `after_position`."""
 
+    async def read_positions(self, positions: Collection[int]) -> list[RecordedEvent]:
+        """The events at these global positions, in log order; positions holding none are left out."""
+
     async def head_position(self) -> int:
         """The position of the last committed event (0 when empty)."""
 

@@ -175,6 +175,11 @@ class PostgresEventStore:
             f"SELECT {COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2", after_position, limit
         )
 
+    async def read_positions(self, positions: Collection[int]) -> list[RecordedEvent]:
+        return await self._fetch(
+            f"SELECT {COLUMNS} FROM events WHERE position = ANY($1::bigint[]) ORDER BY position", sorted(set(positions))
+        )
+
     async def head_position(self) -> int:
         assert self._pool is not None
         return await self._pool.fetchval("SELECT coalesce(max(position), 0) FROM events")

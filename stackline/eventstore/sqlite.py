@@ -178,6 +178,17 @@ class SQLiteEventStore:
             (after_position, limit),
         )
 
+    async def read_positions(self, positions: Collection[int]) -> list[RecordedEvent]:
+        wanted = sorted(set(positions))
+        found: list[RecordedEvent] = []
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start:start + 500]
+            found += await self._read(
+                f"SELECT {COLUMNS} FROM events WHERE position IN ({','.join('?' * len(chunk))}) ORDER BY position",
+                tuple(chunk),
+            )
+        return found
+
     async def head_position(self) -> int:
         def run() -> int:
             row = self._reader().execute("SELECT MAX(position) FROM events").fetchone()

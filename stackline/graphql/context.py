@@ -15,6 +15,7 @@ from strawberry.types import Info
 
 from stackline.app.lookups import Viewer
 from stackline.app.wiring import Services
+from stackline.domain.events import decode
 from stackline.readmodels import queries
 
 
@@ -55,6 +56,23 @@ class Context:
                 return [found.get(i) for i in ids]
 
             loader = self.loaders["project"] = DataLoader(load_fn=load)
+        return loader
+
+
+    def payload_loader(self) -> DataLoader[int, dict[str, Any] | None]:
+        """Stored event payloads by log position, batched. The read models keep no second copy
+        of a payload; callers pass positions they read from a row of the viewer's organization."""
+        loader = self.loaders.get("payload")
+        if loader is None:
+
+            async def load(positions: list[int]) -> list[dict[str, Any] | None]:
+                found = {}
+                for recorded in await self.services.store.read_positions(positions):
+                    event = decode(recorded.type, recorded.data)
+                    found[recorded.position] = getattr(event, "payload", None)
+                return [found.get(p) for p in positions]
+
+            loader = self.loaders["payload"] = DataLoader(load_fn=load)
         return loader
 
 

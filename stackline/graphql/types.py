@@ -539,9 +539,14 @@ class Event(Node):
     level: str
     platform: str | None
     tags: list[Tag]
-    payload: JSON = strawberry.field(description="The event as stored: normalized and scrubbed.")
     grouping: JSON = strawberry.field(description="Why the event was grouped as it was: config, rule, hash, components.")
     project_id: strawberry.Private[int]
+    position: strawberry.Private[int]
+
+    @strawberry.field(description="The event as stored: normalized and scrubbed.")
+    async def payload(self, info: Info) -> JSON:
+        ctx(info).require_viewer("event:read")
+        return await ctx(info).payload_loader().load(self.position) or {}
 
     @strawberry.field(description="Files the SDK attached to this event (minidumps, logs, screenshots, ...).")
     async def attachments(self, info: Info) -> list[Attachment]:
@@ -563,9 +568,9 @@ class Event(Node):
             level=row.level,
             platform=row.platform,
             tags=[Tag(key=k, value=v) for k, v in row.tags],
-            payload=row.payload,
             grouping=row.grouping,
             project_id=row.project_id,
+            position=row.position,
         )
 
 

@@ -461,6 +461,6 @@ def _event_row(item: _Occurrence, issue_id: str) -> dict[str, Any]:
         "tags": [list(pair) for pair in summary.tags],
         "grouping": {"config": GROUPING_CONFIG, "variant": grouping.variant, "hash": grouping.hash,
                      "components": list(grouping.components)},
-        "payload": received.payload, "hash": grouping.hash, "release": item.release,
+        "hash": grouping.hash, "release": item.release,
         "environment": item.environment, "user_key": item.user,
     }

@@ -137,7 +137,6 @@ events = Table(
     Column("platform", String(64)),
     Column("tags", JSON, nullable=False),
     Column("grouping", JSON, nullable=False),
-    Column("payload", JSON, nullable=False),
     Column("hash", String(32), nullable=False, server_default=""),
     Column("release", String(250)),
     Column("environment", String(64)),

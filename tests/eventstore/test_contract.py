@@ -166,3 +166,15 @@ async def test_old_schema_versions_are_upcast_on_read(store: EventStore, upcaste
     assert event.data == {"first_name": "Ada", "last_name": "Lovelace", "locale": "en"}
     [again] = await store.read_all(0)
     assert again.data == event.data
+
+
+async def test_read_positions_finds_events_by_global_position(store: EventStore) -> None:
+    await store.append("a", events("A1", "A2"), StreamState.NO_STREAM)
+    await store.append("b", events("B1"), StreamState.NO_STREAM)
+    everything = await store.read_all(0, 10)
+    wanted = [everything[2].position, everything[0].position, everything[2].position]
+    found = await store.read_positions(wanted)
+    assert [(e.type, e.stream, e.data) for e in found] == [("A1", "a", {"name": "A1", "nested": {"n": 0}}),
+                                                          ("B1", "b", {"name": "B1", "nested": {"n": 0}})]
+    assert await store.read_positions([]) == []
+    assert await store.read_positions([everything[-1].position + 1000]) == []
