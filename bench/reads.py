@@ -40,6 +40,7 @@ from stackline.app.replay import PROJECTIONS, replay  # noqa: E402
 from stackline.app.settings import Settings  # noqa: E402
 from stackline.app.wiring import open_event_store  # noqa: E402
 from stackline.domain.envelope import parse_envelope  # noqa: E402
+from stackline.domain.error_event import error_event_received  # noqa: E402
 from stackline.domain.events import ErrorEventReceived, event_type  # noqa: E402
 from stackline.domain.intake import Intake, IntakeSettings, plan_envelope  # noqa: E402
 from stackline.eventstore import NewEvent, StreamState  # noqa: E402
@@ -119,9 +120,9 @@ async def load(settings: Settings, events: int, issues: int) -> tuple[str, int, 
             issue = issue_of(i, issues, rng)
             at = start + (now - start) * i / events
             payload = vary(shapes[issue % len(shapes)], issue, at, rng)
-            received = ErrorEventReceived(org.id, project.project_id, payload["event_id"], at, payload)
-            batch.append(NewEvent(event_type(received), received.to_data(),
-                                  metadata={"organization_id": org.id}))
+            received = error_event_received(org.id, project.project_id, payload["event_id"], at, payload)
+            batch.append(NewEvent(event_type(received), received.to_data(), metadata={"organization_id": org.id},
+                                  schema_version=received.schema_version))
             if len(batch) == APPEND_BATCH:
                 await queue.put(batch)
                 batch = []

@@ -168,7 +168,7 @@ class Commands:
         await self.store.append(
             ingest_stream(project_id),
             [NewEvent(event_type(e), e.to_data(), metadata={"organization_id": getattr(e, "organization_id", None)},
-                      id=event_id) for event_id, e in events],
+                      id=event_id, schema_version=e.schema_version) for event_id, e in events],
             StreamState.ANY,
         )
 

@@ -24,7 +24,9 @@ from stackline.app.settings import Settings, SettingsError
 from stackline.bus import Bus
 from stackline.bus.memory import InProcessBus
 from stackline.bus.nats import NatsBus
+from stackline.domain.error_event import UPCASTERS as ERROR_EVENT_UPCASTERS
 from stackline.eventstore import EventStore
+from stackline.eventstore.port import Upcasters
 from stackline.eventstore.kurrentdb import KurrentDBEventStore
 from stackline.eventstore.postgres import PostgresEventStore
 from stackline.eventstore.sqlite import SQLiteEventStore
@@ -40,17 +42,26 @@ READ_MODEL_PROJECTOR = "readmodels"
 IGNORE_EXPIRY_SECONDS = 1.0
 
 
+def domain_upcasters() -> Upcasters:
+    """Every upcaster the domain defines, for the event store to lift old shapes on read."""
+    upcasters = Upcasters()
+    for (type_name, version), function in ERROR_EVENT_UPCASTERS.items():
+        upcasters.register(type_name, version)(function)
+    return upcasters
+
+
 async def open_event_store(url: str) -> EventStore:
+    upcasters = domain_upcasters()
     if url.startswith("sqlite:///"):
-        return SQLiteEventStore(Path(url.removeprefix("sqlite:///")))
+        return SQLiteEventStore(Path(url.removeprefix("sqlite:///")), upcasters)
     if url.startswith(("postgresql://", "postgres://")):
         try:
-            return await PostgresEventStore.open(url)
+            return await PostgresEventStore.open(url, upcasters)
         except (OSError, asyncpg.PostgresError) as error:
             raise SettingsError(f"STACKLINE_EVENTSTORE_URL: cannot use {_redacted(url)}: {error}") from error
     if url.startswith(("kurrentdb://", "kurrentdb+discover://", "esdb://", "esdb+discover://")):
         try:
-            return await KurrentDBEventStore.open(url)
+            return await KurrentDBEventStore.open(url, upcasters)
         except Exception as error:  # noqa: BLE001 - the client raises many kinds; all mean "can't use it"
             raise SettingsError(f"STACKLINE_EVENTSTORE_URL: cannot use {_redacted(url)}: {error}") from error
     raise SettingsError(

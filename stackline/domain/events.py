@@ -10,6 +10,8 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import orjson
+
 
 @dataclass(frozen=True, slots=True)
 class DomainEvent:
@@ -71,13 +73,20 @@ class ProjectIdAllocated(DomainEvent):
 
 @dataclass(frozen=True, slots=True)
 class ErrorEventReceived(DomainEvent):
-    """An SDK's error or message event, as accepted by ingest."""
+    """An SDK's error or message event, as accepted by ingest: the normalized, scrubbed payload
+    as JSON text, and the facts decided from it (see `stackline.domain.error_event`)."""
 
+    schema_version: ClassVar[int] = 2
     organization_id: str
     project_id: int
     event_id: str
     received_at: float
-    payload: dict[str, Any]
+    payload_json: str
+    facts: dict[str, Any]
+
+    @property
+    def payload(self) -> dict[str, Any]:
+        return orjson.loads(self.payload_json)
 
 
 def register(cls: type[DomainEvent]) -> type[DomainEvent]:

@@ -24,11 +24,11 @@ from stackline.domain.events import (
     CheckInReceived,
     ClientReportReceived,
     DomainEvent,
-    ErrorEventReceived,
     FeedbackReceived,
     SessionsReceived,
     TransactionReceived,
 )
+from stackline.domain.error_event import error_event_received
 from stackline.domain.normalize import normalize_event
 from stackline.domain.scrub import ScrubConfig, scrub_event
 from stackline.domain.summary import parse_timestamp
@@ -117,7 +117,7 @@ class Intake:
         event_id = normalized_event_id(payload.get("event_id")) or fallback_id or uuid.uuid4().hex
         prepared = self.prepare(payload, event_id)
         plan.add(self.project_id, f"event:{event_id}",
-                 ErrorEventReceived(self.organization_id, self.project_id, event_id, self.received_at, prepared),
+                 error_event_received(self.organization_id, self.project_id, event_id, self.received_at, prepared),
                  "error")
         plan.response_id = plan.response_id or event_id
 

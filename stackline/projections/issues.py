@@ -22,8 +22,9 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from stackline.bus import IssueChange
+from stackline.domain.error_event import grouping_of, summary_of
 from stackline.domain.events import DomainEvent, ErrorEventReceived, decode
-from stackline.domain.grouping import GROUPING_CONFIG, GroupingResult, group_event
+from stackline.domain.grouping import GROUPING_CONFIG, GroupingResult
 from stackline.domain.issue import (
     IGNORED,
     MERGED,
@@ -44,7 +45,7 @@ from stackline.domain.issue import (
     Occurrence,
     stream_name,
 )
-from stackline.domain.summary import EventSummary, summarize
+from stackline.domain.summary import EventSummary
 from stackline.eventstore import RecordedEvent, StreamState
 from stackline.projections.runner import Effects, Reaction
 from stackline.readmodels.queries import aware
@@ -77,22 +78,6 @@ def short_id(project_slug: str, number: int) -> str:
 
 def issue_id_for(project_id: int, primary_hash: str) -> str:
     return str(uuid.uuid5(ISSUE_NAMESPACE, f"{project_id}:{primary_hash}"))
-
-
-def user_key(payload: dict[str, Any]) -> str | None:
-    """Who saw the event, as Sentry counts users: id, else email, else username, else IP."""
-    user = payload.get("user")
-    if not isinstance(user, dict):
-        return None
-    for field in ("id", "email", "username", "ip_address"):
-        value = user.get(field)
-        if value not in (None, ""):
-            return f"{field}:{value}"[:254]
-    return None
-
-
-def _text(value: Any, limit: int) -> str | None:
-    return value[:limit] if isinstance(value, str) and value else None
 
 
 def issue_state(row: Mapping[str, Any]) -> Issue:
@@ -411,17 +396,17 @@ _COUNTED = ("times_seen", "last_position", "first_seen", "last_seen", "title", "
 
 
 def _analyze(event: RecordedEvent, received: ErrorEventReceived) -> _Occurrence:
-    payload = received.payload
-    summary = summarize(payload, received.received_at)
+    facts = received.facts
+    summary = summary_of(received)
     return _Occurrence(
         event=event,
         received=received,
         summary=summary,
-        grouping=group_event(payload),
+        grouping=grouping_of(received),
         seen=datetime.fromtimestamp(summary.timestamp, UTC),
-        release=_text(payload.get("release"), 250),
-        environment=_text(payload.get("environment"), 64),
-        user=user_key(payload),
+        release=facts["release"],
+        environment=facts["environment"],
+        user=facts["user"],
     )
 
 

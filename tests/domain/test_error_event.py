@@ -1,0 +1,48 @@
+"""Error events carry their facts from ingest; old shapes are lifted on read."""
+
+from __future__ import annotations
+
+import orjson
+
+from stackline.domain.error_event import error_event_received, grouping_of, summary_of, upcast_v1
+from stackline.domain.events import ErrorEventReceived, decode
+from stackline.domain.grouping import group_event
+from stackline.domain.summary import summarize
+from tests.corpus import load_json
+
+RECEIVED = 1_700_000_000.0
+
+
+def sample() -> dict:
+    payload = load_json("sentry-samples/python.json")
+    payload["user"] = {"email": "ada@example.com"}
+    payload["release"] = "web@1.2.3"
+    return payload
+
+
+def test_facts_are_what_the_payload_says() -> None:
+    payload = sample()
+    event = error_event_received("org", 1, "a" * 32, RECEIVED, payload)
+    assert event.payload == orjson.loads(orjson.dumps(payload))
+    assert summary_of(event) == summarize(payload, RECEIVED)
+    assert grouping_of(event) == group_event(payload)
+    assert (event.facts["release"], event.facts["user"]) == ("web@1.2.3", "email:ada@example.com")
+
+
+def test_a_schema_1_event_reads_as_schema_2_with_the_same_facts() -> None:
+    payload = sample()
+    v1 = {"organization_id": "org", "project_id": 1, "event_id": "b" * 32, "received_at": RECEIVED,
+          "payload": payload}
+    lifted = decode("ErrorEventReceived", upcast_v1(v1))
+    assert isinstance(lifted, ErrorEventReceived)
+    fresh = error_event_received("org", 1, "b" * 32, RECEIVED, payload)
+    assert lifted == fresh
+
+
+def test_a_newer_grouping_config_regroups_from_the_payload() -> None:
+    payload = sample()
+    event = error_event_received("org", 1, "c" * 32, RECEIVED, payload)
+    stale = ErrorEventReceived(event.organization_id, event.project_id, event.event_id, event.received_at,
+                               event.payload_json, {**event.facts, "grouping": {"config": "older:0", "hash": "0" * 32,
+                                                                                "variant": "fallback", "components": []}})
+    assert grouping_of(stale) == group_event(payload)
