@@ -1,8 +1,8 @@
 """`stackline replay`: drop the read models and rebuild them from the event store.
 
-`--projection readmodels` rebuilds the SQL read models (and so forgets every checkpoint: the
-analytics projector then re-applies the log onto the rows it has, which its tables collapse);
-`--projection analytics` drops and rebuilds the analytics tables.
+`--projection readmodels` rebuilds the SQL read models and keeps the analytics projector's
+checkpoint, which lives among them; `--projection analytics` drops and rebuilds the analytics
+tables.
 
 The event store is the only source of truth, so this is always safe; it is also how a new
 grouping config or a new projection reaches old events. Stop the projectors first (`serve`, or
@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass
 
 from alembic import command
+from sqlalchemy.exc import DBAPIError
 from tqdm import tqdm
 
 from stackline.app.settings import Settings
@@ -30,6 +31,7 @@ from stackline.app.wiring import (
     open_read_models,
     read_model_projector,
 )
+from stackline.projections.runner import load_checkpoint, save_checkpoint
 from stackline.readmodels.db import alembic_config
 from stackline.readmodels.schema import projector_checkpoints
 
@@ -56,10 +58,19 @@ async def replay(settings: Settings, projection: str = READ_MODEL_PROJECTOR, pro
         lease_holder_check = await runner.lease_is_free()
         if not lease_holder_check:
             raise RuntimeError(f"projector {projection!r} is running in another process; stop it first")
+        # The analytics store is not rebuilt here: its checkpoint outlives the SQL tables.
+        try:
+            async with engine.connect() as conn:
+                kept = await load_checkpoint(conn, ANALYTICS_PROJECTOR)
+        except DBAPIError:  # no read-model schema yet
+            kept = 0
         # Drop every read-model table and build the schema anew, through the migrations.
         await engine.dispose()
         command.downgrade(alembic_config(settings.database_url), "base")
         migrate_read_models(settings.database_url)
+        if kept:
+            async with engine.begin() as conn:
+                await save_checkpoint(conn, ANALYTICS_PROJECTOR, kept)
         head = await store.head_position()
         started = time.perf_counter()
         with tqdm(total=head, unit="ev", desc=f"replaying {projection}", disable=not progress,
