@@ -12,6 +12,7 @@ import sys
 import uvicorn
 import uvloop
 
+from stackline.analytics.port import AnalyticsUnavailable
 from stackline.app.commands import Commands
 from stackline.app.settings import DEFAULT_HOST, DEFAULT_PORT, Settings, SettingsError
 from stackline.app.wiring import migrate_read_models, open_event_store
@@ -99,7 +100,7 @@ def replay_command(args: argparse.Namespace) -> int:
     settings = Settings.load(args.data_dir)
     try:
         result = asyncio.run(replay(settings, args.projection, progress=not args.quiet))
-    except RuntimeError as error:
+    except (RuntimeError, ValueError) as error:
         print(f"stackline replay: {error}", file=sys.stderr)
         return 2
     print(f"replayed {result.events} events in {result.seconds:.1f} s ({result.rate:,.0f} events/s)")
@@ -107,21 +108,28 @@ def replay_command(args: argparse.Namespace) -> int:
 
 
 def project_run_command(args: argparse.Namespace) -> int:
-    from stackline.app.wiring import open_services
+    from stackline.app.wiring import ANALYTICS_PROJECTOR, PROJECTORS, open_services
 
     async def run() -> None:
-        services = await open_services(Settings.load(args.data_dir))
+        services = await open_services(Settings.load(args.data_dir), analytics=args.name == ANALYTICS_PROJECTOR)
         try:
-            services.start_projectors()
+            if args.name == ANALYTICS_PROJECTOR:
+                services.require_analytics()  # a projector without its store has nothing to do
+            services.start_projectors((args.name,))
             print(f"stackline projector {args.name} running (data directory {services.settings.data_dir})", flush=True)
             await services.wait_closed()
         finally:
             await services.close()
 
-    if args.name != "readmodels":
-        print(f"stackline project run: unknown projector {args.name!r} (known: readmodels)", file=sys.stderr)
+    if args.name not in PROJECTORS:
+        print(f"stackline project run: unknown projector {args.name!r} (known: {', '.join(PROJECTORS)})",
+              file=sys.stderr)
         return 2
-    uvloop.run(run())
+    try:
+        uvloop.run(run())
+    except AnalyticsUnavailable as error:
+        print(f"stackline project run: {error}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -160,14 +168,15 @@ def parser() -> argparse.ArgumentParser:
     migrate_p.set_defaults(run=migrate_command)
 
     replay_p = with_data_dir(commands.add_parser("replay", help="drop the read models and rebuild them from the event store"))
-    replay_p.add_argument("--projection", default="readmodels", help="which projection to rebuild (default: readmodels)")
+    replay_p.add_argument("--projection", default="readmodels",
+                          help="which projection to rebuild: readmodels (default) or analytics")
     replay_p.add_argument("--quiet", action="store_true", help="no progress bar")
     replay_p.set_defaults(run=replay_command)
 
     project_p = commands.add_parser("project", help="projector processes")
     project_sub = project_p.add_subparsers(dest="project_command", required=True)
     run_p = with_data_dir(project_sub.add_parser("run", help="run one projector (for `serve --no-projectors` setups)"))
-    run_p.add_argument("name", help="the projector to run: readmodels")
+    run_p.add_argument("name", help="the projector to run: readmodels or analytics")
     run_p.set_defaults(run=project_run_command)
 
     schema_p = commands.add_parser("schema", help="print the GraphQL schema (SDL)")

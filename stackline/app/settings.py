@@ -54,6 +54,17 @@ class Settings:
     limits: IngestLimits = IngestLimits()
     nats_url: str | None = None  # STACKLINE_NATS_URL: issue changes fan out across processes
     nats_prefix: str = "stackline"  # STACKLINE_NATS_PREFIX: subjects {prefix}.{org}.{project}.issues.{kind}
+    # STACKLINE_CLICKHOUSE_URL: the analytics store on a ClickHouse server (clickhouse-connect DSN);
+    # unset: embedded chDB in {data_dir}/analytics; "none": no analytics store in this process.
+    clickhouse_url: str | None = None
+
+    @property
+    def analytics_enabled(self) -> bool:
+        return self.clickhouse_url != "none"
+
+    @property
+    def analytics_dir(self) -> Path:
+        return self.data_dir / "analytics"
 
     @classmethod
     def load(cls, data_dir: str | Path | None = None, public_url: str | None = None) -> Settings:
@@ -67,6 +78,7 @@ class Settings:
             limits=IngestLimits.from_environment(),
             nats_url=os.environ.get("STACKLINE_NATS_URL") or None,
             nats_prefix=os.environ.get("STACKLINE_NATS_PREFIX") or "stackline",
+            clickhouse_url=os.environ.get("STACKLINE_CLICKHOUSE_URL") or None,
         )
 
     def resolved_public_url(self) -> str:

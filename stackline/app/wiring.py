@@ -15,6 +15,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from stackline.analytics.port import AnalyticsExecutor, AnalyticsUnavailable
+from stackline.analytics.schema import create_tables
 from stackline.app.blobs import BlobStore
 from stackline.app.commands import Commands
 from stackline.app.issue_commands import IssueCommands
@@ -30,6 +32,7 @@ from stackline.eventstore.port import Upcasters
 from stackline.eventstore.kurrentdb import KurrentDBEventStore
 from stackline.eventstore.postgres import PostgresEventStore
 from stackline.eventstore.sqlite import SQLiteEventStore
+from stackline.projections.analytics import AnalyticsProjection
 from stackline.projections.intake import IntakeProjection
 from stackline.projections.issues import IssuesProjection
 from stackline.projections.projects import ProjectsProjection
@@ -39,6 +42,8 @@ from stackline.readmodels.schema import issues
 
 log = logging.getLogger(__name__)
 READ_MODEL_PROJECTOR = "readmodels"
+ANALYTICS_PROJECTOR = "analytics"
+PROJECTORS = (READ_MODEL_PROJECTOR, ANALYTICS_PROJECTOR)
 IGNORE_EXPIRY_SECONDS = 1.0
 
 
@@ -113,6 +118,35 @@ def read_model_projector(store: EventStore, engine: AsyncEngine, bus: Bus | None
     )
 
 
+async def open_analytics(settings: Settings) -> AnalyticsExecutor:
+    """The analytics store with its tables: a ClickHouse server when STACKLINE_CLICKHOUSE_URL
+    is set, else chDB in the data directory (one process at a time). Raises AnalyticsUnavailable."""
+    if not settings.analytics_enabled:
+        raise AnalyticsUnavailable("the analytics store is turned off (STACKLINE_CLICKHOUSE_URL=none)")
+    if settings.clickhouse_url:
+        from stackline.analytics.clickhouse import ClickHouseExecutor
+
+        try:
+            executor: AnalyticsExecutor = await ClickHouseExecutor.open(settings.clickhouse_url)
+        except AnalyticsUnavailable as error:
+            raise SettingsError(f"STACKLINE_CLICKHOUSE_URL: {error}") from error
+    else:
+        from stackline.analytics.chdb import ChdbExecutor
+
+        executor = await ChdbExecutor.open(settings.analytics_dir)
+    try:
+        await create_tables(executor)
+    except Exception:
+        await executor.close()
+        raise
+    return executor
+
+
+def analytics_projector(store: EventStore, engine: AsyncEngine, executor: AnalyticsExecutor) -> ProjectorRunner:
+    """The projector of the analytics store; its checkpoint lives in the SQL read model."""
+    return ProjectorRunner(ANALYTICS_PROJECTOR, store, engine, [AnalyticsProjection(executor)])
+
+
 def migrate_read_models(url: str) -> None:
     """Bring the read-model schema to the newest migration (blocking); bad settings name themselves."""
     try:
@@ -136,6 +170,9 @@ class Services:
     blobs: BlobStore
     limiter: RateLimiter
     outcomes: OutcomeTally = field(default_factory=OutcomeTally)
+    analytics: AnalyticsExecutor | None = None
+    analytics_projector: ProjectorRunner | None = None
+    analytics_unavailable: str | None = None  # why `analytics` is None, for the API's answers
     _tasks: list[asyncio.Task] = field(default_factory=list)
     _serving_tasks: list[asyncio.Task] = field(default_factory=list)
 
@@ -149,9 +186,19 @@ class Services:
     def projector_running(self) -> bool:
         return self.projector.running
 
-    def start_projectors(self) -> None:
+    def require_analytics(self) -> AnalyticsExecutor:
+        if self.analytics is None:
+            raise AnalyticsUnavailable(self.analytics_unavailable or "the analytics store is not open in this process")
+        return self.analytics
+
+    def start_projectors(self, names: tuple[str, ...] = PROJECTORS) -> None:
         loop = asyncio.get_running_loop()
-        for name, work in (("projector", self.projector.run()), ("ignore-expiry", self.expire_ignores())):
+        work_items = []
+        if READ_MODEL_PROJECTOR in names:
+            work_items += [("projector", self.projector.run()), ("ignore-expiry", self.expire_ignores())]
+        if ANALYTICS_PROJECTOR in names and self.analytics_projector is not None:
+            work_items.append(("analytics-projector", self.analytics_projector.run()))
+        for name, work in work_items:
             task = loop.create_task(work, name=name)
             task.add_done_callback(_report_crash)
             self._tasks.append(task)
@@ -178,6 +225,8 @@ class Services:
         await asyncio.gather(*self._tasks, *self._serving_tasks, return_exceptions=True)
         await self.outcomes.flush(self.commands.record_outcomes)
         await self.bus.close()
+        if self.analytics is not None:
+            await self.analytics.close()
         await self.store.close()
         await self.engine.dispose()
 
@@ -187,8 +236,11 @@ def _report_crash(task: asyncio.Task) -> None:
         log.error("projector stopped", exc_info=task.exception())
 
 
-async def open_services(settings: Settings) -> Services:
-    """Open every adapter and bring the read model schema up to date (alembic)."""
+async def open_services(settings: Settings, analytics: bool = True) -> Services:
+    """Open every adapter and bring the read model schema up to date (alembic).
+
+    The analytics store is opened only when `analytics` is asked for. When chDB's directory is
+    held by another process, this process serves without it: its analytics fields answer why."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = await open_event_store(settings.eventstore_url)
     engine = open_read_models(settings.database_url)
@@ -200,5 +252,19 @@ async def open_services(settings: Settings) -> Services:
         await engine.dispose()
         raise
     projector = read_model_projector(store, engine, bus)
-    return Services(settings, store, engine, bus, Commands(store), Lookups(engine), projector, IssueCommands(store),
-                    BlobStore(settings.data_dir / "blobs"), RateLimiter(engine))
+    services = Services(settings, store, engine, bus, Commands(store), Lookups(engine), projector,
+                        IssueCommands(store), BlobStore(settings.data_dir / "blobs"), RateLimiter(engine))
+    if not analytics:
+        services.analytics_unavailable = "this process does not open the analytics store"
+        return services
+    try:
+        services.analytics = await open_analytics(settings)
+    except AnalyticsUnavailable as error:
+        log.warning("serving without analytics: %s", error)
+        services.analytics_unavailable = str(error)
+    except BaseException:
+        await services.close()
+        raise
+    else:
+        services.analytics_projector = analytics_projector(store, engine, services.analytics)
+    return services

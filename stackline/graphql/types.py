@@ -17,6 +17,8 @@ from sqlalchemy import Row
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from stackline.graphql import analytics
+from stackline.graphql.analytics import StatsBucket, StatsPeriod, TagFacet
 from stackline.graphql.context import PublicError, ctx, decode_id, encode_id
 from stackline.readmodels import queries
 from stackline.readmodels.queries import aware
@@ -401,6 +403,47 @@ class Project(Node):
             )
         return Event.from_row(row) if row else None
 
+    # Served by the analytics store (stackline/graphql/analytics.py).
+
+    @strawberry.field(description="Error events per bucket over the period (zero-filled), from the analytics store.")
+    async def stats(self, info: Info, period: StatsPeriod) -> list[StatsBucket]:
+        viewer = ctx(info).require_viewer("event:read")
+        return await analytics.stats(info, viewer.organization_id, self.numeric_id, period)
+
+    @strawberry.field(description="Tag keys of the project's errors with counts and top values (all keys, or `keys`).")
+    async def tag_facets(self, info: Info, keys: list[str] | None = None, top: int = 5) -> list[TagFacet]:
+        viewer = ctx(info).require_viewer("event:read")
+        return await analytics.facets(info, viewer.organization_id, self.numeric_id, keys, top)
+
+    @strawberry.field(description="Distinct users of the project's errors, from the analytics store.")
+    async def user_count(self, info: Info) -> int:
+        viewer = ctx(info).require_viewer("event:read")
+        return await analytics.user_count(info, viewer.organization_id, self.numeric_id)
+
+    @strawberry.field(description="The project's error events, newest first, filtered by `query`: "
+                                  "`release:1.2 environment:prod level:error browser:Firefox` (other keys are tags).")
+    async def events(self, info: Info, first: int | None = None, after: str | None = None,
+                     query: str | None = None) -> EventConnection:
+        viewer = ctx(info).require_viewer("event:read")
+        limit = page_size(first)
+        page, total, more = await analytics.event_page(info, viewer.organization_id, self.numeric_id,
+                                                       analytics.event_filter(query), limit, decode_cursor(after))
+        edges = [EventEdge(node=Event.from_row(row), cursor=encode_cursor(*key)) for row, key in page]
+        return EventConnection(
+            edges=edges,
+            total_count=total,
+            page_info=PageInfo(has_next_page=more, has_previous_page=after is not None,
+                               start_cursor=edges[0].cursor if edges else None,
+                               end_cursor=edges[-1].cursor if edges else None),
+        )
+
+    @strawberry.field(description="Items per day, category, outcome and reason, from the analytics store.")
+    async def outcomes(self, info: Info, days: int = 30) -> list[UsageBucket]:
+        viewer = ctx(info).require_viewer("project:read")
+        rows = await analytics.outcomes(info, viewer.organization_id, self.numeric_id, days)
+        return [UsageBucket(day=r.day, category=r.category, outcome=r.outcome, reason=r.reason,
+                            quantity=r.quantity) for r in rows]
+
 
 def issue_cursor(row: Row, sort: IssueSort) -> str:
     value = {
@@ -527,6 +570,21 @@ class Issue(Node):
                 end_cursor=edges[-1].cursor if edges else None,
             ),
         )
+
+    # Served by the analytics store (stackline/graphql/analytics.py), through the issue's hashes.
+
+    @strawberry.field(description="The issue's events per bucket over the period (zero-filled).")
+    async def stats(self, info: Info, period: StatsPeriod) -> list[StatsBucket]:
+        viewer = ctx(info).require_viewer("event:read")
+        hashes = await analytics.issue_hashes(info, viewer.organization_id, self.issue_id)
+        return await analytics.stats(info, viewer.organization_id, self.project_id, period, hashes)
+
+    @strawberry.field(description="Tag keys of the issue's events with counts and top values, from the analytics "
+                                  "store (all keys, or `keys`).")
+    async def tag_facets(self, info: Info, keys: list[str] | None = None, top: int = 5) -> list[TagFacet]:
+        viewer = ctx(info).require_viewer("event:read")
+        hashes = await analytics.issue_hashes(info, viewer.organization_id, self.issue_id)
+        return await analytics.facets(info, viewer.organization_id, self.project_id, keys, top, hashes)
 
 
 @strawberry.type

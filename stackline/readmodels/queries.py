@@ -132,6 +132,16 @@ async def event(conn: AsyncConnection, org_id: str, project_id: int, event_id: s
     return (await conn.execute(query)).first()
 
 
+async def events_by_ids(conn: AsyncConnection, org_id: str, project_id: int, event_ids: Sequence[str]) -> dict[str, Row]:
+    """A project's events by event id (what an analytics page names), in the viewer's organization."""
+    if not event_ids:
+        return {}
+    query = select(events).where(
+        events.c.project_id == project_id, events.c.event_id.in_(list(event_ids)), events.c.organization_id == org_id
+    )
+    return {row.event_id: row for row in await conn.execute(query)}
+
+
 async def tags_of(conn: AsyncConnection, org_id: str, issue_id: str) -> list[Row]:
     """Tag values of an issue, most frequent first within each key."""
     query = (

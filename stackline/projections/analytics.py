@@ -1,0 +1,136 @@
+"""Projection of every stored error, transaction, sessions update and outcome into the
+analytics store (ClickHouse SQL: `stackline/analytics/`).
+
+It runs under its own `ProjectorRunner` ("analytics"), whose checkpoint lives in the SQL read
+model; the rows live in another database, so they cannot commit with it. Instead every row is
+keyed by what it stands for (an event id; a log position and item), the tables collapse
+duplicates (ReplacingMergeTree, read with FINAL), and each batch carries a dedup token made of
+its positions: a batch re-applied after a crash, or the whole log replayed, counts once.
+
+Errors are grouped here again (grouping is pure and deterministic) and stored with their hash;
+an issue's rows are found through the hashes the SQL read model maps to it. The projection
+never reads the SQL read model, so it does not depend on how far the other projector has got.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from stackline.analytics.port import AnalyticsExecutor
+from stackline.domain.events import (
+    AttachmentStored,
+    CheckInReceived,
+    ClientReportReceived,
+    ErrorEventReceived,
+    FeedbackReceived,
+    OutcomesRecorded,
+    SessionsReceived,
+    TransactionReceived,
+    decode,
+)
+from stackline.domain.grouping import group_event
+from stackline.domain.summary import parse_timestamp, summarize
+from stackline.eventstore import RecordedEvent
+from stackline.projections.issues import user_key
+from stackline.projections.runner import Effects
+
+ACCEPTED_CATEGORY = {
+    ErrorEventReceived: "error",
+    TransactionReceived: "transaction",
+    AttachmentStored: "attachment",
+    CheckInReceived: "monitor",
+    FeedbackReceived: "feedback",
+}
+
+
+def clickhouse_time(seconds: float) -> str:
+    """A DateTime64(3) value in the text form every ClickHouse version parses."""
+    whole = int(seconds // 1)
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(whole)) + f".{int(round((seconds - whole) * 1000)) % 1000:03d}"
+
+
+def _text(value: Any, limit: int) -> str:
+    return value[:limit] if isinstance(value, str) else ""
+
+
+class AnalyticsProjection:
+    def __init__(self, executor: AnalyticsExecutor) -> None:
+        self.executor = executor
+
+    async def apply_batch(self, conn: AsyncConnection, batch: Sequence[RecordedEvent], effects: Effects) -> None:
+        events: list[dict[str, Any]] = []
+        sessions: list[dict[str, Any]] = []
+        outcomes: list[dict[str, Any]] = []
+
+        def outcome(e: Any, position: int, item: int, at: float, category: str, what: str, reason: str,
+                    quantity: int) -> None:
+            outcomes.append({"organization_id": e.organization_id, "project_id": e.project_id,
+                             "timestamp": int(at), "category": category, "outcome": what, "reason": reason,
+                             "quantity": quantity, "position": position, "item": item})
+
+        for event in batch:
+            domain_event = decode(event.type, event.data)
+            category = ACCEPTED_CATEGORY.get(type(domain_event))
+            if category is not None:
+                outcome(domain_event, event.position, 0, domain_event.received_at, category, "accepted", "", 1)  # type: ignore[union-attr]
+            match domain_event:
+                case ErrorEventReceived() as e:
+                    events.append(_error_row(event, e))
+                case TransactionReceived() as e:
+                    events.append(_transaction_row(event, e))
+                case SessionsReceived() as e:
+                    for item, update in enumerate(e.updates):
+                        sessions.append({
+                            "organization_id": e.organization_id, "project_id": e.project_id,
+                            "started": int(parse_timestamp(update.get("started")) or e.received_at),
+                            "release": update.get("release") or "", "environment": update.get("environment") or "",
+                            "status": update["status"], "quantity": update["quantity"], "errors": update["errors"],
+                            "position": event.position, "item": item,
+                        })
+                    outcome(e, event.position, 0, e.received_at, "session", "accepted", "",
+                            sum(u["quantity"] for u in e.updates))
+                case ClientReportReceived() as e:
+                    for item, entry in enumerate(e.discarded, start=1):
+                        outcome(e, event.position, item, e.received_at, entry["category"], "client_discard",
+                                entry["reason"], entry["quantity"])
+                case OutcomesRecorded() as e:
+                    for item, entry in enumerate(e.outcomes, start=1):
+                        outcome(e, event.position, item, e.recorded_at, entry["category"], entry["outcome"],
+                                entry["reason"], entry["quantity"])
+        token = f"{batch[0].position}-{batch[-1].position}"
+        for table, rows in (("events", events), ("sessions", sessions), ("outcomes", outcomes)):
+            await self.executor.insert(table, rows, dedup_token=f"{table}:{token}")
+
+
+def _error_row(event: RecordedEvent, e: ErrorEventReceived) -> dict[str, Any]:
+    payload = e.payload
+    summary = summarize(payload, e.received_at)
+    return {
+        "organization_id": e.organization_id, "project_id": e.project_id, "type": "error",
+        "timestamp": clickhouse_time(summary.timestamp), "event_id": e.event_id,
+        "primary_hash": group_event(payload).hash, "position": event.position, "level": summary.level,
+        "platform": summary.platform or "", "release": _text(payload.get("release"), 250),
+        "environment": _text(payload.get("environment"), 64), "user": user_key(payload) or "",
+        "title": summary.title, "transaction": _text(payload.get("transaction"), 200), "duration_ms": 0.0,
+        "tags": dict(summary.tags),
+    }
+
+
+def _transaction_row(event: RecordedEvent, e: TransactionReceived) -> dict[str, Any]:
+    payload = e.payload
+    summary = summarize(payload, e.received_at)
+    end = parse_timestamp(payload.get("timestamp")) or e.received_at
+    start = parse_timestamp(payload.get("start_timestamp"))
+    name = _text(payload.get("transaction"), 200) or "<unlabeled transaction>"
+    return {
+        "organization_id": e.organization_id, "project_id": e.project_id, "type": "transaction",
+        "timestamp": clickhouse_time(end), "event_id": e.event_id, "primary_hash": "", "position": event.position,
+        "level": "info", "platform": summary.platform or "", "release": _text(payload.get("release"), 250),
+        "environment": _text(payload.get("environment"), 64), "user": user_key(payload) or "", "title": name,
+        "transaction": name, "duration_ms": (end - start) * 1000 if start is not None and end >= start else 0.0,
+        "tags": dict(summary.tags),
+    }
