@@ -44,6 +44,7 @@ def facts_of(payload: dict[str, Any], received_at: float) -> dict[str, Any]:
                     "tags": [list(pair) for pair in summary.tags]},
         "release": text(payload.get("release"), 250),
         "environment": text(payload.get("environment"), 64),
+        "transaction": text(payload.get("transaction"), 200),
         "user": user_key(payload),
         "grouping": {"config": GROUPING_CONFIG, "hash": grouping.hash, "variant": grouping.variant,
                      "components": list(grouping.components)},

@@ -32,10 +32,9 @@ from stackline.domain.events import (
     TransactionReceived,
     decode,
 )
-from stackline.domain.grouping import group_event
+from stackline.domain.error_event import grouping_of, summary_of, user_key
 from stackline.domain.summary import parse_timestamp, summarize
 from stackline.eventstore import RecordedEvent
-from stackline.projections.issues import user_key
 from stackline.projections.runner import Effects
 
 ACCEPTED_CATEGORY = {
@@ -107,15 +106,14 @@ class AnalyticsProjection:
 
 
 def _error_row(event: RecordedEvent, e: ErrorEventReceived) -> dict[str, Any]:
-    payload = e.payload
-    summary = summarize(payload, e.received_at)
+    facts, summary = e.facts, summary_of(e)
     return {
         "organization_id": e.organization_id, "project_id": e.project_id, "type": "error",
         "timestamp": clickhouse_time(summary.timestamp), "event_id": e.event_id,
-        "primary_hash": group_event(payload).hash, "position": event.position, "level": summary.level,
-        "platform": summary.platform or "", "release": _text(payload.get("release"), 250),
-        "environment": _text(payload.get("environment"), 64), "user": user_key(payload) or "",
-        "title": summary.title, "transaction": _text(payload.get("transaction"), 200), "duration_ms": 0.0,
+        "primary_hash": grouping_of(e).hash, "position": event.position, "level": summary.level,
+        "platform": summary.platform or "", "release": facts["release"] or "",
+        "environment": facts["environment"] or "", "user": facts["user"] or "",
+        "title": summary.title, "transaction": facts["transaction"] or "", "duration_ms": 0.0,
         "tags": dict(summary.tags),
     }
 
