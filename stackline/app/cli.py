@@ -168,8 +168,8 @@ def parser() -> argparse.ArgumentParser:
     migrate_p.set_defaults(run=migrate_command)
 
     replay_p = with_data_dir(commands.add_parser("replay", help="drop the read models and rebuild them from the event store"))
-    replay_p.add_argument("--projection", default="readmodels",
-                          help="which projection to rebuild: readmodels (default) or analytics")
+    replay_p.add_argument("--projection", default=None,
+                          help="rebuild only this projection: readmodels or analytics (default: all)")
     replay_p.add_argument("--quiet", action="store_true", help="no progress bar")
     replay_p.set_defaults(run=replay_command)
 

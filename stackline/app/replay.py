@@ -1,8 +1,8 @@
 """`stackline replay`: drop the read models and rebuild them from the event store.
 
-`--projection readmodels` rebuilds the SQL read models and keeps the analytics projector's
-checkpoint, which lives among them; `--projection analytics` drops and rebuilds the analytics
-tables.
+By default every projection is rebuilt, side by side. `--projection readmodels` rebuilds the SQL
+read models and keeps the analytics projector's checkpoint, which lives among them;
+`--projection analytics` drops and rebuilds the analytics tables only.
 
 The event store is the only source of truth, so this is always safe; it is also how a new
 grouping config or a new projection reaches old events. Stop the projectors first (`serve`, or
@@ -11,11 +11,12 @@ grouping config or a new projection reaches old events. Stop the projectors firs
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 
 from alembic import command
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine
 from tqdm import tqdm
 
 from stackline.app.settings import Settings
@@ -31,7 +32,7 @@ from stackline.app.wiring import (
     open_read_models,
     read_model_projector,
 )
-from stackline.projections.runner import load_checkpoint, save_checkpoint
+from stackline.projections.runner import ProjectorRunner, load_checkpoint, save_checkpoint
 from stackline.readmodels.db import alembic_config
 from stackline.readmodels.schema import projector_checkpoints
 
@@ -46,69 +47,66 @@ class ReplayResult:
         return self.events / self.seconds if self.seconds else 0.0
 
 
-async def replay(settings: Settings, projection: str = READ_MODEL_PROJECTOR, progress: bool = True) -> ReplayResult:
-    if projection not in PROJECTORS:
+async def replay(settings: Settings, projection: str | None = None, progress: bool = True) -> ReplayResult:
+    """Rebuild one projection, or (`projection=None`) every one this installation runs, at once:
+    the projectors read the same log side by side."""
+    if projection is not None and projection not in PROJECTORS:
         raise ValueError(f"unknown projection {projection!r} (known: {', '.join(PROJECTORS)})")
-    if projection == ANALYTICS_PROJECTOR:
-        return await _replay_analytics(settings, progress)
+    wanted = [projection] if projection else [READ_MODEL_PROJECTOR] + (
+        [ANALYTICS_PROJECTOR] if settings.analytics_enabled else [])
     store = await open_event_store(settings.eventstore_url)
+    migrate_read_models(settings.database_url)  # the checkpoints live in the SQL read model
     engine = open_read_models(settings.database_url)
+    executor = None
     try:
-        runner = read_model_projector(store, engine, bus=None)
-        lease_holder_check = await runner.lease_is_free()
-        if not lease_holder_check:
-            raise RuntimeError(f"projector {projection!r} is running in another process; stop it first")
-        # The analytics store is not rebuilt here: its checkpoint outlives the SQL tables.
-        try:
-            async with engine.connect() as conn:
-                kept = await load_checkpoint(conn, ANALYTICS_PROJECTOR)
-        except DBAPIError:  # no read-model schema yet
-            kept = 0
-        # Drop every read-model table and build the schema anew, through the migrations.
-        await engine.dispose()
-        command.downgrade(alembic_config(settings.database_url), "base")
-        migrate_read_models(settings.database_url)
-        if kept:
+        runners = [read_model_projector(store, engine, bus=None)] if READ_MODEL_PROJECTOR in wanted else []
+        if ANALYTICS_PROJECTOR in wanted:
+            await _require_free(runners)  # before chDB, which refuses while `serve` holds its directory
+            executor = await open_analytics(settings)
+            runners.append(analytics_projector(store, engine, executor))
+        await _require_free(runners)
+        if READ_MODEL_PROJECTOR in wanted:
+            await _reset_read_models(settings, engine, keep_analytics=ANALYTICS_PROJECTOR not in wanted)
+        if executor is not None:
+            await drop_tables(executor)
+            await create_tables(executor)
             async with engine.begin() as conn:
-                await save_checkpoint(conn, ANALYTICS_PROJECTOR, kept)
+                await conn.execute(
+                    projector_checkpoints.delete().where(projector_checkpoints.c.name == ANALYTICS_PROJECTOR))
         head = await store.head_position()
         started = time.perf_counter()
-        with tqdm(total=head, unit="ev", desc=f"replaying {projection}", disable=not progress,
-                  smoothing=0.1) as bar:
-            await runner.run_until(head, on_batch=lambda n: bar.update(n))
+        bars = [tqdm(total=head, unit="ev", desc=f"replaying {runner.name}", disable=not progress, smoothing=0.1,
+                     position=i) for i, runner in enumerate(runners)]
+        try:
+            await asyncio.gather(*(runner.run_until(head, on_batch=bar.update) for runner, bar in zip(runners, bars)))
+        finally:
+            for bar in bars:
+                bar.close()
         seconds = time.perf_counter() - started
-        return ReplayResult(events=runner.position, seconds=seconds)
+        return ReplayResult(events=min(runner.position for runner in runners), seconds=seconds)
     finally:
+        if executor is not None:
+            await executor.close()
         await engine.dispose()
         await store.close()
 
 
-async def _replay_analytics(settings: Settings, progress: bool) -> ReplayResult:
-    store = await open_event_store(settings.eventstore_url)
-    migrate_read_models(settings.database_url)  # the checkpoint lives in the SQL read model
-    engine = open_read_models(settings.database_url)
-    try:
-        executor = await open_analytics(settings)  # chDB: refuses while `serve` holds the directory
-    except Exception:
-        await engine.dispose()
-        await store.close()
-        raise
-    try:
-        runner = analytics_projector(store, engine, executor)
+async def _require_free(runners: list[ProjectorRunner]) -> None:
+    for runner in runners:
         if not await runner.lease_is_free():
-            raise RuntimeError(f"projector {ANALYTICS_PROJECTOR!r} is running in another process; stop it first")
-        await drop_tables(executor)
-        await create_tables(executor)
+            raise RuntimeError(f"projector {runner.name!r} is running in another process; stop it first")
+
+
+async def _reset_read_models(settings: Settings, engine: AsyncEngine, keep_analytics: bool) -> None:
+    """Drop every SQL read-model table and build the schema anew, through the migrations; the
+    analytics checkpoint survives unless analytics is rebuilt too."""
+    kept = 0
+    if keep_analytics:
+        async with engine.connect() as conn:
+            kept = await load_checkpoint(conn, ANALYTICS_PROJECTOR)
+    await engine.dispose()
+    command.downgrade(alembic_config(settings.database_url), "base")
+    migrate_read_models(settings.database_url)
+    if kept:
         async with engine.begin() as conn:
-            await conn.execute(projector_checkpoints.delete().where(projector_checkpoints.c.name == ANALYTICS_PROJECTOR))
-        head = await store.head_position()
-        started = time.perf_counter()
-        with tqdm(total=head, unit="ev", desc=f"replaying {ANALYTICS_PROJECTOR}", disable=not progress,
-                  smoothing=0.1) as bar:
-            await runner.run_until(head, on_batch=lambda n: bar.update(n))
-        seconds = time.perf_counter() - started
-        return ReplayResult(events=runner.position, seconds=seconds)
-    finally:
-        await executor.close()
-        await engine.dispose()
-        await store.close()
+            await save_checkpoint(conn, ANALYTICS_PROJECTOR, kept)
