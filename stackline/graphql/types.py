@@ -367,8 +367,9 @@ class Project(Node):
         first: int | None = None,
         after: str | None = None,
         query: str | None = None,
-        sort: IssueSort = IssueSort.LAST_SEEN,
+        sort: IssueSort | None = IssueSort.LAST_SEEN,
     ) -> IssueConnection:
+        sort = sort or IssueSort.LAST_SEEN
         context = ctx(info)
         viewer = context.require_viewer("event:read")
         limit = page_size(first)
