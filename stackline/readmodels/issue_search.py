@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, and_, func, not_, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select, true
 
 from stackline.domain.search import Assigned, HasTag, Level, Status, Substatus, TagValue, Term, Text
 from stackline.readmodels.schema import issue_tags, issues
@@ -25,12 +25,14 @@ TAG_TEXT_LIMIT = 200
 _ESCAPE = "\\"
 
 
-def search_condition(terms: Sequence[Term]) -> ColumnElement[bool]:
-    """One condition that holds for the issues every term matches."""
-    return and_(true(), *(_condition(term) for term in terms))
+def search_condition(terms: Sequence[Term], *, counting: bool = False) -> ColumnElement[bool]:
+    """One condition that holds for the issues every term matches. `counting`: the query visits
+    every match (totalCount) rather than walking the sort's index until a page is full, which
+    changes how a tag term is best asked (see `_seen`)."""
+    return and_(true(), *(_condition(term, counting) for term in terms))
 
 
-def _condition(term: Term) -> ColumnElement[bool]:
+def _condition(term: Term, counting: bool) -> ColumnElement[bool]:
     match term:
         case Status(status=status):
             matched = issues.c.status == status
@@ -44,12 +46,10 @@ def _condition(term: Term) -> ColumnElement[bool]:
             assert email is not None
             matched = and_(issues.c.assignee.is_not(None), func.lower(issues.c.assignee) == email.lower())
         case HasTag(key=key):
-            matched = issues.c.id.in_(select(issue_tags.c.issue_id).where(issue_tags.c.key == key[:TAG_TEXT_LIMIT]))
+            matched = _seen(counting, issue_tags.c.key == key[:TAG_TEXT_LIMIT])
         case TagValue(key=key, value=value):
-            matched = issues.c.id.in_(
-                select(issue_tags.c.issue_id).where(issue_tags.c.key == key[:TAG_TEXT_LIMIT],
-                                                    _value_matches(value[:TAG_TEXT_LIMIT]))
-            )
+            matched = _seen(counting, issue_tags.c.key == key[:TAG_TEXT_LIMIT],
+                            _value_matches(value[:TAG_TEXT_LIMIT]))
         case Text(text=text):
             pattern = f"%{_escape_like(text)}%"
             in_title = issues.c.title.ilike(pattern, escape=_ESCAPE)
@@ -60,6 +60,17 @@ def _condition(term: Term) -> ColumnElement[bool]:
         case _:
             raise TypeError(f"not a search term: {term!r}")
     return not_(matched) if term.negated else matched
+
+
+def _seen(counting: bool, *conditions: ColumnElement[bool]) -> ColumnElement[bool]:
+    """Some event of the issue carried such a tag. PostgreSQL plans both spellings as the same
+    semi-join; SQLite runs them as written. For a page, a correlated EXISTS: one primary-key
+    probe per issue walked in the sort's index order, stopping when the page is full. For a
+    count, `id IN (..)`: the matching issue ids once, by `ix_issue_tags_key_value` (a probe
+    per issue would cost 10x more on 10 k issues)."""
+    if counting:
+        return issues.c.id.in_(select(issue_tags.c.issue_id).where(*conditions))
+    return exists().where(issue_tags.c.issue_id == issues.c.id, *conditions)
 
 
 def _value_matches(value: str) -> ColumnElement[bool]:

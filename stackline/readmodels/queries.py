@@ -108,7 +108,8 @@ async def issues_page(
 
 
 async def issue_count(conn: AsyncConnection, org_id: str, project_id: int, search: Sequence[Term] = ()) -> int:
-    query = select(func.count()).select_from(issues).where(_listed(org_id, project_id), search_condition(search))
+    query = select(func.count()).select_from(issues).where(_listed(org_id, project_id),
+                                                           search_condition(search, counting=True))
     return (await conn.execute(query)).scalar_one()
 
 
