@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import random
 import statistics
 import sys
@@ -153,7 +154,8 @@ async def main() -> None:
         finally:
             await postgres.drop_database(name)
     body = (f"`bench/issue_search.py`: one page of 25 issues and its totalCount, {args.issues:,} issues in the "
-            f"project (and as many in another organization), {args.runs} runs each.\n\n" + "\n".join(lines))
+            f"project (and as many in another organization), {args.runs} runs each; 1-minute load average "
+            f"{os.getloadavg()[0]:.1f} at the end (the machine is shared).\n\n" + "\n".join(lines))
     if not args.no_write:
         write_section("issue-search", "Issue search (read models)", body)
 
