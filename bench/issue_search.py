@@ -124,7 +124,7 @@ async def explain(conn, name: str, dialect, search, sort: str) -> str:  # noqa: 
     from sqlalchemy import select
 
     key = queries.ISSUE_SORTS[sort]
-    statement = (select(issues.c.id).where(queries._listed(ORG, PROJECT), queries.search_condition(search))
+    statement = (select(issues.c.id).where(queries.listed_issues(ORG, PROJECT), queries.search_condition(search))
                  .order_by(key.desc(), issues.c.id.desc()).limit(26))
     compiled = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
     prefix = "EXPLAIN QUERY PLAN " if name == "sqlite" else "EXPLAIN "

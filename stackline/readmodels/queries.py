@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, bindparam, func, select, tuple_
+from sqlalchemy import ColumnElement, Row, bindparam, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from stackline.domain.search import Term
@@ -97,7 +97,7 @@ async def issues_page(
     """Keyset page of a project's issues that match every search term, highest sort value
     first, ties broken by id; `after` is (sort value, issue id) of the last row the client saw."""
     key = ISSUE_SORTS[sort]
-    query = select(issues).where(_listed(org_id, project_id), search_condition(search))
+    query = select(issues).where(listed_issues(org_id, project_id), search_condition(search))
     if after is not None:
         value, issue_id = after
         query = query.where(
@@ -108,12 +108,12 @@ async def issues_page(
 
 
 async def issue_count(conn: AsyncConnection, org_id: str, project_id: int, search: Sequence[Term] = ()) -> int:
-    query = select(func.count()).select_from(issues).where(_listed(org_id, project_id),
+    query = select(func.count()).select_from(issues).where(listed_issues(org_id, project_id),
                                                            search_condition(search, counting=True))
     return (await conn.execute(query)).scalar_one()
 
 
-def _listed(org_id: str, project_id: int):  # noqa: ANN202 - a SQL condition
+def listed_issues(org_id: str, project_id: int) -> ColumnElement[bool]:
     """A project's issues in the list: the caller's organization only, merged ones folded away."""
     return (issues.c.project_id == project_id) & (issues.c.organization_id == org_id) & (issues.c.status != "merged")
 
