@@ -3,7 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine, pool
 
-from stackline.readmodels.schema import metadata
+from stackline.readmodels.schema import metadata, on_dialect
 
 config = context.config
 
@@ -11,7 +11,11 @@ config = context.config
 def run_migrations_online() -> None:
     engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
     with engine.connect() as connection:
-        context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
+        context.configure(
+            connection=connection, target_metadata=metadata, render_as_batch=True,
+            # Autogenerate leaves alone what exists on another engine only (pg_trgm indexes).
+            include_object=lambda obj, name, kind, reflected, compare_to: on_dialect(obj, connection.dialect.name),
+        )
         with context.begin_transaction():
             context.run_migrations()
     engine.dispose()

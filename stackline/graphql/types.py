@@ -17,6 +17,7 @@ from sqlalchemy import Row
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from stackline.domain.search import SearchSyntaxError, parse_query
 from stackline.graphql import analytics
 from stackline.graphql.analytics import StatsBucket, StatsPeriod, TagFacet
 from stackline.graphql.context import PublicError, ctx, decode_id, encode_id
@@ -74,11 +75,12 @@ class IssueStatus(enum.Enum):
     MERGED = "merged"
 
 
-@strawberry.enum
+@strawberry.enum(description="How `Project.issues` orders issues; every order is highest first, ties by id.")
 class IssueSort(enum.Enum):
-    LAST_SEEN = "LAST_SEEN"
-    FIRST_SEEN = "FIRST_SEEN"
-    FREQ = "FREQ"
+    LAST_SEEN = strawberry.enum_value("LAST_SEEN", description="Most recently seen first (the default).")
+    FIRST_SEEN = strawberry.enum_value("FIRST_SEEN", description="Newest issues first.")
+    FREQ = strawberry.enum_value("FREQ", description="Most events first.")
+    USERS = strawberry.enum_value("USERS", description="Most distinct users first.")
 
 
 @strawberry.type
@@ -359,29 +361,31 @@ class Project(Node):
             raise PublicError("organization not found")
         return Organization.from_row(row)
 
-    @strawberry.field(description="The project's issues, most recently seen first by default.")
+    @strawberry.field(description="The project's issues that match `query` (Sentry's search syntax: "
+                      "docs/search.md), most recently seen first by default.")
     async def issues(
         self,
         info: Info,
         first: int | None = None,
         after: str | None = None,
-        sort: IssueSort = IssueSort.LAST_SEEN,
+        query: str | None = None,
+        sort: IssueSort | None = IssueSort.LAST_SEEN,
     ) -> IssueConnection:
+        sort = sort or IssueSort.LAST_SEEN
         context = ctx(info)
         viewer = context.require_viewer("event:read")
         limit = page_size(first)
-        cursor = decode_cursor(after)
-        after_key = None
-        if cursor is not None:
-            if len(cursor) != 2:
-                raise PublicError("invalid cursor")
-            value = datetime.fromisoformat(cursor[0]) if sort is not IssueSort.FREQ else cursor[0]
-            after_key = (value, cursor[1])
+        after_key = issue_cursor_key(decode_cursor(after), sort)
+        try:
+            search = parse_query(query)
+        except SearchSyntaxError as error:
+            raise PublicError(str(error)) from None
         async with context.services.engine.connect() as conn:
             rows = await queries.issues_page(
-                conn, viewer.organization_id, self.numeric_id, sort=sort.value, first=limit + 1, after=after_key
+                conn, viewer.organization_id, self.numeric_id, sort=sort.value, first=limit + 1, after=after_key,
+                search=search,
             )
-            total = await queries.issue_count(conn, viewer.organization_id, self.numeric_id)
+            total = await queries.issue_count(conn, viewer.organization_id, self.numeric_id, search)
         edges = [IssueEdge(node=Issue.from_row(row), cursor=issue_cursor(row, sort)) for row in rows[:limit]]
         return IssueConnection(
             edges=edges,
@@ -445,13 +449,32 @@ class Project(Node):
                             quantity=r.quantity) for r in rows]
 
 
+_DATE_SORTS = {IssueSort.LAST_SEEN: "last_seen", IssueSort.FIRST_SEEN: "first_seen"}
+_COUNT_SORTS = {IssueSort.FREQ: "times_seen", IssueSort.USERS: "user_count"}
+
+
 def issue_cursor(row: Row, sort: IssueSort) -> str:
-    value = {
-        IssueSort.LAST_SEEN: lambda: aware(row.last_seen).isoformat(),
-        IssueSort.FIRST_SEEN: lambda: aware(row.first_seen).isoformat(),
-        IssueSort.FREQ: lambda: row.times_seen,
-    }[sort]()
-    return encode_cursor(value, row.id)
+    """(sort, sort value, id) of an issue: a keyset position that only its own sort accepts."""
+    if sort in _DATE_SORTS:
+        return encode_cursor(sort.value, aware(getattr(row, _DATE_SORTS[sort])).isoformat(), row.id)
+    return encode_cursor(sort.value, getattr(row, _COUNT_SORTS[sort]), row.id)
+
+
+def issue_cursor_key(cursor: list | None, sort: IssueSort) -> tuple[datetime | int, str] | None:
+    """The (sort value, id) an issue cursor holds, checked against the sort it is used with."""
+    if cursor is None:
+        return None
+    if len(cursor) != 3 or cursor[0] != sort.value or not isinstance(cursor[2], str):
+        raise PublicError("invalid cursor: it belongs to another sort or is not an issue cursor")
+    value = cursor[1]
+    if sort in _DATE_SORTS:
+        try:
+            return aware(datetime.fromisoformat(value)), cursor[2]
+        except (TypeError, ValueError):
+            raise PublicError("invalid cursor") from None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise PublicError("invalid cursor")
+    return value, cursor[2]
 
 
 @strawberry.type

@@ -7,9 +7,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, func, or_, select
+from sqlalchemy import ColumnElement, Row, bindparam, func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from stackline.domain.search import Term
+from stackline.readmodels.issue_search import search_condition
 from stackline.readmodels.schema import (
     attachments,
     check_ins,
@@ -33,6 +35,7 @@ ISSUE_SORTS = {
     "LAST_SEEN": issues.c.last_seen,
     "FIRST_SEEN": issues.c.first_seen,
     "FREQ": issues.c.times_seen,
+    "USERS": issues.c.user_count,
 }
 
 
@@ -88,26 +91,31 @@ async def issue(conn: AsyncConnection, org_id: str, issue_id: str) -> Row | None
 
 
 async def issues_page(
-    conn: AsyncConnection, org_id: str, project_id: int, *, sort: str, first: int, after: tuple[Any, str] | None
+    conn: AsyncConnection, org_id: str, project_id: int, *, sort: str, first: int, after: tuple[Any, str] | None,
+    search: Sequence[Term] = (),
 ) -> list[Row]:
-    """Keyset page of a project's issues, newest (or most frequent) first; `after` is
-    (sort value, issue id) of the last row the client saw."""
+    """Keyset page of a project's issues that match every search term, highest sort value
+    first, ties broken by id; `after` is (sort value, issue id) of the last row the client saw."""
     key = ISSUE_SORTS[sort]
-    query = select(issues).where(
-        issues.c.project_id == project_id, issues.c.organization_id == org_id, issues.c.status != "merged"
-    )
+    query = select(issues).where(listed_issues(org_id, project_id), search_condition(search))
     if after is not None:
         value, issue_id = after
-        query = query.where(or_(key < value, and_(key == value, issues.c.id < issue_id)))
+        query = query.where(
+            tuple_(key, issues.c.id) < tuple_(bindparam(None, value, key.type), bindparam(None, issue_id, issues.c.id.type))
+        )
     query = query.order_by(key.desc(), issues.c.id.desc()).limit(first)
     return list(await conn.execute(query))
 
 
-async def issue_count(conn: AsyncConnection, org_id: str, project_id: int) -> int:
-    query = select(func.count()).where(
-        issues.c.project_id == project_id, issues.c.organization_id == org_id, issues.c.status != "merged"
-    )
+async def issue_count(conn: AsyncConnection, org_id: str, project_id: int, search: Sequence[Term] = ()) -> int:
+    query = select(func.count()).select_from(issues).where(listed_issues(org_id, project_id),
+                                                           search_condition(search, counting=True))
     return (await conn.execute(query)).scalar_one()
+
+
+def listed_issues(org_id: str, project_id: int) -> ColumnElement[bool]:
+    """A project's issues in the list: the caller's organization only, merged ones folded away."""
+    return (issues.c.project_id == project_id) & (issues.c.organization_id == org_id) & (issues.c.status != "merged")
 
 
 async def events_page(

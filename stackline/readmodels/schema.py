@@ -24,6 +24,19 @@ from sqlalchemy import (
 
 metadata = MetaData()
 
+
+def postgresql_only(index: Index) -> Index:
+    """An index that exists on PostgreSQL only (e.g. needs an extension); `on_dialect` tells
+    alembic's comparison to expect it nowhere else."""
+    index.info["dialect"] = "postgresql"
+    return index.ddl_if(dialect="postgresql")
+
+
+def on_dialect(obj: object, dialect: str) -> bool:
+    """Whether a schema item of this metadata exists on a database of this dialect."""
+    info = getattr(obj, "info", None) or {}
+    return info.get("dialect", dialect) == dialect
+
 organizations = Table(
     "organizations",
     metadata,
@@ -108,10 +121,23 @@ issues = Table(
     Column("ignore_until_users", BigInteger),
     Column("events_since_ignore", BigInteger, nullable=False, server_default="0"),
     Column("users_since_ignore", JSON, nullable=False, server_default="[]"),
-    Index("ix_issues_project_last_seen", "project_id", "last_seen"),
-    Index("ix_issues_project_status_last_seen", "project_id", "status", "last_seen"),
+    # One pair per issue-list sort (`queries.ISSUE_SORTS`): without and with an `is:` status.
+    # The trailing id serves the keyset's tie-break: `(sort value, id) < (..)` is an index range.
+    Index("ix_issues_project_last_seen", "project_id", "last_seen", "id"),
+    Index("ix_issues_project_status_last_seen", "project_id", "status", "last_seen", "id"),
+    Index("ix_issues_project_first_seen", "project_id", "first_seen", "id"),
+    Index("ix_issues_project_status_first_seen", "project_id", "status", "first_seen", "id"),
+    Index("ix_issues_project_times_seen", "project_id", "times_seen", "id"),
+    Index("ix_issues_project_status_times_seen", "project_id", "status", "times_seen", "id"),
+    Index("ix_issues_project_user_count", "project_id", "user_count", "id"),
+    Index("ix_issues_project_status_user_count", "project_id", "status", "user_count", "id"),
     UniqueConstraint("project_id", "short_id", name="uq_issues_project_short_id"),
 )
+
+# Free-text search (ILIKE '%text%') on PostgreSQL: pg_trgm GIN indexes. SQLite scans instead.
+for _column in ("title", "culprit"):
+    postgresql_only(Index(f"ix_issues_{_column}_trgm", issues.c[_column], postgresql_using="gin",
+                          postgresql_ops={_column: "gin_trgm_ops"}))
 
 issue_hashes = Table(
     "issue_hashes",
@@ -154,6 +180,8 @@ issue_tags = Table(
     Column("times_seen", BigInteger, nullable=False),
     Column("first_seen", DateTime(timezone=True), nullable=False),
     Column("last_seen", DateTime(timezone=True), nullable=False),
+    # Search by tag (`key:value`, `release:`, `environment:`): which issues saw this value.
+    Index("ix_issue_tags_key_value", "key", "value", "issue_id"),
 )
 
 issue_users = Table(
