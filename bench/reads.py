@@ -36,7 +36,8 @@ sys.path.insert(0, str(ROOT))
 from bench.ingest import build_envelopes, git_commit, proc_status  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from stackline.app.commands import Commands, ingest_stream  # noqa: E402
-from stackline.app.replay import PROJECTIONS, replay  # noqa: E402
+from stackline.app.replay import replay  # noqa: E402
+from stackline.app.wiring import PROJECTORS  # noqa: E402
 from stackline.app.settings import Settings  # noqa: E402
 from stackline.app.wiring import open_event_store  # noqa: E402
 from stackline.domain.envelope import parse_envelope  # noqa: E402
@@ -210,8 +211,12 @@ async def reads(url: str, token: str, samples: int) -> list[Timing]:
                                             samples))
         if "tagFacets" in project_fields:
             facets = """query($org: String!, $project: String!) { project(organizationSlug: $org, slug: $project) {
-                tagFacets { key topValues { value count } } } }"""
+                tagFacets { key count topValues { value count } } } }"""
             timings.append(await time_query(client, "project tag facets", facets, args, samples))
+        if "tagFacets" in issue_fields:
+            facets = "query($id: ID!) { issue(id: $id) { tagFacets { key count topValues { value count } } } }"
+            timings.append(await time_query(client, "issue tag facets (largest issue)", facets, {"id": biggest},
+                                            samples))
         return timings
 
 
@@ -237,7 +242,7 @@ async def run_engine(engine: str, env: dict[str, str], events: int, issues: int,
         settings = Settings.load(data_dir)
         print(f"[{engine}] loading {events:,} events over {issues:,} issues", flush=True)
         _, _, load_seconds = await load(settings, events, issues)
-        print(f"[{engine}] replaying {', '.join(PROJECTIONS)}", flush=True)
+        print(f"[{engine}] replaying {', '.join(PROJECTORS)}", flush=True)
         replayed = await replay(settings, progress=sys.stderr.isatty())
         print(f"[{engine}] replay: {replayed.events:,} events in {replayed.seconds:.1f}s "
               f"= {replayed.rate:,.0f} events/s", flush=True)
