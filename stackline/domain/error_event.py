@@ -60,7 +60,7 @@ def error_event_received(
 
 def summary_of(event: ErrorEventReceived) -> EventSummary:
     summary = event.facts["summary"]
-    return EventSummary(**{**summary, "tags": tuple((k, v) for k, v in summary["tags"])})
+    return EventSummary(**{**summary, "tags": tuple(map(tuple, summary["tags"]))})
 
 
 def grouping_of(event: ErrorEventReceived) -> GroupingResult:

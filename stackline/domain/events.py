@@ -7,6 +7,7 @@ changes; a new shape gets a new schema version and an upcaster. Pure: no I/O.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -231,9 +232,14 @@ def decode(type_name: str, data: dict[str, Any]) -> DomainEvent | None:
     if cls is None:
         return None
     values = {}
-    for f in dataclasses.fields(cls):
-        if f.name in data:
-            value = data[f.name]
+    for name, is_tuple in _fields_of(cls):
+        if name in data:
+            value = data[name]
             # JSON has no tuples; fields declared as tuples come back from lists.
-            values[f.name] = tuple(value) if isinstance(value, list) and str(f.type).startswith("tuple") else value
+            values[name] = tuple(value) if is_tuple and isinstance(value, list) else value
     return cls(**values)
+
+
+@functools.cache
+def _fields_of(cls: type[DomainEvent]) -> tuple[tuple[str, bool], ...]:
+    return tuple((f.name, str(f.type).startswith("tuple")) for f in dataclasses.fields(cls))

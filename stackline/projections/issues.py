@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, update
+from sqlalchemy import bindparam, delete, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from stackline.bus import IssueChange
@@ -163,11 +163,13 @@ class IssuesProjection:
             for row in await conn.execute(select(issues).where(issues.c.id.in_(known_ids))):
                 rows[row.id] = dict(row._mapping)
         known_users: set[tuple[str, str]] = set()
-        user_keys = list({i.user for i in items if i.user})
-        if known_ids and user_keys:
+        # The exact (issue, user) pairs to look up: two IN lists would probe their cross product.
+        pairs = list({(issue_id, i.user) for i in items
+                      if i.user and (issue_id := issue_of_hash.get((i.received.project_id, i.grouping.hash)))})
+        for start in range(0, len(pairs), 400):
             for pair in await conn.execute(
                 select(issue_users.c.issue_id, issue_users.c.user_key)
-                .where(issue_users.c.issue_id.in_(known_ids), issue_users.c.user_key.in_(user_keys))
+                .where(tuple_(issue_users.c.issue_id, issue_users.c.user_key).in_(pairs[start:start + 400]))
             ):
                 known_users.add(tuple(pair))
         counters = {
@@ -443,7 +445,7 @@ def _event_row(item: _Occurrence, issue_id: str) -> dict[str, Any]:
         "organization_id": received.organization_id, "issue_id": issue_id, "position": item.event.position,
         "timestamp": item.seen, "received_at": datetime.fromtimestamp(received.received_at, UTC),
         "level": summary.level, "title": summary.title, "message": summary.message, "platform": summary.platform,
-        "tags": [list(pair) for pair in summary.tags],
+        "tags": received.facts["summary"]["tags"],
         "grouping": {"config": GROUPING_CONFIG, "variant": grouping.variant, "hash": grouping.hash,
                      "components": list(grouping.components)},
         "hash": grouping.hash, "release": item.release,
