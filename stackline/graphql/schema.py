@@ -13,6 +13,7 @@ from strawberry.types import Info
 from stackline.app.issue_commands import UNSET, IssueUpdate
 from stackline.domain.issue import VersionConflict
 from stackline.domain.organization import ALL_SCOPES, InvalidCommand
+from stackline.graphql.limits import QueryCostLimiter
 from stackline.graphql.context import NotAuthenticated, PublicError, ctx, decode_id
 from stackline.graphql.types import (
     ApiToken,
@@ -665,6 +666,7 @@ schema = strawberry.Schema(
     extensions=[
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: QueryCostLimiter(),
         lambda: MaskErrors(should_mask_error=_should_mask),
     ],
 )
