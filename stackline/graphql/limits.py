@@ -49,7 +49,7 @@ def _selection_cost(schema: GraphQLSchema, parent: GraphQLObjectType | Any, sele
                     fragments: Mapping[str, FragmentDefinitionNode], variables: Mapping[str, Any],
                     seen: set[str]) -> int:
     cost = 0
-    for field, field_parent in _fields(schema, parent, selections, fragments, seen):
+    for field, field_parent, field_seen in _fields(schema, parent, selections, fragments, seen):
         definition = getattr(field_parent, "fields", {}).get(field.name.value)
         cost += 1
         if definition is None or field.selection_set is None:
@@ -59,16 +59,18 @@ def _selection_cost(schema: GraphQLSchema, parent: GraphQLObjectType | Any, sele
             if name in definition.args:
                 multiplier = max(multiplier, _int_argument(field, name, variables, default))
         child = get_named_type(definition.type)
-        cost += multiplier * _selection_cost(schema, child, field.selection_set, fragments, variables, seen)
+        cost += multiplier * _selection_cost(schema, child, field.selection_set, fragments, variables, field_seen)
     return cost
 
 
 def _fields(schema: GraphQLSchema, parent: Any, selections: SelectionSetNode | None,
-            fragments: Mapping[str, FragmentDefinitionNode], seen: set[str]) -> Iterator[tuple[FieldNode, Any]]:
-    """The fields selected on `parent`, through inline fragments and fragment spreads."""
+            fragments: Mapping[str, FragmentDefinitionNode],
+            seen: set[str]) -> Iterator[tuple[FieldNode, Any, set[str]]]:
+    """The fields selected on `parent`, through inline fragments and fragment spreads, each with
+    the fragments it is inside of (a fragment inside itself is not followed again)."""
     for selection in selections.selections if selections else ():
         if isinstance(selection, FieldNode):
-            yield selection, parent
+            yield selection, parent, seen
         elif isinstance(selection, InlineFragmentNode):
             on = schema.get_type(selection.type_condition.name.value) if selection.type_condition else parent
             yield from _fields(schema, on or parent, selection.selection_set, fragments, seen)
