@@ -613,10 +613,14 @@ async def _writable_organization(info: Info, slug: str):  # noqa: ANN202 - a Row
 async def _settle(info: Info, position: int | None) -> None:
     """After a command: wait until the read models show it, and forget cached viewers here (their
     memberships or tokens may have changed; other processes follow within the cache's lifetime)."""
-    services = ctx(info).services
+    context = ctx(info)
+    services = context.services
     if position is not None:
         await services.projector.wait_for(position, 5.0)
     services.lookups.forget_tokens()
+    if context.token is not None:  # the payload is resolved with what the caller may do now
+        context.viewer = await services.lookups.viewer(context.token)
+        context.loaders.clear()
 
 
 async def _subscribed_project(info: Info, project_id: str) -> tuple[int, str]:
