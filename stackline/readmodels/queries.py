@@ -79,17 +79,6 @@ async def projects_of(conn: AsyncConnection, org_id: str) -> list[Row]:
     return list(await conn.execute(query))
 
 
-async def public_key_of(conn: AsyncConnection, org_id: str, project_id: int) -> str | None:
-    query = (
-        select(project_keys.c.public_key)
-        .where(project_keys.c.project_id == project_id, project_keys.c.organization_id == org_id,
-               project_keys.c.is_active.is_(True))
-        .order_by(project_keys.c.created_at)
-        .limit(1)
-    )
-    return (await conn.execute(query)).scalar()
-
-
 async def issue(conn: AsyncConnection, org_ids: Collection[str], issue_id: str) -> Row | None:
     query = select(issues).where(issues.c.id == issue_id, issues.c.organization_id.in_(org_ids))
     return (await conn.execute(query)).first()
@@ -152,15 +141,6 @@ async def tags_of(conn: AsyncConnection, org_id: str, issue_id: str) -> list[Row
     return list(await conn.execute(query))
 
 
-async def activity_of(conn: AsyncConnection, org_id: str, issue_id: str) -> list[Row]:
-    query = (
-        select(issue_activity)
-        .where(issue_activity.c.issue_id == issue_id, issue_activity.c.organization_id == org_id)
-        .order_by(issue_activity.c.position)
-    )
-    return list(await conn.execute(query))
-
-
 async def latest_event_grouping(conn: AsyncConnection, org_id: str, issue_id: str) -> dict | None:
     query = (
         select(events.c.grouping)
@@ -193,15 +173,6 @@ async def newest_release_position(conn: AsyncConnection, org_id: str, project_id
         .where(releases.c.project_id == project_id, projects.c.organization_id == org_id)
     )
     return (await conn.execute(query)).scalar()
-
-
-async def project_keys_of(conn: AsyncConnection, org_id: str, project_id: int) -> list[Row]:
-    query = (
-        select(project_keys)
-        .where(project_keys.c.project_id == project_id, project_keys.c.organization_id == org_id)
-        .order_by(project_keys.c.created_at)
-    )
-    return list(await conn.execute(query))
 
 
 async def usage_of(conn: AsyncConnection, org_id: str, project_id: int, since_day: str) -> list[Row]:
@@ -253,16 +224,6 @@ async def feedback_of(conn: AsyncConnection, org_id: str, project_id: int, limit
         .where(feedback.c.project_id == project_id, feedback.c.organization_id == org_id)
         .order_by(feedback.c.position.desc())
         .limit(limit)
-    )
-    return list(await conn.execute(query))
-
-
-async def attachments_of(conn: AsyncConnection, org_id: str, project_id: int, event_id: str) -> list[Row]:
-    query = (
-        select(attachments)
-        .where(attachments.c.project_id == project_id, attachments.c.organization_id == org_id,
-               attachments.c.event_id == event_id)
-        .order_by(attachments.c.attachment_id)
     )
     return list(await conn.execute(query))
 
