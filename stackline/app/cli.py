@@ -8,6 +8,7 @@ import json
 import logging
 import socket
 import sys
+import time
 
 import uvicorn
 import uvloop
@@ -16,7 +17,7 @@ from stackline.analytics.port import AnalyticsUnavailable
 from stackline.app.commands import Commands
 from stackline.app.settings import DEFAULT_HOST, DEFAULT_PORT, Settings, SettingsError
 from stackline.app.wiring import migrate_read_models, open_event_store
-from stackline.domain.organization import InvalidCommand
+from stackline.domain.organization import ALL_SCOPES, InvalidCommand
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -51,12 +52,14 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _bootstrap(settings: Settings, org_slug: str, project_slug: str) -> dict[str, str]:
+async def _bootstrap(settings: Settings, org_slug: str, project_slug: str, owner: str | None = None) -> dict[str, str]:
     store = await open_event_store(settings.eventstore_url)
     try:
         commands = Commands(store)
         await commands.ensure_organization(org_slug, actor="bootstrap")
         project = await commands.ensure_project(org_slug, project_slug, actor="bootstrap")
+        if owner is not None:
+            await commands.add_member(org_slug, owner, "owner", actor="bootstrap")
         token = await commands.issue_token(org_slug, "bootstrap", actor="bootstrap")
     finally:
         await store.close()
@@ -72,7 +75,7 @@ async def _bootstrap(settings: Settings, org_slug: str, project_slug: str) -> di
 def bootstrap(args: argparse.Namespace) -> int:
     settings = Settings.load(args.data_dir, args.public_url)
     try:
-        result = asyncio.run(_bootstrap(settings, args.org, args.project))
+        result = asyncio.run(_bootstrap(settings, args.org, args.project, args.owner))
     except InvalidCommand as error:
         print(f"stackline bootstrap: {error}", file=sys.stderr)
         return 2
@@ -83,6 +86,33 @@ def bootstrap(args: argparse.Namespace) -> int:
         print(f"project:      {result['project']}")
         print(f"DSN:          {result['dsn']}")
         print(f"API token:    {result['token']}  (shown once; send as 'Authorization: Bearer …')")
+    return 0
+
+
+async def _personal_token(settings: Settings, email: str, label: str, scopes: list[str],
+                          expires_in_days: float | None) -> dict[str, str]:
+    store = await open_event_store(settings.eventstore_url)
+    try:
+        expires_at = time.time() + expires_in_days * 86400 if expires_in_days else None
+        issued = await Commands(store).issue_personal_token(email, label, scopes, expires_at, actor="cli")
+    finally:
+        await store.close()
+    return {"token": issued.token, "token_id": issued.token_id, "user": email.strip().lower()}
+
+
+def token_command(args: argparse.Namespace) -> int:
+    settings = Settings.load(args.data_dir)
+    scopes = args.scopes.split(",") if args.scopes else list(ALL_SCOPES)
+    try:
+        result = asyncio.run(_personal_token(settings, args.user, args.label, scopes, args.expires_in_days))
+    except InvalidCommand as error:
+        print(f"stackline token: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"user:         {result['user']}")
+        print(f"API token:    {result['token']}  (personal; shown once; send as 'Authorization: Bearer …')")
     return 0
 
 
@@ -161,8 +191,18 @@ def parser() -> argparse.ArgumentParser:
     boot_p.add_argument("--org", required=True)
     boot_p.add_argument("--project", required=True)
     boot_p.add_argument("--public-url", help="the URL SDKs use to reach the server (default: the running server's)")
+    boot_p.add_argument("--owner", help="a user's email to make an owner of the organization")
     boot_p.add_argument("--json", action="store_true", help="print one JSON line")
     boot_p.set_defaults(run=bootstrap)
+
+    token_p = with_data_dir(commands.add_parser("token", help="issue a personal API token for a user (by email)"))
+    token_p.add_argument("--user", required=True, help="the user's email (registered on first use)")
+    token_p.add_argument("--label", default="cli")
+    token_p.add_argument("--scopes", help="comma-separated (default: all); the user's role in each organization "
+                                          "narrows them further")
+    token_p.add_argument("--expires-in-days", type=float, help="default: never expires")
+    token_p.add_argument("--json", action="store_true", help="print one JSON line")
+    token_p.set_defaults(run=token_command)
 
     migrate_p = with_data_dir(commands.add_parser("migrate", help="apply read model migrations (alembic upgrade head)"))
     migrate_p.set_defaults(run=migrate_command)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import secrets
+import time
 import uuid
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
@@ -28,6 +29,8 @@ from stackline.domain.organization import (
     ProjectState,
     stream_name,
 )
+from stackline.domain.user import User, normalize_email
+from stackline.domain.user import stream_name as user_stream
 from stackline.eventstore import EventStore, NewEvent, StreamState, WrongExpectedVersion
 
 PROJECT_ID_STREAM = "sequence-project-ids"
@@ -45,8 +48,9 @@ def ingest_stream(project_id: int) -> str:
 
 @dataclass(frozen=True, slots=True)
 class IssuedToken:
-    token: str
+    token: str  # the secret: shown once, never stored
     token_id: str
+    position: int | None = None  # where the issuing event sits in the log
 
 
 class Commands:
@@ -77,10 +81,16 @@ class Commands:
                 continue
         raise InvalidCommand("too many concurrent changes; try again")
 
-    async def create_organization(self, slug: str, name: str = "", actor: str | None = None) -> Organization:
+    async def load_user(self, email: str) -> tuple[User, int]:
+        recorded = await self.store.read_stream(user_stream(email))
+        user = User.from_events(e for r in recorded if (e := decode(r.type, r.data)) is not None)
+        return user, (recorded[-1].version if recorded else -1)
+
+    async def create_organization(self, slug: str, name: str = "", actor: str | None = None,
+                                  owner: str | None = None) -> Organization:
         async def attempt() -> Organization:
             org, version = await self.load_organization(slug)
-            events = org.create(str(uuid.uuid4()), slug, name)
+            events = org.create(str(uuid.uuid4()), slug, name, owner)
             await self._append(stream_name(slug), events, version, actor)
             for event in events:
                 org.apply(event)
@@ -138,29 +148,73 @@ class Commands:
                 return org.projects[slug]
             raise
 
-    async def add_member(self, org_slug: str, email: str, role: str, actor: str | None = None) -> int | None:
-        """Returns the log position of the change, or None when the member already had that role."""
+    async def _change_organization(self, org_slug: str, decide: Callable[[Organization], list[DomainEvent]],
+                                   actor: str | None) -> int | None:
+        """Let the organization decide; the log position of what it appended, or None for no change."""
 
         async def attempt() -> int | None:
             org, version = await self.load_organization(org_slug)
-            events = org.add_member(email, role)
+            events = decide(org)
             return await self._append(stream_name(org_slug), events, version, actor) if events else None
 
         return await self._retrying(attempt)
 
+    async def add_member(self, org_slug: str, email: str, role: str, actor: str | None = None,
+                         as_owner: bool = True) -> int | None:
+        """Returns the log position of the change, or None when the member already had that role."""
+        return await self._change_organization(org_slug, lambda org: org.add_member(email, role, as_owner), actor)
+
+    async def change_member_role(self, org_slug: str, email: str, role: str, actor: str | None,
+                                 as_owner: bool) -> int | None:
+        return await self._change_organization(
+            org_slug, lambda org: org.change_member_role(email, role, as_owner), actor)
+
+    async def remove_member(self, org_slug: str, email: str, actor: str | None, as_owner: bool) -> int | None:
+        return await self._change_organization(org_slug, lambda org: org.remove_member(email, as_owner), actor)
+
     async def issue_token(
-        self, org_slug: str, label: str, scopes: Sequence[str] = ALL_SCOPES, actor: str | None = None
+        self, org_slug: str, label: str, scopes: Sequence[str] = ALL_SCOPES, actor: str | None = None,
+        expires_at: float | None = None,
     ) -> IssuedToken:
+        """An organization token: it acts for the organization with its scopes, whoever holds it."""
+        token = "slt_" + secrets.token_urlsafe(32)
+        token_id = str(uuid.uuid4())
+        position = await self._change_organization(
+            org_slug, lambda org: org.issue_token(token_id, token_hash(token), label, scopes, expires_at, time.time()),
+            actor)
+        return IssuedToken(token, token_id, position)
+
+    async def issue_personal_token(self, email: str, label: str, scopes: Sequence[str] = ALL_SCOPES,
+                                   expires_at: float | None = None, actor: str | None = None) -> IssuedToken:
+        """A user's token (registering the user on first use); it can do in an organization only
+        what the user's role there allows."""
+        email = normalize_email(email)
         token = "slt_" + secrets.token_urlsafe(32)
         token_id = str(uuid.uuid4())
 
-        async def attempt() -> None:
-            org, version = await self.load_organization(org_slug)
-            events = org.issue_token(token_id, token_hash(token), label, scopes)
-            await self._append(stream_name(org_slug), events, version, actor)
+        async def attempt() -> int:
+            user, version = await self.load_user(email)
+            events = user.register(str(uuid.uuid4()), email)
+            for event in events:
+                user.apply(event)
+            events += user.issue_token(token_id, token_hash(token), label, scopes, expires_at, time.time())
+            return await self._append(user_stream(email), events, version, actor)
 
-        await self._retrying(attempt)
-        return IssuedToken(token, token_id)
+        return IssuedToken(token, token_id, await self._retrying(attempt))
+
+    async def revoke_token(self, token_id: str, *, org_slug: str | None = None, email: str | None = None,
+                           actor: str | None = None) -> int | None:
+        """Revoke an organization token (in its organization's stream) or a personal one (in its user's)."""
+        if org_slug is not None:
+            return await self._change_organization(org_slug, lambda org: org.revoke_token(token_id), actor)
+        assert email is not None
+
+        async def attempt() -> int | None:
+            user, version = await self.load_user(email)
+            events = user.revoke_token(token_id)
+            return await self._append(user_stream(email), events, version, actor) if events else None
+
+        return await self._retrying(attempt)
 
     async def receive_intake(self, project_id: int, events: Sequence[tuple[uuid.UUID, DomainEvent]]) -> None:
         """Append what one ingest request carried, all or nothing; returns once it is durable.

@@ -1,20 +1,26 @@
 """Fast, cached answers to the two questions every request asks: whose key is this, whose token?
 
-Both read the SQL read models. Positive answers are cached briefly; a miss is never cached,
-because a project or token created a moment ago may still be on its way through the projector.
+Both read the SQL read models. Positive answers are cached briefly (CACHE_SECONDS); a miss is
+never cached, because a project or token created a moment ago may still be on its way through
+the projector. A token's answer includes what it may do in each organization, so a revoked
+token, or a personal token whose user was demoted or removed, loses that power within
+CACHE_SECONDS in every process; expiry is checked on every use.
 """
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stackline.app.commands import token_hash
+from stackline.domain.organization import ROLE_SCOPES
 from stackline.domain.scrub import ScrubConfig
-from stackline.readmodels.schema import api_tokens, project_keys, projects
+from stackline.readmodels.queries import aware
+from stackline.readmodels.schema import api_tokens, members, project_keys, projects
 
 CACHE_SECONDS = 2.0
 
@@ -37,11 +43,45 @@ class ProjectKey:
 
 @dataclass(frozen=True, slots=True)
 class Viewer:
-    """Who is calling the API: a token of one organization, with its scopes."""
+    """Who is calling the API, and what they may do in which organization.
 
-    organization_id: str
+    An organization token acts for its one organization with its own scopes, and holds that
+    organization's ownership (it was issued by the operator or by an owner). A personal token acts
+    for its user in every organization the user is a member of, with the token's scopes cut down
+    to what the user's role allows there.
+    """
+
     token_id: str
-    scopes: frozenset[str]
+    scopes: frozenset[str]  # the token's own scopes
+    grants: Mapping[str, frozenset[str]]  # organization id -> effective scopes there
+    user_email: str | None = None  # set for personal tokens
+    roles: Mapping[str, str] = field(default_factory=dict)  # organization id -> the user's role
+    expires_at: float | None = None
+
+    @property
+    def is_personal(self) -> bool:
+        return self.user_email is not None
+
+    @property
+    def actor(self) -> str:
+        """Who the event store records as having done something."""
+        return self.user_email or self.token_id
+
+    def orgs(self, scope: str) -> frozenset[str]:
+        """The organizations in which this viewer holds `scope`."""
+        return frozenset(org for org, scopes in self.grants.items() if scope in scopes)
+
+    def can(self, organization_id: str, scope: str) -> bool:
+        return scope in self.grants.get(organization_id, ())
+
+    def owns(self, organization_id: str) -> bool:
+        """Ownership: making, demoting and removing owners; organization tokens."""
+        if not self.can(organization_id, "org:write"):
+            return False
+        return self.roles.get(organization_id) == "owner" if self.is_personal else True
+
+    def expired(self, now: float) -> bool:
+        return self.expires_at is not None and self.expires_at <= now
 
 
 class Lookups:
@@ -49,6 +89,7 @@ class Lookups:
         self.engine = engine
         self._keys: dict[str, tuple[float, ProjectKey]] = {}
         self._tokens: dict[str, tuple[float, Viewer]] = {}
+        self.cache_seconds = CACHE_SECONDS
 
     async def project_key(self, public_key: str) -> ProjectKey | None:
         cached = self._keys.get(public_key)
@@ -84,21 +125,38 @@ class Lookups:
         """Drop cached keys (after their settings changed in this process)."""
         self._keys.clear()
 
+    def forget_tokens(self) -> None:
+        """Drop cached viewers (after a token, membership or role changed in this process)."""
+        self._tokens.clear()
+
     async def viewer(self, token: str) -> Viewer | None:
+        """The viewer a bearer token stands for; None for an unknown, revoked or expired token."""
         digest = token_hash(token)
+        now = time.time()
         cached = self._tokens.get(digest)
         if cached and cached[0] > time.monotonic():
-            return cached[1]
+            return None if cached[1].expired(now) else cached[1]
         async with self.engine.connect() as conn:
             row = (
                 await conn.execute(
-                    select(api_tokens.c.organization_id, api_tokens.c.token_id, api_tokens.c.scopes).where(
-                        api_tokens.c.token_hash == digest
-                    )
+                    select(api_tokens.c.organization_id, api_tokens.c.token_id, api_tokens.c.scopes,
+                           api_tokens.c.user_email, api_tokens.c.expires_at)
+                    .where(api_tokens.c.token_hash == digest, api_tokens.c.revoked_at.is_(None))
                 )
             ).first()
-        if row is None:
+            if row is None:
+                return None
+            scopes = frozenset(row.scopes)
+            roles: dict[str, str] = {}
+            if row.user_email is not None:
+                query = select(members.c.organization_id, members.c.role).where(members.c.email == row.user_email)
+                roles = {m.organization_id: m.role for m in await conn.execute(query)}
+                grants = {org: scopes & ROLE_SCOPES.get(role, frozenset()) for org, role in roles.items()}
+            else:
+                grants = {row.organization_id: scopes}
+        expires_at = aware(row.expires_at).timestamp() if row.expires_at is not None else None
+        viewer = Viewer(row.token_id, scopes, grants, row.user_email, roles, expires_at)
+        if viewer.expired(now):
             return None
-        viewer = Viewer(row.organization_id, row.token_id, frozenset(row.scopes))
-        self._tokens[digest] = (time.monotonic() + CACHE_SECONDS, viewer)
+        self._tokens[digest] = (time.monotonic() + self.cache_seconds, viewer)
         return viewer

@@ -56,6 +56,16 @@ class ApiTokenIssued(DomainEvent):
     token_hash: str
     label: str
     scopes: tuple[str, ...]
+    expires_at: float | None = None  # unix time; absent in tokens issued before expiry existed
+
+
+@dataclass(frozen=True, slots=True)
+class ApiTokenRevoked(DomainEvent):
+    """In the stream the token was issued in: `organization-{slug}` or `user-{email}`."""
+
+    token_id: str
+    organization_id: str | None = None
+    email: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +73,42 @@ class MemberAdded(DomainEvent):
     organization_id: str
     email: str
     role: str  # owner | admin | member
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRoleChanged(DomainEvent):
+    organization_id: str
+    email: str
+    role: str
+
+
+@dataclass(frozen=True, slots=True)
+class MemberRemoved(DomainEvent):
+    organization_id: str
+    email: str
+
+
+@dataclass(frozen=True, slots=True)
+class UserRegistered(DomainEvent):
+    """A person, known by email; first in the stream `user-{email}`."""
+
+    user_id: str
+    email: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class PersonalTokenIssued(DomainEvent):
+    """A user's own API token: its scopes in an organization are limited by the user's role there.
+    Only the hash is stored."""
+
+    user_id: str
+    email: str
+    token_id: str
+    token_hash: str
+    label: str
+    scopes: tuple[str, ...]
+    expires_at: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,7 +252,12 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         ProjectCreated,
         ProjectKeyCreated,
         ApiTokenIssued,
+        ApiTokenRevoked,
         MemberAdded,
+        MemberRoleChanged,
+        MemberRemoved,
+        UserRegistered,
+        PersonalTokenIssued,
         ProjectIdAllocated,
         ErrorEventReceived,
         TransactionReceived,

@@ -1,4 +1,9 @@
-"""The Organization aggregate: an organization, its projects, their keys and its API tokens.
+"""The Organization aggregate: an organization, its projects, their keys, its members and its
+organization API tokens.
+
+Memberships live here, not in the user's stream, because their invariant is the organization's:
+it always keeps at least one owner, and only owners make, demote or remove owners. One stream
+and its expected version decide that even under concurrent commands.
 
 It decides whether a command may happen, given the events of its stream, and answers with the
 new events; it never stores anything itself. Slugs are unique inside the aggregate, which the
@@ -13,8 +18,11 @@ from dataclasses import dataclass, field
 
 from stackline.domain.events import (
     ApiTokenIssued,
+    ApiTokenRevoked,
     DomainEvent,
     MemberAdded,
+    MemberRemoved,
+    MemberRoleChanged,
     ProjectKeyLimitsChanged,
     ProjectSettingsChanged,
     OrganizationCreated,
@@ -26,6 +34,27 @@ SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
 ROLES = ("owner", "admin", "member")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}$")
 ALL_SCOPES = ("org:read", "org:write", "project:read", "project:write", "event:read", "event:write")
+MEMBER_SCOPES = frozenset({"org:read", "project:read", "event:read", "event:write"})
+# What a personal token may do in an organization, by the user's role there. Admins hold
+# org:write but not ownership (making, demoting, removing owners; organization tokens).
+ROLE_SCOPES: dict[str, frozenset[str]] = {
+    "member": MEMBER_SCOPES,
+    "admin": MEMBER_SCOPES | {"project:write", "org:write"},
+    "owner": frozenset(ALL_SCOPES),
+}
+
+
+def check_scopes(scopes: Iterable[str]) -> tuple[str, ...]:
+    scopes = tuple(dict.fromkeys(scopes))
+    unknown = sorted(set(scopes) - set(ALL_SCOPES))
+    if unknown:
+        raise InvalidCommand(f"unknown scopes: {', '.join(unknown)} (known: {', '.join(ALL_SCOPES)})")
+    return scopes
+
+
+def check_expiry(expires_at: float | None, now: float) -> None:
+    if expires_at is not None and expires_at <= now:
+        raise InvalidCommand("expiresAt must be in the future")
 
 
 class InvalidCommand(ValueError):
@@ -77,6 +106,7 @@ class Organization:
     name: str | None = None
     projects: dict[str, ProjectState] = field(default_factory=dict)
     members: dict[str, str] = field(default_factory=dict)  # email -> role
+    tokens: dict[str, bool] = field(default_factory=dict)  # token id -> revoked
 
     @classmethod
     def from_events(cls, events: Iterable[DomainEvent]) -> Organization:
@@ -95,8 +125,14 @@ class Organization:
                 self.id, self.slug, self.name = org_id, slug, name
             case ProjectCreated(project_id=project_id, slug=slug, name=name):
                 self.projects[slug] = ProjectState(project_id, slug, name)
-            case MemberAdded(email=email, role=role):
+            case MemberAdded(email=email, role=role) | MemberRoleChanged(email=email, role=role):
                 self.members[email] = role
+            case MemberRemoved(email=email):
+                self.members.pop(email, None)
+            case ApiTokenIssued(token_id=token_id):
+                self.tokens[token_id] = False
+            case ApiTokenRevoked(token_id=token_id):
+                self.tokens[token_id] = True
             case ProjectKeyCreated(project_id=project_id, public_key=key):
                 for project in self.projects.values():
                     if project.project_id == project_id:
@@ -116,11 +152,15 @@ class Organization:
     def _project_by_id(self, project_id: int) -> ProjectState | None:
         return next((p for p in self.projects.values() if p.project_id == project_id), None)
 
-    def create(self, organization_id: str, slug: str, name: str) -> list[DomainEvent]:
+    def create(self, organization_id: str, slug: str, name: str, owner: str | None = None) -> list[DomainEvent]:
+        """A new organization; `owner` (an email) becomes its first owner."""
         check_slug(slug, "organization")
         if self.exists:
             raise InvalidCommand(f"organization {slug!r} already exists")
-        return [OrganizationCreated(organization_id=organization_id, slug=slug, name=name or slug)]
+        events: list[DomainEvent] = [OrganizationCreated(organization_id=organization_id, slug=slug, name=name or slug)]
+        if owner is not None:
+            events.append(MemberAdded(organization_id, owner, "owner"))
+        return events
 
     def create_project(
         self, project_id: int, slug: str, name: str, public_key: str, platform: str | None = None
@@ -163,23 +203,69 @@ class Organization:
         return [ProjectKeyLimitsChanged(self.id, project.project_id, public_key, limits.is_active,
                                         limits.rate_limit_per_second, limits.rate_limit_per_minute)]
 
-    def add_member(self, email: str, role: str) -> list[DomainEvent]:
+    def add_member(self, email: str, role: str, as_owner: bool = True) -> list[DomainEvent]:
+        """Add a member, or change an existing member's role (same rules as change_member_role).
+        `as_owner`: whether the caller holds ownership (an owner, or an organization token)."""
         if self.id is None:
             raise InvalidCommand("organization does not exist")
         email = email.strip().lower()
         if not EMAIL.match(email):
             raise InvalidCommand(f"{email!r} is not an email address")
-        if role not in ROLES:
-            raise InvalidCommand(f"role must be one of {', '.join(ROLES)}")
-        if self.members.get(email) == role:
-            return []
+        if email in self.members:
+            return self.change_member_role(email, role, as_owner)
+        self._check_role(role)
+        if role == "owner" and not as_owner:
+            raise InvalidCommand("only an owner can make an owner")
         return [MemberAdded(self.id, email, role)]
 
-    def issue_token(self, token_id: str, token_hash: str, label: str, scopes: Iterable[str]) -> list[DomainEvent]:
+    def change_member_role(self, email: str, role: str, as_owner: bool) -> list[DomainEvent]:
+        email = email.strip().lower()
+        current = self._member(email)
+        self._check_role(role)
+        if current == role:
+            return []
+        if "owner" in (current, role) and not as_owner:
+            raise InvalidCommand("only an owner can make, demote or remove an owner")
+        if current == "owner" and self._owner_count() == 1:
+            raise InvalidCommand("the last owner cannot be demoted; make someone else owner first")
+        return [MemberRoleChanged(self.id, email, role)]  # type: ignore[arg-type]
+
+    def remove_member(self, email: str, as_owner: bool) -> list[DomainEvent]:
+        email = email.strip().lower()
+        current = self._member(email)
+        if current == "owner" and not as_owner:
+            raise InvalidCommand("only an owner can make, demote or remove an owner")
+        if current == "owner" and self._owner_count() == 1:
+            raise InvalidCommand("the last owner cannot be removed; make someone else owner first")
+        return [MemberRemoved(self.id, email)]  # type: ignore[arg-type]
+
+    def _member(self, email: str) -> str:
         if self.id is None:
             raise InvalidCommand("organization does not exist")
-        scopes = tuple(scopes)
-        unknown = sorted(set(scopes) - set(ALL_SCOPES))
-        if unknown:
-            raise InvalidCommand(f"unknown scopes: {', '.join(unknown)}")
-        return [ApiTokenIssued(self.id, token_id, token_hash, label, scopes)]
+        role = self.members.get(email)
+        if role is None:
+            raise InvalidCommand("member not found")
+        return role
+
+    @staticmethod
+    def _check_role(role: str) -> None:
+        if role not in ROLES:
+            raise InvalidCommand(f"role must be one of {', '.join(ROLES)}")
+
+    def _owner_count(self) -> int:
+        return sum(1 for role in self.members.values() if role == "owner")
+
+    def issue_token(self, token_id: str, token_hash: str, label: str, scopes: Iterable[str],
+                    expires_at: float | None = None, now: float = 0.0) -> list[DomainEvent]:
+        if self.id is None:
+            raise InvalidCommand("organization does not exist")
+        scopes = check_scopes(scopes)
+        check_expiry(expires_at, now)
+        return [ApiTokenIssued(self.id, token_id, token_hash, label, scopes, expires_at)]
+
+    def revoke_token(self, token_id: str) -> list[DomainEvent]:
+        if self.id is None or token_id not in self.tokens:
+            raise InvalidCommand("token not found")
+        if self.tokens[token_id]:
+            return []
+        return [ApiTokenRevoked(token_id, organization_id=self.id)]

@@ -1,9 +1,18 @@
-"""Per-request context: the services, the authenticated viewer and request-scoped loaders."""
+"""Per-request context: the services, the authenticated viewer and request-scoped loaders.
+
+Authorization has two steps. A root field (or a lookup by global id) asks `orgs(scope)`: the
+organizations where the viewer holds the scope, and the query filters by them, so another
+organization's object looks exactly like a missing one. A field of an object already found asks
+`require_scope(org_id, scope)` for the object's own organization. Loaders batch one relation
+each (one statement per relation and request, whatever the number of parents) and filter by the
+organizations the viewer may read it in.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,30 +43,74 @@ class Context:
     request: Request | WebSocket
     response: Any
     viewer: Viewer | None = None
+    token: str | None = None  # the bearer token, to re-check a long-lived subscription's viewer
     connection_params: dict[str, Any] | None = None
     loaders: dict[str, DataLoader] = field(default_factory=dict)
 
     def require_viewer(self, scope: str) -> Viewer:
+        """The viewer, if it holds `scope` in at least one organization."""
         if self.viewer is None:
             raise NotAuthenticated()
-        if scope not in self.viewer.scopes:
+        if not self.viewer.orgs(scope):
             raise PublicError(f"this API token lacks the {scope!r} scope")
         return self.viewer
 
-    def project_loader(self) -> DataLoader[int, Row | None]:
-        """Projects by id, batched, in the viewer's organization only."""
-        loader = self.loaders.get("project")
+    def orgs(self, scope: str) -> frozenset[str]:
+        """The organizations in which the viewer holds `scope` (an error if there are none)."""
+        return self.require_viewer(scope).orgs(scope)
+
+    def require_scope(self, organization_id: str, scope: str) -> Viewer:
+        """The viewer, if it holds `scope` in this organization (whose object it has already found)."""
+        viewer = self.require_viewer(scope)
+        if not viewer.can(organization_id, scope):
+            raise PublicError(f"this API token lacks the {scope!r} scope")
+        return viewer
+
+    def loader(self, name: str, scope: str,
+               fetch: Callable[[Any, frozenset[str], list], Awaitable[dict]]) -> DataLoader:
+        """A request-scoped DataLoader: `fetch(conn, org_ids, keys)` answers a dict by key for all
+        keys at once, in the organizations where the viewer holds `scope`."""
+        loader = self.loaders.get(name)
         if loader is None:
-            org_id = self.require_viewer("project:read").organization_id
+            org_ids = self.orgs(scope)
 
-            async def load(ids: list[int]) -> list[Row | None]:
+            async def load(keys: list) -> list:
                 async with self.services.engine.connect() as conn:
-                    found = await queries.projects_by_ids(conn, org_id, ids)
-                return [found.get(i) for i in ids]
+                    found = await fetch(conn, org_ids, keys)
+                return [found.get(key) for key in keys]
 
-            loader = self.loaders["project"] = DataLoader(load_fn=load)
+            loader = self.loaders[name] = DataLoader(load_fn=load)
         return loader
 
+    def project_loader(self) -> DataLoader[int, Row | None]:
+        """Projects by id, in the organizations where the viewer may read projects."""
+        return self.loader("project", "project:read", queries.projects_by_ids)
+
+    def organization_loader(self) -> DataLoader[str, Row | None]:
+        async def fetch(conn: Any, org_ids: frozenset[str], ids: list[str]) -> dict:
+            return {row.id: row for row in await queries.organizations_by_ids(conn, org_ids & set(ids))}
+
+        return self.loader("organization", "org:read", fetch)
+
+    def tags_loader(self) -> DataLoader[str, list[Row] | None]:
+        """Tag values by issue id."""
+        return self.loader("tags", "event:read", _grouped(queries.tags_of_issues, "issue_id"))
+
+    def activity_loader(self) -> DataLoader[str, list[Row] | None]:
+        return self.loader("activity", "event:read", _grouped(queries.activity_of_issues, "issue_id"))
+
+    def member_loader(self) -> DataLoader[tuple[str, str], Row | None]:
+        """Members by (organization id, email)."""
+        return self.loader("member", "org:read", queries.members_by_keys)
+
+    def project_keys_loader(self) -> DataLoader[int, list[Row] | None]:
+        """DSN keys by project id, oldest first."""
+        return self.loader("project_keys", "project:read", _grouped(queries.public_keys_of_projects, "project_id"))
+
+    def attachments_loader(self) -> DataLoader[tuple[int, str], list[Row] | None]:
+        """Attachments by (project id, event id)."""
+        fetch = _grouped(queries.attachments_of_events, lambda row: (row.project_id, row.event_id))
+        return self.loader("attachments", "event:read", fetch)
 
     def payload_loader(self) -> DataLoader[int, dict[str, Any] | None]:
         """Stored event payloads by log position, batched. The read models keep no second copy
@@ -74,6 +127,20 @@ class Context:
 
             loader = self.loaders["payload"] = DataLoader(load_fn=load)
         return loader
+
+
+def _grouped(fetch: Callable[[Any, frozenset[str], Sequence], Awaitable[list[Row]]],
+             key: str | Callable[[Row], Hashable]) -> Callable[[Any, frozenset[str], list], Awaitable[dict]]:
+    """A loader fetch that groups the rows of one batched query by parent key."""
+    key_of = (lambda row: getattr(row, key)) if isinstance(key, str) else key
+
+    async def grouped(conn: Any, org_ids: frozenset[str], keys: list) -> dict:
+        found: dict = {k: [] for k in keys}
+        for row in await fetch(conn, org_ids, keys):
+            found.setdefault(key_of(row), []).append(row)
+        return found
+
+    return grouped
 
 
 def ctx(info: Info) -> Context:

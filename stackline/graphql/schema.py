@@ -12,14 +12,18 @@ from strawberry.types import Info
 
 from stackline.app.issue_commands import UNSET, IssueUpdate
 from stackline.domain.issue import VersionConflict
-from stackline.domain.organization import InvalidCommand
-from stackline.graphql.context import PublicError, ctx, decode_id
+from stackline.domain.organization import ALL_SCOPES, InvalidCommand
+from stackline.graphql.limits import QueryCostLimiter
+from stackline.graphql.context import NotAuthenticated, PublicError, ctx, decode_id
 from stackline.graphql.types import (
+    ApiToken,
+    ApiTokenKind,
     Event,
     Issue,
     IssueChange,
     IssueChangeKind,
     IssueStatus,
+    Member,
     Node,
     Organization,
     Project,
@@ -38,29 +42,63 @@ class Query:
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await resolve_node(info, id)
 
+    @strawberry.field(description="Who the API token stands for and the organizations it may see.")
+    async def viewer(self, info: Info) -> Viewer:
+        viewer = ctx(info).viewer
+        if viewer is None:
+            raise NotAuthenticated()
+        return Viewer(token_id=viewer.token_id,
+                      kind=ApiTokenKind.PERSONAL if viewer.is_personal else ApiTokenKind.ORGANIZATION,
+                      email=viewer.user_email, scopes=sorted(viewer.scopes))
+
     @strawberry.field
     async def organization(self, info: Info, slug: str) -> Organization | None:
-        viewer = ctx(info).require_viewer("org:read")
+        org_ids = ctx(info).orgs("org:read")
         async with ctx(info).services.engine.connect() as conn:
-            row = await queries.organization_by_slug(conn, viewer.organization_id, slug)
+            row = await queries.organization_by_slug(conn, org_ids, slug)
         return Organization.from_row(row) if row else None
 
     @strawberry.field
     async def project(self, info: Info, organization_slug: str, slug: str) -> Project | None:
-        viewer = ctx(info).require_viewer("project:read")
+        org_ids = ctx(info).orgs("project:read")
         async with ctx(info).services.engine.connect() as conn:
-            row = await queries.project_by_slug(conn, viewer.organization_id, organization_slug, slug)
+            row = await queries.project_by_slug(conn, org_ids, organization_slug, slug)
         return Project.from_row(row) if row else None
 
     @strawberry.field
     async def issue(self, info: Info, id: strawberry.ID) -> Issue | None:
+        org_ids = ctx(info).orgs("event:read")
         decoded = decode_id(id, "Issue")
         if decoded is None:
             return None
-        viewer = ctx(info).require_viewer("event:read")
         async with ctx(info).services.engine.connect() as conn:
-            row = await queries.issue(conn, viewer.organization_id, decoded[1])
+            row = await queries.issue(conn, org_ids, decoded[1])
         return Issue.from_row(row) if row else None
+
+
+@strawberry.type(description="The caller: an organization token, or a person's personal token.")
+class Viewer:
+    token_id: str
+    kind: ApiTokenKind
+    email: str | None = strawberry.field(description="The user, for a personal token.")
+    scopes: list[str] = strawberry.field(description="The token's own scopes (a role may narrow them per organization).")
+
+    @strawberry.field(description="The organizations this token may see.")
+    async def organizations(self, info: Info) -> list[Organization]:
+        viewer = ctx(info).viewer
+        org_ids = viewer.orgs("org:read") if viewer else frozenset()
+        async with ctx(info).services.engine.connect() as conn:
+            rows = await queries.organizations_by_ids(conn, org_ids)
+        return [Organization.from_row(row) for row in rows]
+
+    @strawberry.field(description="The personal tokens of this user (personal tokens only).")
+    async def personal_tokens(self, info: Info) -> list[ApiToken]:
+        viewer = ctx(info).viewer
+        if viewer is None or viewer.user_email is None:
+            return []
+        async with ctx(info).services.engine.connect() as conn:
+            rows = await queries.personal_tokens_of(conn, viewer.user_email)
+        return [ApiToken.from_row(row) for row in rows]
 
 
 @strawberry.type
@@ -175,12 +213,76 @@ class AddMemberPayload:
     user_errors: list[UserError]
 
 
+@strawberry.input
+class UpdateMemberInput:
+    organization_slug: str
+    email: str
+    role: str = strawberry.field(description="owner, admin or member.")
+
+
+@strawberry.type
+class UpdateMemberPayload:
+    member: Member | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class RemoveMemberInput:
+    organization_slug: str
+    email: str
+
+
+@strawberry.type
+class RemoveMemberPayload:
+    removed_email: str | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class CreateOrganizationInput:
+    slug: str
+    name: str | None = None
+
+
+@strawberry.type
+class CreateOrganizationPayload:
+    organization: Organization | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class CreateApiTokenInput:
+    label: str
+    organization_slug: str | None = strawberry.field(default=None, description="For an organization token; "
+                                                     "omit for a personal token of the caller.")
+    scopes: list[str] | None = strawberry.field(default=None, description="Defaults to every scope the caller holds.")
+    expires_at: datetime | None = strawberry.field(default=None, description="Never expires when omitted.")
+
+
+@strawberry.type
+class CreateApiTokenPayload:
+    token: str | None = strawberry.field(description="The secret: shown this once, only its hash is stored.")
+    api_token: ApiToken | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class RevokeApiTokenInput:
+    token_id: str
+
+
+@strawberry.type
+class RevokeApiTokenPayload:
+    api_token: ApiToken | None
+    user_errors: list[UserError]
+
+
 async def _change_project(info: Info, viewer, org_slug: str, project_slug: str, change, payload_type):  # noqa: ANN001, ANN202
     """Run a project-changing command in the viewer's organization, then answer with the
     project as the read model shows it after the change."""
     services = ctx(info).services
     async with services.engine.connect() as conn:
-        row = await queries.project_by_slug(conn, viewer.organization_id, org_slug, project_slug)
+        row = await queries.project_by_slug(conn, viewer.orgs("project:write"), org_slug, project_slug)
     if row is None:
         return payload_type(project=None, user_errors=[UserError(message="project not found", field=["projectSlug"])])
     try:
@@ -195,11 +297,11 @@ async def _change_project(info: Info, viewer, org_slug: str, project_slug: str, 
 
 async def _issue_row(info: Info, global_id: str, scope: str):  # noqa: ANN202 - a Row or None
     decoded = decode_id(global_id, "Issue")
-    viewer = ctx(info).require_viewer(scope)
+    org_ids = ctx(info).orgs(scope)
     if decoded is None:
         return None
     async with ctx(info).services.engine.connect() as conn:
-        return await queries.issue(conn, viewer.organization_id, decoded[1])
+        return await queries.issue(conn, org_ids, decoded[1])
 
 
 async def _fresh_issue(info: Info, issue_id: str, position: int | None) -> Issue | None:
@@ -208,7 +310,7 @@ async def _fresh_issue(info: Info, issue_id: str, position: int | None) -> Issue
     if position is not None:
         await services.projector.wait_for(position, 5.0)
     async with services.engine.connect() as conn:
-        row = await queries.issue(conn, ctx(info).viewer.organization_id, issue_id)  # type: ignore[union-attr]
+        row = await queries.issue(conn, ctx(info).viewer.orgs("event:read"), issue_id)  # type: ignore[union-attr]
     return Issue.from_row(row) if row else None
 
 
@@ -233,12 +335,12 @@ class Mutation:
         context = ctx(info)
         viewer = context.require_viewer("project:write")
         async with context.services.engine.connect() as conn:
-            org = await queries.organization_by_slug(conn, viewer.organization_id, input.organization_slug)
+            org = await queries.organization_by_slug(conn, viewer.orgs("project:write"), input.organization_slug)
         if org is None:
             return CreateProjectPayload(project=None, user_errors=[UserError(message="organization not found", field=["organizationSlug"])])
         try:
             created = await context.services.commands.create_project(
-                input.organization_slug, input.slug, input.name or input.slug, input.platform, actor=viewer.token_id
+                input.organization_slug, input.slug, input.name or input.slug, input.platform, actor=viewer.actor
             )
         except InvalidCommand as error:
             return CreateProjectPayload(project=None, user_errors=[UserError(message=str(error), field=["slug"])])
@@ -246,7 +348,7 @@ class Mutation:
         services = context.services
         await services.projector.wait_for(await services.store.head_position(), 5.0)
         async with services.engine.connect() as conn:
-            rows = await queries.projects_by_ids(conn, viewer.organization_id, [created.project_id])
+            rows = await queries.projects_by_ids(conn, [org.id], [created.project_id])
         project = Project.from_row(rows[created.project_id]) if rows else None
         return CreateProjectPayload(project=project, user_errors=[])
 
@@ -263,10 +365,10 @@ class Mutation:
                 assignee = None
             elif input.assignee is not None:
                 assignee = input.assignee.strip().lower()
-                if not await queries.is_member(conn, viewer.organization_id, assignee):
+                if not await queries.is_member(conn, row.organization_id, assignee):
                     return UpdateIssuePayload(issue=None, user_errors=[
                         UserError(message="the assignee is not a member of this organization", field=["assignee"])])
-            newest = await queries.newest_release_position(conn, viewer.organization_id, row.project_id)
+            newest = await queries.newest_release_position(conn, row.organization_id, row.project_id)
         change = IssueUpdate(
             status=input.status.value if input.status else None,
             in_next_release=input.in_next_release,
@@ -279,7 +381,7 @@ class Mutation:
         if input.status is IssueStatus.MERGED:
             return UpdateIssuePayload(issue=None, user_errors=[UserError(message="use mergeIssues to merge", field=["status"])])
         try:
-            position = await context.services.issue_commands.update(row.id, input.expected_version, change, viewer.token_id)
+            position = await context.services.issue_commands.update(row.id, input.expected_version, change, viewer.actor)
         except InvalidCommand as error:
             return UpdateIssuePayload(issue=None, user_errors=[user_error(error)])
         return UpdateIssuePayload(issue=await _fresh_issue(info, row.id, position), user_errors=[])
@@ -307,7 +409,7 @@ class Mutation:
         viewer = ctx(info).require_viewer("event:write")
         try:
             position = await ctx(info).services.issue_commands.merge(
-                [rows[i].id for i in ids if i != target_global], target.id, versions, viewer.token_id)
+                [rows[i].id for i in ids if i != target_global], target.id, versions, viewer.actor)
         except InvalidCommand as error:
             return MergeIssuesPayload(issue=None, user_errors=[user_error(error)])
         return MergeIssuesPayload(issue=await _fresh_issue(info, target.id, position), user_errors=[])
@@ -321,7 +423,7 @@ class Mutation:
         to_issue_id = issue_id_for(row.project_id, input.hash)
         try:
             position = await ctx(info).services.issue_commands.unmerge(
-                row.id, input.hash, to_issue_id, input.expected_version, viewer.token_id)
+                row.id, input.hash, to_issue_id, input.expected_version, viewer.actor)
         except InvalidCommand as error:
             return UnmergeIssuePayload(issue=None, source=None, user_errors=[user_error(error, ["hash"])])
         restored = await _fresh_issue(info, to_issue_id, position)
@@ -341,7 +443,7 @@ class Mutation:
             changes["monthly_event_quota"] = None
         return await _change_project(info, viewer, input.organization_slug, input.project_slug,
                                      lambda c: c.change_project_settings(input.organization_slug, input.project_slug,
-                                                                         changes, viewer.token_id),
+                                                                         changes, viewer.actor),
                                      UpdateProjectSettingsPayload)
 
     @strawberry.mutation(description="Enable or disable a DSN key and set its rate limits.")
@@ -354,52 +456,203 @@ class Mutation:
             changes.update(rate_limit_per_second=None, rate_limit_per_minute=None)
         return await _change_project(info, viewer, input.organization_slug, input.project_slug,
                                      lambda c: c.change_key_limits(input.organization_slug, input.project_slug,
-                                                                   input.public_key, changes, viewer.token_id),
+                                                                   input.public_key, changes, viewer.actor),
                                      UpdateProjectKeyPayload)
 
     @strawberry.mutation(description="Add a member (by email) to your organization, e.g. to assign issues to.")
     async def add_member(self, info: Info, input: AddMemberInput) -> AddMemberPayload:
         context = ctx(info)
         viewer = context.require_viewer("org:write")
-        async with context.services.engine.connect() as conn:
-            org = await queries.organization_by_slug(conn, viewer.organization_id, input.organization_slug)
+        org = await _writable_organization(info, input.organization_slug)
         if org is None:
-            return AddMemberPayload(email=None, user_errors=[UserError(message="organization not found", field=["organizationSlug"])])
+            return AddMemberPayload(email=None, user_errors=[ORG_NOT_FOUND])
         try:
             position = await context.services.commands.add_member(input.organization_slug, input.email, input.role,
-                                                                  actor=viewer.token_id)
+                                                                  actor=viewer.actor, as_owner=viewer.owns(org.id))
         except InvalidCommand as error:
             return AddMemberPayload(email=None, user_errors=[user_error(error, ["email"])])
-        if position is not None:
-            await context.services.projector.wait_for(position, 5.0)
+        await _settle(info, position)
         return AddMemberPayload(email=input.email.strip().lower(), user_errors=[])
 
+    @strawberry.mutation(description="Change a member's role. Only owners make, demote or remove owners; "
+                                     "the last owner stays.")
+    async def update_member(self, info: Info, input: UpdateMemberInput) -> UpdateMemberPayload:
+        context = ctx(info)
+        viewer = context.require_viewer("org:write")
+        org = await _writable_organization(info, input.organization_slug)
+        if org is None:
+            return UpdateMemberPayload(member=None, user_errors=[ORG_NOT_FOUND])
+        email = input.email.strip().lower()
+        try:
+            position = await context.services.commands.change_member_role(
+                input.organization_slug, email, input.role, viewer.actor, as_owner=viewer.owns(org.id))
+        except InvalidCommand as error:
+            return UpdateMemberPayload(member=None, user_errors=[user_error(error, ["email"])])
+        await _settle(info, position)
+        async with context.services.engine.connect() as conn:
+            row = (await queries.members_by_keys(conn, [org.id], [(org.id, email)])).get((org.id, email))
+        return UpdateMemberPayload(member=Member.from_row(row) if row else None, user_errors=[])
 
-async def _subscribed_project_id(info: Info, project_id: str) -> int:
-    viewer = ctx(info).require_viewer("event:read")
+    @strawberry.mutation(description="Remove a member; their personal tokens lose access to the organization.")
+    async def remove_member(self, info: Info, input: RemoveMemberInput) -> RemoveMemberPayload:
+        context = ctx(info)
+        viewer = context.require_viewer("org:write")
+        org = await _writable_organization(info, input.organization_slug)
+        if org is None:
+            return RemoveMemberPayload(removed_email=None, user_errors=[ORG_NOT_FOUND])
+        email = input.email.strip().lower()
+        try:
+            position = await context.services.commands.remove_member(input.organization_slug, email, viewer.actor,
+                                                                     as_owner=viewer.owns(org.id))
+        except InvalidCommand as error:
+            return RemoveMemberPayload(removed_email=None, user_errors=[user_error(error, ["email"])])
+        await _settle(info, position)
+        return RemoveMemberPayload(removed_email=email, user_errors=[])
+
+    @strawberry.mutation(description="Create an organization; the caller (a personal token with org:write) becomes its owner.")
+    async def create_organization(self, info: Info, input: CreateOrganizationInput) -> CreateOrganizationPayload:
+        context = ctx(info)
+        viewer = context.viewer
+        if viewer is None:
+            raise NotAuthenticated()
+        if "org:write" not in viewer.scopes:
+            raise PublicError("this API token lacks the 'org:write' scope")
+        if not viewer.is_personal:
+            raise PublicError("createOrganization needs a personal API token: its user becomes the owner")
+        try:
+            org = await context.services.commands.create_organization(input.slug, input.name or input.slug,
+                                                                      actor=viewer.actor, owner=viewer.user_email)
+        except InvalidCommand as error:
+            return CreateOrganizationPayload(organization=None, user_errors=[user_error(error, ["slug"])])
+        await _settle(info, await context.services.store.head_position())
+        async with context.services.engine.connect() as conn:
+            row = await queries.organization(conn, [org.id], org.id)  # type: ignore[list-item]
+        return CreateOrganizationPayload(organization=Organization.from_row(row) if row else None, user_errors=[])
+
+    @strawberry.mutation(description="Create an API token and show its secret, once. With organizationSlug: an "
+                                     "organization token (owners only); without: a personal token of the caller.")
+    async def create_api_token(self, info: Info, input: CreateApiTokenInput) -> CreateApiTokenPayload:
+        context = ctx(info)
+        commands = context.services.commands
+        expires_at = input.expires_at.timestamp() if input.expires_at else None
+        if input.organization_slug is not None:
+            viewer = context.require_viewer("org:write")
+            org = await _writable_organization(info, input.organization_slug)
+            if org is None:
+                return CreateApiTokenPayload(token=None, api_token=None, user_errors=[ORG_NOT_FOUND])
+            if not viewer.owns(org.id):
+                return CreateApiTokenPayload(token=None, api_token=None, user_errors=[
+                    UserError(message="only owners create organization tokens", field=["organizationSlug"])])
+            held = viewer.grants[org.id]
+        else:
+            viewer = context.viewer
+            if viewer is None:
+                raise NotAuthenticated()
+            if not viewer.is_personal:
+                return CreateApiTokenPayload(token=None, api_token=None, user_errors=[UserError(
+                    message="a personal token is created with a personal token (or `stackline token`)",
+                    field=["organizationSlug"])])
+            held = viewer.scopes
+        scopes = [s for s in ALL_SCOPES if s in held] if input.scopes is None else list(input.scopes)
+        beyond = sorted((set(scopes) & set(ALL_SCOPES)) - held)
+        if beyond:
+            return CreateApiTokenPayload(token=None, api_token=None, user_errors=[UserError(
+                message=f"cannot grant scopes the caller does not hold: {', '.join(beyond)}", field=["scopes"])])
+        try:
+            if input.organization_slug is not None:
+                issued = await commands.issue_token(input.organization_slug, input.label, scopes, viewer.actor, expires_at)
+            else:
+                issued = await commands.issue_personal_token(viewer.user_email, input.label, scopes, expires_at,  # type: ignore[arg-type]
+                                                             viewer.actor)
+        except InvalidCommand as error:
+            return CreateApiTokenPayload(token=None, api_token=None, user_errors=[user_error(error, ["scopes"])])
+        await _settle(info, issued.position)
+        async with context.services.engine.connect() as conn:
+            row = await queries.api_token(conn, issued.token_id)
+        return CreateApiTokenPayload(token=issued.token, api_token=ApiToken.from_row(row) if row else None, user_errors=[])
+
+    @strawberry.mutation(description="Revoke an API token: your own personal token, or (owners) an organization token.")
+    async def revoke_api_token(self, info: Info, input: RevokeApiTokenInput) -> RevokeApiTokenPayload:
+        context = ctx(info)
+        viewer = context.viewer
+        if viewer is None:
+            raise NotAuthenticated()
+        async with context.services.engine.connect() as conn:
+            row = await queries.api_token(conn, input.token_id)
+        mine = row is not None and (
+            (row.user_email is not None and row.user_email == viewer.user_email)
+            or (row.organization_id is not None and viewer.owns(row.organization_id)))
+        if row is None or not mine:
+            return RevokeApiTokenPayload(api_token=None, user_errors=[UserError(message="token not found", field=["tokenId"])])
+        try:
+            if row.user_email is not None:
+                position = await context.services.commands.revoke_token(row.token_id, email=row.user_email,
+                                                                        actor=viewer.actor)
+            else:
+                async with context.services.engine.connect() as conn:
+                    org = await queries.organization(conn, [row.organization_id], row.organization_id)
+                position = await context.services.commands.revoke_token(row.token_id, org_slug=org.slug,
+                                                                        actor=viewer.actor)
+        except InvalidCommand as error:
+            return RevokeApiTokenPayload(api_token=None, user_errors=[user_error(error, ["tokenId"])])
+        await _settle(info, position)
+        async with context.services.engine.connect() as conn:
+            row = await queries.api_token(conn, input.token_id)
+        return RevokeApiTokenPayload(api_token=ApiToken.from_row(row), user_errors=[])
+
+
+ORG_NOT_FOUND = UserError(message="organization not found", field=["organizationSlug"])
+
+
+async def _writable_organization(info: Info, slug: str):  # noqa: ANN202 - a Row or None
+    """The organization by slug, if the viewer holds org:write there (else None, as for a missing one)."""
+    async with ctx(info).services.engine.connect() as conn:
+        return await queries.organization_by_slug(conn, ctx(info).orgs("org:write"), slug)
+
+
+async def _settle(info: Info, position: int | None) -> None:
+    """After a command: wait until the read models show it, and forget cached viewers here (their
+    memberships or tokens may have changed; other processes follow within the cache's lifetime)."""
+    context = ctx(info)
+    services = context.services
+    if position is not None:
+        await services.projector.wait_for(position, 5.0)
+    services.lookups.forget_tokens()
+    if context.token is not None:  # the payload is resolved with what the caller may do now
+        context.viewer = await services.lookups.viewer(context.token)
+        context.loaders.clear()
+
+
+async def _subscribed_project(info: Info, project_id: str) -> tuple[int, str]:
+    """The project's numeric id and organization, if the viewer may read its events."""
+    org_ids = ctx(info).orgs("event:read")
     decoded = decode_id(project_id, "Project")
     key = decoded[1] if decoded else project_id
     if not key.isdigit():
         raise PublicError("project not found")
     async with ctx(info).services.engine.connect() as conn:
-        found = await queries.projects_by_ids(conn, viewer.organization_id, [int(key)])
+        found = await queries.projects_by_ids(conn, org_ids, [int(key)])
     if not found:
         raise PublicError("project not found")
-    return int(key)
+    return int(key), found[int(key)].organization_id
 
 
 @strawberry.type
 class Subscription:
     @strawberry.subscription(description="Issues of a project as they are created or change.")
     async def issue_changes(self, info: Info, project_id: strawberry.ID) -> AsyncGenerator[IssueChange, None]:
-        numeric_id = await _subscribed_project_id(info, project_id)
+        numeric_id, org_id = await _subscribed_project(info, project_id)
         context = ctx(info)
-        org_id = context.require_viewer("event:read").organization_id
         async for change in context.services.bus.subscribe(numeric_id):
             if change.organization_id != org_id:
                 continue
+            # The token is looked up again (cached briefly): a revoked or expired token, or a
+            # member removed or demoted meanwhile, stops receiving.
+            viewer = await context.services.lookups.viewer(context.token) if context.token else None
+            if viewer is None or not viewer.can(org_id, "event:read"):
+                raise PublicError("this API token no longer has access to this project")
             async with context.services.engine.connect() as conn:
-                row = await queries.issue(conn, org_id, change.issue_id)
+                row = await queries.issue(conn, [org_id], change.issue_id)
             if row is not None:
                 yield IssueChange(kind=IssueChangeKind(change.kind), issue=Issue.from_row(row))
 
@@ -417,6 +670,7 @@ schema = strawberry.Schema(
     extensions=[
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        lambda: QueryCostLimiter(),
         lambda: MaskErrors(should_mask_error=_should_mask),
     ],
 )

@@ -1,7 +1,8 @@
 """GraphQL object types and their relation resolvers (Relay conventions: Node, connections).
 
 Types are built from read-model rows; relations are resolved through the context's loaders
-and queries, which always filter by the viewer's organization.
+(one batched statement per relation and request) and queries, which always filter by the
+viewer's organizations and check the scope in the object's own organization.
 """
 
 from __future__ import annotations
@@ -231,20 +232,94 @@ def since_day(days: int) -> str:
 
 
 @strawberry.type
+class User:
+    email: str
+    name: str
+
+
+@strawberry.type
+class Member:
+    email: str
+    role: str = strawberry.field(description="owner, admin or member.")
+    joined_at: datetime
+    organization_id: strawberry.Private[str]
+
+    @classmethod
+    def from_row(cls, row: Row) -> Member:
+        return cls(email=row.email, role=row.role, joined_at=aware(row.created_at), organization_id=row.organization_id)
+
+    @strawberry.field(description="The person, once they have a personal API token.")
+    async def user(self, info: Info) -> User | None:
+        async def fetch(conn, org_ids, emails):  # noqa: ANN001, ANN202 - users are shared, members were checked
+            return await queries.users_by_emails(conn, emails)
+
+        ctx(info).require_scope(self.organization_id, "org:read")
+        row = await ctx(info).loader("user", "org:read", fetch).load(self.email)
+        return User(email=row.email, name=row.name) if row else None
+
+
+@strawberry.enum
+class ApiTokenKind(enum.Enum):
+    ORGANIZATION = "ORGANIZATION"
+    PERSONAL = "PERSONAL"
+
+
+@strawberry.type(description="An API token's metadata; the secret itself is shown once, by createApiToken.")
+class ApiToken:
+    token_id: str
+    kind: ApiTokenKind
+    label: str
+    scopes: list[str]
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+    user_email: str | None
+
+    @classmethod
+    def from_row(cls, row: Row) -> ApiToken:
+        return cls(token_id=row.token_id, kind=ApiTokenKind.PERSONAL if row.user_email else ApiTokenKind.ORGANIZATION,
+                   label=row.label, scopes=list(row.scopes), created_at=aware(row.created_at),
+                   expires_at=aware(row.expires_at) if row.expires_at else None,
+                   revoked_at=aware(row.revoked_at) if row.revoked_at else None, user_email=row.user_email)
+
+
+@strawberry.type
 class Organization(Node):
     slug: str
     name: str
+    organization_id: strawberry.Private[str]
 
     @classmethod
     def from_row(cls, row: Row) -> Organization:
-        return cls(id=strawberry.ID(encode_id("Organization", row.id)), slug=row.slug, name=row.name)
+        return cls(id=strawberry.ID(encode_id("Organization", row.id)), slug=row.slug, name=row.name,
+                   organization_id=row.id)
 
     @strawberry.field
     async def projects(self, info: Info) -> list[Project]:
-        viewer = ctx(info).require_viewer("project:read")
+        ctx(info).require_scope(self.organization_id, "project:read")
         async with ctx(info).services.engine.connect() as conn:
-            rows = await queries.projects_of(conn, viewer.organization_id)
+            rows = await queries.projects_of(conn, self.organization_id)
         return [Project.from_row(row) for row in rows]
+
+    @strawberry.field(description="People in the organization and their roles.")
+    async def members(self, info: Info) -> list[Member]:
+        ctx(info).require_scope(self.organization_id, "org:read")
+        async with ctx(info).services.engine.connect() as conn:
+            rows = await queries.members_of(conn, self.organization_id)
+        return [Member.from_row(row) for row in rows]
+
+    @strawberry.field(description="The organization's own API tokens (not members' personal ones); needs ownership.")
+    async def api_tokens(self, info: Info) -> list[ApiToken]:
+        viewer = ctx(info).require_scope(self.organization_id, "org:write")
+        if not viewer.owns(self.organization_id):
+            raise PublicError("only owners and organization tokens can see organization tokens")
+        async with ctx(info).services.engine.connect() as conn:
+            rows = await queries.api_tokens_of(conn, self.organization_id)
+        return [ApiToken.from_row(row) for row in rows]
+
+    @strawberry.field(description="The caller's role here: owner, admin or member; null for an organization token.")
+    def viewer_role(self, info: Info) -> str | None:
+        return ctx(info).require_scope(self.organization_id, "org:read").roles.get(self.organization_id)
 
 
 @strawberry.type
@@ -269,50 +344,48 @@ class Project(Node):
     @strawberry.field(description="The DSN an SDK is configured with to send to this project.")
     async def dsn(self, info: Info) -> str:
         context = ctx(info)
-        viewer = context.require_viewer("project:read")
-        async with context.services.engine.connect() as conn:
-            key = await queries.public_key_of(conn, viewer.organization_id, self.numeric_id)
+        context.require_scope(self.organization_id, "project:read")
+        keys = await context.project_keys_loader().load(self.numeric_id) or []
+        key = next((k.public_key for k in keys if k.is_active), None)
         if key is None:
             raise PublicError("this project has no active key")
         return dsn_for(info, key, self.numeric_id)
 
     @strawberry.field
     async def settings(self, info: Info) -> ProjectSettings:
-        viewer = ctx(info).require_viewer("project:read")
-        async with ctx(info).services.engine.connect() as conn:
-            row = (await queries.projects_by_ids(conn, viewer.organization_id, [self.numeric_id]))[self.numeric_id]
+        ctx(info).require_scope(self.organization_id, "project:read")
+        row = await ctx(info).project_loader().load(self.numeric_id)
         return ProjectSettings(scrub_data=row.scrub_data, scrub_ip_addresses=row.scrub_ip_addresses,
                                sensitive_fields=list(row.sensitive_fields), safe_fields=list(row.safe_fields),
                                allowed_origins=list(row.allowed_origins), monthly_event_quota=row.monthly_event_quota)
 
     @strawberry.field(description="The project's DSN keys with their rate limits.")
     async def keys(self, info: Info) -> list[ProjectKey]:
-        viewer = ctx(info).require_viewer("project:read")
-        async with ctx(info).services.engine.connect() as conn:
-            rows = await queries.project_keys_of(conn, viewer.organization_id, self.numeric_id)
+        ctx(info).require_scope(self.organization_id, "project:read")
+        rows = await ctx(info).project_keys_loader().load(self.numeric_id) or []
         return [ProjectKey(public_key=r.public_key, dsn=dsn_for(info, r.public_key, self.numeric_id),
                            is_active=r.is_active, rate_limit_per_second=r.rate_limit_per_second,
                            rate_limit_per_minute=r.rate_limit_per_minute) for r in rows]
 
     @strawberry.field(description="Items per day, data category, outcome and reason (the quota read model).")
     async def usage(self, info: Info, days: int = 30) -> list[UsageBucket]:
-        viewer = ctx(info).require_viewer("project:read")
+        ctx(info).require_scope(self.organization_id, "project:read")
         async with ctx(info).services.engine.connect() as conn:
-            rows = await queries.usage_of(conn, viewer.organization_id, self.numeric_id, since_day(days))
+            rows = await queries.usage_of(conn, self.organization_id, self.numeric_id, since_day(days))
         return [UsageBucket(day=r.day, category=r.category, outcome=r.outcome, reason=r.reason,
                             quantity=r.quantity) for r in rows]
 
     @strawberry.field(description="Performance transactions, newest first.")
     async def transactions(self, info: Info, first: int | None = None, after: str | None = None) -> TransactionConnection:
-        viewer = ctx(info).require_viewer("event:read")
+        ctx(info).require_scope(self.organization_id, "event:read")
         limit = page_size(first)
         cursor = decode_cursor(after)
         if cursor is not None and (len(cursor) != 1 or not isinstance(cursor[0], int)):
             raise PublicError("invalid cursor")
         async with ctx(info).services.engine.connect() as conn:
-            rows = await queries.transactions_page(conn, viewer.organization_id, self.numeric_id, first=limit + 1,
+            rows = await queries.transactions_page(conn, self.organization_id, self.numeric_id, first=limit + 1,
                                                    after=cursor[0] if cursor else None)
-            total = await queries.count_of(conn, transactions_table, viewer.organization_id, self.numeric_id)
+            total = await queries.count_of(conn, transactions_table, self.organization_id, self.numeric_id)
         edges = [TransactionEdge(node=Transaction(
             event_id=r.event_id, name=r.name, op=r.op, status=r.status, duration_ms=r.duration_ms,
             timestamp=aware(r.timestamp), trace_id=r.trace_id, release=r.release, environment=r.environment),
@@ -323,40 +396,39 @@ class Project(Node):
 
     @strawberry.field(description="Release-health session counts per day, release, environment and status.")
     async def sessions(self, info: Info, days: int = 30) -> list[SessionBucket]:
-        viewer = ctx(info).require_viewer("event:read")
+        ctx(info).require_scope(self.organization_id, "event:read")
         async with ctx(info).services.engine.connect() as conn:
-            rows = await queries.sessions_of(conn, viewer.organization_id, self.numeric_id, since_day(days))
+            rows = await queries.sessions_of(conn, self.organization_id, self.numeric_id, since_day(days))
         return [SessionBucket(day=r.day, release=r.release, environment=r.environment, status=r.status,
                               quantity=r.quantity, errors=r.errors) for r in rows]
 
     @strawberry.field(description="Cron monitor check-ins, newest first.")
     async def check_ins(self, info: Info, first: int | None = None) -> list[CheckIn]:
-        viewer = ctx(info).require_viewer("event:read")
+        ctx(info).require_scope(self.organization_id, "event:read")
         async with ctx(info).services.engine.connect() as conn:
-            rows = await queries.check_ins_of(conn, viewer.organization_id, self.numeric_id, page_size(first))
+            rows = await queries.check_ins_of(conn, self.organization_id, self.numeric_id, page_size(first))
         return [CheckIn(check_in_id=r.check_in_id, monitor_slug=r.monitor_slug, status=r.status, duration=r.duration,
                         environment=r.environment, first_received=aware(r.first_received),
                         last_received=aware(r.last_received)) for r in rows]
 
     @strawberry.field(description="User feedback and user reports, newest first.")
     async def feedback(self, info: Info, first: int | None = None) -> list[Feedback]:
-        viewer = ctx(info).require_viewer("event:read")
+        ctx(info).require_scope(self.organization_id, "event:read")
         async with ctx(info).services.engine.connect() as conn:
-            rows = await queries.feedback_of(conn, viewer.organization_id, self.numeric_id, page_size(first))
+            rows = await queries.feedback_of(conn, self.organization_id, self.numeric_id, page_size(first))
         return [Feedback(feedback_id=r.feedback_id, associated_event_id=r.associated_event_id, name=r.name,
                          email=r.email, comments=r.comments, received_at=aware(r.received_at)) for r in rows]
 
     @strawberry.field
     async def attachment_count(self, info: Info) -> int:
-        viewer = ctx(info).require_viewer("event:read")
+        ctx(info).require_scope(self.organization_id, "event:read")
         async with ctx(info).services.engine.connect() as conn:
-            return await queries.count_of(conn, attachments_table, viewer.organization_id, self.numeric_id)
+            return await queries.count_of(conn, attachments_table, self.organization_id, self.numeric_id)
 
     @strawberry.field
     async def organization(self, info: Info) -> Organization:
-        viewer = ctx(info).require_viewer("org:read")
-        async with ctx(info).services.engine.connect() as conn:
-            row = await queries.organization(conn, viewer.organization_id, self.organization_id)
+        ctx(info).require_scope(self.organization_id, "org:read")
+        row = await ctx(info).organization_loader().load(self.organization_id)
         if row is None:
             raise PublicError("organization not found")
         return Organization.from_row(row)
@@ -373,7 +445,7 @@ class Project(Node):
     ) -> IssueConnection:
         sort = sort or IssueSort.LAST_SEEN
         context = ctx(info)
-        viewer = context.require_viewer("event:read")
+        context.require_scope(self.organization_id, "event:read")
         limit = page_size(first)
         after_key = issue_cursor_key(decode_cursor(after), sort)
         try:
@@ -382,10 +454,10 @@ class Project(Node):
             raise PublicError(str(error)) from None
         async with context.services.engine.connect() as conn:
             rows = await queries.issues_page(
-                conn, viewer.organization_id, self.numeric_id, sort=sort.value, first=limit + 1, after=after_key,
+                conn, self.organization_id, self.numeric_id, sort=sort.value, first=limit + 1, after=after_key,
                 search=search,
             )
-            total = await queries.issue_count(conn, viewer.organization_id, self.numeric_id, search)
+            total = await queries.issue_count(conn, self.organization_id, self.numeric_id, search)
         edges = [IssueEdge(node=Issue.from_row(row), cursor=issue_cursor(row, sort)) for row in rows[:limit]]
         return IssueConnection(
             edges=edges,
@@ -400,10 +472,10 @@ class Project(Node):
 
     @strawberry.field(description="An event of this project by the SDK's event_id.")
     async def event(self, info: Info, event_id: str) -> Event | None:
-        viewer = ctx(info).require_viewer("event:read")
+        ctx(info).require_scope(self.organization_id, "event:read")
         async with ctx(info).services.engine.connect() as conn:
             row = await queries.event(
-                conn, viewer.organization_id, self.numeric_id, event_id.replace("-", "").lower()
+                conn, self.organization_id, self.numeric_id, event_id.replace("-", "").lower()
             )
         return Event.from_row(row) if row else None
 
@@ -411,26 +483,26 @@ class Project(Node):
 
     @strawberry.field(description="Error events per bucket over the period (zero-filled), from the analytics store.")
     async def stats(self, info: Info, period: StatsPeriod) -> list[StatsBucket]:
-        viewer = ctx(info).require_viewer("event:read")
-        return await analytics.stats(info, viewer.organization_id, self.numeric_id, period)
+        ctx(info).require_scope(self.organization_id, "event:read")
+        return await analytics.stats(info, self.organization_id, self.numeric_id, period)
 
     @strawberry.field(description="Tag keys of the project's errors with counts and top values (all keys, or `keys`).")
     async def tag_facets(self, info: Info, keys: list[str] | None = None, top: int = 5) -> list[TagFacet]:
-        viewer = ctx(info).require_viewer("event:read")
-        return await analytics.facets(info, viewer.organization_id, self.numeric_id, keys, top)
+        ctx(info).require_scope(self.organization_id, "event:read")
+        return await analytics.facets(info, self.organization_id, self.numeric_id, keys, top)
 
     @strawberry.field(description="Distinct users of the project's errors, from the analytics store.")
     async def user_count(self, info: Info) -> int:
-        viewer = ctx(info).require_viewer("event:read")
-        return await analytics.user_count(info, viewer.organization_id, self.numeric_id)
+        ctx(info).require_scope(self.organization_id, "event:read")
+        return await analytics.user_count(info, self.organization_id, self.numeric_id)
 
     @strawberry.field(description="The project's error events, newest first, filtered by `query`: "
                                   "`release:1.2 environment:prod level:error browser:Firefox` (other keys are tags).")
     async def events(self, info: Info, first: int | None = None, after: str | None = None,
                      query: str | None = None) -> EventConnection:
-        viewer = ctx(info).require_viewer("event:read")
+        ctx(info).require_scope(self.organization_id, "event:read")
         limit = page_size(first)
-        page, total, more = await analytics.event_page(info, viewer.organization_id, self.numeric_id,
+        page, total, more = await analytics.event_page(info, self.organization_id, self.numeric_id,
                                                        analytics.event_filter(query), limit, decode_cursor(after))
         edges = [EventEdge(node=Event.from_row(row), cursor=encode_cursor(*key)) for row, key in page]
         return EventConnection(
@@ -443,8 +515,8 @@ class Project(Node):
 
     @strawberry.field(description="Items per day, category, outcome and reason, from the analytics store.")
     async def outcomes(self, info: Info, days: int = 30) -> list[UsageBucket]:
-        viewer = ctx(info).require_viewer("project:read")
-        rows = await analytics.outcomes(info, viewer.organization_id, self.numeric_id, days)
+        ctx(info).require_scope(self.organization_id, "project:read")
+        rows = await analytics.outcomes(info, self.organization_id, self.numeric_id, days)
         return [UsageBucket(day=r.day, category=r.category, outcome=r.outcome, reason=r.reason,
                             quantity=r.quantity) for r in rows]
 
@@ -525,10 +597,9 @@ class Issue(Node):
     @strawberry.field(description="Tags of the issue's events with their most frequent values.")
     async def tags(self, info: Info, top: int = 5) -> list[TagSummary]:
         context = ctx(info)
-        viewer = context.require_viewer("event:read")
+        context.require_scope(self.organization_id, "event:read")
         top = max(1, min(top, 50))
-        async with context.services.engine.connect() as conn:
-            rows = await queries.tags_of(conn, viewer.organization_id, self.issue_id)
+        rows = await context.tags_loader().load(self.issue_id) or []
         by_key: dict[str, list] = {}
         for row in rows:
             by_key.setdefault(row.key, []).append(row)
@@ -545,25 +616,33 @@ class Issue(Node):
     @strawberry.field(description="Every change of the issue, oldest first: who did what, when.")
     async def activity(self, info: Info) -> list[IssueActivity]:
         context = ctx(info)
-        viewer = context.require_viewer("event:read")
-        async with context.services.engine.connect() as conn:
-            rows = await queries.activity_of(conn, viewer.organization_id, self.issue_id)
+        context.require_scope(self.organization_id, "event:read")
+        rows = await context.activity_loader().load(self.issue_id) or []
         return [IssueActivity(kind=r.kind, actor=r.actor, at=aware(r.at), data=r.data) for r in rows]
 
     @strawberry.field(description="Why events are grouped into this issue.")
     async def grouping(self, info: Info) -> GroupingInfo | None:
         context = ctx(info)
-        viewer = context.require_viewer("event:read")
+        context.require_scope(self.organization_id, "event:read")
         async with context.services.engine.connect() as conn:
-            latest = await queries.latest_event_grouping(conn, viewer.organization_id, self.issue_id)
-            hashes = await queries.issue_hashes_of(conn, viewer.organization_id, self.issue_id)
+            latest = await queries.latest_event_grouping(conn, self.organization_id, self.issue_id)
+            hashes = await queries.issue_hashes_of(conn, self.organization_id, self.issue_id)
         if latest is None:
             return None
         return GroupingInfo(config=latest["config"], variant=latest["variant"],
                             components=list(latest["components"]), hashes=hashes)
 
+    @strawberry.field(description="The assignee as a member of the organization (null when unassigned).")
+    async def assigned_to(self, info: Info) -> Member | None:
+        ctx(info).require_scope(self.organization_id, "org:read")
+        if self.assignee is None:
+            return None
+        row = await ctx(info).member_loader().load((self.organization_id, self.assignee))
+        return Member.from_row(row) if row else None
+
     @strawberry.field
     async def project(self, info: Info) -> Project:
+        ctx(info).require_scope(self.organization_id, "project:read")
         row = await ctx(info).project_loader().load(self.project_id)
         if row is None:
             raise PublicError("project not found")
@@ -572,16 +651,16 @@ class Issue(Node):
     @strawberry.field(description="The issue's events, newest first.")
     async def events(self, info: Info, first: int | None = None, after: str | None = None) -> EventConnection:
         context = ctx(info)
-        viewer = context.require_viewer("event:read")
+        context.require_scope(self.organization_id, "event:read")
         limit = page_size(first)
         cursor = decode_cursor(after)
         if cursor is not None and (len(cursor) != 1 or not isinstance(cursor[0], int)):
             raise PublicError("invalid cursor")
         async with context.services.engine.connect() as conn:
             rows = await queries.events_page(
-                conn, viewer.organization_id, self.issue_id, first=limit + 1, after=cursor[0] if cursor else None
+                conn, self.organization_id, self.issue_id, first=limit + 1, after=cursor[0] if cursor else None
             )
-            total = await queries.event_count(conn, viewer.organization_id, self.issue_id)
+            total = await queries.event_count(conn, self.organization_id, self.issue_id)
         edges = [EventEdge(node=Event.from_row(row), cursor=encode_cursor(row.position)) for row in rows[:limit]]
         return EventConnection(
             edges=edges,
@@ -598,16 +677,16 @@ class Issue(Node):
 
     @strawberry.field(description="The issue's events per bucket over the period (zero-filled).")
     async def stats(self, info: Info, period: StatsPeriod) -> list[StatsBucket]:
-        viewer = ctx(info).require_viewer("event:read")
-        hashes = await analytics.issue_hashes(info, viewer.organization_id, self.issue_id)
-        return await analytics.stats(info, viewer.organization_id, self.project_id, period, hashes)
+        ctx(info).require_scope(self.organization_id, "event:read")
+        hashes = await analytics.issue_hashes(info, self.organization_id, self.issue_id)
+        return await analytics.stats(info, self.organization_id, self.project_id, period, hashes)
 
     @strawberry.field(description="Tag keys of the issue's events with counts and top values, from the analytics "
                                   "store (all keys, or `keys`).")
     async def tag_facets(self, info: Info, keys: list[str] | None = None, top: int = 5) -> list[TagFacet]:
-        viewer = ctx(info).require_viewer("event:read")
-        hashes = await analytics.issue_hashes(info, viewer.organization_id, self.issue_id)
-        return await analytics.facets(info, viewer.organization_id, self.project_id, keys, top, hashes)
+        ctx(info).require_scope(self.organization_id, "event:read")
+        hashes = await analytics.issue_hashes(info, self.organization_id, self.issue_id)
+        return await analytics.facets(info, self.organization_id, self.project_id, keys, top, hashes)
 
 
 @strawberry.type
@@ -622,18 +701,18 @@ class Event(Node):
     tags: list[Tag]
     grouping: JSON = strawberry.field(description="Why the event was grouped as it was: config, rule, hash, components.")
     project_id: strawberry.Private[int]
+    organization_id: strawberry.Private[str]
     position: strawberry.Private[int]
 
     @strawberry.field(description="The event as stored: normalized and scrubbed.")
     async def payload(self, info: Info) -> JSON:
-        ctx(info).require_viewer("event:read")
+        ctx(info).require_scope(self.organization_id, "event:read")
         return await ctx(info).payload_loader().load(self.position) or {}
 
     @strawberry.field(description="Files the SDK attached to this event (minidumps, logs, screenshots, ...).")
     async def attachments(self, info: Info) -> list[Attachment]:
-        viewer = ctx(info).require_viewer("event:read")
-        async with ctx(info).services.engine.connect() as conn:
-            rows = await queries.attachments_of(conn, viewer.organization_id, self.project_id, self.event_id)
+        ctx(info).require_scope(self.organization_id, "event:read")
+        rows = await ctx(info).attachments_loader().load((self.project_id, self.event_id)) or []
         return [Attachment(attachment_id=r.attachment_id, filename=r.filename, content_type=r.content_type,
                            attachment_type=r.attachment_type, size=r.size, sha256=r.sha256) for r in rows]
 
@@ -651,6 +730,7 @@ class Event(Node):
             tags=[Tag(key=k, value=v) for k, v in row.tags],
             grouping=row.grouping,
             project_id=row.project_id,
+            organization_id=row.organization_id,
             position=row.position,
         )
 
@@ -706,21 +786,22 @@ async def resolve_node(info: Info, global_id: str) -> Node | None:
         return None
     type_name, key = decoded
     context = ctx(info)
-    org_id = context.require_viewer("org:read").organization_id
+    context.require_viewer("org:read")
+    # Each type is looked up among the organizations where the viewer may read that type.
     async with context.services.engine.connect() as conn:
         if type_name == "Organization":
-            row = await queries.organization(conn, org_id, key)
+            row = await queries.organization(conn, context.viewer.orgs("org:read"), key)  # type: ignore[union-attr]
             return Organization.from_row(row) if row else None
         if type_name == "Project" and key.isdigit():
-            rows = await queries.projects_by_ids(conn, org_id, [int(key)])
+            rows = await queries.projects_by_ids(conn, context.viewer.orgs("project:read"), [int(key)])  # type: ignore[union-attr]
             return Project.from_row(rows[int(key)]) if rows else None
         if type_name == "Issue":
-            row = await queries.issue(conn, org_id, key)
+            row = await queries.issue(conn, context.viewer.orgs("event:read"), key)  # type: ignore[union-attr]
             return Issue.from_row(row) if row else None
         if type_name == "Event":
             project_id, _, event_id = key.partition(":")
             if project_id.isdigit():
-                row = await queries.event(conn, org_id, int(project_id), event_id)
+                row = await queries.event(conn, context.viewer.orgs("event:read"), int(project_id), event_id)  # type: ignore[union-attr]
                 return Event.from_row(row) if row else None
     return None
 

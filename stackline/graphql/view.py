@@ -31,6 +31,7 @@ class GraphQLView(GraphQL):
         context = Context(services=services, request=request, response=response)
         token = bearer_token(request.headers.get("authorization"))
         if token:
+            context.token = token
             context.viewer = await services.lookups.viewer(token)
         return context
 
@@ -38,6 +39,7 @@ class GraphQLView(GraphQL):
         params = context.connection_params or {}
         token = bearer_token(params.get("Authorization") or params.get("authorization"))
         if token:
+            context.token = token
             context.viewer = await context.services.lookups.viewer(token)
         if context.viewer is None:
             raise ConnectionRejectionError({"detail": "a valid API token is required"})

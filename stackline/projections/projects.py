@@ -1,14 +1,21 @@
-"""Projection of the Organization aggregate: organizations, projects, keys and API tokens."""
+"""Projection of the Organization and User aggregates: organizations, projects, keys, members,
+users and API tokens (organization and personal)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from stackline.domain.events import (
     ApiTokenIssued,
+    ApiTokenRevoked,
     MemberAdded,
+    MemberRemoved,
+    MemberRoleChanged,
+    PersonalTokenIssued,
+    UserRegistered,
     ProjectKeyLimitsChanged,
     ProjectSettingsChanged,
     OrganizationCreated,
@@ -18,7 +25,7 @@ from stackline.domain.events import (
 )
 from stackline.eventstore import RecordedEvent
 from stackline.projections.runner import Effects
-from stackline.readmodels.schema import api_tokens, members, organizations, project_keys, projects
+from stackline.readmodels.schema import api_tokens, members, organizations, project_keys, projects, users
 from stackline.readmodels.upsert import upsert
 
 
@@ -74,6 +81,14 @@ class ProjectsProjection:
                 await upsert(conn, members, {"organization_id": e.organization_id, "email": e.email,
                                              "role": e.role, "created_at": at}, keys=("organization_id", "email"),
                              update={"role": e.role})
+            case MemberRoleChanged() as e:
+                await conn.execute(members.update().where(members.c.organization_id == e.organization_id,
+                                                          members.c.email == e.email).values(role=e.role))
+            case MemberRemoved() as e:
+                await conn.execute(members.delete().where(members.c.organization_id == e.organization_id,
+                                                          members.c.email == e.email))
+            case UserRegistered() as e:
+                await conn.execute(users.insert().values(email=e.email, user_id=e.user_id, name=e.name, created_at=at))
             case ApiTokenIssued() as e:
                 await conn.execute(
                     api_tokens.insert().values(
@@ -83,5 +98,20 @@ class ProjectsProjection:
                         label=e.label,
                         scopes=list(e.scopes),
                         created_at=at,
+                        expires_at=_time(e.expires_at),
                     )
                 )
+            case PersonalTokenIssued() as e:
+                await conn.execute(
+                    api_tokens.insert().values(
+                        token_hash=e.token_hash, token_id=e.token_id, organization_id=None, user_email=e.email,
+                        label=e.label, scopes=list(e.scopes), created_at=at, expires_at=_time(e.expires_at),
+                    )
+                )
+            case ApiTokenRevoked() as e:
+                await conn.execute(api_tokens.update().where(api_tokens.c.token_id == e.token_id,
+                                                             api_tokens.c.revoked_at.is_(None)).values(revoked_at=at))
+
+
+def _time(unix: float | None) -> datetime | None:
+    return datetime.fromtimestamp(unix, UTC) if unix is not None else None

@@ -1,9 +1,10 @@
-"""Read queries over the SQL read models. Every one takes the caller's organization id and
-filters by it: a row of another organization is indistinguishable from a missing one."""
+"""Read queries over the SQL read models. Every one takes the caller's organization id (or, for
+lookups that come before the organization is known, the collection of organizations the caller
+may see) and filters by it: a row of another organization is indistinguishable from a missing one."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -29,6 +30,8 @@ from stackline.readmodels.schema import (
     project_keys,
     projects,
     releases,
+    api_tokens,
+    users,
 )
 
 ISSUE_SORTS = {
@@ -44,27 +47,32 @@ def aware(value: datetime) -> datetime:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-async def organization_by_slug(conn: AsyncConnection, org_id: str, slug: str) -> Row | None:
-    query = select(organizations).where(organizations.c.slug == slug, organizations.c.id == org_id)
+async def organization_by_slug(conn: AsyncConnection, org_ids: Collection[str], slug: str) -> Row | None:
+    query = select(organizations).where(organizations.c.slug == slug, organizations.c.id.in_(org_ids))
     return (await conn.execute(query)).first()
 
 
-async def organization(conn: AsyncConnection, org_id: str, wanted_id: str) -> Row | None:
-    if wanted_id != org_id:
+async def organization(conn: AsyncConnection, org_ids: Collection[str], wanted_id: str) -> Row | None:
+    if wanted_id not in org_ids:
         return None
-    return (await conn.execute(select(organizations).where(organizations.c.id == org_id))).first()
+    return (await conn.execute(select(organizations).where(organizations.c.id == wanted_id))).first()
 
 
-async def projects_by_ids(conn: AsyncConnection, org_id: str, ids: Sequence[int]) -> dict[int, Row]:
-    query = select(projects).where(projects.c.id.in_(ids), projects.c.organization_id == org_id)
+async def organizations_by_ids(conn: AsyncConnection, org_ids: Collection[str]) -> list[Row]:
+    query = select(organizations).where(organizations.c.id.in_(org_ids)).order_by(organizations.c.slug)
+    return list(await conn.execute(query))
+
+
+async def projects_by_ids(conn: AsyncConnection, org_ids: Collection[str], ids: Sequence[int]) -> dict[int, Row]:
+    query = select(projects).where(projects.c.id.in_(ids), projects.c.organization_id.in_(org_ids))
     return {row.id: row for row in await conn.execute(query)}
 
 
-async def project_by_slug(conn: AsyncConnection, org_id: str, org_slug: str, slug: str) -> Row | None:
+async def project_by_slug(conn: AsyncConnection, org_ids: Collection[str], org_slug: str, slug: str) -> Row | None:
     query = (
         select(projects)
         .join(organizations, organizations.c.id == projects.c.organization_id)
-        .where(organizations.c.slug == org_slug, projects.c.slug == slug, projects.c.organization_id == org_id)
+        .where(organizations.c.slug == org_slug, projects.c.slug == slug, projects.c.organization_id.in_(org_ids))
     )
     return (await conn.execute(query)).first()
 
@@ -74,19 +82,8 @@ async def projects_of(conn: AsyncConnection, org_id: str) -> list[Row]:
     return list(await conn.execute(query))
 
 
-async def public_key_of(conn: AsyncConnection, org_id: str, project_id: int) -> str | None:
-    query = (
-        select(project_keys.c.public_key)
-        .where(project_keys.c.project_id == project_id, project_keys.c.organization_id == org_id,
-               project_keys.c.is_active.is_(True))
-        .order_by(project_keys.c.created_at)
-        .limit(1)
-    )
-    return (await conn.execute(query)).scalar()
-
-
-async def issue(conn: AsyncConnection, org_id: str, issue_id: str) -> Row | None:
-    query = select(issues).where(issues.c.id == issue_id, issues.c.organization_id == org_id)
+async def issue(conn: AsyncConnection, org_ids: Collection[str], issue_id: str) -> Row | None:
+    query = select(issues).where(issues.c.id == issue_id, issues.c.organization_id.in_(org_ids))
     return (await conn.execute(query)).first()
 
 
@@ -133,9 +130,10 @@ async def event_count(conn: AsyncConnection, org_id: str, issue_id: str) -> int:
     return (await conn.execute(query)).scalar_one()
 
 
-async def event(conn: AsyncConnection, org_id: str, project_id: int, event_id: str) -> Row | None:
+async def event(conn: AsyncConnection, org_ids: str | Collection[str], project_id: int, event_id: str) -> Row | None:
+    org_ids = [org_ids] if isinstance(org_ids, str) else org_ids
     query = select(events).where(
-        events.c.project_id == project_id, events.c.event_id == event_id, events.c.organization_id == org_id
+        events.c.project_id == project_id, events.c.event_id == event_id, events.c.organization_id.in_(org_ids)
     )
     return (await conn.execute(query)).first()
 
@@ -157,15 +155,6 @@ async def tags_of(conn: AsyncConnection, org_id: str, issue_id: str) -> list[Row
         .join(issues, issues.c.id == issue_tags.c.issue_id)
         .where(issue_tags.c.issue_id == issue_id, issues.c.organization_id == org_id)
         .order_by(issue_tags.c.key, issue_tags.c.times_seen.desc(), issue_tags.c.value)
-    )
-    return list(await conn.execute(query))
-
-
-async def activity_of(conn: AsyncConnection, org_id: str, issue_id: str) -> list[Row]:
-    query = (
-        select(issue_activity)
-        .where(issue_activity.c.issue_id == issue_id, issue_activity.c.organization_id == org_id)
-        .order_by(issue_activity.c.position)
     )
     return list(await conn.execute(query))
 
@@ -202,15 +191,6 @@ async def newest_release_position(conn: AsyncConnection, org_id: str, project_id
         .where(releases.c.project_id == project_id, projects.c.organization_id == org_id)
     )
     return (await conn.execute(query)).scalar()
-
-
-async def project_keys_of(conn: AsyncConnection, org_id: str, project_id: int) -> list[Row]:
-    query = (
-        select(project_keys)
-        .where(project_keys.c.project_id == project_id, project_keys.c.organization_id == org_id)
-        .order_by(project_keys.c.created_at)
-    )
-    return list(await conn.execute(query))
 
 
 async def usage_of(conn: AsyncConnection, org_id: str, project_id: int, since_day: str) -> list[Row]:
@@ -266,11 +246,81 @@ async def feedback_of(conn: AsyncConnection, org_id: str, project_id: int, limit
     return list(await conn.execute(query))
 
 
-async def attachments_of(conn: AsyncConnection, org_id: str, project_id: int, event_id: str) -> list[Row]:
+# Batched lookups for the GraphQL DataLoaders: one statement for many parents.
+
+
+async def tags_of_issues(conn: AsyncConnection, org_ids: Collection[str], issue_ids: Sequence[str]) -> list[Row]:
+    """Tag values of several issues, most frequent first within each issue and key."""
+    query = (
+        select(issue_tags)
+        .join(issues, issues.c.id == issue_tags.c.issue_id)
+        .where(issue_tags.c.issue_id.in_(issue_ids), issues.c.organization_id.in_(org_ids))
+        .order_by(issue_tags.c.issue_id, issue_tags.c.key, issue_tags.c.times_seen.desc(), issue_tags.c.value)
+    )
+    return list(await conn.execute(query))
+
+
+async def activity_of_issues(conn: AsyncConnection, org_ids: Collection[str], issue_ids: Sequence[str]) -> list[Row]:
+    query = (
+        select(issue_activity)
+        .where(issue_activity.c.issue_id.in_(issue_ids), issue_activity.c.organization_id.in_(org_ids))
+        .order_by(issue_activity.c.issue_id, issue_activity.c.position)
+    )
+    return list(await conn.execute(query))
+
+
+async def members_by_keys(conn: AsyncConnection, org_ids: Collection[str],
+                          keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Row]:
+    """Members by (organization id, email)."""
+    wanted = [org for org, _ in keys if org in org_ids]
+    query = select(members).where(members.c.organization_id.in_(wanted),
+                                  members.c.email.in_([email for _, email in keys]))
+    return {(row.organization_id, row.email): row for row in await conn.execute(query)}
+
+
+async def members_of(conn: AsyncConnection, org_id: str) -> list[Row]:
+    query = select(members).where(members.c.organization_id == org_id).order_by(members.c.email)
+    return list(await conn.execute(query))
+
+
+async def users_by_emails(conn: AsyncConnection, emails: Sequence[str]) -> dict[str, Row]:
+    return {row.email: row for row in await conn.execute(select(users).where(users.c.email.in_(emails)))}
+
+
+async def public_keys_of_projects(conn: AsyncConnection, org_ids: Collection[str],
+                                  project_ids: Sequence[int]) -> list[Row]:
+    """Every key of several projects, oldest first."""
+    query = (
+        select(project_keys)
+        .where(project_keys.c.project_id.in_(project_ids), project_keys.c.organization_id.in_(org_ids))
+        .order_by(project_keys.c.project_id, project_keys.c.created_at)
+    )
+    return list(await conn.execute(query))
+
+
+async def attachments_of_events(conn: AsyncConnection, org_ids: Collection[str],
+                                keys: Sequence[tuple[int, str]]) -> list[Row]:
+    """Attachments of several events, by (project id, event id)."""
     query = (
         select(attachments)
-        .where(attachments.c.project_id == project_id, attachments.c.organization_id == org_id,
-               attachments.c.event_id == event_id)
+        .where(attachments.c.project_id.in_({p for p, _ in keys}), attachments.c.event_id.in_({e for _, e in keys}),
+               attachments.c.organization_id.in_(org_ids))
         .order_by(attachments.c.attachment_id)
     )
     return list(await conn.execute(query))
+
+
+async def api_tokens_of(conn: AsyncConnection, org_id: str) -> list[Row]:
+    """An organization's organization tokens (never their hashes' owners: hashes stay in the table)."""
+    query = select(api_tokens).where(api_tokens.c.organization_id == org_id).order_by(api_tokens.c.created_at)
+    return list(await conn.execute(query))
+
+
+async def personal_tokens_of(conn: AsyncConnection, email: str) -> list[Row]:
+    query = select(api_tokens).where(api_tokens.c.user_email == email).order_by(api_tokens.c.created_at)
+    return list(await conn.execute(query))
+
+
+async def api_token(conn: AsyncConnection, token_id: str) -> Row | None:
+    """A token by id, for revocation; the caller checks it may manage it."""
+    return (await conn.execute(select(api_tokens).where(api_tokens.c.token_id == token_id))).first()

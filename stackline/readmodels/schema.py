@@ -83,9 +83,22 @@ api_tokens = Table(
     metadata,
     Column("token_hash", String(64), primary_key=True),
     Column("token_id", String(36), nullable=False, unique=True),
-    Column("organization_id", String(36), nullable=False, index=True),
+    # An organization token has organization_id; a personal token has user_email instead.
+    Column("organization_id", String(36), nullable=True, index=True),
     Column("label", String(200), nullable=False),
     Column("scopes", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("user_email", String(254), nullable=True, index=True),
+    Column("expires_at", DateTime(timezone=True), nullable=True),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)
+
+users = Table(
+    "users",
+    metadata,
+    Column("email", String(254), primary_key=True),
+    Column("user_id", String(36), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
 
@@ -219,6 +232,7 @@ members = Table(
     Column("email", String(254), primary_key=True),
     Column("role", String(16), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Index("ix_members_email", "email"),
 )
 
 projector_checkpoints = Table(
