@@ -62,8 +62,9 @@ def _time(ms_or_s: float) -> datetime:
 
 
 async def issue_hashes(info: Info, org_id: str, issue_id: str) -> list[str]:
-    async with ctx(info).services.engine.connect() as conn:
-        return await queries.issue_hashes_of(conn, org_id, issue_id)
+    """The issue's grouping hashes (batched across the issues of a request); the caller has
+    checked the viewer's scope in `org_id`, the issue's organization."""
+    return [row.hash for row in await ctx(info).hashes_loader().load(issue_id) or ()]
 
 
 async def stats(info: Info, org_id: str, project_id: int, period: StatsPeriod,

@@ -112,6 +112,33 @@ class Context:
         fetch = _grouped(queries.attachments_of_events, lambda row: (row.project_id, row.event_id))
         return self.loader("attachments", "event:read", fetch)
 
+    def hashes_loader(self) -> DataLoader[str, list[Row] | None]:
+        """Grouping hashes by issue id."""
+        return self.loader("hashes", "event:read", _grouped(queries.hashes_of_issues, "issue_id"))
+
+    def grouping_loader(self) -> DataLoader[str, dict | None]:
+        """The latest event's grouping by issue id."""
+        return self.loader("grouping", "event:read", queries.latest_groupings)
+
+    def event_count_loader(self) -> DataLoader[str, int | None]:
+        return self.loader("event_count", "event:read", queries.event_counts)
+
+    def events_loader(self) -> DataLoader[tuple[str, int, int | None], list[Row] | None]:
+        """A page of events by (issue id, page size, before position): one statement per distinct
+        page shape, however many issues ask."""
+
+        async def fetch(conn: Any, org_ids: frozenset[str], keys: list[tuple[str, int, int | None]]) -> dict:
+            shapes: dict[tuple[int, int | None], list[str]] = {}
+            for issue_id, first, after in keys:
+                shapes.setdefault((first, after), []).append(issue_id)
+            found: dict = {key: [] for key in keys}
+            for (first, after), issue_ids in shapes.items():
+                for row in await queries.events_pages(conn, org_ids, issue_ids, first=first, after=after):
+                    found[(row.issue_id, first, after)].append(row)
+            return found
+
+        return self.loader("events", "event:read", fetch)
+
     def payload_loader(self) -> DataLoader[int, dict[str, Any] | None]:
         """Stored event payloads by log position, batched. The read models keep no second copy
         of a payload; callers pass positions they read from a row of the viewer's organization."""

@@ -624,11 +624,10 @@ class Issue(Node):
     async def grouping(self, info: Info) -> GroupingInfo | None:
         context = ctx(info)
         context.require_scope(self.organization_id, "event:read")
-        async with context.services.engine.connect() as conn:
-            latest = await queries.latest_event_grouping(conn, self.organization_id, self.issue_id)
-            hashes = await queries.issue_hashes_of(conn, self.organization_id, self.issue_id)
+        latest = await context.grouping_loader().load(self.issue_id)
         if latest is None:
             return None
+        hashes = [row.hash for row in await context.hashes_loader().load(self.issue_id) or ()]
         return GroupingInfo(config=latest["config"], variant=latest["variant"],
                             components=list(latest["components"]), hashes=hashes)
 
@@ -656,11 +655,8 @@ class Issue(Node):
         cursor = decode_cursor(after)
         if cursor is not None and (len(cursor) != 1 or not isinstance(cursor[0], int)):
             raise PublicError("invalid cursor")
-        async with context.services.engine.connect() as conn:
-            rows = await queries.events_page(
-                conn, self.organization_id, self.issue_id, first=limit + 1, after=cursor[0] if cursor else None
-            )
-            total = await queries.event_count(conn, self.organization_id, self.issue_id)
+        rows = await context.events_loader().load((self.issue_id, limit + 1, cursor[0] if cursor else None)) or []
+        total = await context.event_count_loader().load(self.issue_id) or 0
         edges = [EventEdge(node=Event.from_row(row), cursor=encode_cursor(row.position)) for row in rows[:limit]]
         return EventConnection(
             edges=edges,

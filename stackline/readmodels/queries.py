@@ -324,3 +324,41 @@ async def personal_tokens_of(conn: AsyncConnection, email: str) -> list[Row]:
 async def api_token(conn: AsyncConnection, token_id: str) -> Row | None:
     """A token by id, for revocation; the caller checks it may manage it."""
     return (await conn.execute(select(api_tokens).where(api_tokens.c.token_id == token_id))).first()
+
+
+async def events_pages(conn: AsyncConnection, org_ids: Collection[str], issue_ids: Sequence[str], *, first: int,
+                       after: int | None) -> list[Row]:
+    """The first `first` events (newest first, before position `after`) of each of several
+    issues, in one statement."""
+    ranked = select(events, func.row_number().over(partition_by=events.c.issue_id,
+                                                   order_by=events.c.position.desc()).label("rank"))
+    ranked = ranked.where(events.c.issue_id.in_(issue_ids), events.c.organization_id.in_(org_ids))
+    if after is not None:
+        ranked = ranked.where(events.c.position < after)
+    inner = ranked.subquery()
+    query = select(inner).where(inner.c.rank <= first).order_by(inner.c.issue_id, inner.c.rank)
+    return list(await conn.execute(query))
+
+
+async def event_counts(conn: AsyncConnection, org_ids: Collection[str], issue_ids: Sequence[str]) -> dict[str, int]:
+    query = (select(events.c.issue_id, func.count()).where(events.c.issue_id.in_(issue_ids),
+                                                           events.c.organization_id.in_(org_ids))
+             .group_by(events.c.issue_id))
+    return {issue_id: count for issue_id, count in await conn.execute(query)}
+
+
+async def latest_groupings(conn: AsyncConnection, org_ids: Collection[str], issue_ids: Sequence[str]) -> dict[str, dict]:
+    """Each issue's latest event's grouping, in one statement."""
+    ranked = select(events.c.issue_id, events.c.grouping, func.row_number().over(
+        partition_by=events.c.issue_id, order_by=events.c.position.desc()).label("rank")).where(
+        events.c.issue_id.in_(issue_ids), events.c.organization_id.in_(org_ids)).subquery()
+    query = select(ranked.c.issue_id, ranked.c.grouping).where(ranked.c.rank == 1)
+    return {issue_id: grouping for issue_id, grouping in await conn.execute(query)}
+
+
+async def hashes_of_issues(conn: AsyncConnection, org_ids: Collection[str], issue_ids: Sequence[str]) -> list[Row]:
+    query = (select(issue_hashes.c.issue_id, issue_hashes.c.hash)
+             .join(issues, issues.c.id == issue_hashes.c.issue_id)
+             .where(issue_hashes.c.issue_id.in_(issue_ids), issues.c.organization_id.in_(org_ids))
+             .order_by(issue_hashes.c.issue_id, issue_hashes.c.hash))
+    return list(await conn.execute(query))
