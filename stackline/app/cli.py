@@ -107,19 +107,20 @@ def replay_command(args: argparse.Namespace) -> int:
 
 
 def project_run_command(args: argparse.Namespace) -> int:
-    from stackline.app.wiring import open_services
+    from stackline.app.wiring import PROJECTORS, open_services
 
     async def run() -> None:
         services = await open_services(Settings.load(args.data_dir))
         try:
-            services.start_projectors()
+            services.start_projectors((args.name,))
             print(f"stackline projector {args.name} running (data directory {services.settings.data_dir})", flush=True)
             await services.wait_closed()
         finally:
             await services.close()
 
-    if args.name != "readmodels":
-        print(f"stackline project run: unknown projector {args.name!r} (known: readmodels)", file=sys.stderr)
+    if args.name not in PROJECTORS:
+        print(f"stackline project run: unknown projector {args.name!r} (known: {', '.join(PROJECTORS)})",
+              file=sys.stderr)
         return 2
     uvloop.run(run())
     return 0
@@ -167,7 +168,7 @@ def parser() -> argparse.ArgumentParser:
     project_p = commands.add_parser("project", help="projector processes")
     project_sub = project_p.add_subparsers(dest="project_command", required=True)
     run_p = with_data_dir(project_sub.add_parser("run", help="run one projector (for `serve --no-projectors` setups)"))
-    run_p.add_argument("name", help="the projector to run: readmodels")
+    run_p.add_argument("name", help="the projector to run: readmodels, or webhooks (queues and sends webhook deliveries)")
     run_p.set_defaults(run=project_run_command)
 
     schema_p = commands.add_parser("schema", help="print the GraphQL schema (SDL)")

@@ -11,17 +11,22 @@ import time
 from dataclasses import dataclass
 
 from alembic import command
+from sqlalchemy import inspect, select
+from sqlalchemy.ext.asyncio import AsyncEngine
 from tqdm import tqdm
 
 from stackline.app.settings import Settings
 from stackline.app.wiring import (
     READ_MODEL_PROJECTOR,
+    WEBHOOK_PROJECTOR,
     migrate_read_models,
     open_event_store,
     open_read_models,
     read_model_projector,
 )
+from stackline.projections.runner import ProjectorLease, load_checkpoint, save_checkpoint
 from stackline.readmodels.db import alembic_config
+from stackline.readmodels.schema import webhook_deliveries
 
 PROJECTIONS = (READ_MODEL_PROJECTOR,)
 
@@ -46,10 +51,15 @@ async def replay(settings: Settings, projection: str = READ_MODEL_PROJECTOR, pro
         lease_holder_check = await runner.lease_is_free()
         if not lease_holder_check:
             raise RuntimeError(f"projector {projection!r} is running in another process; stop it first")
+        async with ProjectorLease(engine, WEBHOOK_PROJECTOR) as webhook_lease:
+            if not await webhook_lease.try_acquire():
+                raise RuntimeError(f"projector {WEBHOOK_PROJECTOR!r} is running in another process; stop it first")
+        kept = await _webhook_worker_state(engine)
         # Drop every read-model table and build the schema anew, through the migrations.
         await engine.dispose()
         command.downgrade(alembic_config(settings.database_url), "base")
         migrate_read_models(settings.database_url)
+        await _restore_webhook_worker_state(engine, kept)
         head = await store.head_position()
         started = time.perf_counter()
         with tqdm(total=head, unit="ev", desc=f"replaying {projection}", disable=not progress,
@@ -60,3 +70,24 @@ async def replay(settings: Settings, projection: str = READ_MODEL_PROJECTOR, pro
     finally:
         await engine.dispose()
         await store.close()
+
+
+async def _webhook_worker_state(engine: AsyncEngine) -> tuple[int, list[dict]]:
+    """What replay must not lose: deliveries already queued (and their log of attempts) and how
+    far the webhook worker got, or every past change would be delivered again."""
+    async with engine.connect() as conn:
+        tables = await conn.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+        if not {"projector_checkpoints", "webhook_deliveries"} <= tables:
+            return 0, []  # a database from before webhooks (or a new one)
+        position = await load_checkpoint(conn, WEBHOOK_PROJECTOR)
+        rows = [dict(row._mapping) for row in await conn.execute(select(webhook_deliveries))]
+    return position, rows
+
+
+async def _restore_webhook_worker_state(engine: AsyncEngine, kept: tuple[int, list[dict]]) -> None:
+    position, rows = kept
+    async with engine.begin() as conn:
+        if position:
+            await save_checkpoint(conn, WEBHOOK_PROJECTOR, position)
+        for start in range(0, len(rows), 1000):
+            await conn.execute(webhook_deliveries.insert(), rows[start:start + 1000])

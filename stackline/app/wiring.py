@@ -6,8 +6,10 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from sqlalchemy import select
@@ -21,6 +23,8 @@ from stackline.app.issue_commands import IssueCommands
 from stackline.app.limits import OutcomeTally, RateLimiter
 from stackline.app.lookups import Lookups
 from stackline.app.settings import Settings, SettingsError
+from stackline.app.webhook_commands import WebhookCommands
+from stackline.app.webhook_sender import WebhookSender
 from stackline.bus import Bus
 from stackline.bus.memory import InProcessBus
 from stackline.bus.nats import NatsBus
@@ -32,11 +36,14 @@ from stackline.projections.intake import IntakeProjection
 from stackline.projections.issues import IssuesProjection
 from stackline.projections.projects import ProjectsProjection
 from stackline.projections.runner import ProjectorRunner
+from stackline.projections.webhooks import WebhookDeliveriesProjection, WebhooksProjection
 from stackline.readmodels.db import create_engine, migrate
 from stackline.readmodels.schema import issues
 
 log = logging.getLogger(__name__)
 READ_MODEL_PROJECTOR = "readmodels"
+WEBHOOK_PROJECTOR = "webhooks"
+PROJECTORS = (READ_MODEL_PROJECTOR, WEBHOOK_PROJECTOR)  # what `stackline project run NAME` knows
 IGNORE_EXPIRY_SECONDS = 1.0
 
 
@@ -98,8 +105,20 @@ def stream_name_for(prefix: str) -> str:
 def read_model_projector(store: EventStore, engine: AsyncEngine, bus: Bus | None) -> ProjectorRunner:
     """The projector of the SQL read models: organizations, projects, issues, events."""
     return ProjectorRunner(
-        READ_MODEL_PROJECTOR, store, engine, [ProjectsProjection(), IssuesProjection(), IntakeProjection()], bus
+        READ_MODEL_PROJECTOR, store, engine,
+        [ProjectsProjection(), IssuesProjection(), IntakeProjection(), WebhooksProjection()], bus,
     )
+
+
+def webhook_worker(settings: Settings, store: EventStore, engine: AsyncEngine,
+                   read_models: ProjectorRunner) -> tuple[ProjectorRunner, WebhookSender]:
+    """The webhook worker: a projector that queues deliveries (trailing the read models, whose
+    rows it reads) and the sender that sends them, which works while that projector's lease is held."""
+    projection = WebhookDeliveriesProjection()
+    projector = ProjectorRunner(WEBHOOK_PROJECTOR, store, engine, [projection], trails=read_models)
+    sender = WebhookSender(engine, settings.webhooks, projector)
+    projection.on_queued = sender.wake
+    return projector, sender
 
 
 def migrate_read_models(url: str) -> None:
@@ -124,6 +143,9 @@ class Services:
     issue_commands: IssueCommands
     blobs: BlobStore
     limiter: RateLimiter
+    webhook_commands: WebhookCommands
+    webhook_projector: ProjectorRunner
+    webhook_sender: WebhookSender
     outcomes: OutcomeTally = field(default_factory=OutcomeTally)
     _tasks: list[asyncio.Task] = field(default_factory=list)
     _serving_tasks: list[asyncio.Task] = field(default_factory=list)
@@ -138,10 +160,17 @@ class Services:
     def projector_running(self) -> bool:
         return self.projector.running
 
-    def start_projectors(self) -> None:
+    def start_projectors(self, names: tuple[str, ...] = PROJECTORS) -> None:
+        """Run the named projectors here: `readmodels` (with the clock's ignore expiry) and
+        `webhooks` (the delivery queue and its sender). Each works while its lease is held."""
         loop = asyncio.get_running_loop()
-        for name, work in (("projector", self.projector.run()), ("ignore-expiry", self.expire_ignores())):
-            task = loop.create_task(work, name=name)
+        work: list[tuple[str, Coroutine[Any, Any, None]]] = []
+        if READ_MODEL_PROJECTOR in names:
+            work += [("projector", self.projector.run()), ("ignore-expiry", self.expire_ignores())]
+        if WEBHOOK_PROJECTOR in names:
+            work += [("webhook-projector", self.webhook_projector.run()), ("webhook-sender", self.webhook_sender.run())]
+        for name, coroutine in work:
+            task = loop.create_task(coroutine, name=name)
             task.add_done_callback(_report_crash)
             self._tasks.append(task)
 
@@ -173,7 +202,7 @@ class Services:
 
 def _report_crash(task: asyncio.Task) -> None:
     if not task.cancelled() and task.exception() is not None:
-        log.error("projector stopped", exc_info=task.exception())
+        log.error("%s stopped", task.get_name(), exc_info=task.exception())
 
 
 async def open_services(settings: Settings) -> Services:
@@ -189,5 +218,7 @@ async def open_services(settings: Settings) -> Services:
         await engine.dispose()
         raise
     projector = read_model_projector(store, engine, bus)
+    webhook_projector, webhook_sender = webhook_worker(settings, store, engine, projector)
     return Services(settings, store, engine, bus, Commands(store), Lookups(engine), projector, IssueCommands(store),
-                    BlobStore(settings.data_dir / "blobs"), RateLimiter(engine))
+                    BlobStore(settings.data_dir / "blobs"), RateLimiter(engine), WebhookCommands(store),
+                    webhook_projector, webhook_sender)

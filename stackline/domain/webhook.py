@@ -8,8 +8,12 @@ to the command that made it. Pure: no I/O.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from stackline.domain.events import DomainEvent, register
@@ -157,3 +161,61 @@ class Webhook:
     def _require_existing(self) -> None:
         if not self.exists:
             raise InvalidCommand("webhook not found")
+
+
+# -- delivering --------------------------------------------------------------------------------
+# How a delivery is signed and what an answer means for it: pure decisions the sender applies.
+
+PENDING, SUCCEEDED, FAILED = "PENDING", "SUCCEEDED", "FAILED"
+
+
+def signature(secret: str, body: bytes) -> str:
+    """The `X-Stackline-Signature` header: `sha256=` and the hex HMAC-SHA256 of the raw body."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def is_retryable(status_code: int) -> bool:
+    """Worth another attempt: server errors, 408 and 429. Any other 4xx (or 3xx: redirects are
+    not followed) is the receiver's final word."""
+    return status_code >= 500 or status_code in (408, 429)
+
+
+def retry_after_seconds(value: str | None, now: float) -> float | None:
+    """A `Retry-After` header (delay in seconds, or an HTTP date) as seconds from `now`."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(0.0, when.timestamp() - now)
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    max_attempts: int = 6
+    base_delay: float = 10.0  # seconds before the second attempt, doubling after each failure
+    max_delay: float = 3600.0
+
+    def delay(self, attempts: int, retry_after: float | None = None, rand: random.Random | None = None) -> float:
+        """Seconds to wait after the `attempts`-th failed attempt: exponential with equal
+        jitter (half fixed, half random, so receivers recovering from an outage are not hit by
+        every sender at once); a receiver's `Retry-After` wins, up to `max_delay`."""
+        if retry_after is not None:
+            return min(retry_after, self.max_delay)
+        ceiling = min(self.max_delay, self.base_delay * 2 ** (attempts - 1))
+        return ceiling / 2 + (rand or random).uniform(0, ceiling / 2)
+
+    def after_answer(self, attempts: int, status_code: int | None) -> str:
+        """The delivery's status after its `attempts`-th attempt got `status_code` (None: no
+        answer at all, e.g. a refused connection or a timeout)."""
+        if status_code is not None and 200 <= status_code < 300:
+            return SUCCEEDED
+        if (status_code is None or is_retryable(status_code)) and attempts < self.max_attempts:
+            return PENDING
+        return FAILED

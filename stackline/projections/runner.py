@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 REPLAY_BATCH = 2000
 CHECKPOINT_POLL_SECONDS = 0.05
 LEASE_RETRY_SECONDS = 1.0
+TRAIL_WAIT_SECONDS = 60.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,7 @@ class Effects:
 
     changes: list[IssueChange] = field(default_factory=list)
     reactions: list[Reaction] = field(default_factory=list)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)  # e.g. wake a sender
 
 
 class Projection(Protocol):
@@ -110,12 +112,16 @@ class ProjectorRunner:
         engine: AsyncEngine,
         projections: Sequence[Projection],
         bus: Bus | None = None,
+        trails: ProjectorRunner | None = None,
     ) -> None:
         self.name = name
         self.store = store
         self.engine = engine
         self.projections = projections
         self.bus = bus
+        # A projector that reads another's rows applies a batch only once that one has: the
+        # webhook worker looks up which issue an event landed on in the read models.
+        self.trails = trails
         self.position = 0
         self.running = False
         self._advanced = asyncio.Condition()
@@ -131,6 +137,10 @@ class ProjectorRunner:
                     self.position = await load_checkpoint(conn, self.name)
                 log.info("projector %s starting after position %d", self.name, self.position)
                 async for batch in self.store.subscribe(self.position):
+                    if self.trails is not None:
+                        while not await self.trails.wait_for(batch[-1].position, TRAIL_WAIT_SECONDS):
+                            log.info("projector %s waits for %s to reach position %d",
+                                     self.name, self.trails.name, batch[-1].position)
                     await self.apply_batch(batch)
             finally:
                 self.running = False
@@ -170,6 +180,8 @@ class ProjectorRunner:
         async with self._advanced:
             self.position = batch[-1].position
             self._advanced.notify_all()
+        for callback in effects.after_commit:
+            callback()
         if self.bus is not None:
             for change in collapse(effects.changes):
                 await self.bus.publish(change)
