@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import BACKENDS, backend_settings
-from tests.e2e.server import Server, sentry_client
+from tests.e2e.server import Server, sentry_client, stackline
 from tests.e2e.test_skeleton import capture
 
 # Small backoff so retries happen within a test; the policy is the production one.
@@ -317,9 +317,10 @@ def test_another_organization_cannot_list_or_change_webhooks(server: Server, rec
     assert listed == [{"id": webhook["id"], "url": f"{receiver.url}/mine", "events": ["CREATED"]}]
 
 
-def test_pending_deliveries_survive_a_restart(tmp_path: Path, receiver: Receiver) -> None:
+def test_pending_deliveries_survive_a_restart_and_a_replay(tmp_path: Path, receiver: Receiver) -> None:
     """A delivery queued while the receiver is down is sent once it is back, by the next server
-    process, with the same delivery id."""
+    process, with the same delivery id; a replay of the read models neither loses the delivery
+    log nor sends past changes again."""
     receiver.scripts["/later"] = [503]
     server = Server(tmp_path / "data", env={**WEBHOOK_ENV, "STACKLINE_WEBHOOK_BASE_DELAY": "1",
                                             "STACKLINE_WEBHOOK_MAX_DELAY": "2"}).start()
@@ -340,6 +341,22 @@ def test_pending_deliveries_survive_a_restart(tmp_path: Path, receiver: Receiver
                                   if d["status"] == "SUCCEEDED"], what="the delivery after the restart")
         assert log[0]["deliveryId"] == first and log[0]["attempts"] >= 2
         assert {r.headers["x-stackline-delivery"] for r in receiver.at("/later")} == {first}
-        assert deliveries(restarted, boot["token"], webhook["id"]).__len__() == 1  # queued once, not again
+        assert len(deliveries(restarted, boot["token"], webhook["id"])) == 1  # queued once, not again
     finally:
         restarted.stop()
+
+    stackline("replay", "--quiet", "--data-dir", str(tmp_path / "data"))
+    replayed = Server(tmp_path / "data", env=WEBHOOK_ENV).start()
+    try:
+        wait_until(lambda: replayed.graphql(WEBHOOKS, {"org": "restartco", "p": "web"}, boot["token"])["data"]["project"],
+                   what="the replayed project")
+        time.sleep(1.5)
+        assert {r.headers["x-stackline-delivery"] for r in receiver.at("/later")} == {first}
+        [kept] = deliveries(replayed, boot["token"], webhook["id"])
+        assert kept["deliveryId"] == first and kept["status"] == "SUCCEEDED"
+        with sentry_client(boot["dsn"]):
+            capture(checkout, "F-7")  # and new changes are still delivered
+        wait_until(lambda: len({r.headers["x-stackline-delivery"] for r in receiver.at("/later")}) == 2,
+                   what="a delivery after the replay")
+    finally:
+        replayed.stop()
