@@ -172,6 +172,14 @@ def checkout(cart: str) -> None:
     raise CheckoutFailed(f"cart {cart} could not be paid")
 
 
+class RefundFailed(Exception):
+    pass
+
+
+def refund(order: str) -> None:
+    raise RefundFailed(f"order {order} could not be refunded")
+
+
 def test_a_new_issue_reaches_the_receiver_signed_with_the_secret(server: Server, receiver: Receiver) -> None:
     boot = setup_project(server, "hookco")
     created = create_webhook(server, boot, f"{receiver.url}/hooks", ["CREATED", "REGRESSED"])
@@ -354,8 +362,8 @@ def test_pending_deliveries_survive_a_restart_and_a_replay(tmp_path: Path, recei
         assert {r.headers["x-stackline-delivery"] for r in receiver.at("/later")} == {first}
         [kept] = deliveries(replayed, boot["token"], webhook["id"])
         assert kept["deliveryId"] == first and kept["status"] == "SUCCEEDED"
-        with sentry_client(boot["dsn"]):
-            capture(checkout, "F-7")  # and new changes are still delivered
+        with sentry_client(boot["dsn"].replace(f":{server.port}/", f":{replayed.port}/")):
+            capture(refund, "F-7")  # a new issue: still delivered after the replay
         wait_until(lambda: len({r.headers["x-stackline-delivery"] for r in receiver.at("/later")}) == 2,
                    what="a delivery after the replay")
     finally:
