@@ -7,6 +7,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -368,3 +371,32 @@ def test_pending_deliveries_survive_a_restart_and_a_replay(tmp_path: Path, recei
                    what="a delivery after the replay")
     finally:
         replayed.stop()
+
+
+def test_the_webhook_worker_runs_as_a_process_of_its_own(tmp_path: Path, receiver: Receiver) -> None:
+    """`serve --no-projectors` with `project run readmodels` and `project run webhooks` beside it."""
+    data = tmp_path / "data"
+    env = {**os.environ, **WEBHOOK_ENV}
+    workers = []
+    api = Server(data, env=WEBHOOK_ENV, serve_args=("--no-projectors",))
+    stackline("migrate", "--data-dir", str(data))  # once, before three processes start on the same files
+    try:
+        for name in ("readmodels", "webhooks"):
+            log = (tmp_path / f"{name}.log").open("w")
+            workers.append(subprocess.Popen([sys.executable, "-m", "stackline.app.cli", "project", "run", name,
+                                             "--data-dir", str(data)], stdout=log, stderr=subprocess.STDOUT, env=env))
+        api.start()
+        boot = setup_project(api, "workerco")
+        webhook = create_webhook(api, boot, f"{receiver.url}/worker", ["CREATED"])["webhook"]
+        with sentry_client(boot["dsn"]):
+            capture(checkout, "G-8")
+        request = wait_until(lambda: receiver.at("/worker"), what="a delivery from the worker process")[0]
+        assert json.loads(request.body)["issue"]["title"] == "CheckoutFailed: cart G-8 could not be paid"
+        assert wait_until(lambda: [d for d in deliveries(api, boot["token"], webhook["id"]) if d["status"] == "SUCCEEDED"],
+                          what="the log, read by the API process")
+        assert "projector webhooks starting" in (tmp_path / "webhooks.log").read_text()
+    finally:
+        api.stop()
+        for worker in workers:
+            worker.terminate()
+            worker.wait(timeout=15)
