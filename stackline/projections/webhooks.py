@@ -28,7 +28,6 @@ from stackline.bus import IssueChange
 from stackline.domain.events import ErrorEventReceived, decode
 from stackline.domain.issue import (
     IssueAssigned,
-    IssueCreated,
     IssueIgnored,
     IssueMerged,
     IssueRegressed,
@@ -47,9 +46,9 @@ from stackline.readmodels.schema import events, issues, organizations, projects,
 DELIVERY_NAMESPACE = uuid.UUID("2b0f7c36-5a1e-4f7e-9d51-3f0b8f6c1a77")
 
 # What each issue-stream event means to a subscriber: the kinds `IssuesProjection._lifecycle`
-# publishes. IssueCreated is CREATED; IssueAbsorbed is not published at all.
+# publishes. IssueCreated and IssueAbsorbed publish nothing there (CREATED comes from the event
+# that formed the issue), so nothing here either.
 LIFECYCLE_KINDS: dict[type, str] = {
-    IssueCreated: "CREATED",
     IssueResolved: "RESOLVED",
     IssueUnresolved: "UPDATED",
     IssueIgnored: "IGNORED",
@@ -151,12 +150,13 @@ class WebhookDeliveriesProjection:
     async def _changes(self, conn: AsyncConnection, batch: Sequence[RecordedEvent],
                        by_project: dict[int, list[Any]]) -> list[IssueChange]:
         """The issue changes of this batch in log order, for projects that have webhooks."""
-        wants_updates = {p for p, hooks in by_project.items() if any("UPDATED" in h.events for h in hooks)}
+        wants_occurrences = {p for p, hooks in by_project.items()
+                             if any(kind in h.events for h in hooks for kind in ("CREATED", "UPDATED"))}
         occurrences: list[tuple[RecordedEvent, ErrorEventReceived]] = []
         lifecycle: list[tuple[RecordedEvent, Any]] = []
         for event in batch:
             if event.type == "ErrorEventReceived":
-                if event.data.get("project_id") in wants_updates:
+                if event.data.get("project_id") in wants_occurrences:
                     received = decode(event.type, event.data)
                     assert isinstance(received, ErrorEventReceived)
                     occurrences.append((event, received))
@@ -165,7 +165,7 @@ class WebhookDeliveriesProjection:
                 if type(change) in LIFECYCLE_KINDS:
                     lifecycle.append((event, change))
         found: list[IssueChange] = []
-        found += await self._updates(conn, occurrences)
+        found += await self._occurrences(conn, occurrences)
         if lifecycle:
             ids = {c.issue_id for _, c in lifecycle}
             owners = {row.id: row for row in await conn.execute(
@@ -183,10 +183,10 @@ class WebhookDeliveriesProjection:
         found.sort(key=lambda c: c.position)
         return found
 
-    async def _updates(self, conn: AsyncConnection,
-                       occurrences: Sequence[tuple[RecordedEvent, ErrorEventReceived]]) -> list[IssueChange]:
-        """UPDATED for each stored event that landed on an issue it did not create (the read
-        models, which this projector trails, already say which issue that is)."""
+    async def _occurrences(self, conn: AsyncConnection,
+                           occurrences: Sequence[tuple[RecordedEvent, ErrorEventReceived]]) -> list[IssueChange]:
+        """CREATED for each stored event that formed its issue, UPDATED for each later one (the
+        read models, which this projector trails, already say which issue that is)."""
         if not occurrences:
             return []
         keys = [(r.project_id, r.event_id) for _, r in occurrences]
@@ -197,17 +197,16 @@ class WebhookDeliveriesProjection:
         first_positions = dict((await conn.execute(
             select(events.c.issue_id, func.min(events.c.position)).where(events.c.issue_id.in_(issue_ids))
             .group_by(events.c.issue_id))).all()) if issue_ids else {}
-        updates = []
+        changes = []
         for event, received in occurrences:
             row = stored.get((received.project_id, received.event_id))
             # Not stored at this position: an SDK's retry of an event already counted.
             if row is None or row.position != event.position:
                 continue
-            if first_positions.get(row.issue_id) == event.position:
-                continue  # this event created the issue: its IssueCreated is the CREATED
-            updates.append(IssueChange("UPDATED", received.organization_id, received.project_id, row.issue_id,
+            kind = "CREATED" if first_positions.get(row.issue_id) == event.position else "UPDATED"
+            changes.append(IssueChange(kind, received.organization_id, received.project_id, row.issue_id,
                                        event.position))
-        return updates
+        return changes
 
     async def _subjects(self, conn: AsyncConnection, issue_ids: set[str]) -> dict[str, dict[str, Any]]:
         """What a delivery body says about its issue, project and organization, as the read

@@ -188,8 +188,9 @@ def test_a_new_issue_reaches_the_receiver_signed_with_the_secret(server: Server,
     created = create_webhook(server, boot, f"{receiver.url}/hooks", ["CREATED", "REGRESSED"])
     secret, webhook = created["secret"], created["webhook"]
     assert secret and webhook["isActive"] and webhook["events"] == ["CREATED", "REGRESSED"]
+    everything = create_webhook(server, boot, f"{receiver.url}/all", ["CREATED", "UPDATED"])["webhook"]
     listed = server.graphql(WEBHOOKS, {"org": "hookco", "p": "web"}, boot["token"])["data"]["project"]["webhooks"]
-    assert [w["id"] for w in listed] == [webhook["id"]]
+    assert [w["id"] for w in listed] == [webhook["id"], everything["id"]]
 
     with sentry_client(boot["dsn"]):
         event_id = capture(checkout, "A-17")
@@ -221,8 +222,13 @@ def test_a_new_issue_reaches_the_receiver_signed_with_the_secret(server: Server,
     # A second event on the same issue is an UPDATED, which this webhook did not ask for.
     with sentry_client(boot["dsn"]):
         capture(checkout, "A-17")
+    both = wait_until(lambda: len(receiver.at("/all")) >= 2 and receiver.at("/all"), what="CREATED, then UPDATED")
+    assert [json.loads(r.body)["event"] for r in both] == ["CREATED", "UPDATED"]
+    assert json.loads(both[1].body)["issue"]["timesSeen"] == 2
+    assert json.loads(both[0].body)["position"] < json.loads(both[1].body)["position"]
     time.sleep(1.0)
     assert len(receiver.at("/hooks")) == 1
+    assert len(receiver.at("/all")) == 2
 
 
 def test_a_failing_receiver_gets_the_same_delivery_again_until_it_succeeds(server: Server, receiver: Receiver) -> None:
