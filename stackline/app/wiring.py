@@ -115,7 +115,8 @@ def webhook_worker(settings: Settings, store: EventStore, engine: AsyncEngine,
     """The webhook worker: a projector that queues deliveries (trailing the read models, whose
     rows it reads) and the sender that sends them, which works while that projector's lease is held."""
     projection = WebhookDeliveriesProjection()
-    projector = ProjectorRunner(WEBHOOK_PROJECTOR, store, engine, [projection], trails=read_models)
+    projector = ProjectorRunner(WEBHOOK_PROJECTOR, store, engine, [projection], trails=read_models,
+                                idle=projection.is_idle)
     sender = WebhookSender(engine, settings.webhooks, projector)
     projection.on_queued = sender.wake
     return projector, sender

@@ -103,6 +103,11 @@ class WebhookDeliveriesProjection:
     def __init__(self, on_queued: Callable[[], None] | None = None) -> None:
         self.on_queued = on_queued  # told after the commit, to wake a sender in this process
 
+    async def is_idle(self, conn: AsyncConnection) -> bool:
+        """No active webhook anywhere: no change of the log could be queued now, so the runner
+        need not read it (it then skips ahead with the read models' checkpoint)."""
+        return (await conn.execute(select(webhooks.c.id).where(webhooks.c.is_active.is_(True)).limit(1))).first() is None
+
     async def apply_batch(self, conn: AsyncConnection, batch: Sequence[RecordedEvent], effects: Effects) -> None:
         hooks = (await conn.execute(select(webhooks).where(webhooks.c.is_active.is_(True)))).all()
         if not hooks:
