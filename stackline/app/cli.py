@@ -216,7 +216,7 @@ def parser() -> argparse.ArgumentParser:
     project_p = commands.add_parser("project", help="projector processes")
     project_sub = project_p.add_subparsers(dest="project_command", required=True)
     run_p = with_data_dir(project_sub.add_parser("run", help="run one projector (for `serve --no-projectors` setups)"))
-    run_p.add_argument("name", help="the projector to run: readmodels or analytics")
+    run_p.add_argument("name", help="the projector to run: readmodels, analytics, or webhooks (queues and sends webhook deliveries)")
     run_p.set_defaults(run=project_run_command)
 
     schema_p = commands.add_parser("schema", help="print the GraphQL schema (SDL)")

@@ -16,6 +16,7 @@ import time
 from dataclasses import dataclass
 
 from alembic import command
+from sqlalchemy import inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tqdm import tqdm
 
@@ -27,14 +28,15 @@ from stackline.app.wiring import (
     READ_MODEL_PROJECTOR,
     analytics_projector,
     open_analytics,
+    WEBHOOK_PROJECTOR,
     migrate_read_models,
     open_event_store,
     open_read_models,
     read_model_projector,
 )
-from stackline.projections.runner import ProjectorRunner, load_checkpoint, save_checkpoint
+from stackline.projections.runner import ProjectorLease, ProjectorRunner, load_checkpoint, save_checkpoint
 from stackline.readmodels.db import alembic_config
-from stackline.readmodels.schema import projector_checkpoints
+from stackline.readmodels.schema import projector_checkpoints, webhook_deliveries
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +68,9 @@ async def replay(settings: Settings, projection: str | None = None, progress: bo
             runners.append(analytics_projector(store, engine, executor))
         await _require_free(runners)
         if READ_MODEL_PROJECTOR in wanted:
+            async with ProjectorLease(engine, WEBHOOK_PROJECTOR) as webhook_lease:
+                if not await webhook_lease.try_acquire():
+                    raise RuntimeError(f"projector {WEBHOOK_PROJECTOR!r} is running in another process; stop it first")
             await _reset_read_models(settings, engine, keep_analytics=ANALYTICS_PROJECTOR not in wanted)
         if executor is not None:
             await drop_tables(executor)
@@ -99,14 +104,38 @@ async def _require_free(runners: list[ProjectorRunner]) -> None:
 
 async def _reset_read_models(settings: Settings, engine: AsyncEngine, keep_analytics: bool) -> None:
     """Drop every SQL read-model table and build the schema anew, through the migrations; the
-    analytics checkpoint survives unless analytics is rebuilt too."""
+    analytics checkpoint survives unless analytics is rebuilt too, and so do the webhook
+    deliveries and the webhook worker's checkpoint."""
     kept = 0
     if keep_analytics:
         async with engine.connect() as conn:
             kept = await load_checkpoint(conn, ANALYTICS_PROJECTOR)
+    webhooks = await _webhook_worker_state(engine)
     await engine.dispose()
     command.downgrade(alembic_config(settings.database_url), "base")
     migrate_read_models(settings.database_url)
+    await _restore_webhook_worker_state(engine, webhooks)
     if kept:
         async with engine.begin() as conn:
             await save_checkpoint(conn, ANALYTICS_PROJECTOR, kept)
+
+
+async def _webhook_worker_state(engine: AsyncEngine) -> tuple[int, list[dict]]:
+    """What replay must not lose: deliveries already queued (and their log of attempts) and how
+    far the webhook worker got, or every past change would be delivered again."""
+    async with engine.connect() as conn:
+        tables = await conn.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+        if not {"projector_checkpoints", "webhook_deliveries"} <= tables:
+            return 0, []  # a database from before webhooks (or a new one)
+        position = await load_checkpoint(conn, WEBHOOK_PROJECTOR)
+        rows = [dict(row._mapping) for row in await conn.execute(select(webhook_deliveries))]
+    return position, rows
+
+
+async def _restore_webhook_worker_state(engine: AsyncEngine, kept: tuple[int, list[dict]]) -> None:
+    position, rows = kept
+    async with engine.begin() as conn:
+        if position:
+            await save_checkpoint(conn, WEBHOOK_PROJECTOR, position)
+        for start in range(0, len(rows), 1000):
+            await conn.execute(webhook_deliveries.insert(), rows[start:start + 1000])

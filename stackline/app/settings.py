@@ -46,6 +46,36 @@ class IngestLimits:
 
 
 @dataclass(frozen=True, slots=True)
+class WebhookSettings:
+    """How the webhook sender retries and waits (see docs/integrations.md)."""
+
+    max_attempts: int = 6  # STACKLINE_WEBHOOK_MAX_ATTEMPTS: attempts per delivery, the first included
+    base_delay: float = 10.0  # STACKLINE_WEBHOOK_BASE_DELAY: seconds before the 2nd attempt; doubles
+    max_delay: float = 3600.0  # STACKLINE_WEBHOOK_MAX_DELAY: longest wait between attempts
+    timeout: float = 10.0  # STACKLINE_WEBHOOK_TIMEOUT: seconds one attempt may take in all
+    poll_interval: float = 0.5  # STACKLINE_WEBHOOK_POLL_INTERVAL: how often due deliveries are looked for
+
+    @classmethod
+    def from_environment(cls) -> WebhookSettings:
+        values: dict[str, float] = {}
+        for field_name, variable, kind in (("max_attempts", "STACKLINE_WEBHOOK_MAX_ATTEMPTS", int),
+                                           ("base_delay", "STACKLINE_WEBHOOK_BASE_DELAY", float),
+                                           ("max_delay", "STACKLINE_WEBHOOK_MAX_DELAY", float),
+                                           ("timeout", "STACKLINE_WEBHOOK_TIMEOUT", float),
+                                           ("poll_interval", "STACKLINE_WEBHOOK_POLL_INTERVAL", float)):
+            raw = os.environ.get(variable)
+            if raw is None:
+                continue
+            try:
+                values[field_name] = kind(raw)
+            except ValueError:
+                raise SettingsError(f"{variable}: {raw!r} is not a number") from None
+            if values[field_name] <= 0:
+                raise SettingsError(f"{variable}: must be positive")
+        return cls(**values)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     data_dir: Path
     eventstore_url: str
@@ -65,6 +95,7 @@ class Settings:
     @property
     def analytics_dir(self) -> Path:
         return self.data_dir / "analytics"
+    webhooks: WebhookSettings = WebhookSettings()
 
     @classmethod
     def load(cls, data_dir: str | Path | None = None, public_url: str | None = None) -> Settings:
@@ -79,6 +110,7 @@ class Settings:
             nats_url=os.environ.get("STACKLINE_NATS_URL") or None,
             nats_prefix=os.environ.get("STACKLINE_NATS_PREFIX") or "stackline",
             clickhouse_url=os.environ.get("STACKLINE_CLICKHOUSE_URL") or None,
+            webhooks=WebhookSettings.from_environment(),
         )
 
     def resolved_public_url(self) -> str:

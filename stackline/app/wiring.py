@@ -6,8 +6,10 @@ import asyncio
 import logging
 import re
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from sqlalchemy import select
@@ -23,6 +25,8 @@ from stackline.app.issue_commands import IssueCommands
 from stackline.app.limits import OutcomeTally, RateLimiter
 from stackline.app.lookups import Lookups
 from stackline.app.settings import Settings, SettingsError
+from stackline.app.webhook_commands import WebhookCommands
+from stackline.app.webhook_sender import WebhookSender
 from stackline.bus import Bus
 from stackline.bus.memory import InProcessBus
 from stackline.bus.nats import NatsBus
@@ -37,13 +41,15 @@ from stackline.projections.intake import IntakeProjection
 from stackline.projections.issues import IssuesProjection
 from stackline.projections.projects import ProjectsProjection
 from stackline.projections.runner import ProjectorRunner
+from stackline.projections.webhooks import WebhookDeliveriesProjection, WebhooksProjection
 from stackline.readmodels.db import create_engine, migrate
 from stackline.readmodels.schema import issues
 
 log = logging.getLogger(__name__)
 READ_MODEL_PROJECTOR = "readmodels"
 ANALYTICS_PROJECTOR = "analytics"
-PROJECTORS = (READ_MODEL_PROJECTOR, ANALYTICS_PROJECTOR)
+WEBHOOK_PROJECTOR = "webhooks"
+PROJECTORS = (READ_MODEL_PROJECTOR, ANALYTICS_PROJECTOR, WEBHOOK_PROJECTOR)  # what `stackline project run NAME` knows
 IGNORE_EXPIRY_SECONDS = 1.0
 
 
@@ -114,7 +120,8 @@ def stream_name_for(prefix: str) -> str:
 def read_model_projector(store: EventStore, engine: AsyncEngine, bus: Bus | None) -> ProjectorRunner:
     """The projector of the SQL read models: organizations, projects, issues, events."""
     return ProjectorRunner(
-        READ_MODEL_PROJECTOR, store, engine, [ProjectsProjection(), IssuesProjection(), IntakeProjection()], bus
+        READ_MODEL_PROJECTOR, store, engine,
+        [ProjectsProjection(), IssuesProjection(), IntakeProjection(), WebhooksProjection()], bus,
     )
 
 
@@ -147,6 +154,18 @@ def analytics_projector(store: EventStore, engine: AsyncEngine, executor: Analyt
     return ProjectorRunner(ANALYTICS_PROJECTOR, store, engine, [AnalyticsProjection(executor)])
 
 
+def webhook_worker(settings: Settings, store: EventStore, engine: AsyncEngine,
+                   read_models: ProjectorRunner) -> tuple[ProjectorRunner, WebhookSender]:
+    """The webhook worker: a projector that queues deliveries (trailing the read models, whose
+    rows it reads) and the sender that sends them, which works while that projector's lease is held."""
+    projection = WebhookDeliveriesProjection()
+    projector = ProjectorRunner(WEBHOOK_PROJECTOR, store, engine, [projection], trails=read_models,
+                                idle=projection.is_idle)
+    sender = WebhookSender(engine, settings.webhooks, projector)
+    projection.on_queued = sender.wake
+    return projector, sender
+
+
 def migrate_read_models(url: str) -> None:
     """Bring the read-model schema to the newest migration (blocking); bad settings name themselves."""
     try:
@@ -169,6 +188,9 @@ class Services:
     issue_commands: IssueCommands
     blobs: BlobStore
     limiter: RateLimiter
+    webhook_commands: WebhookCommands
+    webhook_projector: ProjectorRunner
+    webhook_sender: WebhookSender
     outcomes: OutcomeTally = field(default_factory=OutcomeTally)
     analytics: AnalyticsExecutor | None = None
     analytics_projector: ProjectorRunner | None = None
@@ -192,14 +214,19 @@ class Services:
         return self.analytics
 
     def start_projectors(self, names: tuple[str, ...] = PROJECTORS) -> None:
+        """Run the named projectors here: `readmodels` (with the clock's ignore expiry), `analytics`
+        (when its store is open here) and `webhooks` (the delivery queue and its sender). Each
+        works while its lease is held."""
         loop = asyncio.get_running_loop()
-        work_items = []
+        work: list[tuple[str, Coroutine[Any, Any, None]]] = []
         if READ_MODEL_PROJECTOR in names:
-            work_items += [("projector", self.projector.run()), ("ignore-expiry", self.expire_ignores())]
+            work += [("projector", self.projector.run()), ("ignore-expiry", self.expire_ignores())]
         if ANALYTICS_PROJECTOR in names and self.analytics_projector is not None:
-            work_items.append(("analytics-projector", self.analytics_projector.run()))
-        for name, work in work_items:
-            task = loop.create_task(work, name=name)
+            work.append(("analytics-projector", self.analytics_projector.run()))
+        if WEBHOOK_PROJECTOR in names:
+            work += [("webhook-projector", self.webhook_projector.run()), ("webhook-sender", self.webhook_sender.run())]
+        for name, coroutine in work:
+            task = loop.create_task(coroutine, name=name)
             task.add_done_callback(_report_crash)
             self._tasks.append(task)
 
@@ -233,7 +260,7 @@ class Services:
 
 def _report_crash(task: asyncio.Task) -> None:
     if not task.cancelled() and task.exception() is not None:
-        log.error("projector stopped", exc_info=task.exception())
+        log.error("%s stopped", task.get_name(), exc_info=task.exception())
 
 
 async def open_services(settings: Settings, analytics: bool = True) -> Services:
@@ -252,8 +279,10 @@ async def open_services(settings: Settings, analytics: bool = True) -> Services:
         await engine.dispose()
         raise
     projector = read_model_projector(store, engine, bus)
+    webhook_projector, webhook_sender = webhook_worker(settings, store, engine, projector)
     services = Services(settings, store, engine, bus, Commands(store), Lookups(engine), projector,
-                        IssueCommands(store), BlobStore(settings.data_dir / "blobs"), RateLimiter(engine))
+                        IssueCommands(store), BlobStore(settings.data_dir / "blobs"), RateLimiter(engine),
+                        WebhookCommands(store), webhook_projector, webhook_sender)
     if not analytics:
         services.analytics_unavailable = "this process does not open the analytics store"
         return services

@@ -11,6 +11,7 @@ from strawberry.extensions import MaskErrors, MaxTokensLimiter, QueryDepthLimite
 from strawberry.types import Info
 
 from stackline.app.issue_commands import UNSET, IssueUpdate
+from stackline.domain.webhook import WebhookConfig
 from stackline.domain.issue import VersionConflict
 from stackline.domain.organization import ALL_SCOPES, InvalidCommand
 from stackline.graphql.limits import QueryCostLimiter
@@ -27,6 +28,7 @@ from stackline.graphql.types import (
     Node,
     Organization,
     Project,
+    Webhook,
     resolve_node,
 )
 from stackline.projections.issues import issue_id_for
@@ -110,6 +112,12 @@ class UserError:
 
 def user_error(error: InvalidCommand, field: list[str] | None = None) -> UserError:
     return UserError(message=str(error), field=field, code="CONFLICT" if isinstance(error, VersionConflict) else None)
+
+
+def _field_of(error: InvalidCommand) -> list[str] | None:
+    """The input field a webhook command's refusal is about (its message starts with it)."""
+    first = str(error).split(" ", 1)[0]
+    return [first] if first in ("url", "description") else (["events"] if "kind" in str(error) else None)
 
 
 @strawberry.input
@@ -328,8 +336,129 @@ class CreateProjectPayload:
     user_errors: list[UserError]
 
 
+@strawberry.input
+class CreateWebhookInput:
+    project_id: strawberry.ID
+    url: str = strawberry.field(description="An http:// or https:// URL that accepts POSTs.")
+    events: list[IssueChangeKind] = strawberry.field(description="The issue changes to send.")
+    description: str = ""
+
+
+@strawberry.type
+class CreateWebhookPayload:
+    webhook: Webhook | None
+    secret: str | None = strawberry.field(
+        description="Signs every delivery (X-Stackline-Signature). Shown only here: store it now.")
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class UpdateWebhookInput:
+    id: strawberry.ID
+    url: str | None = None
+    events: list[IssueChangeKind] | None = None
+    description: str | None = None
+    is_active: bool | None = strawberry.field(default=None, description="An inactive webhook is sent nothing.")
+    rotate_secret: bool = strawberry.field(default=False, description="Sign from now on with a new secret.")
+
+
+@strawberry.type
+class UpdateWebhookPayload:
+    webhook: Webhook | None
+    secret: str | None = strawberry.field(description="With rotateSecret: the new secret, shown only here.")
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class DeleteWebhookInput:
+    id: strawberry.ID
+
+
+@strawberry.type
+class DeleteWebhookPayload:
+    deleted_webhook_id: strawberry.ID | None
+    user_errors: list[UserError]
+
+
+async def _webhook_row(info: Info, global_id: str):  # noqa: ANN202 - a Row or None
+    """The webhook, if it is in an organization where the viewer may change projects."""
+    org_ids = ctx(info).orgs("project:write")
+    decoded = decode_id(global_id, "Webhook")
+    if decoded is None:
+        return None
+    async with ctx(info).services.engine.connect() as conn:
+        return await queries.webhook(conn, org_ids, decoded[1])
+
+
+async def _fresh_webhook(info: Info, organization_id: str, webhook_id: str, position: int | None) -> Webhook | None:
+    """The webhook as the read model shows it once the projector has applied `position`."""
+    services = ctx(info).services
+    if position is not None:
+        await services.projector.wait_for(position, 5.0)
+    async with services.engine.connect() as conn:
+        row = await queries.webhook(conn, {organization_id}, webhook_id)
+    return Webhook.from_row(row) if row else None
+
+
 @strawberry.type
 class Mutation:
+    @strawberry.mutation(description="Send a project's issue changes to a URL, signed with a secret shown once.")
+    async def create_webhook(self, info: Info, input: CreateWebhookInput) -> CreateWebhookPayload:
+        context = ctx(info)
+        viewer = context.require_viewer("project:write")
+        decoded = decode_id(input.project_id, "Project")
+        found = {}
+        if decoded is not None and decoded[1].isdigit():
+            async with context.services.engine.connect() as conn:
+                found = await queries.projects_by_ids(conn, viewer.orgs("project:write"), [int(decoded[1])])
+        if not found:
+            return CreateWebhookPayload(webhook=None, secret=None,
+                                        user_errors=[UserError(message="project not found", field=["projectId"])])
+        project_id, project = next(iter(found.items()))
+        config = WebhookConfig(input.url, tuple(kind.value for kind in input.events), input.description)
+        try:
+            created = await context.services.webhook_commands.create(project.organization_id, project_id, config,
+                                                                     viewer.actor)
+        except InvalidCommand as error:
+            return CreateWebhookPayload(webhook=None, secret=None, user_errors=[user_error(error, _field_of(error))])
+        return CreateWebhookPayload(webhook=await _fresh_webhook(info, project.organization_id, created.webhook_id,
+                                                                 created.position),
+                                    secret=created.secret, user_errors=[])
+
+    @strawberry.mutation(description="Change a webhook's URL, events, description or activity; or rotate its secret.")
+    async def update_webhook(self, info: Info, input: UpdateWebhookInput) -> UpdateWebhookPayload:
+        row = await _webhook_row(info, input.id)
+        if row is None:
+            return UpdateWebhookPayload(webhook=None, secret=None,
+                                        user_errors=[UserError(message="webhook not found", field=["id"])])
+        viewer = ctx(info).require_viewer("project:write")
+        changes = {name: value for name, value in (
+            ("url", input.url), ("description", input.description), ("is_active", input.is_active),
+            ("events", tuple(kind.value for kind in input.events) if input.events is not None else None),
+        ) if value is not None}
+        try:
+            changed = await ctx(info).services.webhook_commands.change(row.id, row.organization_id, changes,
+                                                                       input.rotate_secret, viewer.actor)
+        except InvalidCommand as error:
+            return UpdateWebhookPayload(webhook=None, secret=None, user_errors=[user_error(error, _field_of(error))])
+        return UpdateWebhookPayload(webhook=await _fresh_webhook(info, row.organization_id, row.id, changed.position),
+                                    secret=changed.secret, user_errors=[])
+
+    @strawberry.mutation(description="Delete a webhook: nothing more is sent to it.")
+    async def delete_webhook(self, info: Info, input: DeleteWebhookInput) -> DeleteWebhookPayload:
+        row = await _webhook_row(info, input.id)
+        if row is None:
+            return DeleteWebhookPayload(deleted_webhook_id=None,
+                                        user_errors=[UserError(message="webhook not found", field=["id"])])
+        viewer = ctx(info).require_viewer("project:write")
+        try:
+            deleted = await ctx(info).services.webhook_commands.delete(row.id, row.organization_id, viewer.actor)
+        except InvalidCommand as error:
+            return DeleteWebhookPayload(deleted_webhook_id=None, user_errors=[user_error(error)])
+        if deleted.position is not None:
+            await ctx(info).services.projector.wait_for(deleted.position, 5.0)
+        return DeleteWebhookPayload(deleted_webhook_id=input.id, user_errors=[])
+
     @strawberry.mutation(description="Create a project (and its first DSN key) in your organization.")
     async def create_project(self, info: Info, input: CreateProjectInput) -> CreateProjectPayload:
         context = ctx(info)
@@ -666,7 +795,7 @@ schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    types=[Organization, Project, Issue, Event],
+    types=[Organization, Project, Issue, Event, Webhook],
     extensions=[
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),

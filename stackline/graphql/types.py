@@ -470,6 +470,13 @@ class Project(Node):
             ),
         )
 
+    @strawberry.field(description="The project's webhooks (their signing secrets are never shown again).")
+    async def webhooks(self, info: Info) -> list[Webhook]:
+        ctx(info).require_scope(self.organization_id, "project:read")
+        async with ctx(info).services.engine.connect() as conn:
+            rows = await queries.webhooks_of(conn, self.organization_id, self.numeric_id)
+        return [Webhook.from_row(row) for row in rows]
+
     @strawberry.field(description="An event of this project by the SDK's event_id.")
     async def event(self, info: Info, event_id: str) -> Event | None:
         ctx(info).require_scope(self.organization_id, "event:read")
@@ -775,6 +782,100 @@ class IssueChange:
     issue: Issue
 
 
+@strawberry.enum
+class WebhookDeliveryStatus(enum.Enum):
+    PENDING = "PENDING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+
+@strawberry.type(description="One issue change owed to a webhook, and how sending it went.")
+class WebhookDelivery:
+    delivery_id: str = strawberry.field(description="The X-Stackline-Delivery header: the same on every attempt.")
+    event: IssueChangeKind
+    issue_id: strawberry.ID = strawberry.field(description="The global id of the issue that changed.")
+    status: WebhookDeliveryStatus
+    attempts: int
+    response_status_code: int | None = strawberry.field(description="The HTTP status of the latest answer.")
+    last_error: str | None = strawberry.field(description="Why the latest attempt failed, if it did.")
+    created_at: datetime
+    last_attempt_at: datetime | None
+    next_attempt_at: datetime | None = strawberry.field(description="When PENDING: the next attempt's time.")
+    finished_at: datetime | None
+    payload: JSON = strawberry.field(description="The JSON body sent (and signed).")
+
+    @classmethod
+    def from_row(cls, row: Row) -> WebhookDelivery:
+        return cls(
+            delivery_id=row.id, event=IssueChangeKind(row.event), issue_id=strawberry.ID(encode_id("Issue", row.issue_id)),
+            status=WebhookDeliveryStatus(row.status), attempts=row.attempts, response_status_code=row.response_status,
+            last_error=row.last_error, created_at=aware(row.created_at),
+            last_attempt_at=aware(row.last_attempt_at) if row.last_attempt_at else None,
+            next_attempt_at=datetime.fromtimestamp(row.next_attempt_at, UTC) if row.next_attempt_at else None,
+            finished_at=aware(row.finished_at) if row.finished_at else None,
+            payload=orjson.loads(row.body),
+        )
+
+
+@strawberry.type
+class WebhookDeliveryEdge:
+    node: WebhookDelivery
+    cursor: str
+
+
+@strawberry.type
+class WebhookDeliveryConnection:
+    edges: list[WebhookDeliveryEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type(description="An HTTP endpoint that receives a project's issue changes, signed.")
+class Webhook(Node):
+    url: str
+    events: list[IssueChangeKind] = strawberry.field(description="The issue changes it receives.")
+    description: str
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+    project_id: strawberry.Private[int]
+    webhook_id: strawberry.Private[str]
+    organization_id: strawberry.Private[str]
+
+    @classmethod
+    def from_row(cls, row: Row) -> Webhook:
+        return cls(
+            id=strawberry.ID(encode_id("Webhook", row.id)), url=row.url,
+            events=[IssueChangeKind(kind) for kind in row.events], description=row.description,
+            is_active=row.is_active, created_at=aware(row.created_at), updated_at=aware(row.updated_at),
+            project_id=row.project_id, webhook_id=row.id, organization_id=row.organization_id,
+        )
+
+    @strawberry.field
+    async def project(self, info: Info) -> Project:
+        row = await ctx(info).project_loader().load(self.project_id)
+        if row is None:
+            raise PublicError("project not found")
+        return Project.from_row(row)
+
+    @strawberry.field(description="The delivery log, newest change first.")
+    async def deliveries(self, info: Info, first: int | None = None, after: str | None = None) -> WebhookDeliveryConnection:
+        ctx(info).require_scope(self.organization_id, "project:read")
+        limit = page_size(first)
+        cursor = decode_cursor(after)
+        if cursor is not None and (len(cursor) != 2 or not isinstance(cursor[0], int) or not isinstance(cursor[1], str)):
+            raise PublicError("invalid cursor")
+        async with ctx(info).services.engine.connect() as conn:
+            rows = await queries.deliveries_page(conn, self.organization_id, self.webhook_id, first=limit + 1,
+                                                 after=(cursor[0], cursor[1]) if cursor else None)
+            total = await queries.delivery_count(conn, self.organization_id, self.webhook_id)
+        edges = [WebhookDeliveryEdge(node=WebhookDelivery.from_row(r), cursor=encode_cursor(r.position, r.id))
+                 for r in rows[:limit]]
+        return WebhookDeliveryConnection(edges=edges, total_count=total, page_info=PageInfo(
+            has_next_page=len(rows) > limit, has_previous_page=after is not None,
+            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None))
+
+
 async def resolve_node(info: Info, global_id: str) -> Node | None:
     """Any of our objects by global id, or None (also for another organization's)."""
     decoded = decode_id(global_id)
@@ -794,6 +895,9 @@ async def resolve_node(info: Info, global_id: str) -> Node | None:
         if type_name == "Issue":
             row = await queries.issue(conn, context.viewer.orgs("event:read"), key)  # type: ignore[union-attr]
             return Issue.from_row(row) if row else None
+        if type_name == "Webhook":
+            row = await queries.webhook(conn, context.viewer.orgs("project:read"), key)  # type: ignore[union-attr]
+            return Webhook.from_row(row) if row else None
         if type_name == "Event":
             project_id, _, event_id = key.partition(":")
             if project_id.isdigit():

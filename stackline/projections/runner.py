@@ -12,13 +12,14 @@ subscriber that reacts by reading the read model always finds what it was told a
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fcntl
 import hashlib
 import logging
 import os
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -34,6 +35,8 @@ log = logging.getLogger(__name__)
 REPLAY_BATCH = 2000
 CHECKPOINT_POLL_SECONDS = 0.05
 LEASE_RETRY_SECONDS = 1.0
+TRAIL_WAIT_SECONDS = 60.0
+IDLE_POLL_SECONDS = 0.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +69,7 @@ class Effects:
 
     changes: list[IssueChange] = field(default_factory=list)
     reactions: list[Reaction] = field(default_factory=list)
+    after_commit: list[Callable[[], None]] = field(default_factory=list)  # e.g. wake a sender
 
 
 class Projection(Protocol):
@@ -110,12 +114,18 @@ class ProjectorRunner:
         engine: AsyncEngine,
         projections: Sequence[Projection],
         bus: Bus | None = None,
+        trails: ProjectorRunner | None = None,
+        idle: Callable[[AsyncConnection], Awaitable[bool]] | None = None,
     ) -> None:
         self.name = name
         self.store = store
         self.engine = engine
         self.projections = projections
         self.bus = bus
+        # A projector that reads another's rows applies a batch only once that one has: the
+        # webhook worker looks up which issue an event landed on in the read models.
+        self.trails = trails
+        self.idle = idle  # with `trails`: True when no event of the log could matter right now
         self.position = 0
         self.running = False
         self._advanced = asyncio.Condition()
@@ -130,10 +140,49 @@ class ProjectorRunner:
                 async with self.engine.connect() as conn:
                     self.position = await load_checkpoint(conn, self.name)
                 log.info("projector %s starting after position %d", self.name, self.position)
-                async for batch in self.store.subscribe(self.position):
-                    await self.apply_batch(batch)
+                while True:
+                    if await self._skipped_while_idle():
+                        await asyncio.sleep(IDLE_POLL_SECONDS)
+                        continue
+                    await self._follow()
             finally:
                 self.running = False
+
+    async def _follow(self) -> None:
+        """Apply the log as it comes; return when the projector finds itself idle."""
+        async with contextlib.aclosing(self.store.subscribe(self.position)) as batches:
+            async for batch in batches:
+                if self.trails is not None:
+                    while not await self.trails.wait_for(batch[-1].position, TRAIL_WAIT_SECONDS):
+                        log.info("projector %s waits for %s to reach position %d",
+                                 self.name, self.trails.name, batch[-1].position)
+                await self.apply_batch(batch)
+                if self.idle is not None and await self._is_idle():
+                    return
+
+    async def _is_idle(self) -> bool:
+        assert self.idle is not None
+        async with self.engine.connect() as conn:
+            return await self.idle(conn)
+
+    async def _skipped_while_idle(self) -> bool:
+        """A trailing projector with nothing to do (no webhooks at all, say) need not read the
+        log: it moves its checkpoint along with the projector it trails instead. The idle
+        check reads the same snapshot as that checkpoint, so nothing it could have acted on
+        is passed over."""
+        if self.idle is None or self.trails is None:
+            return False
+        async with self.engine.connect() as conn:
+            target = await load_checkpoint(conn, self.trails.name)
+            if not await self.idle(conn):
+                return False
+        if target > self.position:
+            async with self.engine.begin() as conn:
+                await save_checkpoint(conn, self.name, target)
+            async with self._advanced:
+                self.position = target
+                self._advanced.notify_all()
+        return True
 
     async def lease_is_free(self) -> bool:
         """True when no process runs this projector right now."""
@@ -170,6 +219,8 @@ class ProjectorRunner:
         async with self._advanced:
             self.position = batch[-1].position
             self._advanced.notify_all()
+        for callback in effects.after_commit:
+            callback()
         if self.bus is not None:
             for change in collapse(effects.changes):
                 await self.bus.publish(change)

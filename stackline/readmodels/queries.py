@@ -21,6 +21,8 @@ from stackline.readmodels.schema import (
     session_counts,
     transactions,
     usage,
+    webhook_deliveries,
+    webhooks,
     issue_activity,
     issue_hashes,
     issue_tags,
@@ -362,3 +364,29 @@ async def hashes_of_issues(conn: AsyncConnection, org_ids: Collection[str], issu
              .where(issue_hashes.c.issue_id.in_(issue_ids), issues.c.organization_id.in_(org_ids))
              .order_by(issue_hashes.c.issue_id, issue_hashes.c.hash))
     return list(await conn.execute(query))
+async def webhooks_of(conn: AsyncConnection, org_id: str, project_id: int) -> Sequence[Row]:
+    query = select(webhooks).where(webhooks.c.organization_id == org_id, webhooks.c.project_id == project_id)
+    return (await conn.execute(query.order_by(webhooks.c.created_position))).all()
+
+
+async def webhook(conn: AsyncConnection, org_ids: Collection[str], webhook_id: str) -> Row | None:
+    query = select(webhooks).where(webhooks.c.id == webhook_id, webhooks.c.organization_id.in_(org_ids))
+    return (await conn.execute(query)).first()
+
+
+async def deliveries_page(conn: AsyncConnection, org_id: str, webhook_id: str, first: int,
+                          after: tuple[int, str] | None) -> Sequence[Row]:
+    """A webhook's deliveries, newest change first."""
+    query = select(webhook_deliveries).where(webhook_deliveries.c.webhook_id == webhook_id,
+                                             webhook_deliveries.c.organization_id == org_id)
+    if after is not None:
+        query = query.where(or_(webhook_deliveries.c.position < after[0],
+                                and_(webhook_deliveries.c.position == after[0], webhook_deliveries.c.id < after[1])))
+    query = query.order_by(webhook_deliveries.c.position.desc(), webhook_deliveries.c.id.desc()).limit(first)
+    return (await conn.execute(query)).all()
+
+
+async def delivery_count(conn: AsyncConnection, org_id: str, webhook_id: str) -> int:
+    query = select(func.count()).select_from(webhook_deliveries).where(
+        webhook_deliveries.c.webhook_id == webhook_id, webhook_deliveries.c.organization_id == org_id)
+    return (await conn.execute(query)).scalar_one()

@@ -329,3 +329,45 @@ usage = Table(
     Column("organization_id", String(36), nullable=False),
     Column("quantity", BigInteger, nullable=False),
 )
+
+# Webhook configuration: a read model of the `webhook-{id}` streams (projector `readmodels`).
+webhooks = Table(
+    "webhooks",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("organization_id", String(36), nullable=False),
+    Column("project_id", BigInteger, nullable=False, index=True),
+    Column("url", Text, nullable=False),
+    Column("events", JSON, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("secret", String(128), nullable=False),  # signs deliveries; never shown after creation
+    Column("is_active", Boolean, nullable=False),
+    Column("created_position", BigInteger, nullable=False),  # only later changes are delivered
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# The webhook worker's outbox and delivery log (projector `webhooks`, then its sender). Not
+# derived from the log alone (attempts and answers happen outside it): replay keeps these rows.
+webhook_deliveries = Table(
+    "webhook_deliveries",
+    metadata,
+    Column("id", String(36), primary_key=True),  # X-Stackline-Delivery, the same on every attempt
+    Column("webhook_id", String(36), nullable=False),
+    Column("organization_id", String(36), nullable=False),
+    Column("project_id", BigInteger, nullable=False),
+    Column("event", String(16), nullable=False),  # the issue change kind
+    Column("issue_id", String(36), nullable=False),
+    Column("position", BigInteger, nullable=False),  # the event-store position of the change
+    Column("body", Text, nullable=False),  # the exact bytes signed and sent, on every attempt
+    Column("status", String(16), nullable=False),  # PENDING | SUCCEEDED | FAILED
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", Float),  # unix time; None once finished
+    Column("response_status", Integer),
+    Column("last_error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_attempt_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Index("ix_webhook_deliveries_webhook_position", "webhook_id", "position"),
+    Index("ix_webhook_deliveries_due", "status", "next_attempt_at"),
+)

@@ -142,6 +142,17 @@ def _version(w: World, issue_id: str) -> int:
     return found["version"] if found else 0
 
 
+CREATE_WEBHOOK = ("mutation ($p: ID!) { createWebhook(input: {projectId: $p, url: \"https://hooks.example.com/in\", "
+                  "events: [CREATED]}) { webhook { id } secret userErrors { message } } }")
+
+
+def _webhook(w: World, exists: bool) -> str:
+    """A fresh webhook of acme's project (each case may change or delete its own), or a made-up id."""
+    if not exists:
+        return ghost("Webhook")
+    return w.gql(CREATE_WEBHOOK, {"p": w.project_id}, w.org_token)["data"]["createWebhook"]["webhook"]["id"]
+
+
 OPS: dict[str, Op] = {
     "node": Op("query ($id: ID!) { node(id: $id) { id ... on Issue { title } } }", "event:read",
                lambda w, e: {"id": _issue(w, e)}),
@@ -195,6 +206,14 @@ OPS: dict[str, Op] = {
     "revokeApiToken": Op(
         "mutation ($id: String!) { revokeApiToken(input: {tokenId: $id}) { apiToken { revokedAt } userErrors { message } } }",
         "org:write", lambda w, e: {"id": w.spare_token_id if e else str(uuid.uuid4())}),
+    "createWebhook": Op(CREATE_WEBHOOK, "project:write",
+                        lambda w, e: {"p": w.project_id if e else encode_id("Project", 987654)}),
+    "updateWebhook": Op(
+        "mutation ($id: ID!) { updateWebhook(input: {id: $id, description: \"renamed\"}) "
+        "{ webhook { id } userErrors { message } } }", "project:write", lambda w, e: {"id": _webhook(w, e)}),
+    "deleteWebhook": Op(
+        "mutation ($id: ID!) { deleteWebhook(input: {id: $id}) { deletedWebhookId userErrors { message } } }",
+        "project:write", lambda w, e: {"id": _webhook(w, e)}),
     "issueChanges": Op("subscription ($p: ID!) { issueChanges(projectId: $p) { kind } }", "event:read",
                        lambda w, e: {"p": w.project_id if e else encode_id("Project", 987654)}),
 }
