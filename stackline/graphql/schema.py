@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from datetime import datetime
+from datetime import UTC, datetime
 
 import strawberry
 from graphql import GraphQLError
@@ -401,7 +401,8 @@ class Subscription:
             async with context.services.engine.connect() as conn:
                 row = await queries.issue(conn, org_id, change.issue_id)
             if row is not None:
-                yield IssueChange(kind=IssueChangeKind(change.kind), issue=Issue.from_row(row))
+                committed_at = datetime.fromtimestamp(change.committed_at, UTC) if change.committed_at else None
+                yield IssueChange(kind=IssueChangeKind(change.kind), issue=Issue.from_row(row), committed_at=committed_at)
 
 
 def _should_mask(error: GraphQLError) -> bool:
