@@ -40,8 +40,10 @@ def serve(args: argparse.Namespace) -> int:
         services = await open_services(settings)  # bad settings stop us here, with a clear message
         settings.record_server(settings.public_url or url)
         app = create_app(settings, run_projectors=not args.no_projectors, services=services)
+        # No permessage-deflate: subscription messages are a few hundred bytes, and compressing
+        # each one for each websocket was the biggest cost of live fan-out (bench/live.py).
         config = uvicorn.Config(app, log_level=args.log_level, access_log=args.access_log, ws="websockets-sansio",
-                                lifespan="on", timeout_graceful_shutdown=5)
+                                ws_per_message_deflate=False, lifespan="on", timeout_graceful_shutdown=5)
         print(f"stackline listening on {url} (GraphQL: {url}/graphql)", flush=True)
         print(f"stackline data directory: {settings.data_dir}", flush=True)
         await uvicorn.Server(config).serve(sockets=[sock])
