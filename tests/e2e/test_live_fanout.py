@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import httpx
+import websockets
 
 from tests.e2e.server import Server, Subscriber, sentry_client
 from tests.e2e.test_skeleton import capture, charge, load_user, parse_order
@@ -69,5 +70,10 @@ async def test_subscribers_of_one_operation_share_a_stream_per_organization(tmp_
             assert titles(own_project) == ["ValueError: invalid literal for int() with base 10: 'x'"]
             assert intruder.received == [] and not own_project.errors and not second.errors
         await streams(server, 0)  # the last subscriber leaving ends its stream
+
+        # Messages are small and go to many sockets: no per-socket compression is negotiated.
+        async with websockets.connect(server.url.replace("http", "ws") + "/graphql",
+                                      subprotocols=["graphql-transport-ws"]) as ws:
+            assert ws.response.headers.get("Sec-WebSocket-Extensions") is None
     finally:
         server.stop()
