@@ -33,6 +33,7 @@ import re
 import resource
 import shutil
 import signal
+import sqlite3
 import statistics
 import subprocess
 import sys
@@ -224,14 +225,28 @@ class Site:
         if done.returncode != 0:
             raise RuntimeError(f"stackline bootstrap failed ({done.returncode}):\n{done.stderr}")
         boot = json.loads(done.stdout.strip().splitlines()[-1])
+        # Wait for the projector (in another process with --nats) to project the new token and
+        # project, watching the stores read-only: asking GraphQL too early logs an error.
         deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            answer = httpx.post(f"{self.url}/graphql", json={"query": PROJECT_QUERY},
-                                headers={"Authorization": f"Bearer {boot['token']}"}, timeout=10).json()
-            if answer.get("data", {}).get("project"):
-                return boot["dsn"], boot["token"], answer["data"]["project"]["id"]
+        while not self.projected():
+            if time.monotonic() > deadline:
+                raise RuntimeError("the projector never caught up with the bootstrap")
             time.sleep(0.1)
-        raise RuntimeError("the bootstrapped project never showed up in the read model")
+        answer = httpx.post(f"{self.url}/graphql", json={"query": PROJECT_QUERY},
+                            headers={"Authorization": f"Bearer {boot['token']}"}, timeout=10).json()
+        return boot["dsn"], boot["token"], answer["data"]["project"]["id"]
+
+    def projected(self) -> bool:
+        """True when the read models' projector has reached the event store's head."""
+        try:
+            with contextlib.closing(sqlite3.connect(f"file:{self.data_dir / 'events.sqlite3'}?mode=ro", uri=True)) as db:
+                head = db.execute("SELECT coalesce(max(position), 0) FROM events").fetchone()[0]
+            with contextlib.closing(sqlite3.connect(f"file:{self.data_dir / 'readmodels.sqlite3'}?mode=ro",
+                                                    uri=True)) as db:
+                done = db.execute("SELECT coalesce(max(position), 0) FROM projector_checkpoints").fetchone()[0]
+        except sqlite3.Error:  # not created or migrated yet
+            return False
+        return done >= head
 
     def stop(self) -> list[str]:
         """Stop both processes; what went wrong in their logs, if anything."""
