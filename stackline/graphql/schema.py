@@ -401,7 +401,7 @@ class Subscription:
             async with context.services.engine.connect() as conn:
                 row = await queries.issue(conn, org_id, change.issue_id)
             if row is not None:
-                committed_at = datetime.fromtimestamp(change.committed_at, UTC) if change.committed_at else None
+                committed_at = datetime.fromtimestamp(change.committed_at, UTC) if change.committed_at is not None else None
                 yield IssueChange(kind=IssueChangeKind(change.kind), issue=Issue.from_row(row), committed_at=committed_at)
 
 
