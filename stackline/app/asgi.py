@@ -24,6 +24,8 @@ async def healthz(request: Request) -> JSONResponse:
             "eventstore_head": await services.store.head_position(),
             "projector_position": services.projector.position,
             "projector_running": services.projector_running,
+            # Live subscriptions: one shared stream per distinct operation and viewer rights.
+            "subscription_streams": request.app.state.shared_subscriptions.streams,
         }
     )
 
@@ -46,7 +48,7 @@ def create_app(settings: Settings, *, run_projectors: bool = True, services: Ser
             await services_.close()
 
     graphql = GraphQLView()
-    return Starlette(
+    app = Starlette(
         routes=[
             *ingest.routes,
             Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -55,3 +57,5 @@ def create_app(settings: Settings, *, run_projectors: bool = True, services: Ser
         ],
         lifespan=lifespan,
     )
+    app.state.shared_subscriptions = graphql.shared_subscriptions
+    return app

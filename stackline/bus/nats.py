@@ -225,6 +225,7 @@ def _decode(data: bytes) -> IssueChange:
         project_id=int(fields["project_id"]),
         issue_id=str(fields["issue_id"]),
         position=int(fields["position"]),
+        committed_at=float(fields["committed_at"]) if fields.get("committed_at") is not None else None,
     )
 
 

@@ -18,6 +18,9 @@ class IssueChange:
     project_id: int
     issue_id: str
     position: int  # the event-store position that caused it
+    # Wall-clock time (time.time()) at which the projector's transaction committed; set by the
+    # runner just before publishing, so clients can measure fan-out latency. None if unknown.
+    committed_at: float | None = None
 
 
 class Bus(Protocol):

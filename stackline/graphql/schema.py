@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from datetime import datetime
+from datetime import UTC, datetime
 
 import strawberry
 from graphql import GraphQLError
@@ -776,14 +776,18 @@ class Subscription:
             if change.organization_id != org_id:
                 continue
             # The token is looked up again (cached briefly): a revoked or expired token, or a
-            # member removed or demoted meanwhile, stops receiving.
-            viewer = await context.services.lookups.viewer(context.token) if context.token else None
-            if viewer is None or not viewer.can(org_id, "event:read"):
-                raise PublicError("this API token no longer has access to this project")
+            # member removed or demoted meanwhile, stops receiving. A stream shared by several
+            # websockets runs without a token; each member is checked as it is delivered to
+            # (stackline/graphql/fanout.py).
+            if context.token is not None:
+                viewer = await context.services.lookups.viewer(context.token)
+                if viewer is None or not viewer.can(org_id, "event:read"):
+                    raise PublicError("this API token no longer has access to this project")
             async with context.services.engine.connect() as conn:
                 row = await queries.issue(conn, [org_id], change.issue_id)
             if row is not None:
-                yield IssueChange(kind=IssueChangeKind(change.kind), issue=Issue.from_row(row))
+                committed_at = datetime.fromtimestamp(change.committed_at, UTC) if change.committed_at is not None else None
+                yield IssueChange(kind=IssueChangeKind(change.kind), issue=Issue.from_row(row), committed_at=committed_at)
 
 
 def _should_mask(error: GraphQLError) -> bool:

@@ -780,6 +780,8 @@ class IssueChangeKind(enum.Enum):
 class IssueChange:
     kind: IssueChangeKind
     issue: Issue
+    committed_at: datetime | None = strawberry.field(
+        default=None, description="When the projector committed this change (the server's clock).")
 
 
 @strawberry.enum

@@ -18,13 +18,19 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
 from stackline.graphql.context import Context, bearer_token
+from stackline.graphql.fanout import SharedSubscriptions, SharingTransportWSHandler, WebSocketAdapter
 from stackline.graphql.schema import schema
 
 
 class GraphQLView(GraphQL):
+    # Subscriptions of one operation share one execution per change (fanout.py).
+    graphql_transport_ws_handler_class = SharingTransportWSHandler
+    websocket_adapter_class = WebSocketAdapter
+
     def __init__(self) -> None:
         super().__init__(schema, subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL], keep_alive=True,
                          keep_alive_interval=15)
+        self.shared_subscriptions = SharedSubscriptions(schema)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         services = request.app.state.services

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import fcntl
 import hashlib
 import logging
@@ -216,6 +217,7 @@ class ProjectorRunner:
                     self.store.append(r.stream, [r.new_event()], r.expected) for r in effects.reactions
                 ))
             await save_checkpoint(conn, self.name, batch[-1].position)
+        committed_at = time.time()
         async with self._advanced:
             self.position = batch[-1].position
             self._advanced.notify_all()
@@ -223,7 +225,7 @@ class ProjectorRunner:
             callback()
         if self.bus is not None:
             for change in collapse(effects.changes):
-                await self.bus.publish(change)
+                await self.bus.publish(dataclasses.replace(change, committed_at=committed_at))
 
     async def wait_for(self, position: int, timeout: float) -> bool:
         """Wait until this projector has applied `position`, here or in the process that runs

@@ -8,6 +8,7 @@ prefix (and stream name), so parallel runs on one server never see each other's 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import uuid
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
@@ -172,6 +173,18 @@ async def test_every_subscriber_of_a_project_receives(bus: Bus) -> None:
         await listener.close()
 
 
+async def test_the_commit_time_travels_with_the_change(bus: Bus) -> None:
+    listener = Listener(bus, 16)
+    await until_listening(bus, 16, listener)
+    stamped = dataclasses.replace(change(16, 1), committed_at=1_795_000_000.123456)
+    await bus.publish(stamped)
+    await bus.publish(change(16, 2))  # from an older publisher: no commit time
+    received = await listener.received(2)
+    assert [c.committed_at for c in received] == [1_795_000_000.123456, None]
+    assert received == [stamped, change(16, 2)]
+    await listener.close()
+
+
 async def test_closing_the_iterator_stops_delivery(bus: Bus) -> None:
     cancelled, closed, staying = Listener(bus, 3), Listener(bus, 3, paused=True), Listener(bus, 3)
     await until_listening(bus, 3, cancelled, closed, staying)
@@ -308,12 +321,13 @@ async def test_the_payload_is_the_json_of_the_change_on_its_subject(
     bus = await open_nats_bus()
     seen = await raw_nats.subscribe(f"{prefix}.>")
     await raw_nats.flush()
-    created = change(15, 4, kind="CREATED")
+    created = dataclasses.replace(change(15, 4, kind="CREATED"), committed_at=1_795_000_000.25)
     await bus.publish(created)
     message = await seen.next_msg(timeout=WAIT)
     assert message.subject == f"{prefix}.{ORG}.15.issues.created"
     assert orjson.loads(message.data) == {
         "kind": "CREATED", "organization_id": ORG, "project_id": 15, "issue_id": "issue-15-4", "position": 4,
+        "committed_at": 1_795_000_000.25,
     }
 
 

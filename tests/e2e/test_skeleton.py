@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import sentry_sdk
 
 from tests.e2e.server import Server, Subscriber, sentry_client
@@ -20,7 +22,7 @@ query ($org: String!, $project: String!) {
 """
 
 SUBSCRIPTION = """
-subscription ($projectId: ID!) { issueChanges(projectId: $projectId) { kind issue { id shortId title timesSeen } } }
+subscription ($projectId: ID!) { issueChanges(projectId: $projectId) { kind committedAt issue { id shortId title timesSeen } } }
 """
 
 
@@ -92,9 +94,11 @@ async def test_sdk_crashes_become_live_graphql_issues(tmp_path, backend_env) -> 
         assert project["issues"]["totalCount"] == 0
 
         async with Subscriber(server.url, boot["token"], SUBSCRIPTION, {"projectId": project["id"]}) as live:
+            before_sending = datetime.now(UTC)
             sent = send_crashes(boot["dsn"])
             nodes = wait_for_issues(server, boot["token"], count=4, events=5)
             await live.wait_for(lambda got: sum(m["data"]["issueChanges"]["kind"] == "CREATED" for m in got) >= 4)
+            all_received = datetime.now(UTC)
 
         assert len(nodes) == 4
         parse = by_culprit(nodes, "parse_order")
@@ -119,6 +123,9 @@ async def test_sdk_crashes_become_live_graphql_issues(tmp_path, backend_env) -> 
                    if m["data"]["issueChanges"]["kind"] == "CREATED"}
         assert created == {n["id"] for n in nodes}
         assert not live.errors
+        # Every change says when the projector committed it: after we sent, before it arrived.
+        committed = [datetime.fromisoformat(m["data"]["issueChanges"]["committedAt"]) for m in live.received]
+        assert all(before_sending <= at <= all_received for at in committed), (before_sending, committed, all_received)
 
         looked_up = server.graphql(
             'query ($org: String!, $e: String!) { project(organizationSlug: $org, slug: "web") '
