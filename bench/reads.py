@@ -37,7 +37,6 @@ from bench.ingest import build_envelopes, git_commit, proc_status  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from stackline.app.commands import Commands, ingest_stream  # noqa: E402
 from stackline.app.replay import replay  # noqa: E402
-from stackline.app.wiring import PROJECTORS  # noqa: E402
 from stackline.app.settings import Settings  # noqa: E402
 from stackline.app.wiring import open_event_store  # noqa: E402
 from stackline.domain.envelope import parse_envelope  # noqa: E402
@@ -184,6 +183,19 @@ async def schema_fields(client: httpx.AsyncClient, type_name: str) -> set[str]:
     return {f["name"] for f in (data["__type"] or {}).get("fields") or ()}
 
 
+async def wait_until_accepted(url: str, token: str, timeout: float = 120.0) -> None:
+    """A new token works once the projector has projected it."""
+    deadline = time.monotonic() + timeout
+    async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
+        while True:
+            body = (await client.post("/graphql", json={"query": "{ viewer { tokenId } }"})).json()
+            if not body.get("errors"):
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"the bootstrap token was not accepted within {timeout:.0f}s: {body}")
+            await asyncio.sleep(0.2)
+
+
 async def reads(url: str, token: str, samples: int) -> list[Timing]:
     headers = {"Authorization": f"Bearer {token}"}
     async with httpx.AsyncClient(base_url=url, headers=headers, timeout=60) as client:
@@ -242,7 +254,7 @@ async def run_engine(engine: str, env: dict[str, str], events: int, issues: int,
         settings = Settings.load(data_dir)
         print(f"[{engine}] loading {events:,} events over {issues:,} issues", flush=True)
         _, _, load_seconds = await load(settings, events, issues)
-        print(f"[{engine}] replaying {', '.join(PROJECTORS)}", flush=True)
+        print(f"[{engine}] replaying every read model", flush=True)
         replayed = await replay(settings, progress=sys.stderr.isatty())
         print(f"[{engine}] replay: {replayed.events:,} events in {replayed.seconds:.1f}s "
               f"= {replayed.rate:,.0f} events/s", flush=True)
@@ -255,6 +267,7 @@ async def run_engine(engine: str, env: dict[str, str], events: int, issues: int,
     server = Server(data_dir, env=env).start()
     try:
         token = server.bootstrap("bench", "web")["token"]
+        await wait_until_accepted(server.url, token)
         timings = await reads(server.url, token, samples)
         rss = proc_status(server.process.pid).get("VmHWM", 0) / 1024 if server.process else 0.0
     finally:
