@@ -117,21 +117,6 @@ def listed_issues(org_id: str, project_id: int) -> ColumnElement[bool]:
     return (issues.c.project_id == project_id) & (issues.c.organization_id == org_id) & (issues.c.status != "merged")
 
 
-async def events_page(
-    conn: AsyncConnection, org_id: str, issue_id: str, *, first: int, after: int | None
-) -> list[Row]:
-    """Keyset page of an issue's events, newest first; `after` is the last position seen."""
-    query = select(events).where(events.c.issue_id == issue_id, events.c.organization_id == org_id)
-    if after is not None:
-        query = query.where(events.c.position < after)
-    return list(await conn.execute(query.order_by(events.c.position.desc()).limit(first)))
-
-
-async def event_count(conn: AsyncConnection, org_id: str, issue_id: str) -> int:
-    query = select(func.count()).where(events.c.issue_id == issue_id, events.c.organization_id == org_id)
-    return (await conn.execute(query)).scalar_one()
-
-
 async def event(conn: AsyncConnection, org_ids: str | Collection[str], project_id: int, event_id: str) -> Row | None:
     org_ids = [org_ids] if isinstance(org_ids, str) else org_ids
     query = select(events).where(
@@ -148,37 +133,6 @@ async def events_by_ids(conn: AsyncConnection, org_id: str, project_id: int, eve
         events.c.project_id == project_id, events.c.event_id.in_(list(event_ids)), events.c.organization_id == org_id
     )
     return {row.event_id: row for row in await conn.execute(query)}
-
-
-async def tags_of(conn: AsyncConnection, org_id: str, issue_id: str) -> list[Row]:
-    """Tag values of an issue, most frequent first within each key."""
-    query = (
-        select(issue_tags)
-        .join(issues, issues.c.id == issue_tags.c.issue_id)
-        .where(issue_tags.c.issue_id == issue_id, issues.c.organization_id == org_id)
-        .order_by(issue_tags.c.key, issue_tags.c.times_seen.desc(), issue_tags.c.value)
-    )
-    return list(await conn.execute(query))
-
-
-async def latest_event_grouping(conn: AsyncConnection, org_id: str, issue_id: str) -> dict | None:
-    query = (
-        select(events.c.grouping)
-        .where(events.c.issue_id == issue_id, events.c.organization_id == org_id)
-        .order_by(events.c.position.desc())
-        .limit(1)
-    )
-    return (await conn.execute(query)).scalar()
-
-
-async def issue_hashes_of(conn: AsyncConnection, org_id: str, issue_id: str) -> list[str]:
-    query = (
-        select(issue_hashes.c.hash)
-        .join(issues, issues.c.id == issue_hashes.c.issue_id)
-        .where(issue_hashes.c.issue_id == issue_id, issues.c.organization_id == org_id)
-        .order_by(issue_hashes.c.hash)
-    )
-    return list((await conn.execute(query)).scalars())
 
 
 async def is_member(conn: AsyncConnection, org_id: str, email: str) -> bool:
