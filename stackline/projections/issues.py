@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, select, tuple_, update
+from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from stackline.bus import IssueChange
@@ -59,7 +59,7 @@ from stackline.readmodels.schema import (
     projects,
     releases,
 )
-from stackline.readmodels.upsert import upsert_counts
+from stackline.readmodels.upsert import insert_absent, upsert_counts
 
 ISSUE_NAMESPACE = uuid.UUID("6f1d3a52-54c3-4ad5-9f4e-4c7c2a3b9e10")
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -162,16 +162,6 @@ class IssuesProjection:
         if known_ids:
             for row in await conn.execute(select(issues).where(issues.c.id.in_(known_ids))):
                 rows[row.id] = dict(row._mapping)
-        known_users: set[tuple[str, str]] = set()
-        # The exact (issue, user) pairs to look up: two IN lists would probe their cross product.
-        pairs = list({(issue_id, i.user) for i in items
-                      if i.user and (issue_id := issue_of_hash.get((i.received.project_id, i.grouping.hash)))})
-        for start in range(0, len(pairs), 400):
-            for pair in await conn.execute(
-                select(issue_users.c.issue_id, issue_users.c.user_key)
-                .where(tuple_(issue_users.c.issue_id, issue_users.c.user_key).in_(pairs[start:start + 400]))
-            ):
-                known_users.add(tuple(pair))
         counters = {
             row.id: [row.slug, row.issue_counter]
             for row in await conn.execute(
@@ -182,7 +172,8 @@ class IssuesProjection:
         # Decide, in log order, in memory.
         created: list[str] = []
         changed: set[str] = set()
-        new_hashes, new_releases, new_users, new_events = [], [], [], []
+        new_hashes, new_releases, new_events = [], [], []
+        seen_by: set[tuple[str, str]] = set()
         tag_counts: dict[tuple[str, str, str], list] = {}
         for item in items:
             received, event = item.received, item.event
@@ -224,11 +215,8 @@ class IssuesProjection:
                 changed.add(issue_id)
                 effects.changes.append(IssueChange("UPDATED", received.organization_id, project_id, issue_id,
                                                    event.position))
-            row = rows[issue_id]
-            if item.user and (issue_id, item.user) not in known_users:
-                known_users.add((issue_id, item.user))
-                new_users.append({"issue_id": issue_id, "user_key": item.user})
-                row["user_count"] += 1
+            if item.user:
+                seen_by.add((issue_id, item.user))
             for key, value in item.summary.tags[:TAG_LIMIT]:
                 pair = (issue_id, key[:200], value[:200])
                 counted = tag_counts.get(pair)
@@ -239,7 +227,11 @@ class IssuesProjection:
                     counted[1], counted[2] = min(counted[1], item.seen), max(counted[2], item.seen)
             new_events.append(_event_row(item, issue_id))
 
-        # Write, in bulk.
+        # Write, in bulk. Users first: the pairs not stored before are the issues' new users.
+        if seen_by:
+            for issue_id, in await insert_absent(conn, issue_users, [
+                {"issue_id": i, "user_key": u} for i, u in seen_by], returning=(issue_users.c.issue_id,)):
+                rows[issue_id]["user_count"] += 1
         fresh = set(created)
         if created:
             await conn.execute(issues.insert(), [rows[i] for i in created])
@@ -256,8 +248,6 @@ class IssuesProjection:
             )
         if new_releases:
             await conn.execute(releases.insert(), new_releases)
-        if new_users:
-            await conn.execute(issue_users.insert(), new_users)
         if tag_counts:
             await upsert_counts(conn, issue_tags, [
                 {"issue_id": i, "key": k, "value": v, "times_seen": n, "first_seen": first, "last_seen": last}

@@ -33,7 +33,7 @@ from stackline.eventstore import EventStore, ExpectedVersion, NewEvent, Recorded
 from stackline.readmodels.schema import projector_checkpoints
 
 log = logging.getLogger(__name__)
-REPLAY_BATCH = 2000
+REPLAY_BATCH = 10000
 CHECKPOINT_POLL_SECONDS = 0.05
 LEASE_RETRY_SECONDS = 1.0
 TRAIL_WAIT_SECONDS = 60.0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Table, func
+from sqlalchemy import Row, Table, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,6 +24,15 @@ async def insert_if_absent(conn: AsyncConnection, table: Table, values: dict[str
     """True when the row was inserted, False when a row with its key already existed."""
     result = await conn.execute(_insert(conn, table).values(**values).on_conflict_do_nothing())
     return result.rowcount == 1
+
+
+async def insert_absent(
+    conn: AsyncConnection, table: Table, rows: list[dict[str, Any]], *, returning: tuple[Any, ...]
+) -> list[Row]:
+    """Insert the rows whose key is not stored yet, many in one statement; `returning` of the
+    rows it inserted (a row already there returns nothing)."""
+    statement = _insert(conn, table).on_conflict_do_nothing().returning(*returning)
+    return list(await conn.execute(statement, rows))
 
 
 async def upsert_counts(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
