@@ -4,6 +4,10 @@ By default every projection is rebuilt, side by side. `--projection readmodels` 
 read models and keeps the analytics projector's checkpoint, which lives among them;
 `--projection analytics` drops and rebuilds the analytics tables only.
 
+Replay is a bulk load: it reads the log 10,000 events at a time, one read ahead of the
+projector; builds the read models' API-only indexes once, at the end
+(`schema.replay_deferred_indexes`); and runs the analytics projector in a second process.
+
 The event store is the only source of truth, so this is always safe; it is also how a new
 grouping config or a new projection reaches old events. Stop the projectors first (`serve`, or
 `stackline project run`): replay refuses to run while another process holds the projector's lease.
@@ -12,11 +16,14 @@ grouping config or a new projection reaches old events. Stop the projectors firs
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from alembic import command
-from sqlalchemy import inspect, select
+from sqlalchemy import Index, inspect, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tqdm import tqdm
 
@@ -36,7 +43,7 @@ from stackline.app.wiring import (
 )
 from stackline.projections.runner import ProjectorLease, ProjectorRunner, load_checkpoint, save_checkpoint
 from stackline.readmodels.db import alembic_config
-from stackline.readmodels.schema import projector_checkpoints, webhook_deliveries
+from stackline.readmodels.schema import projector_checkpoints, replay_deferred_indexes, webhook_deliveries
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,56 +57,85 @@ class ReplayResult:
 
 
 async def replay(settings: Settings, projection: str | None = None, progress: bool = True) -> ReplayResult:
-    """Rebuild one projection, or (`projection=None`) every one this installation runs, at once:
-    the projectors read the same log side by side."""
+    """Rebuild one projection, or (`projection=None`) every one this installation runs, at once.
+    The analytics projector then runs in a process of its own, on the log side by side with
+    the read models' in this one, as `stackline project run` would run them."""
     if projection is not None and projection not in PROJECTORS:
         raise ValueError(f"unknown projection {projection!r} (known: {', '.join(PROJECTORS)})")
     wanted = [projection] if projection else [READ_MODEL_PROJECTOR] + (
         [ANALYTICS_PROJECTOR] if settings.analytics_enabled else [])
+    import gc; gc.disable()
     store = await open_event_store(settings.eventstore_url)
     migrate_read_models(settings.database_url)  # the checkpoints live in the SQL read model
     engine = open_read_models(settings.database_url)
-    executor = None
+    deferred: list[Index] = []
     try:
-        runners = [read_model_projector(store, engine, bus=None)] if READ_MODEL_PROJECTOR in wanted else []
-        if ANALYTICS_PROJECTOR in wanted:
-            await _require_free(runners)  # before chDB, which refuses while `serve` holds its directory
-            executor = await open_analytics(settings)
-            runners.append(analytics_projector(store, engine, executor))
-        await _require_free(runners)
+        for name in wanted:
+            async with ProjectorLease(engine, name) as lease:
+                if not await lease.try_acquire():
+                    raise RuntimeError(f"projector {name!r} is running in another process; stop it first")
+        head = await store.head_position()
+        started = time.perf_counter()
+        work = []
         if READ_MODEL_PROJECTOR in wanted:
             async with ProjectorLease(engine, WEBHOOK_PROJECTOR) as webhook_lease:
                 if not await webhook_lease.try_acquire():
                     raise RuntimeError(f"projector {WEBHOOK_PROJECTOR!r} is running in another process; stop it first")
             await _reset_read_models(settings, engine, keep_analytics=ANALYTICS_PROJECTOR not in wanted)
-        if executor is not None:
+            deferred = await _drop_deferred_indexes(engine)
+            work.append(_project(read_model_projector(store, engine, bus=None), head, progress, row=0))
+        if ANALYTICS_PROJECTOR in wanted:
+            if len(wanted) == 1:
+                work.append(_rebuild_analytics(settings, head, progress, row=0))
+            else:
+                work.append(_in_own_process(_rebuild_analytics_process, settings, head, progress, 1))
+        positions = await asyncio.gather(*work)
+        await _build_indexes(engine, deferred, progress)
+        deferred = []
+        return ReplayResult(events=min(positions), seconds=time.perf_counter() - started)
+    finally:
+        if deferred:  # a failed replay still leaves the schema whole
+            await _build_indexes(engine, deferred, progress=False)
+        await engine.dispose()
+        await store.close()
+
+
+async def _project(runner: ProjectorRunner, head: int, progress: bool, row: int) -> int:
+    with tqdm(total=head, unit="ev", desc=f"replaying {runner.name}", disable=not progress, smoothing=0.1,
+              position=row) as bar:
+        await runner.run_until(head, on_batch=bar.update)
+    return runner.position
+
+
+async def _rebuild_analytics(settings: Settings, head: int, progress: bool, row: int) -> int:
+    """Drop the analytics tables and project the log up to `head` into them anew."""
+    store = await open_event_store(settings.eventstore_url)
+    engine = open_read_models(settings.database_url)
+    try:
+        executor = await open_analytics(settings)
+        try:
             await drop_tables(executor)
             await create_tables(executor)
             async with engine.begin() as conn:
                 await conn.execute(
                     projector_checkpoints.delete().where(projector_checkpoints.c.name == ANALYTICS_PROJECTOR))
-        head = await store.head_position()
-        started = time.perf_counter()
-        bars = [tqdm(total=head, unit="ev", desc=f"replaying {runner.name}", disable=not progress, smoothing=0.1,
-                     position=i) for i, runner in enumerate(runners)]
-        try:
-            await asyncio.gather(*(runner.run_until(head, on_batch=bar.update) for runner, bar in zip(runners, bars)))
+            return await _project(analytics_projector(store, engine, executor), head, progress, row)
         finally:
-            for bar in bars:
-                bar.close()
-        seconds = time.perf_counter() - started
-        return ReplayResult(events=min(runner.position for runner in runners), seconds=seconds)
-    finally:
-        if executor is not None:
             await executor.close()
+    finally:
         await engine.dispose()
         await store.close()
 
 
-async def _require_free(runners: list[ProjectorRunner]) -> None:
-    for runner in runners:
-        if not await runner.lease_is_free():
-            raise RuntimeError(f"projector {runner.name!r} is running in another process; stop it first")
+def _rebuild_analytics_process(settings: Settings, head: int, progress: bool, row: int) -> int:
+    return asyncio.run(_rebuild_analytics(settings, head, progress, row))
+
+
+async def _in_own_process(function: Callable[..., int], *args: object) -> int:
+    """Run `function(*args)` in a fresh interpreter (one more core; chDB opens its directory
+    only there); its exception, if any, is raised here."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return await asyncio.get_running_loop().run_in_executor(pool, function, *args)
 
 
 async def _reset_read_models(settings: Settings, engine: AsyncEngine, keep_analytics: bool) -> None:
@@ -111,6 +147,9 @@ async def _reset_read_models(settings: Settings, engine: AsyncEngine, keep_analy
         async with engine.connect() as conn:
             kept = await load_checkpoint(conn, ANALYTICS_PROJECTOR)
     webhooks = await _webhook_worker_state(engine)
+    # A replay killed before it built them leaves some indexes missing, which the downgrade
+    # below would trip over.
+    await _build_indexes(engine, replay_deferred_indexes(engine.dialect.name), progress=False)
     await engine.dispose()
     command.downgrade(alembic_config(settings.database_url), "base")
     migrate_read_models(settings.database_url)
@@ -118,6 +157,20 @@ async def _reset_read_models(settings: Settings, engine: AsyncEngine, keep_analy
     if kept:
         async with engine.begin() as conn:
             await save_checkpoint(conn, ANALYTICS_PROJECTOR, kept)
+
+
+async def _drop_deferred_indexes(engine: AsyncEngine) -> list[Index]:
+    indexes = replay_deferred_indexes(engine.dialect.name)
+    async with engine.begin() as conn:
+        for index in indexes:
+            await conn.run_sync(index.drop)
+    return indexes
+
+
+async def _build_indexes(engine: AsyncEngine, indexes: list[Index], progress: bool) -> None:
+    for index in tqdm(indexes, unit="index", desc="building indexes", disable=not progress):
+        async with engine.begin() as conn:
+            await conn.run_sync(lambda sync: index.create(sync, checkfirst=True))
 
 
 async def _webhook_worker_state(engine: AsyncEngine) -> tuple[int, list[dict]]:

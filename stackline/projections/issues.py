@@ -108,21 +108,26 @@ class _Occurrence:
 
 class IssuesProjection:
     async def apply_batch(self, conn: AsyncConnection, batch: Sequence[RecordedEvent], effects: Effects) -> None:
-        """Occurrences are applied a run at a time (a few statements per run, not per event);
-        an issue-stream event in between is applied on its own, in its place in the order."""
-        run: list[tuple[RecordedEvent, ErrorEventReceived]] = []
+        """Events are applied a run at a time (a few statements per run, not per event): a run
+        of occurrences, then a run of issue-stream events, and so on, in log order."""
+        occurrences: list[tuple[RecordedEvent, ErrorEventReceived]] = []
+        lifecycle: list[tuple[RecordedEvent, DomainEvent]] = []
         for event in batch:
             domain_event = decode(event.type, event.data)
             if isinstance(domain_event, ErrorEventReceived):
-                run.append((event, domain_event))
-                continue
-            if domain_event is not None and type(domain_event).__module__ == "stackline.domain.issue":
-                if run:
-                    await self._occurrences(conn, run, effects)
-                    run = []
-                await self._lifecycle(conn, event, domain_event, effects)
-        if run:
-            await self._occurrences(conn, run, effects)
+                if lifecycle:
+                    await self._lifecycle(conn, lifecycle, effects)
+                    lifecycle = []
+                occurrences.append((event, domain_event))
+            elif domain_event is not None and type(domain_event).__module__ == "stackline.domain.issue":
+                if occurrences:
+                    await self._occurrences(conn, occurrences, effects)
+                    occurrences = []
+                lifecycle.append((event, domain_event))
+        if occurrences:
+            await self._occurrences(conn, occurrences, effects)
+        if lifecycle:
+            await self._lifecycle(conn, lifecycle, effects)
 
     # -- occurrences ---------------------------------------------------------------------------
 
@@ -259,69 +264,59 @@ class IssuesProjection:
     # -- the issue streams -----------------------------------------------------------------
 
     async def _lifecycle(
-        self, conn: AsyncConnection, event: RecordedEvent, change: DomainEvent, effects: Effects
+        self, conn: AsyncConnection, run: list[tuple[RecordedEvent, DomainEvent]], effects: Effects
     ) -> None:
-        issue_id: str = change.issue_id  # type: ignore[attr-defined]
-        row = (await conn.execute(select(issues).where(issues.c.id == issue_id))).first()
-        if row is None:  # e.g. an issue from an older grouping config, after a replay
-            return
-        values: dict[str, Any] = {"version": event.version}
-        kind = "UPDATED"
-        cleared_ignore = {"ignore_until_count": None, "ignore_until_timestamp": None, "ignore_until_users": None,
-                          "events_since_ignore": 0, "users_since_ignore": []}
-        match change:
-            case IssueCreated():
-                kind = ""
-            case IssueResolved():
-                values.update(status=RESOLVED, substatus="resolved", resolved_in_next_release=change.in_next_release,
-                              resolved_release_position=change.release_position, **cleared_ignore)
-                kind = "RESOLVED"
-            case IssueUnresolved():
-                values.update(status=UNRESOLVED, substatus="ongoing", resolved_in_next_release=False,
-                              resolved_release_position=None)
-            case IssueIgnored():
-                forever = not any((change.until_event_count, change.until_timestamp, change.until_user_count))
-                values.update(status=IGNORED, substatus="archived_forever" if forever else "archived_until_condition_met",
-                              **cleared_ignore)
-                values.update(ignore_until_count=change.until_event_count, ignore_until_timestamp=change.until_timestamp,
-                              ignore_until_users=change.until_user_count)
-                kind = "IGNORED"
-            case IssueUnignored():
-                values.update(status=UNRESOLVED, substatus="ongoing" if change.reason == "manual" else "escalating",
-                              **cleared_ignore)
-            case IssueRegressed():
-                values.update(status=UNRESOLVED, substatus="regressed", resolved_in_next_release=False,
-                              resolved_release_position=None)
-                kind = "REGRESSED"
-            case IssueAssigned():
-                values["assignee"] = change.assignee
-                kind = "ASSIGNED"
-            case IssueMerged():
-                await self._move(conn, issue_id, change.into_issue_id, None)
-                values.update(status=MERGED, substatus="merged", merged_into=change.into_issue_id)
-                kind = "MERGED"
-                effects.changes.append(IssueChange("UPDATED", row.organization_id, row.project_id,
-                                                   change.into_issue_id, event.position))
-            case IssueAbsorbed():
-                pass
-            case IssueUnmerged():
-                await self._move(conn, issue_id, change.to_issue_id, change.hash)
-                kind = "UNMERGED"
-                effects.changes.append(IssueChange("UPDATED", row.organization_id, row.project_id,
-                                                   change.to_issue_id, event.position))
-            case IssueRestored():
-                values.update(status=UNRESOLVED, substatus="ongoing", merged_into=None)
-        await conn.execute(issues.update().where(issues.c.id == issue_id).values(**values))
-        await conn.execute(
-            issue_activity.insert().values(
-                issue_id=issue_id, position=event.position, organization_id=row.organization_id,
-                kind=event.type, actor=change.actor if hasattr(change, "actor") else None,  # type: ignore[attr-defined]
-                data={k: v for k, v in change.to_data().items() if k not in ("issue_id", "actor")},
-                at=event.recorded_at,
+        """Issue-stream events change their issue's row in memory, in order; the rows and the
+        activity are written once per run. A merge or unmerge moves rows between issues in the
+        database, so the run is written out before one and read anew after it."""
+        rows: dict[str, dict[str, Any]] = {}
+        wanted = list({change.issue_id for _, change in run})  # type: ignore[attr-defined]
+        for start in range(0, len(wanted), 5000):
+            for row in await conn.execute(select(issues).where(issues.c.id.in_(wanted[start:start + 5000]))):
+                rows[row.id] = dict(row._mapping)
+        touched: set[str] = set()
+        activity: list[dict[str, Any]] = []
+        for event, change in run:
+            issue_id: str = change.issue_id  # type: ignore[attr-defined]
+            row = rows.get(issue_id)
+            if row is None:  # e.g. an issue from an older grouping config, after a replay
+                continue
+            if isinstance(change, (IssueMerged, IssueUnmerged)):
+                await self._write_lifecycle(conn, rows, touched, activity)
+                touched, activity = set(), []
+                target = change.into_issue_id if isinstance(change, IssueMerged) else change.to_issue_id
+                await self._move(conn, issue_id, target, None if isinstance(change, IssueMerged) else change.hash)
+                for moved in (issue_id, target):
+                    fresh = (await conn.execute(select(issues).where(issues.c.id == moved))).first()
+                    if fresh is not None:
+                        rows[moved] = dict(fresh._mapping)
+                row = rows[issue_id]
+                effects.changes.append(IssueChange("UPDATED", row["organization_id"], row["project_id"], target,
+                                                   event.position))
+            kind = _apply_lifecycle(row, change)
+            row["version"] = event.version
+            touched.add(issue_id)
+            activity.append({
+                "issue_id": issue_id, "position": event.position, "organization_id": row["organization_id"],
+                "kind": event.type, "actor": getattr(change, "actor", None),
+                "data": {k: v for k, v in change.to_data().items() if k not in ("issue_id", "actor")},
+                "at": event.recorded_at,
+            })
+            if kind:
+                effects.changes.append(IssueChange(kind, row["organization_id"], row["project_id"], issue_id,
+                                                   event.position))
+        await self._write_lifecycle(conn, rows, touched, activity)
+
+    async def _write_lifecycle(self, conn: AsyncConnection, rows: dict[str, dict[str, Any]], touched: set[str],
+                               activity: list[dict[str, Any]]) -> None:
+        if touched:
+            await conn.execute(
+                issues.update().where(issues.c.id == bindparam("b_id")).values(
+                    {name: bindparam(f"b_{name}") for name in _LIFECYCLE}),
+                [{"b_id": i, **{f"b_{n}": rows[i][n] for n in _LIFECYCLE}} for i in touched],
             )
-        )
-        if kind:
-            effects.changes.append(IssueChange(kind, row.organization_id, row.project_id, issue_id, event.position))
+        if activity:
+            await conn.execute(issue_activity.insert(), activity)
 
     async def _move(self, conn: AsyncConnection, source: str, target: str, only_hash: str | None) -> None:
         """Move hashes (all, or one) and their events from one issue to another; recount both."""
@@ -383,6 +378,52 @@ async def recount(conn: AsyncConnection, issue_id: str) -> None:
         ])
 
 
+def _apply_lifecycle(row: dict[str, Any], change: DomainEvent) -> str:
+    """Change an issue's row as an issue-stream event says; the kind of change to announce
+    ("" for none). Merges and unmerges also move rows, which the projection does itself."""
+    cleared_ignore = {"ignore_until_count": None, "ignore_until_timestamp": None, "ignore_until_users": None,
+                      "events_since_ignore": 0, "users_since_ignore": []}
+    match change:
+        case IssueResolved():
+            row.update(status=RESOLVED, substatus="resolved", resolved_in_next_release=change.in_next_release,
+                       resolved_release_position=change.release_position, **cleared_ignore)
+            return "RESOLVED"
+        case IssueUnresolved():
+            row.update(status=UNRESOLVED, substatus="ongoing", resolved_in_next_release=False,
+                       resolved_release_position=None)
+        case IssueIgnored():
+            forever = not any((change.until_event_count, change.until_timestamp, change.until_user_count))
+            row.update(status=IGNORED, substatus="archived_forever" if forever else "archived_until_condition_met",
+                       **cleared_ignore)
+            row.update(ignore_until_count=change.until_event_count, ignore_until_timestamp=change.until_timestamp,
+                       ignore_until_users=change.until_user_count)
+            return "IGNORED"
+        case IssueUnignored():
+            row.update(status=UNRESOLVED, substatus="ongoing" if change.reason == "manual" else "escalating",
+                       **cleared_ignore)
+        case IssueRegressed():
+            row.update(status=UNRESOLVED, substatus="regressed", resolved_in_next_release=False,
+                       resolved_release_position=None)
+            return "REGRESSED"
+        case IssueAssigned():
+            row["assignee"] = change.assignee
+            return "ASSIGNED"
+        case IssueMerged():
+            row.update(status=MERGED, substatus="merged", merged_into=change.into_issue_id)
+            return "MERGED"
+        case IssueUnmerged():
+            return "UNMERGED"
+        case IssueRestored():
+            row.update(status=UNRESOLVED, substatus="ongoing", merged_into=None)
+        case IssueCreated():
+            return ""
+    return "UPDATED"
+
+
+# What issue-stream events change on an issue's row.
+_LIFECYCLE = ("version", "status", "substatus", "assignee", "merged_into", "resolved_in_next_release",
+              "resolved_release_position", "ignore_until_count", "ignore_until_timestamp", "ignore_until_users",
+              "events_since_ignore", "users_since_ignore")
 _COUNTED = ("times_seen", "last_position", "first_seen", "last_seen", "title", "culprit", "level", "last_release",
             "user_count", "events_since_ignore", "users_since_ignore")
 

@@ -15,12 +15,13 @@ import asyncio
 import contextlib
 import dataclasses
 import fcntl
+import gc
 import hashlib
 import logging
 import os
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -197,13 +198,25 @@ class ProjectorRunner:
                 raise RuntimeError(f"projector {self.name!r} is running in another process; stop it first")
             async with self.engine.connect() as conn:
                 self.position = await load_checkpoint(conn, self.name)
-            while self.position < position:
-                batch = await self.store.read_all(self.position, REPLAY_BATCH)
-                if not batch:
-                    break
-                await self.apply_batch(batch)
-                if on_batch is not None:
-                    on_batch(len(batch))
+            # The next batch is read while this one is applied: reading (the store's thread,
+            # or its server) and writing (the read model's) overlap.
+            upcoming = asyncio.ensure_future(self.store.read_all(self.position, REPLAY_BATCH))
+            try:
+                with collecting_per_batch():
+                    while batch := await upcoming:
+                        if batch[-1].position < position:
+                            upcoming = asyncio.ensure_future(self.store.read_all(batch[-1].position, REPLAY_BATCH))
+                        else:
+                            batch = [event for event in batch if event.position <= position]
+                            upcoming = asyncio.ensure_future(_nothing())
+                            if not batch:
+                                break
+                        await self.apply_batch(batch)
+                        if on_batch is not None:
+                            on_batch(len(batch))
+                        gc.collect(0)
+            finally:
+                upcoming.cancel()
 
     async def apply_batch(self, batch: Sequence[RecordedEvent]) -> None:
         effects = Effects()
@@ -243,6 +256,34 @@ class ProjectorRunner:
                     await asyncio.sleep(CHECKPOINT_POLL_SECONDS)
         except TimeoutError:
             return False
+
+
+_collecting = 0
+
+
+@contextlib.contextmanager
+def collecting_per_batch() -> Iterator[None]:
+    """Turn the automatic cyclic GC off; the caller collects once per batch (`gc.collect(0)`).
+
+    A bulk read allocates a few million objects per batch, and the GC, triggered by allocation
+    counts, traversed them over and over as they accumulated (measured: a fifth of a replay's
+    time). Collecting the youngest generation once per batch visits each object once."""
+    global _collecting
+    if _collecting == 0:
+        gc.freeze()  # what was there before: long-lived, never garbage of this loop's
+        gc.disable()
+    _collecting += 1
+    try:
+        yield
+    finally:
+        _collecting -= 1
+        if _collecting == 0:
+            gc.enable()
+            gc.unfreeze()
+
+
+async def _nothing() -> list[RecordedEvent]:
+    return []
 
 
 class ProjectorLease:
