@@ -12,7 +12,7 @@ from stackline.readmodels.db import sync_url
 from stackline.readmodels.schema import metadata
 from tests.e2e.conftest import backend_settings
 from tests.e2e.server import Server, sentry_client, stackline
-from tests.e2e.test_lifecycle import MERGE, Project, checkout_failure, inventory_failure, payment_failure, send
+from tests.e2e.test_lifecycle import MERGE, UNMERGE, Project, checkout_failure, inventory_failure, payment_failure, send
 from tests.e2e.test_skeleton import capture, parse_order
 
 VOLATILE = {"projector_checkpoints": {"updated_at"}}
@@ -59,6 +59,15 @@ def stopped_server(request: pytest.FixtureRequest, tmp_path) -> Iterator[tuple[S
                 time.sleep(0.1)
             by_type = {i["title"].split(":")[0]: i for i in issues}
             project.update(id=by_type["RuntimeError"]["id"], expectedVersion=0, status="RESOLVED")
+            merged = project.query(MERGE, {"input": {
+                "issueIds": [by_type["LookupError"]["id"], by_type["ArithmeticError"]["id"]]}})["mergeIssues"]["issue"]
+            send(project.dsn, payment_failure, 8)  # lands on the merge's target
+            merged = project.wait_issue(lambda i: i["timesSeen"] == merged["timesSeen"] + 1, issue_id=merged["id"])
+            own = by_type["LookupError"]["grouping"]["hashes"][0]
+            split = project.query(UNMERGE, {"input": {
+                "issueId": merged["id"], "hash": next(h for h in merged["grouping"]["hashes"] if h != own),
+                "expectedVersion": merged["version"]}})["unmergeIssue"]
+            assert split["userErrors"] == []
             project.query(MERGE, {"input": {"issueIds": [by_type["LookupError"]["id"], by_type["ArithmeticError"]["id"]]}})
             project.update(id=by_type["ValueError"]["id"], expectedVersion=0, status="IGNORED", ignoreUntilEventCount=10)
             send(project.dsn, checkout_failure, 2, release="r@3")  # regresses the resolved one
@@ -72,7 +81,8 @@ def stopped_server(request: pytest.FixtureRequest, tmp_path) -> Iterator[tuple[S
 def test_replay_rebuilds_the_read_models_row_for_row(stopped_server: tuple[Server, str]) -> None:
     server, database_url = stopped_server
     live = dump(database_url)
-    assert len(live["issues"]) == 4 and len(live["events"]) == 8 and live["issue_activity"]
+    assert len(live["issues"]) == 4 and len(live["events"]) == 9 and live["issue_activity"]
+    assert {row[3] for row in live["issue_activity"]} >= {"IssueMerged", "IssueUnmerged", "IssueAbsorbed"}
 
     done = stackline("replay", "--quiet", "--data-dir", str(server.data_dir), env=server.env)
     assert "replayed" in done.stdout
