@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -107,6 +107,42 @@ class _Occurrence:
 
 
 class IssuesProjection:
+    """Counts held back until `flush`: the issues' changed rows and the tag counts. A live
+    projector flushes every batch; a replay flushes once per window of many batches, so an issue
+    or a tag value seen all through the window is written once, not once per batch."""
+
+    def __init__(self) -> None:
+        self._dirty: dict[str, dict[str, Any]] = {}  # issue id -> its row, changed since the flush
+        self._tags: dict[tuple[str, str, str], list] = {}  # (issue, key, value) -> [count, first, last]
+
+    async def flush(self, conn: AsyncConnection) -> None:
+        """Write what the batches since the last flush held back (before the transaction commits)."""
+        if self._dirty:
+            await conn.execute(
+                issues.update().where(issues.c.id == bindparam("b_id")).values(
+                    {name: bindparam(f"b_{name}") for name in _WRITTEN}),
+                [{"b_id": i, **{f"b_{n}": row[n] for n in _WRITTEN}} for i, row in self._dirty.items()],
+            )
+            self._dirty = {}
+        if self._tags:
+            await upsert_counts(conn, issue_tags, [
+                {"issue_id": i, "key": k, "value": v, "times_seen": n, "first_seen": first, "last_seen": last}
+                for (i, k, v), (n, first, last) in self._tags.items()
+            ])
+            self._tags = {}
+
+    def discard(self) -> None:
+        self._dirty, self._tags = {}, {}
+
+    async def _rows(self, conn: AsyncConnection, ids: Collection[str]) -> dict[str, dict[str, Any]]:
+        """The issues' rows as they stand: held-back changes first, else as stored."""
+        rows = {i: self._dirty[i] for i in ids if i in self._dirty}
+        missing = [i for i in ids if i not in rows]
+        for start in range(0, len(missing), 5000):
+            for row in await conn.execute(select(issues).where(issues.c.id.in_(missing[start:start + 5000]))):
+                rows[row.id] = dict(row._mapping)
+        return rows
+
     async def apply_batch(self, conn: AsyncConnection, batch: Sequence[RecordedEvent], effects: Effects) -> None:
         """Events are applied a run at a time (a few statements per run, not per event): a run
         of occurrences, then a run of issue-stream events, and so on, in log order."""
@@ -162,11 +198,7 @@ class IssuesProjection:
                     .where(releases.c.project_id == project_id, releases.c.version.in_(versions))
                 ):
                     release_positions[(project_id, version)] = first
-        rows: dict[str, dict[str, Any]] = {}
-        known_ids = list(set(issue_of_hash.values()))
-        if known_ids:
-            for row in await conn.execute(select(issues).where(issues.c.id.in_(known_ids))):
-                rows[row.id] = dict(row._mapping)
+        rows = await self._rows(conn, set(issue_of_hash.values()))
         counters = {
             row.id: [row.slug, row.issue_counter]
             for row in await conn.execute(
@@ -179,7 +211,7 @@ class IssuesProjection:
         changed: set[str] = set()
         new_hashes, new_releases, new_events = [], [], []
         seen_by: set[tuple[str, str]] = set()
-        tag_counts: dict[tuple[str, str, str], list] = {}
+        tag_counts = self._tags
         for item in items:
             received, event = item.received, item.event
             project_id = received.project_id
@@ -245,19 +277,10 @@ class IssuesProjection:
                 projects.update().where(projects.c.id == bindparam("b_id")).values(issue_counter=bindparam("b_counter")),
                 [{"b_id": p, "b_counter": c} for p, (_, c) in counters.items()],
             )
-        if changed - fresh:
-            await conn.execute(
-                issues.update().where(issues.c.id == bindparam("b_id")).values(
-                    {name: bindparam(f"b_{name}") for name in _COUNTED}),
-                [{"b_id": i, **{f"b_{n}": rows[i][n] for n in _COUNTED}} for i in changed - fresh],
-            )
+        for issue_id in changed - fresh:
+            self._dirty[issue_id] = rows[issue_id]
         if new_releases:
             await conn.execute(releases.insert(), new_releases)
-        if tag_counts:
-            await upsert_counts(conn, issue_tags, [
-                {"issue_id": i, "key": k, "value": v, "times_seen": n, "first_seen": first, "last_seen": last}
-                for (i, k, v), (n, first, last) in tag_counts.items()
-            ])
         if new_events:
             await conn.execute(events.insert(), new_events)
 
@@ -269,12 +292,7 @@ class IssuesProjection:
         """Issue-stream events change their issue's row in memory, in order; the rows and the
         activity are written once per run. A merge or unmerge moves rows between issues in the
         database, so the run is written out before one and read anew after it."""
-        rows: dict[str, dict[str, Any]] = {}
-        wanted = list({change.issue_id for _, change in run})  # type: ignore[attr-defined]
-        for start in range(0, len(wanted), 5000):
-            for row in await conn.execute(select(issues).where(issues.c.id.in_(wanted[start:start + 5000]))):
-                rows[row.id] = dict(row._mapping)
-        touched: set[str] = set()
+        rows = await self._rows(conn, {change.issue_id for _, change in run})  # type: ignore[attr-defined]
         activity: list[dict[str, Any]] = []
         for event, change in run:
             issue_id: str = change.issue_id  # type: ignore[attr-defined]
@@ -282,8 +300,9 @@ class IssuesProjection:
             if row is None:  # e.g. an issue from an older grouping config, after a replay
                 continue
             if isinstance(change, (IssueMerged, IssueUnmerged)):
-                await self._write_lifecycle(conn, rows, touched, activity)
-                touched, activity = set(), []
+                await self._write_activity(conn, activity)
+                activity = []
+                await self.flush(conn)  # the move recounts from what is stored
                 target = change.into_issue_id if isinstance(change, IssueMerged) else change.to_issue_id
                 await self._move(conn, issue_id, target, None if isinstance(change, IssueMerged) else change.hash)
                 for moved in (issue_id, target):
@@ -295,7 +314,7 @@ class IssuesProjection:
                                                    event.position))
             kind = _apply_lifecycle(row, change)
             row["version"] = event.version
-            touched.add(issue_id)
+            self._dirty[issue_id] = row
             activity.append({
                 "issue_id": issue_id, "position": event.position, "organization_id": row["organization_id"],
                 "kind": event.type, "actor": getattr(change, "actor", None),
@@ -305,16 +324,9 @@ class IssuesProjection:
             if kind:
                 effects.changes.append(IssueChange(kind, row["organization_id"], row["project_id"], issue_id,
                                                    event.position))
-        await self._write_lifecycle(conn, rows, touched, activity)
+        await self._write_activity(conn, activity)
 
-    async def _write_lifecycle(self, conn: AsyncConnection, rows: dict[str, dict[str, Any]], touched: set[str],
-                               activity: list[dict[str, Any]]) -> None:
-        if touched:
-            await conn.execute(
-                issues.update().where(issues.c.id == bindparam("b_id")).values(
-                    {name: bindparam(f"b_{name}") for name in _LIFECYCLE}),
-                [{"b_id": i, **{f"b_{n}": rows[i][n] for n in _LIFECYCLE}} for i in touched],
-            )
+    async def _write_activity(self, conn: AsyncConnection, activity: list[dict[str, Any]]) -> None:
         if activity:
             await conn.execute(issue_activity.insert(), activity)
 
@@ -420,12 +432,12 @@ def _apply_lifecycle(row: dict[str, Any], change: DomainEvent) -> str:
     return "UPDATED"
 
 
-# What issue-stream events change on an issue's row.
+# What occurrences and issue-stream events change on an issue's row.
 _LIFECYCLE = ("version", "status", "substatus", "assignee", "merged_into", "resolved_in_next_release",
               "resolved_release_position", "ignore_until_count", "ignore_until_timestamp", "ignore_until_users",
               "events_since_ignore", "users_since_ignore")
-_COUNTED = ("times_seen", "last_position", "first_seen", "last_seen", "title", "culprit", "level", "last_release",
-            "user_count", "events_since_ignore", "users_since_ignore")
+_WRITTEN = tuple(dict.fromkeys(_LIFECYCLE + ("times_seen", "last_position", "first_seen", "last_seen", "title",
+                                             "culprit", "level", "last_release", "user_count")))
 
 
 def _analyze(event: RecordedEvent, received: ErrorEventReceived) -> _Occurrence:

@@ -21,7 +21,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -35,6 +35,7 @@ from stackline.readmodels.schema import projector_checkpoints
 
 log = logging.getLogger(__name__)
 REPLAY_BATCH = 10000
+REPLAY_WINDOW = 100_000  # events per transaction in a replay
 CHECKPOINT_POLL_SECONDS = 0.05
 LEASE_RETRY_SECONDS = 1.0
 TRAIL_WAIT_SECONDS = 60.0
@@ -75,6 +76,10 @@ class Effects:
 
 
 class Projection(Protocol):
+    """A projection may also define `async flush(conn)`, to write what its `apply_batch` calls
+    held back (the runner calls it once per transaction, before the checkpoint), and
+    `discard()`, to forget that when the transaction fails."""
+
     async def apply_batch(self, conn: AsyncConnection, batch: Sequence[RecordedEvent], effects: Effects) -> None:
         """Write these events' effects on the read model, in order; note changes and reactions."""
 
@@ -198,47 +203,70 @@ class ProjectorRunner:
                 raise RuntimeError(f"projector {self.name!r} is running in another process; stop it first")
             async with self.engine.connect() as conn:
                 self.position = await load_checkpoint(conn, self.name)
-            # The next batch is read while this one is applied: reading (the store's thread,
-            # or its server) and writing (the read model's) overlap.
-            upcoming = asyncio.ensure_future(self.store.read_all(self.position, REPLAY_BATCH))
-            try:
+            # Batches are applied a window at a time, one transaction each (projections hold
+            # counts back until the window's flush), and the next batch is read while one is
+            # applied: reading (the store's thread, or its server) and writing overlap.
+            batches = self._read_ahead(position)
+            async with contextlib.aclosing(batches):
                 with collecting_per_batch():
-                    while batch := await upcoming:
-                        if batch[-1].position < position:
-                            upcoming = asyncio.ensure_future(self.store.read_all(batch[-1].position, REPLAY_BATCH))
-                        else:
-                            batch = [event for event in batch if event.position <= position]
-                            upcoming = asyncio.ensure_future(_nothing())
-                            if not batch:
-                                break
-                        await self.apply_batch(batch)
-                        if on_batch is not None:
-                            on_batch(len(batch))
-                        gc.collect(0)
-            finally:
-                upcoming.cancel()
+                    while await self._apply_window(_window(batches, REPLAY_WINDOW, on_batch)):
+                        pass
+
+    async def _read_ahead(self, position: int) -> AsyncIterator[Sequence[RecordedEvent]]:
+        upcoming = asyncio.ensure_future(self.store.read_all(self.position, REPLAY_BATCH))
+        try:
+            while batch := await upcoming:
+                if batch[-1].position < position:
+                    upcoming = asyncio.ensure_future(self.store.read_all(batch[-1].position, REPLAY_BATCH))
+                    yield batch
+                    continue
+                batch = [event for event in batch if event.position <= position]
+                if batch:
+                    yield batch
+                return
+        finally:
+            upcoming.cancel()
 
     async def apply_batch(self, batch: Sequence[RecordedEvent]) -> None:
+        await self._apply_window(_one(batch))
+
+    async def _apply_window(self, batches: AsyncIterator[Sequence[RecordedEvent]]) -> int:
+        """Apply batches in one transaction with the checkpoint; how many events that was."""
         effects = Effects()
+        applied, last = 0, self.position
         async with self.engine.begin() as conn:
-            for projection in self.projections:
-                await projection.apply_batch(conn, batch, effects)
+            try:
+                async for batch in batches:
+                    for projection in self.projections:
+                        await projection.apply_batch(conn, batch, effects)
+                    applied, last = applied + len(batch), batch[-1].position
+                if not applied:
+                    return 0
+                for projection in self.projections:
+                    if (flush := getattr(projection, "flush", None)) is not None:
+                        await flush(conn)
+            except BaseException:
+                for projection in self.projections:  # the transaction rolls back: so must they
+                    if (discard := getattr(projection, "discard", None)) is not None:
+                        discard()
+                raise
             if effects.reactions:
                 # Appended before the checkpoint commits: a crash in between re-applies the
                 # batch, whose reactions then carry the same ids and are not stored twice.
                 await asyncio.gather(*(
                     self.store.append(r.stream, [r.new_event()], r.expected) for r in effects.reactions
                 ))
-            await save_checkpoint(conn, self.name, batch[-1].position)
+            await save_checkpoint(conn, self.name, last)
         committed_at = time.time()
         async with self._advanced:
-            self.position = batch[-1].position
+            self.position = last
             self._advanced.notify_all()
         for callback in effects.after_commit:
             callback()
         if self.bus is not None:
             for change in collapse(effects.changes):
                 await self.bus.publish(dataclasses.replace(change, committed_at=committed_at))
+        return applied
 
     async def wait_for(self, position: int, timeout: float) -> bool:
         """Wait until this projector has applied `position`, here or in the process that runs
@@ -282,8 +310,22 @@ def collecting_per_batch() -> Iterator[None]:
             gc.unfreeze()
 
 
-async def _nothing() -> list[RecordedEvent]:
-    return []
+async def _one(batch: Sequence[RecordedEvent]) -> AsyncIterator[Sequence[RecordedEvent]]:
+    yield batch
+
+
+async def _window(batches: AsyncIterator[Sequence[RecordedEvent]], events: int,
+                  on_batch: Callable[[int], None] | None) -> AsyncIterator[Sequence[RecordedEvent]]:
+    """The next batches, up to about `events` events; each one's garbage collected once done."""
+    seen = 0
+    async for batch in batches:
+        yield batch
+        seen += len(batch)
+        if on_batch is not None:
+            on_batch(len(batch))
+        gc.collect(0)
+        if seen >= events:
+            return
 
 
 class ProjectorLease:

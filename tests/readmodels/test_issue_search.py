@@ -92,7 +92,9 @@ async def build(engine: AsyncEngine) -> None:
               for org, project in ((ORG, PROJECT), (OTHER_ORG, OTHER_PROJECT)) for n, spec in enumerate(EVENTS)]
     async with engine.begin() as conn:
         await ProjectsProjection().apply_batch(conn, setup, Effects())
-        await IssuesProjection().apply_batch(conn, errors, Effects())
+        projection = IssuesProjection()
+        await projection.apply_batch(conn, errors, Effects())
+        await projection.flush(conn)
         changes = []
         for issue_id, title in await conn.execute(select(issues.c.id, issues.c.title)):
             if title in RESOLVED:
@@ -101,7 +103,8 @@ async def build(engine: AsyncEngine) -> None:
                 changes.append(log.record(stream_name(issue_id), IssueIgnored(issue_id, "ops@example.com")))
             if title in ASSIGNED:
                 changes.append(log.record(stream_name(issue_id), IssueAssigned(issue_id, None, ASSIGNED[title])))
-        await IssuesProjection().apply_batch(conn, changes, Effects())
+        await projection.apply_batch(conn, changes, Effects())
+        await projection.flush(conn)
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgres"])
