@@ -59,7 +59,7 @@ from stackline.readmodels.schema import (
     projects,
     releases,
 )
-from stackline.readmodels.upsert import insert_absent, upsert_counts
+from stackline.readmodels.upsert import insert_absent, insert_many, upsert_counts
 
 ISSUE_NAMESPACE = uuid.UUID("6f1d3a52-54c3-4ad5-9f4e-4c7c2a3b9e10")
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -281,8 +281,7 @@ class IssuesProjection:
             self._dirty[issue_id] = rows[issue_id]
         if new_releases:
             await conn.execute(releases.insert(), new_releases)
-        if new_events:
-            await conn.execute(events.insert(), new_events)
+        await insert_many(conn, events, new_events)
 
     # -- the issue streams -----------------------------------------------------------------
 

@@ -1,10 +1,12 @@
-"""Insert-or-update and insert-if-absent, in each dialect's own syntax (SQLite, PostgreSQL)."""
+"""Insert-or-update, insert-if-absent and bulk insert, in each dialect's own way (SQLite,
+PostgreSQL)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Row, Table, func
+import orjson
+from sqlalchemy import JSON, Row, Table, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -33,6 +35,22 @@ async def insert_absent(
     rows it inserted (a row already there returns nothing)."""
     statement = _insert(conn, table).on_conflict_do_nothing().returning(*returning)
     return list(await conn.execute(statement, rows))
+
+
+async def insert_many(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert many rows (all with the same keys). PostgreSQL: one COPY, in the connection's
+    transaction, which costs the server and the client a fraction of an executemany."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        await conn.execute(table.insert(), rows)
+        return
+    columns = list(rows[0])
+    json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
+    records = [tuple(orjson.dumps(row[name]).decode() if name in json_columns else row[name] for name in columns)
+               for row in rows]
+    raw = await conn.get_raw_connection()
+    await raw.driver_connection.copy_records_to_table(table.name, records=records, columns=columns)
 
 
 async def upsert_counts(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
