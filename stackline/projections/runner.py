@@ -340,13 +340,22 @@ class ProjectorLease:
         self.name = name
         self._conn: AsyncConnection | None = None
         self._file: int | None = None
+        self._held = 0  # PostgreSQL: times this session took the (re-entrant) lock
+
+    def _key(self) -> int:
+        return int.from_bytes(hashlib.sha256(f"stackline-projector:{self.name}".encode()).digest()[:8], "big",
+                              signed=True)
 
     async def __aenter__(self) -> ProjectorLease:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
         if self._conn is not None:
-            await self._conn.close()  # ends the session, and with it the advisory lock
+            # Closing only hands the session back to the pool, lock and all: unlock it first.
+            for _ in range(self._held):
+                await self._conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self._key()})
+            await self._conn.commit()
+            await self._conn.close()
         if self._file is not None:
             os.close(self._file)  # releases the flock
 
@@ -354,9 +363,9 @@ class ProjectorLease:
         if self.engine.dialect.name == "postgresql":
             if self._conn is None:
                 self._conn = await self.engine.connect()
-            key = int.from_bytes(hashlib.sha256(f"stackline-projector:{self.name}".encode()).digest()[:8], "big", signed=True)
-            got = (await self._conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": key})).scalar()
+            got = (await self._conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self._key()})).scalar()
             await self._conn.commit()
+            self._held += bool(got)
             return bool(got)
         database = self.engine.url.database or ":memory:"
         if self._file is None:
