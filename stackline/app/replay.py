@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 from alembic import command
-from sqlalchemy import Index, inspect, select
+from sqlalchemy import Index, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tqdm import tqdm
 
@@ -92,6 +92,12 @@ async def replay(settings: Settings, projection: str | None = None, progress: bo
         positions = await asyncio.gather(*work)
         await _build_indexes(engine, deferred, progress)
         deferred = []
+        if engine.dialect.name == "postgresql":
+            # Tables filled in a few big transactions have no statistics until autovacuum
+            # gets to them, and meanwhile the planner guesses: the issue list took 73 ms
+            # instead of 0.4 ms. A database that grew live has been analyzed along the way.
+            async with engine.begin() as conn:
+                await conn.execute(text("ANALYZE"))
         return ReplayResult(events=min(positions), seconds=time.perf_counter() - started)
     finally:
         if deferred:  # a failed replay still leaves the schema whole
