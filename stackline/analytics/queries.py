@@ -80,16 +80,16 @@ async def tag_facets(
     executor: AnalyticsExecutor, org: str, project_id: int, keys: Sequence[str] | None = None, top: int = 5,
     hashes: Sequence[str] | None = None,
 ) -> list[Facet]:
-    """Tag keys of a project's (or an issue's) errors with counts and their top values."""
+    """Tag keys of a project's (or an issue's) errors with counts and their top values, from
+    the per-day tag counts (schema.py), summed."""
     sql = (
-        "SELECT key, value, count() AS times, toUnixTimestamp64Milli(min(timestamp)),"
-        " toUnixTimestamp64Milli(max(timestamp)),"
-        " sum(count()) OVER (PARTITION BY key), count() OVER (PARTITION BY key)"
-        " FROM events FINAL ARRAY JOIN mapKeys(tags) AS key, mapValues(tags) AS value"
-        f" WHERE {TENANT} AND type = 'error'"
+        "SELECT key, value, sum(times) AS n, toUnixTimestamp64Milli(min(first_seen)),"
+        " toUnixTimestamp64Milli(max(last_seen)), sum(n) OVER (PARTITION BY key), count() OVER (PARTITION BY key)"
+        + (" FROM issue_tag_counts" if hashes is not None else " FROM error_tag_counts")
+        + f" WHERE {TENANT}"
         + (ISSUE_SCOPE if hashes is not None else "")
         + (" AND key IN {keys:Array(String)}" if keys is not None else "")
-        + " GROUP BY key, value ORDER BY key, times DESC, value LIMIT {top:UInt32} BY key"
+        + " GROUP BY key, value ORDER BY key, n DESC, value LIMIT {top:UInt32} BY key"
     )
     parameters = {"org": org, "project": project_id, "top": top, "hashes": list(hashes or ()),
                   "keys": list(keys or ())}

@@ -9,13 +9,19 @@ re-applied batch before it is even stored.
 Errors are keyed by their grouping hash, not by issue id: merges move hashes between issues
 in the SQL read model (`issue_hashes`), and a query for an issue asks for its hashes, so no row
 here ever changes after it is written.
+
+Tag facets read two AggregatingMergeTree tables of error counts per tag value and UTC day, one
+per project and one per grouping hash, instead of array-joining every event's tags (a 1 M-event
+project's facets took 220 ms that way). They add up, so they cannot collapse a row written
+twice: the projector writes each event's counts once, skipping what `counted_through` says they
+hold already (the log never holds an event twice: appends are idempotent on the event's id).
 """
 
 from __future__ import annotations
 
 from stackline.analytics.port import AnalyticsExecutor
 
-TABLES = ("events", "sessions", "outcomes")
+TABLES = ("events", "sessions", "outcomes", "error_tag_counts", "issue_tag_counts")
 DEDUP_WINDOW = "non_replicated_deduplication_window = 1000"
 
 EVENTS = f"""
@@ -77,13 +83,57 @@ ORDER BY (project_id, toStartOfDay(timestamp), position, item)
 SETTINGS {DEDUP_WINDOW}
 """
 
-CREATE = (EVENTS, SESSIONS, OUTCOMES)
+
+
+def _tag_counts(table: str, by_hash: bool) -> str:
+    hashed = " primary_hash," if by_hash else ""
+    return f"""
+CREATE TABLE IF NOT EXISTS {table} (
+    organization_id String,
+    project_id UInt64,
+    {"primary_hash String," if by_hash else ""}
+    key String,
+    value String,
+    day Date,
+    times SimpleAggregateFunction(sum, UInt64),
+    first_seen SimpleAggregateFunction(min, DateTime64(3, 'UTC')),
+    last_seen SimpleAggregateFunction(max, DateTime64(3, 'UTC')),
+    last_position SimpleAggregateFunction(max, UInt64)
+) ENGINE = AggregatingMergeTree
+PARTITION BY toYYYYMM(day)
+ORDER BY (organization_id, project_id,{hashed} key, value, day)
+SETTINGS {DEDUP_WINDOW}
+"""
+
+
+# table -> whether it counts per grouping hash (an issue's facets) or per project
+TAG_COUNTS = {"error_tag_counts": False, "issue_tag_counts": True}
+CREATE = (EVENTS, SESSIONS, OUTCOMES, *(_tag_counts(table, by_hash) for table, by_hash in TAG_COUNTS.items()))
 DROP = tuple(f"DROP TABLE IF EXISTS {table}" for table in TABLES)
 
 
 async def create_tables(executor: AnalyticsExecutor) -> None:
+    """Create what is missing; tag counts new to an existing store are counted from its events."""
+    missing = [table for table in TAG_COUNTS if not await _exists(executor, table)]
     for statement in CREATE:
         await executor.execute(statement)
+    for table in missing:
+        hashed = ", primary_hash" if TAG_COUNTS[table] else ""
+        await executor.execute(
+            f"INSERT INTO {table} SELECT organization_id, project_id{hashed}, key, value, toDate(timestamp) AS day,"
+            " count(), min(timestamp), max(timestamp), max(position)"
+            " FROM events FINAL ARRAY JOIN mapKeys(tags) AS key, mapValues(tags) AS value WHERE type = 'error'"
+            f" GROUP BY organization_id, project_id{hashed}, key, value, day")
+
+
+async def counted_through(executor: AnalyticsExecutor, table: str) -> int:
+    """The last log position whose errors a tag counts table holds (0: none)."""
+    rows = await executor.query(f"SELECT max(last_position) FROM {table}")
+    return int(rows[0][0]) if rows else 0
+
+
+async def _exists(executor: AnalyticsExecutor, table: str) -> bool:
+    return bool((await executor.query(f"EXISTS TABLE {table}"))[0][0])
 
 
 async def drop_tables(executor: AnalyticsExecutor) -> None:

@@ -10,6 +10,10 @@ its positions: a batch re-applied after a crash, or the whole log replayed, coun
 Errors are grouped here again (grouping is pure and deterministic) and stored with their hash;
 an issue's rows are found through the hashes the SQL read model maps to it. The projection
 never reads the SQL read model, so it does not depend on how far the other projector has got.
+
+Errors' tags are also counted per value and day, per project and per hash (the facets read
+those). Counts add up rather than collapse, so an event must be counted once: the projection
+asks each counts table how far it got (`counted_through`) and leaves out what it holds.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from stackline.analytics.port import AnalyticsExecutor
+from stackline.analytics.schema import TAG_COUNTS, counted_through
 from stackline.domain.events import (
     AttachmentStored,
     CheckInReceived,
@@ -59,8 +64,16 @@ def _text(value: Any, limit: int) -> str:
 class AnalyticsProjection:
     def __init__(self, executor: AnalyticsExecutor) -> None:
         self.executor = executor
+        self._counted: dict[str, int] = {}  # tag counts table -> last position it holds, once asked
 
     async def apply_batch(self, conn: AsyncConnection, batch: Sequence[RecordedEvent], effects: Effects) -> None:
+        try:
+            await self._apply(batch)
+        except BaseException:
+            self._counted.clear()  # whatever reached the engine, ask it again
+            raise
+
+    async def _apply(self, batch: Sequence[RecordedEvent]) -> None:
         events: list[dict[str, Any]] = []
         sessions: list[dict[str, Any]] = []
         outcomes: list[dict[str, Any]] = []
@@ -103,6 +116,33 @@ class AnalyticsProjection:
         token = f"{batch[0].position}-{batch[-1].position}"
         for table, rows in (("events", events), ("sessions", sessions), ("outcomes", outcomes)):
             await self.executor.insert(table, rows, dedup_token=f"{table}:{token}")
+        for table, by_hash in TAG_COUNTS.items():
+            if table not in self._counted:
+                self._counted[table] = await counted_through(self.executor, table)
+            new = [row for row in events if row["position"] > self._counted[table] and row["type"] == "error"]
+            await self.executor.insert(table, tag_counts(new, by_hash), dedup_token=f"{table}:{token}")
+            self._counted[table] = max(self._counted[table], batch[-1].position)
+
+
+def tag_counts(rows: Sequence[dict[str, Any]], by_hash: bool) -> list[dict[str, Any]]:
+    """Error rows' tags as counts per (project, [hash,] key, value, day), with the first and
+    last time seen; the tables add them to what they hold."""
+    counts: dict[tuple[str, int, str, str, str, str], list[Any]] = {}
+    for row in rows:
+        at, position = row["timestamp"], row["position"]
+        scope = (row["organization_id"], row["project_id"], row["primary_hash"] if by_hash else "", at[:10])
+        for key, value in row["tags"].items():
+            found = counts.get((*scope, key, value))
+            if found is None:
+                counts[(*scope, key, value)] = [1, at, at, position]
+            else:
+                found[0] += 1
+                found[1], found[2], found[3] = min(found[1], at), max(found[2], at), max(found[3], position)
+    return [
+        {"organization_id": org, "project_id": project, **({"primary_hash": hash_} if by_hash else {}), "key": key,
+         "value": value, "day": day, "times": times, "first_seen": first, "last_seen": last, "last_position": last_position}
+        for (org, project, hash_, day, key, value), (times, first, last, last_position) in counts.items()
+    ]
 
 
 def _error_row(event: RecordedEvent, e: ErrorEventReceived) -> dict[str, Any]:

@@ -7,6 +7,8 @@ import time
 
 from stackline.analytics.port import AnalyticsExecutor
 from stackline.analytics.queries import PERIODS, EventFilter, event_count, event_stats, events_page, tag_facets
+from stackline.analytics.schema import TAG_COUNTS, create_tables
+from stackline.projections.analytics import tag_counts
 
 NOW = 1_767_225_600.0  # 2026-01-01 00:00 UTC
 
@@ -20,6 +22,13 @@ def error(position: int, at: float, hash_: str = "h1", **fields: object) -> dict
             "event_id": f"{position:032x}", "primary_hash": hash_, "position": position, "level": "error",
             "platform": "python", "release": "", "environment": "", "user": "", "title": "boom",
             "transaction": "", "duration_ms": 0.0, "tags": {}, **fields}
+
+
+async def store_errors(executor: AnalyticsExecutor, rows: list[dict]) -> None:
+    """As the projector stores errors: the rows, and their tags counted."""
+    await executor.insert("events", rows)
+    for table, by_hash in TAG_COUNTS.items():
+        await executor.insert(table, tag_counts(rows, by_hash))
 
 
 async def test_rows_come_back_as_plain_values(executor: AnalyticsExecutor) -> None:
@@ -61,15 +70,16 @@ async def test_stats_buckets_are_zero_filled(executor: AnalyticsExecutor) -> Non
 
 
 async def test_reads_stay_inside_the_tenant(executor: AnalyticsExecutor) -> None:
-    await executor.insert("events", [error(1, NOW - 30, tags={"t": "x"}),
-                                     error(2, NOW - 30, organization_id="org-b", tags={"t": "y"})])
+    await store_errors(executor, [error(1, NOW - 30, tags={"t": "x"}),
+                                  error(2, NOW - 30, organization_id="org-b", tags={"t": "y"})])
     assert sum(s.events for s in await event_stats(executor, "org-b", 1, PERIODS["HOUR_24"], NOW)) == 1
     assert [f.top[0].value for f in await tag_facets(executor, "org-b", 1)] == ["y"]
+    assert [f.top[0].value for f in await tag_facets(executor, "org-b", 1, hashes=["h1"])] == ["y"]
     assert await event_count(executor, "org-c", 1, EventFilter()) == 0
 
 
 async def test_tag_facets_count_values(executor: AnalyticsExecutor) -> None:
-    await executor.insert("events", [
+    await store_errors(executor, [
         error(1, NOW - 30, tags={"browser": "Firefox", "os": "Linux"}),
         error(2, NOW - 20, tags={"browser": "Firefox"}),
         error(3, NOW - 10, tags={"browser": "Chrome"}),
@@ -78,6 +88,35 @@ async def test_tag_facets_count_values(executor: AnalyticsExecutor) -> None:
     assert (facets["browser"].total, facets["browser"].distinct_values) == (3, 2)
     assert [(v.value, v.count) for v in facets["browser"].top] == [("Firefox", 2)]
     assert [f.key for f in await tag_facets(executor, "org-a", 1, keys=["os"])] == ["os"]
+
+
+async def test_tag_counts_add_up_across_batches_days_and_hashes(executor: AnalyticsExecutor) -> None:
+    await store_errors(executor, [error(1, NOW - 86400 - 5, tags={"browser": "Firefox"}),
+                                  error(2, NOW - 30, hash_="h2", tags={"browser": "Chrome"})])
+    await store_errors(executor, [error(3, NOW - 20, tags={"browser": "Firefox"}),
+                                  error(4, NOW - 10, hash_="h2", tags={"browser": "Firefox"})])
+    [browser] = await tag_facets(executor, "org-a", 1)
+    assert (browser.total, browser.distinct_values) == (4, 2)
+    firefox = browser.top[0]
+    assert (firefox.value, firefox.count) == ("Firefox", 3)
+    assert (firefox.first_seen_ms, firefox.last_seen_ms) == ((NOW - 86400 - 5) * 1000, (NOW - 10) * 1000)
+    [issue] = await tag_facets(executor, "org-a", 1, hashes=["h2"])
+    assert [(v.value, v.count) for v in issue.top] == [("Chrome", 1), ("Firefox", 1)]
+
+
+async def test_tag_counts_new_to_a_store_are_counted_from_its_events(executor: AnalyticsExecutor) -> None:
+    await executor.insert("events", [error(1, NOW - 30, tags={"browser": "Firefox"}),
+                                     error(2, NOW - 20, hash_="h2", tags={"browser": "Chrome"})])
+    for table in TAG_COUNTS:  # a store from before the tag counts
+        await executor.execute(f"DROP TABLE {table}")
+    await create_tables(executor)
+    [browser] = await tag_facets(executor, "org-a", 1)
+    assert [(v.value, v.count) for v in browser.top] == [("Chrome", 1), ("Firefox", 1)]
+    [issue] = await tag_facets(executor, "org-a", 1, hashes=["h2"])
+    assert [(v.value, v.count) for v in issue.top] == [("Chrome", 1)]
+    await create_tables(executor)  # counted once, not at every start
+    [browser] = await tag_facets(executor, "org-a", 1)
+    assert browser.total == 2
 
 
 async def test_events_filter_and_page(executor: AnalyticsExecutor) -> None:

@@ -155,7 +155,7 @@ def test_replays_and_reapplied_batches_do_not_double_counts(backend: dict[str, s
     with engine.begin() as conn:
         assert conn.execute(delete(projector_checkpoints).where(projector_checkpoints.c.name == "analytics")).rowcount == 1
     engine.dispose()
-    stackline("replay", "--quiet", "--data-dir", str(server.data_dir), env=backend)  # the SQL read models
+    stackline("replay", "--projection", "readmodels", "--quiet", "--data-dir", str(server.data_dir), env=backend)
     server.start()
     try:
         again = read(server, boot["token"], "replayco")
