@@ -22,8 +22,7 @@ from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
-from alembic import command
-from sqlalchemy import Index, inspect, select, text
+from sqlalchemy import Connection, Index, MetaData, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tqdm import tqdm
 
@@ -42,7 +41,6 @@ from stackline.app.wiring import (
     read_model_projector,
 )
 from stackline.projections.runner import ProjectorLease, ProjectorRunner, load_checkpoint, save_checkpoint
-from stackline.readmodels.db import alembic_config
 from stackline.readmodels.schema import projector_checkpoints, replay_deferred_indexes, webhook_deliveries
 
 
@@ -64,7 +62,6 @@ async def replay(settings: Settings, projection: str | None = None, progress: bo
         raise ValueError(f"unknown projection {projection!r} (known: {', '.join(PROJECTORS)})")
     wanted = [projection] if projection else [READ_MODEL_PROJECTOR] + (
         [ANALYTICS_PROJECTOR] if settings.analytics_enabled else [])
-    import gc; gc.disable()
     store = await open_event_store(settings.eventstore_url)
     migrate_read_models(settings.database_url)  # the checkpoints live in the SQL read model
     engine = open_read_models(settings.database_url)
@@ -153,16 +150,22 @@ async def _reset_read_models(settings: Settings, engine: AsyncEngine, keep_analy
         async with engine.connect() as conn:
             kept = await load_checkpoint(conn, ANALYTICS_PROJECTOR)
     webhooks = await _webhook_worker_state(engine)
-    # A replay killed before it built them leaves some indexes missing, which the downgrade
-    # below would trip over.
-    await _build_indexes(engine, replay_deferred_indexes(engine.dialect.name), progress=False)
+    # Every table goes, alembic's version too, and the migrations build the schema anew. (Not
+    # `alembic downgrade base`: on SQLite some downgrades copy whole tables to alter them.)
+    async with engine.begin() as conn:
+        await conn.run_sync(_drop_every_table)
     await engine.dispose()
-    command.downgrade(alembic_config(settings.database_url), "base")
     migrate_read_models(settings.database_url)
     await _restore_webhook_worker_state(engine, webhooks)
     if kept:
         async with engine.begin() as conn:
             await save_checkpoint(conn, ANALYTICS_PROJECTOR, kept)
+
+
+def _drop_every_table(conn: Connection) -> None:
+    tables = MetaData()
+    tables.reflect(conn)
+    tables.drop_all(conn)
 
 
 async def _drop_deferred_indexes(engine: AsyncEngine) -> list[Index]:

@@ -208,7 +208,7 @@ class ProjectorRunner:
             # applied: reading (the store's thread, or its server) and writing overlap.
             batches = self._read_ahead(position)
             async with contextlib.aclosing(batches):
-                with collecting_per_batch():
+                with collecting_per_window():
                     while await self._apply_window(_window(batches, REPLAY_WINDOW, on_batch)):
                         pass
 
@@ -290,12 +290,12 @@ _collecting = 0
 
 
 @contextlib.contextmanager
-def collecting_per_batch() -> Iterator[None]:
-    """Turn the automatic cyclic GC off; the caller collects once per batch (`gc.collect(0)`).
+def collecting_per_window() -> Iterator[None]:
+    """Turn the automatic cyclic GC off; the caller collects now and then (`gc.collect(0)`).
 
     A bulk read allocates a few million objects per batch, and the GC, triggered by allocation
     counts, traversed them over and over as they accumulated (measured: a fifth of a replay's
-    time). Collecting the youngest generation once per batch visits each object once."""
+    time). Collecting the youngest generation once in a while visits each object once."""
     global _collecting
     if _collecting == 0:
         gc.freeze()  # what was there before: long-lived, never garbage of this loop's
@@ -316,16 +316,18 @@ async def _one(batch: Sequence[RecordedEvent]) -> AsyncIterator[Sequence[Recorde
 
 async def _window(batches: AsyncIterator[Sequence[RecordedEvent]], events: int,
                   on_batch: Callable[[int], None] | None) -> AsyncIterator[Sequence[RecordedEvent]]:
-    """The next batches, up to about `events` events; each one's garbage collected once done."""
+    """The next batches, up to about `events` events; then their cyclic garbage is collected.
+    (Once per window, not per batch: a collection traverses every object still alive, the batch
+    read ahead among them, and that cost a twentieth of a replay when done per batch.)"""
     seen = 0
     async for batch in batches:
         yield batch
         seen += len(batch)
         if on_batch is not None:
             on_batch(len(batch))
-        gc.collect(0)
         if seen >= events:
-            return
+            break
+    gc.collect(0)
 
 
 class ProjectorLease:
