@@ -88,10 +88,12 @@ class ChdbExecutor:
         await asyncio.to_thread(self._run, statement)
 
     async def insert(self, table: str, rows: Sequence[Mapping[str, Any]], dedup_token: str | None = None) -> None:
-        if not rows:
-            return
+        if rows:
+            await self.insert_encoded(table, json_each_row(rows), dedup_token)
+
+    async def insert_encoded(self, table: str, body: bytes, dedup_token: str | None = None) -> None:
         settings = f" SETTINGS insert_deduplication_token = '{_escape(dedup_token)}'" if dedup_token else ""
-        statement = f"INSERT INTO {table}{settings} FORMAT JSONEachRow\n" + json_each_row(rows).decode()
+        statement = f"INSERT INTO {table}{settings} FORMAT JSONEachRow\n" + body.decode()
         await asyncio.to_thread(self._run, statement)
 
     async def query(self, sql: str, parameters: Mapping[str, Any] | None = None) -> list[Row]:

@@ -42,10 +42,12 @@ class ClickHouseExecutor:
         await asyncio.to_thread(self._client.command, statement)
 
     async def insert(self, table: str, rows: Sequence[Mapping[str, Any]], dedup_token: str | None = None) -> None:
-        if not rows:
-            return
+        if rows:
+            await self.insert_encoded(table, json_each_row(rows), dedup_token)
+
+    async def insert_encoded(self, table: str, body: bytes, dedup_token: str | None = None) -> None:
         settings = {"insert_deduplication_token": dedup_token} if dedup_token else None
-        await asyncio.to_thread(self._client.raw_insert, table, None, json_each_row(rows), settings, "JSONEachRow")
+        await asyncio.to_thread(self._client.raw_insert, table, None, body, settings, "JSONEachRow")
 
     async def query(self, sql: str, parameters: Mapping[str, Any] | None = None) -> list[Row]:
         body = await asyncio.to_thread(self._client.raw_query, sql, dict(parameters or {}), None, "JSONCompact")

@@ -12,8 +12,9 @@ an issue's rows are found through the hashes the SQL read model maps to it. The 
 never reads the SQL read model, so it does not depend on how far the other projector has got.
 
 Errors' tags are also counted per value and day, per project and per hash (the facets read
-those). Counts add up rather than collapse, so an event must be counted once: the projection
-asks each counts table how far it got (`counted_through`) and leaves out what it holds.
+those), by the engine: the rows go to each counts table's inbox too (`schema.inbox`). Counts
+add up rather than collapse, so an event must be counted once: the projection asks each counts
+table how far it got (`counted_through`) and leaves out what it holds.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from stackline.analytics.port import AnalyticsExecutor
-from stackline.analytics.schema import TAG_COUNTS, counted_through
+from stackline.analytics.port import AnalyticsExecutor, json_each_row
+from stackline.analytics.schema import TAG_COUNTS, counted_through, inbox
 from stackline.domain.events import (
     AttachmentStored,
     CheckInReceived,
@@ -114,35 +115,20 @@ class AnalyticsProjection:
                         outcome(e, event.position, item, e.recorded_at, entry["category"], entry["outcome"],
                                 entry["reason"], entry["quantity"])
         token = f"{batch[0].position}-{batch[-1].position}"
-        for table, rows in (("events", events), ("sessions", sessions), ("outcomes", outcomes)):
+        encoded = json_each_row(events)
+        if events:
+            await self.executor.insert_encoded("events", encoded, dedup_token=f"events:{token}")
+        for table, rows in (("sessions", sessions), ("outcomes", outcomes)):
             await self.executor.insert(table, rows, dedup_token=f"{table}:{token}")
-        for table, by_hash in TAG_COUNTS.items():
+        for table in TAG_COUNTS:
             if table not in self._counted:
                 self._counted[table] = await counted_through(self.executor, table)
-            new = [row for row in events if row["position"] > self._counted[table] and row["type"] == "error"]
-            await self.executor.insert(table, tag_counts(new, by_hash), dedup_token=f"{table}:{token}")
-            self._counted[table] = max(self._counted[table], batch[-1].position)
-
-
-def tag_counts(rows: Sequence[dict[str, Any]], by_hash: bool) -> list[dict[str, Any]]:
-    """Error rows' tags as counts per (project, [hash,] key, value, day), with the first and
-    last time seen; the tables add them to what they hold."""
-    counts: dict[tuple[str, int, str, str, str, str], list[Any]] = {}
-    for row in rows:
-        at, position = row["timestamp"], row["position"]
-        scope = (row["organization_id"], row["project_id"], row["primary_hash"] if by_hash else "", at[:10])
-        for key, value in row["tags"].items():
-            found = counts.get((*scope, key, value))
-            if found is None:
-                counts[(*scope, key, value)] = [1, at, at, position]
-            else:
-                found[0] += 1
-                found[1], found[2], found[3] = min(found[1], at), max(found[2], at), max(found[3], position)
-    return [
-        {"organization_id": org, "project_id": project, **({"primary_hash": hash_} if by_hash else {}), "key": key,
-         "value": value, "day": day, "times": times, "first_seen": first, "last_seen": last, "last_position": last_position}
-        for (org, project, hash_, day, key, value), (times, first, last, last_position) in counts.items()
-    ]
+            counted = self._counted[table]
+            if events and events[0]["position"] > counted:  # the usual case: count them all
+                await self.executor.insert_encoded(inbox(table), encoded)
+            elif new := [row for row in events if row["position"] > counted]:
+                await self.executor.insert(inbox(table), new)
+            self._counted[table] = max(counted, batch[-1].position)
 
 
 def _error_row(event: RecordedEvent, e: ErrorEventReceived) -> dict[str, Any]:

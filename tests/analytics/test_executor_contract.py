@@ -7,8 +7,7 @@ import time
 
 from stackline.analytics.port import AnalyticsExecutor
 from stackline.analytics.queries import PERIODS, EventFilter, event_count, event_stats, events_page, tag_facets
-from stackline.analytics.schema import TAG_COUNTS, create_tables
-from stackline.projections.analytics import tag_counts
+from stackline.analytics.schema import TAG_COUNTS, create_tables, inbox
 
 NOW = 1_767_225_600.0  # 2026-01-01 00:00 UTC
 
@@ -25,10 +24,10 @@ def error(position: int, at: float, hash_: str = "h1", **fields: object) -> dict
 
 
 async def store_errors(executor: AnalyticsExecutor, rows: list[dict]) -> None:
-    """As the projector stores errors: the rows, and their tags counted."""
+    """As the projector stores errors: the rows, and the same rows to be counted."""
     await executor.insert("events", rows)
-    for table, by_hash in TAG_COUNTS.items():
-        await executor.insert(table, tag_counts(rows, by_hash))
+    for table in TAG_COUNTS:
+        await executor.insert(inbox(table), rows)
 
 
 async def test_rows_come_back_as_plain_values(executor: AnalyticsExecutor) -> None:
@@ -94,7 +93,8 @@ async def test_tag_counts_add_up_across_batches_days_and_hashes(executor: Analyt
     await store_errors(executor, [error(1, NOW - 86400 - 5, tags={"browser": "Firefox"}),
                                   error(2, NOW - 30, hash_="h2", tags={"browser": "Chrome"})])
     await store_errors(executor, [error(3, NOW - 20, tags={"browser": "Firefox"}),
-                                  error(4, NOW - 10, hash_="h2", tags={"browser": "Firefox"})])
+                                  error(4, NOW - 10, hash_="h2", tags={"browser": "Firefox"}),
+                                  error(5, NOW - 5, type="transaction", tags={"browser": "Edge"})])
     [browser] = await tag_facets(executor, "org-a", 1)
     assert (browser.total, browser.distinct_values) == (4, 2)
     firefox = browser.top[0]
