@@ -8,6 +8,8 @@ data category, outcome and reason.
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
@@ -42,7 +44,12 @@ CATEGORY = {
 
 
 def day_of(timestamp: float) -> str:
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
+    return _day(int(timestamp // 86400))
+
+
+@functools.lru_cache(maxsize=4096)
+def _day(days: int) -> str:
+    return datetime.fromtimestamp(days * 86400, UTC).strftime("%Y-%m-%d")
 
 
 class IntakeProjection:

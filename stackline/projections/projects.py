@@ -29,10 +29,18 @@ from stackline.readmodels.schema import api_tokens, members, organizations, proj
 from stackline.readmodels.upsert import upsert
 
 
+HANDLED = frozenset(cls.__name__ for cls in (
+    OrganizationCreated, ProjectCreated, ProjectKeyCreated, ProjectSettingsChanged, ProjectKeyLimitsChanged,
+    MemberAdded, MemberRoleChanged, MemberRemoved, UserRegistered, ApiTokenIssued, PersonalTokenIssued,
+    ApiTokenRevoked,
+))
+
+
 class ProjectsProjection:
     async def apply_batch(self, conn: AsyncConnection, batch: Sequence[RecordedEvent], effects: Effects) -> None:
         for event in batch:
-            await self.apply(conn, event)
+            if event.type in HANDLED:  # most of the log is not these: not even decoded
+                await self.apply(conn, event)
 
     async def apply(self, conn: AsyncConnection, event: RecordedEvent) -> None:
         at = event.recorded_at
