@@ -66,12 +66,16 @@ async def _sqlite_executemany(conn: AsyncConnection, statement: Any, table: Tabl
     cost: 14 -> 9 us a row, measured here)."""
     compiled = statement.compile(dialect=conn.dialect, column_keys=list(rows[0]))
     names = compiled.positiontup
-    convert = [_sqlite_storage(conn, table.c[name].type) for name in names]
+    converted = [(i, to) for i, name in enumerate(names) if (to := _sqlite_storage(conn, table.c[name].type))]
     values = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
-    await conn.exec_driver_sql(compiled.string, [
-        tuple(value if to is None or value is None else to(value) for to, value in zip(convert, values(row)))
-        for row in rows
-    ])
+    parameters = []
+    for row in rows:
+        line = list(values(row))
+        for i, to in converted:
+            if line[i] is not None:
+                line[i] = to(line[i])
+        parameters.append(tuple(line))
+    await conn.exec_driver_sql(compiled.string, parameters)
 
 
 def _sqlite_storage(conn: AsyncConnection, type_: Any) -> Callable[[Any], Any] | None:
