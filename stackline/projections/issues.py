@@ -61,6 +61,7 @@ from stackline.readmodels.schema import (
 )
 from stackline.readmodels.upsert import insert_absent, insert_many, upsert_counts
 
+EVENTS_BY_ISSUE = next(index for index in events.indexes if index.name == "ix_events_issue_position")
 ISSUE_NAMESPACE = uuid.UUID("6f1d3a52-54c3-4ad5-9f4e-4c7c2a3b9e10")
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 TAG_LIMIT = 200
@@ -331,6 +332,10 @@ class IssuesProjection:
 
     async def _move(self, conn: AsyncConnection, source: str, target: str, only_hash: str | None) -> None:
         """Move hashes (all, or one) and their events from one issue to another; recount both."""
+        # The move and the recounts find an issue's events by this index, which a replay builds
+        # only at the end (`schema.replay_deferred_indexes`): a replay's first move builds it
+        # now, rather than every move scanning the events table (0.7 s a move at 300 k events).
+        await conn.run_sync(lambda sync: EVENTS_BY_ISSUE.create(sync, checkfirst=True))
         hashes = update(issue_hashes).where(issue_hashes.c.issue_id == source)
         moved_events = update(events).where(events.c.issue_id == source)
         if only_hash is not None:
