@@ -67,17 +67,12 @@ async def replay(settings: Settings, projection: str | None = None, progress: bo
     engine = open_read_models(settings.database_url)
     deferred: list[Index] = []
     try:
-        for name in wanted:
-            async with ProjectorLease(engine, name) as lease:
-                if not await lease.try_acquire():
-                    raise RuntimeError(f"projector {name!r} is running in another process; stop it first")
+        await _require_free(engine, wanted)
         head = await store.head_position()
         started = time.perf_counter()
         work = []
         if READ_MODEL_PROJECTOR in wanted:
-            async with ProjectorLease(engine, WEBHOOK_PROJECTOR) as webhook_lease:
-                if not await webhook_lease.try_acquire():
-                    raise RuntimeError(f"projector {WEBHOOK_PROJECTOR!r} is running in another process; stop it first")
+            await _require_free(engine, [WEBHOOK_PROJECTOR])
             await _reset_read_models(settings, engine, keep_analytics=ANALYTICS_PROJECTOR not in wanted)
             deferred = await _drop_deferred_indexes(engine)
             work.append(_project(read_model_projector(store, engine, bus=None), head, progress, row=0))
@@ -101,6 +96,13 @@ async def replay(settings: Settings, projection: str | None = None, progress: bo
             await _build_indexes(engine, deferred, progress=False)
         await engine.dispose()
         await store.close()
+
+
+async def _require_free(engine: AsyncEngine, names: list[str]) -> None:
+    for name in names:
+        async with ProjectorLease(engine, name) as lease:
+            if not await lease.try_acquire():
+                raise RuntimeError(f"projector {name!r} is running in another process; stop it first")
 
 
 async def _project(runner: ProjectorRunner, head: int, progress: bool, row: int) -> int:

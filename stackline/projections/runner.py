@@ -191,11 +191,6 @@ class ProjectorRunner:
                 self._advanced.notify_all()
         return True
 
-    async def lease_is_free(self) -> bool:
-        """True when no process runs this projector right now."""
-        async with ProjectorLease(self.engine, self.name) as lease:
-            return await lease.try_acquire()
-
     async def run_until(self, position: int, on_batch: Callable[[int], None] | None = None) -> None:
         """Apply the log up to `position` and return (replay); `on_batch` hears each batch's size."""
         async with ProjectorLease(self.engine, self.name) as lease:
