@@ -85,7 +85,6 @@ SETTINGS {DEDUP_WINDOW}
 """
 
 
-
 def _tag_counts(table: str, by_hash: bool) -> str:
     hashed = " primary_hash," if by_hash else ""
     return f"""

@@ -9,7 +9,6 @@ data category, outcome and reason.
 from __future__ import annotations
 
 import functools
-
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any

@@ -377,7 +377,8 @@ def replay_deferred_indexes(dialect: str) -> list[Index]:
     """The indexes `stackline replay` builds after the log is applied rather than row by row:
     every non-unique index of the tables that grow with the log. They serve the API's reads
     (issue-list sorts, free text, tag search, event pages); the projector reads these tables by
-    key only, except when a merge moves an issue's events, which then scans them. One sort per
+    key only, except when a merge moves an issue's events (that builds their index at once:
+    `IssuesProjection._move`). One sort per
     index at the end costs a fraction of keeping ten B-trees up to date through a million
     writes."""
     return [index for table in (issues, events, issue_tags, transactions) for index in sorted(
