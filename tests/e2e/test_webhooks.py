@@ -59,6 +59,13 @@ query ($id: ID!) {
   }
 }
 """
+PAGE = """
+query ($id: ID!, $after: String) {
+  node(id: $id) {
+    ... on Webhook { deliveries(first: 1, after: $after) { edges { node { event } } pageInfo { hasNextPage endCursor } } }
+  }
+}
+"""
 WEBHOOKS = """
 query ($org: String!, $p: String!) { project(organizationSlug: $org, slug: $p) { webhooks { id url events } } }
 """
@@ -229,6 +236,13 @@ def test_a_new_issue_reaches_the_receiver_signed_with_the_secret(server: Server,
     time.sleep(1.0)
     assert len(receiver.at("/hooks")) == 1
     assert len(receiver.at("/all")) == 2
+
+    # The delivery log pages, newest change first.
+    first = server.graphql(PAGE, {"id": everything["id"], "after": None}, boot["token"])["data"]["node"]["deliveries"]
+    assert [e["node"]["event"] for e in first["edges"]] == ["UPDATED"] and first["pageInfo"]["hasNextPage"]
+    second = server.graphql(PAGE, {"id": everything["id"], "after": first["pageInfo"]["endCursor"]},
+                            boot["token"])["data"]["node"]["deliveries"]
+    assert [e["node"]["event"] for e in second["edges"]] == ["CREATED"] and not second["pageInfo"]["hasNextPage"]
 
 
 def test_a_failing_receiver_gets_the_same_delivery_again_until_it_succeeds(server: Server, receiver: Receiver) -> None:
