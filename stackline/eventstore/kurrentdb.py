@@ -8,6 +8,9 @@ version travels in the event's metadata. Catch-up reads page through `$all`; a n
 subscription from the end of `$all` is the live wake-up signal, so subscribers see events as
 soon as they are committed, in `$all` order, never skipping.
 
+A KurrentDB event has only data and metadata, so a body travels in the metadata too (base64,
+under `$body`). Reads of `$all` cannot leave it behind in the server; they drop it on arrival.
+
 `namespace` (the URL's `?namespace=` or the constructor argument) prefixes every stream name
 and filters `$all` to that prefix, so several stackline installations (or test runs) can share
 one KurrentDB without seeing each other's events.
@@ -16,6 +19,7 @@ one KurrentDB without seeing each other's events.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import sys
 from collections.abc import AsyncIterator, Collection, Sequence
@@ -42,6 +46,7 @@ from stackline.eventstore.port import (
 )
 
 SCHEMA_VERSION_KEY = "$stackline_schema_version"
+BODY_KEY = "$body"
 POLL_SECONDS = 1.0
 STATES = {
     StreamState.ANY: KurrentStreamState.ANY,
@@ -56,6 +61,14 @@ def client_uri(url: str) -> tuple[str, str]:
     query = dict(parse_qsl(parts.query))
     namespace = query.pop("namespace", "")
     return urlunsplit(parts._replace(query=urlencode(query))), namespace
+
+
+def stored_metadata(event: NewEvent) -> bytes:
+    """The event's metadata plus what KurrentDB has no field for: schema version and body."""
+    metadata = {**event.metadata, SCHEMA_VERSION_KEY: event.schema_version}
+    if event.body is not None:
+        metadata[BODY_KEY] = base64.b64encode(event.body).decode()
+    return orjson.dumps(metadata)
 
 
 class KurrentDBEventStore:
@@ -91,9 +104,10 @@ class KurrentDBEventStore:
             except Exception:  # noqa: BLE001 - reconnect; catch-up polling covers the gap
                 await asyncio.sleep(POLL_SECONDS)
 
-    def _recorded(self, event: KurrentRecordedEvent) -> RecordedEvent:
+    def _recorded(self, event: KurrentRecordedEvent, *, with_body: bool = False) -> RecordedEvent:
         metadata = orjson.loads(event.metadata) if event.metadata else {}
         schema_version = metadata.pop(SCHEMA_VERSION_KEY, 1)
+        body = metadata.pop(BODY_KEY, None)
         return self.upcasters.upcast(
             RecordedEvent(
                 id=event.id,
@@ -105,6 +119,7 @@ class KurrentDBEventStore:
                 data=orjson.loads(event.data),
                 metadata=metadata,
                 recorded_at=(event.recorded_at or datetime.now(UTC)).astimezone(UTC),
+                body=base64.b64decode(body) if with_body and body is not None else None,
             )
         )
 
@@ -127,7 +142,7 @@ class KurrentDBEventStore:
                     KurrentNewEvent(
                         type=e.type,
                         data=orjson.dumps(e.data),
-                        metadata=orjson.dumps({**e.metadata, SCHEMA_VERSION_KEY: e.schema_version}),
+                        metadata=stored_metadata(e),
                         id=e.id,
                     )
                     for e in events
@@ -153,7 +168,7 @@ class KurrentDBEventStore:
             )
         except NotFoundError:
             return []
-        return [self._recorded(e) for e in found]
+        return [self._recorded(e, with_body=True) for e in found]
 
     async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[RecordedEvent]:
         read: list[RecordedEvent] = []
@@ -177,7 +192,7 @@ class KurrentDBEventStore:
             async with response:
                 async for event in response:
                     if event.commit_position == position:
-                        found.append(self._recorded(event))
+                        found.append(self._recorded(event, with_body=True))
         return found
 
     async def head_position(self) -> int:

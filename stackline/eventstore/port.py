@@ -34,13 +34,19 @@ ExpectedVersion = int | StreamState
 
 @dataclass(frozen=True, slots=True)
 class NewEvent:
-    """An event a command wants to append. `id` makes a retried append idempotent."""
+    """An event a command wants to append. `id` makes a retried append idempotent.
+
+    `body` is the event's bulky part, if it has one (an SDK's whole payload), as bytes: stored
+    with the event, in the same append, but kept apart from `data`, because most readers never
+    need it. `read_stream` and `read_positions` return it; `read_all` and `subscribe`, which
+    projectors follow the log with, do not (their events' `body` is None)."""
 
     type: str
     data: dict[str, Any]
     metadata: dict[str, Any] = field(default_factory=dict)
     id: uuid.UUID = field(default_factory=uuid.uuid4)
     schema_version: int = 1
+    body: bytes | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +62,7 @@ class RecordedEvent:
     data: dict[str, Any]
     metadata: dict[str, Any]
     recorded_at: datetime
+    body: bytes | None = None  # only from `read_stream` and `read_positions` (see `NewEvent`)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,13 +100,15 @@ class EventStore(Protocol):
     async def read_stream(
         self, stream: str, from_version: int = 0, *, backwards: bool = False, limit: int | None = None
     ) -> list[RecordedEvent]:
-        """Events of one stream from `from_version` (inclusive), forwards or backwards."""
+        """Events of one stream from `from_version` (inclusive), forwards or backwards, with
+        their bodies."""
 
     async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[RecordedEvent]:
-        """The global log in commit order, from just after `after_position`."""
+        """The global log in commit order, from just after `after_position`; without bodies."""
 
     async def read_positions(self, positions: Collection[int]) -> list[RecordedEvent]:
-        """The events at these global positions, in log order; positions holding none are left out."""
+        """The events at these global positions, in log order, with their bodies; positions
+        holding none are left out."""
 
     async def head_position(self) -> int:
         """The position of the last committed event (0 when empty)."""
@@ -113,7 +122,8 @@ class EventStore(Protocol):
         event_types: Collection[str] | None = None,
     ) -> AsyncIterator[Sequence[RecordedEvent]]:
         """Catch-up subscription over the global log: batches in order, then live, forever;
-        optionally only events of streams starting with `stream_prefix` or of `event_types`."""
+        optionally only events of streams starting with `stream_prefix` or of `event_types`.
+        Without bodies."""
 
     async def close(self) -> None: ...
 

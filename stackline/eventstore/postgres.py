@@ -10,13 +10,18 @@ that nothing will ever fill, which readers step over harmlessly). The lock costs
 each process writes in groups (`batching.GroupCommit`): one transaction per batch, with the
 version checks, idempotency checks and inserts of the whole batch done in four statements.
 
+An event's body is a nullable `bytea` column of its row, which PostgreSQL compresses and, when
+large, keeps out of line (TOAST); `read_all` does not select it, so following the log never
+fetches it.
+
 Live subscribers are woken by LISTEN/NOTIFY (the notification is sent at commit), with a slow
 poll as the fallback should a notification be lost with its connection.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Sequence
+import dataclasses
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from datetime import UTC
 
 import asyncpg
@@ -50,18 +55,27 @@ CREATE TABLE IF NOT EXISTS events (
     data JSON NOT NULL,
     metadata JSON NOT NULL,
     recorded_at TIMESTAMPTZ NOT NULL DEFAULT clock_timestamp(),
+    body BYTEA,
     UNIQUE (stream, version)
 );
+-- Tables created before events had bodies. (Checked first: ALTER TABLE locks the table even
+-- when it has nothing to do, and every process that opens the store runs this.)
+DO $$ BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_attribute
+                   WHERE attrelid = 'events'::regclass AND attname = 'body' AND NOT attisdropped) THEN
+        ALTER TABLE events ADD COLUMN body BYTEA;
+    END IF;
+END $$;
 """
 CHANNEL = "stackline_events"
 WRITER_LOCK = 0x5354_4B4C_0001  # any constant; every stackline writer takes the same one
 POLL_SECONDS = 1.0
 COLUMNS = "position, event_id, stream, version, type, schema_version, data, metadata, recorded_at"
 INSERT = """
-INSERT INTO events (event_id, stream, version, type, schema_version, data, metadata)
-SELECT e.event_id, e.stream, e.version, e.type, e.schema_version, e.data, e.metadata
-FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::int[], $6::json[], $7::json[])
-     WITH ORDINALITY AS e(event_id, stream, version, type, schema_version, data, metadata, n)
+INSERT INTO events (event_id, stream, version, type, schema_version, data, metadata, body)
+SELECT e.event_id, e.stream, e.version, e.type, e.schema_version, e.data, e.metadata, e.body
+FROM unnest($1::uuid[], $2::text[], $3::bigint[], $4::text[], $5::int[], $6::json[], $7::json[], $8::bytea[])
+     WITH ORDINALITY AS e(event_id, stream, version, type, schema_version, data, metadata, body, n)
 ORDER BY e.n
 RETURNING position
 """
@@ -79,6 +93,13 @@ def _recorded(row: asyncpg.Record) -> RecordedEvent:
         metadata=orjson.loads(row["metadata"]),
         recorded_at=row["recorded_at"].astimezone(UTC),
     )
+
+
+def _recorded_with_body(row: asyncpg.Record) -> RecordedEvent:
+    """A row selected with `COLUMNS` and `body`. Apart from `_recorded`, which a replay calls
+    per event, so that it stays lean."""
+    event = _recorded(row)
+    return event if row["body"] is None else dataclasses.replace(event, body=row["body"])
 
 
 class PostgresEventStore:
@@ -147,6 +168,7 @@ class PostgresEventStore:
                     [r.event.type for r in rows], [r.event.schema_version for r in rows],
                     [orjson.dumps(r.event.data).decode() for r in rows],
                     [orjson.dumps(r.event.metadata).decode() for r in rows],
+                    [r.event.body for r in rows],
                 )
                 positions = [r["position"] for r in await conn.fetch(INSERT, *columns)]
                 await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, str(positions[-1]))
@@ -154,10 +176,12 @@ class PostgresEventStore:
 
     # -- reading ---------------------------------------------------------------------------
 
-    async def _fetch(self, sql: str, *args: object) -> list[RecordedEvent]:
+    async def _fetch(
+        self, sql: str, *args: object, convert: Callable[[asyncpg.Record], RecordedEvent] = _recorded
+    ) -> list[RecordedEvent]:
         assert self._pool is not None, "PostgresEventStore.start() was not awaited"
         upcast = self.upcasters.upcast
-        return [upcast(_recorded(row)) for row in await self._pool.fetch(sql, *args)]
+        return [upcast(convert(row)) for row in await self._pool.fetch(sql, *args)]
 
     async def read_stream(
         self, stream: str, from_version: int = 0, *, backwards: bool = False, limit: int | None = None
@@ -166,8 +190,8 @@ class PostgresEventStore:
         if backwards and from_version < 0:
             from_version = 2**62
         return await self._fetch(
-            f"SELECT {COLUMNS} FROM events WHERE stream = $1 AND version {op} $2 ORDER BY version {order} LIMIT $3",
-            stream, from_version, limit,
+            f"SELECT {COLUMNS}, body FROM events WHERE stream = $1 AND version {op} $2 ORDER BY version {order} LIMIT $3",
+            stream, from_version, limit, convert=_recorded_with_body,
         )
 
     async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[RecordedEvent]:
@@ -177,7 +201,8 @@ class PostgresEventStore:
 
     async def read_positions(self, positions: Collection[int]) -> list[RecordedEvent]:
         return await self._fetch(
-            f"SELECT {COLUMNS} FROM events WHERE position = ANY($1::bigint[]) ORDER BY position", sorted(set(positions))
+            f"SELECT {COLUMNS}, body FROM events WHERE position = ANY($1::bigint[]) ORDER BY position",
+            sorted(set(positions)), convert=_recorded_with_body,
         )
 
     async def head_position(self) -> int:

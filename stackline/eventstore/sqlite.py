@@ -9,15 +9,19 @@ connections and never wait for the writer.
 Several processes may share the file (`stackline bootstrap` while `serve` runs): SQLite's
 lock serializes their writers, and subscribers notice appends from other processes by
 polling `PRAGMA data_version`, while appends from this process wake them at once.
+
+Event bodies live in a table of their own, `event_bodies`, keyed by position and written in
+the event's transaction: following the log reads `events` alone and never pages a body in.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sqlite3
 import threading
 import uuid
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,9 +58,14 @@ CREATE TABLE IF NOT EXISTS events (
     recorded_at REAL NOT NULL,
     UNIQUE (stream, version)
 );
+CREATE TABLE IF NOT EXISTS event_bodies (
+    position INTEGER PRIMARY KEY,
+    body BLOB NOT NULL
+);
 """
 
 COLUMNS = "position, event_id, stream, version, type, schema_version, data, metadata, recorded_at"
+WITH_BODIES = f"SELECT {COLUMNS}, body FROM events LEFT JOIN event_bodies USING (position)"
 CROSS_PROCESS_POLL_SECONDS = 0.1
 
 
@@ -81,6 +90,13 @@ def _recorded(row: tuple) -> RecordedEvent:
         metadata=orjson.loads(metadata),
         recorded_at=datetime.fromtimestamp(recorded_at, UTC),
     )
+
+
+def _recorded_with_body(row: tuple) -> RecordedEvent:
+    """A row of `WITH_BODIES`: the columns `_recorded` takes, then the body (NULL if none).
+    Apart from `_recorded` so that the converter a replay calls per event stays lean."""
+    event = _recorded(row[:-1])
+    return event if row[-1] is None else dataclasses.replace(event, body=row[-1])
 
 
 class SQLiteEventStore:
@@ -140,6 +156,10 @@ class SQLiteEventStore:
                 last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
                 positions = list(range(first, last + 1))
                 assert len(positions) == len(rows), "positions must be contiguous under one writer"
+                conn.executemany(
+                    "INSERT INTO event_bodies (position, body) VALUES (?, ?)",
+                    [(p, r.event.body) for p, r in zip(positions, rows, strict=True) if r.event.body is not None],
+                )
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
@@ -154,10 +174,12 @@ class SQLiteEventStore:
             conn = self._local.conn = _connect(self.path)
         return conn
 
-    async def _read(self, sql: str, params: tuple) -> list[RecordedEvent]:
+    async def _read(
+        self, sql: str, params: tuple, convert: Callable[[tuple], RecordedEvent] = _recorded
+    ) -> list[RecordedEvent]:
         def run() -> list[RecordedEvent]:
             upcast = self.upcasters.upcast
-            return [upcast(_recorded(row)) for row in self._reader().execute(sql, params).fetchall()]
+            return [upcast(convert(row)) for row in self._reader().execute(sql, params).fetchall()]
 
         return await asyncio.get_running_loop().run_in_executor(self._readers, run)
 
@@ -168,8 +190,9 @@ class SQLiteEventStore:
         if backwards and from_version < 0:
             from_version = 2**62
         return await self._read(
-            f"SELECT {COLUMNS} FROM events WHERE stream = ? AND version {op} ? ORDER BY version {order} LIMIT ?",
+            f"{WITH_BODIES} WHERE stream = ? AND version {op} ? ORDER BY version {order} LIMIT ?",
             (stream, from_version, -1 if limit is None else limit),
+            _recorded_with_body,
         )
 
     async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[RecordedEvent]:
@@ -184,8 +207,9 @@ class SQLiteEventStore:
         for start in range(0, len(wanted), 500):
             chunk = wanted[start:start + 500]
             found += await self._read(
-                f"SELECT {COLUMNS} FROM events WHERE position IN ({','.join('?' * len(chunk))}) ORDER BY position",
+                f"{WITH_BODIES} WHERE position IN ({','.join('?' * len(chunk))}) ORDER BY position",
                 tuple(chunk),
+                _recorded_with_body,
             )
         return found
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import orjson
 import pytest
 
 from stackline.eventstore import EventStore, NewEvent, StreamState, WrongExpectedVersion
@@ -13,6 +14,11 @@ from stackline.eventstore.port import Upcasters
 
 def events(*names: str, **metadata: str) -> list[NewEvent]:
     return [NewEvent(type=name, data={"name": name, "nested": {"n": i}}, metadata=dict(metadata)) for i, name in enumerate(names)]
+
+
+# An SDK payload's size, and not valid UTF-8: a body is bytes, not text.
+BODY = b"\x00\xff" + orjson.dumps({"frames": [{"filename": f"app/module_{i}.py", "lineno": i, "context": "x" * 64}
+                                                for i in range(100)]})
 
 
 async def test_append_then_read_keeps_everything(store: EventStore) -> None:
@@ -122,12 +128,12 @@ async def test_subscription_from_a_checkpoint_skips_what_was_handled(store: Even
 async def test_everything_survives_reopening(open_store) -> None:  # noqa: ANN001
     store = await open_store()
     event_id = uuid.uuid4()
-    await store.append("s", [NewEvent("A", {"x": 1}, id=event_id)], StreamState.NO_STREAM)
+    await store.append("s", [NewEvent("A", {"x": 1}, id=event_id, body=BODY)], StreamState.NO_STREAM)
     await store.close()
     reopened = await open_store()
     try:
         [event] = await reopened.read_stream("s")
-        assert (event.id, event.data) == (event_id, {"x": 1})
+        assert (event.id, event.data, event.body) == (event_id, {"x": 1}, BODY)
     finally:
         await reopened.close()
 
@@ -150,7 +156,8 @@ async def test_subscription_filtered_by_stream_prefix_and_event_type(store: Even
 
 
 async def test_old_schema_versions_are_upcast_on_read(store: EventStore, upcasters: Upcasters) -> None:
-    await store.append("user-1", [NewEvent("UserRegistered", {"name": "Ada Lovelace"}, schema_version=1)], StreamState.NO_STREAM)
+    await store.append("user-1", [NewEvent("UserRegistered", {"name": "Ada Lovelace"}, schema_version=1, body=BODY)],
+                       StreamState.NO_STREAM)
 
     @upcasters.register("UserRegistered", 1)
     def split_name(data: dict) -> dict:
@@ -164,8 +171,11 @@ async def test_old_schema_versions_are_upcast_on_read(store: EventStore, upcaste
     [event] = await store.read_stream("user-1")
     assert event.schema_version == 3
     assert event.data == {"first_name": "Ada", "last_name": "Lovelace", "locale": "en"}
+    assert event.body == BODY
     [again] = await store.read_all(0)
     assert again.data == event.data
+    [at_position] = await store.read_positions([event.position])
+    assert (at_position.schema_version, at_position.body) == (3, BODY)
 
 
 async def test_read_positions_finds_events_by_global_position(store: EventStore) -> None:
@@ -178,3 +188,48 @@ async def test_read_positions_finds_events_by_global_position(store: EventStore)
                                                           ("B1", "b", {"name": "B1", "nested": {"n": 0}})]
     assert await store.read_positions([]) == []
     assert await store.read_positions([everything[-1].position + 1000]) == []
+
+
+async def test_bodies_are_read_back_byte_for_byte_by_stream_and_position(store: EventStore) -> None:
+    new = [NewEvent("Received", {"n": 0}, body=BODY), NewEvent("Noted", {"n": 1}), NewEvent("Received", {"n": 2}, body=b"")]
+    await store.append("s", new, StreamState.NO_STREAM)
+    read = await store.read_stream("s")
+    assert [e.body for e in read] == [BODY, None, b""]
+    assert [e.body for e in await store.read_stream("s", 2, backwards=True)] == [b"", None, BODY]
+    assert [e.body for e in await store.read_stream("s", 1)] == [None, b""]
+    found = await store.read_positions([e.position for e in reversed(read)])
+    assert [(e.type, e.data, e.body) for e in found] == [(n.type, n.data, n.body) for n in new]
+
+
+async def test_following_the_log_leaves_bodies_out(store: EventStore) -> None:
+    new = [NewEvent("Received", {"n": 0}, {"origin": "sdk"}, body=BODY), NewEvent("Noted", {"n": 1})]
+    await store.append("s", new, StreamState.NO_STREAM)
+    expected = [("Received", {"n": 0}, {"origin": "sdk"}, None), ("Noted", {"n": 1}, {}, None)]
+    assert [(e.type, e.data, e.metadata, e.body) for e in await store.read_all(0)] == expected
+    followed: list[tuple] = []
+    async for batch in store.subscribe(0):
+        followed.extend((e.type, e.data, e.metadata, e.body) for e in batch)
+        if len(followed) >= 2:
+            break
+    assert followed == expected
+    assert [e.metadata for e in await store.read_stream("s")] == [{"origin": "sdk"}, {}]
+
+
+async def test_a_retried_append_stores_its_body_once(store: EventStore) -> None:
+    batch = [NewEvent("Received", {"n": 0}, body=BODY), NewEvent("Received", {"n": 1}, body=BODY[::-1])]
+    first = await store.append("s", batch, StreamState.NO_STREAM)
+    assert await store.append("s", batch, StreamState.NO_STREAM) == first
+    assert await asyncio.gather(*(store.append("s", batch, StreamState.NO_STREAM) for _ in range(3))) == [first] * 3
+    read = await store.read_stream("s")
+    assert [e.body for e in read] == [BODY, BODY[::-1]]
+    assert [e.body for e in await store.read_positions([e.position for e in read])] == [BODY, BODY[::-1]]
+    assert await store.head_position() == first.position
+
+
+async def test_concurrent_appends_with_bodies_in_one_batch_keep_each_its_own(store: EventStore) -> None:
+    bodies = [BODY + str(i).encode() if i % 2 else None for i in range(20)]
+    await asyncio.gather(*(store.append(f"s-{i}", [NewEvent("Received", {"i": i}, body=body)], StreamState.NO_STREAM)
+                           for i, body in enumerate(bodies)))
+    for i, body in enumerate(bodies):
+        [event] = await store.read_stream(f"s-{i}")
+        assert (event.data, event.body) == ({"i": i}, body)
