@@ -222,7 +222,7 @@ class Commands:
         await self.store.append(
             ingest_stream(project_id),
             [NewEvent(event_type(e), e.to_data(), metadata={"organization_id": getattr(e, "organization_id", None)},
-                      id=event_id, schema_version=e.schema_version) for event_id, e in events],
+                      id=event_id, schema_version=e.schema_version, body=e.body()) for event_id, e in events],
             StreamState.ANY,
         )
 

@@ -121,7 +121,7 @@ def read_model_projector(store: EventStore, engine: AsyncEngine, bus: Bus | None
     """The projector of the SQL read models: organizations, projects, issues, events."""
     return ProjectorRunner(
         READ_MODEL_PROJECTOR, store, engine,
-        [ProjectsProjection(), IssuesProjection(), IntakeProjection(), WebhooksProjection()], bus,
+        [ProjectsProjection(), IssuesProjection(store), IntakeProjection(), WebhooksProjection()], bus,
     )
 
 
@@ -151,7 +151,7 @@ async def open_analytics(settings: Settings) -> AnalyticsExecutor:
 
 def analytics_projector(store: EventStore, engine: AsyncEngine, executor: AnalyticsExecutor) -> ProjectorRunner:
     """The projector of the analytics store; its checkpoint lives in the SQL read model."""
-    return ProjectorRunner(ANALYTICS_PROJECTOR, store, engine, [AnalyticsProjection(executor)])
+    return ProjectorRunner(ANALYTICS_PROJECTOR, store, engine, [AnalyticsProjection(executor, store)])
 
 
 def webhook_worker(settings: Settings, store: EventStore, engine: AsyncEngine,

@@ -3,9 +3,11 @@
 Ingest normalizes and scrubs a payload, then records it as JSON text beside its facts: summary
 (title, culprit, level, tags, ...), release, environment, the user who saw it, and its grouping
 under the current grouping config. Rebuilding read models reads the facts and never parses a
-payload, which is most of what replay would otherwise spend its time on. A replay under a newer
-grouping config regroups from the payload. Events stored before schema 2 (the payload as an
-object, no facts) are lifted by `upcast_v1` on read. Pure: no I/O.
+payload, which is most of what replay would otherwise spend its time on; since schema 3 the
+payload is the stored event's body, which following the log does not even read. A replay under
+a newer grouping config regroups from the payload, read for the purpose (`needs_payload`).
+Events stored before schema 2 (the payload as an object, no facts) are lifted by `upcast_v1` on
+read. Pure: no I/O.
 """
 
 from __future__ import annotations
@@ -46,8 +48,7 @@ def facts_of(payload: dict[str, Any], received_at: float) -> dict[str, Any]:
         "environment": text(payload.get("environment"), 64),
         "transaction": text(payload.get("transaction"), 200),
         "user": user_key(payload),
-        "grouping": {"config": GROUPING_CONFIG, "hash": grouping.hash, "variant": grouping.variant,
-                     "components": list(grouping.components)},
+        "grouping": grouping.to_data(),
     }
 
 
@@ -55,7 +56,7 @@ def error_event_received(
     organization_id: str, project_id: int, event_id: str, received_at: float, payload: dict[str, Any]
 ) -> ErrorEventReceived:
     return ErrorEventReceived(organization_id, project_id, event_id, received_at,
-                              orjson.dumps(payload).decode(), facts_of(payload, received_at))
+                              facts=facts_of(payload, received_at), payload_json=orjson.dumps(payload).decode())
 
 
 def summary_of(event: ErrorEventReceived) -> EventSummary:
@@ -63,8 +64,15 @@ def summary_of(event: ErrorEventReceived) -> EventSummary:
     return EventSummary(**{**summary, "tags": tuple(map(tuple, summary["tags"]))})
 
 
+def needs_payload(event: ErrorEventReceived) -> bool:
+    """Whether `grouping_of` must regroup from the payload (the grouping config has changed
+    since ingest) and the payload was not read with the event."""
+    return event.payload_json is None and event.facts["grouping"]["config"] != GROUPING_CONFIG
+
+
 def grouping_of(event: ErrorEventReceived) -> GroupingResult:
-    """The grouping decided at ingest, or the current config's when it has changed since."""
+    """The grouping decided at ingest, or the current config's when it has changed since (that
+    needs the payload: see `needs_payload`)."""
     grouping = event.facts["grouping"]
     if grouping["config"] != GROUPING_CONFIG:
         return group_event(event.payload)

@@ -22,6 +22,10 @@ class DomainEvent:
         # Shallow on purpose: asdict() would deep-copy every ingested payload.
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
+    def body(self) -> bytes | None:
+        """The part stored as the event's body rather than in its data (`NewEvent.body`)."""
+        return None
+
 
 @dataclass(frozen=True, slots=True)
 class OrganizationCreated(DomainEvent):
@@ -121,19 +125,37 @@ class ProjectIdAllocated(DomainEvent):
 @dataclass(frozen=True, slots=True)
 class ErrorEventReceived(DomainEvent):
     """An SDK's error or message event, as accepted by ingest: the normalized, scrubbed payload
-    as JSON text, and the facts decided from it (see `stackline.domain.error_event`)."""
+    as JSON text, and the facts decided from it (see `stackline.domain.error_event`).
 
-    schema_version: ClassVar[int] = 2
+    Since schema 3 the payload is stored as the event's body, apart from its data: following
+    the log reads the facts only. An event decoded from the log therefore has no payload
+    (`payload_json` None) unless it was read with its body (`with_payload`); schema 2 events
+    kept it in their data."""
+
+    schema_version: ClassVar[int] = 3
     organization_id: str
     project_id: int
     event_id: str
     received_at: float
-    payload_json: str
     facts: dict[str, Any]
+    payload_json: str | None = None
 
     @property
     def payload(self) -> dict[str, Any]:
+        if self.payload_json is None:
+            raise LookupError(f"event {self.event_id}: its payload is the stored event's body, not read with it")
         return orjson.loads(self.payload_json)
+
+    def to_data(self) -> dict[str, Any]:
+        return {"organization_id": self.organization_id, "project_id": self.project_id, "event_id": self.event_id,
+                "received_at": self.received_at, "facts": self.facts}
+
+    def body(self) -> bytes | None:
+        return None if self.payload_json is None else self.payload_json.encode()
+
+    def with_payload(self, body: bytes | None) -> ErrorEventReceived:
+        """This event with the payload from its stored body (read by `read_positions`)."""
+        return self if body is None else dataclasses.replace(self, payload_json=body.decode())
 
 
 def register(cls: type[DomainEvent]) -> type[DomainEvent]:
@@ -270,6 +292,17 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
         ProjectSettingsChanged,
         ProjectKeyLimitsChanged,
     )
+}
+
+# Each accepted item's data category, as quotas and outcomes count it (sessions count their
+# quantity, under "session"). Every one of these types carries `organization_id`, `project_id`
+# and `received_at` in its data.
+ACCEPTED_CATEGORY: dict[type[DomainEvent], str] = {
+    ErrorEventReceived: "error",
+    TransactionReceived: "transaction",
+    AttachmentStored: "attachment",
+    CheckInReceived: "monitor",
+    FeedbackReceived: "feedback",
 }
 
 

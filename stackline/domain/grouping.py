@@ -31,6 +31,11 @@ class GroupingResult:
     variant: str  # "custom-fingerprint", "in-app-stacktrace", "exception", "message" or "fallback"
     components: tuple[str, ...]
 
+    def to_data(self) -> dict[str, Any]:
+        """As the facts and the read models record it, with the config that grouped it."""
+        return {"config": GROUPING_CONFIG, "hash": self.hash, "variant": self.variant,
+                "components": list(self.components)}
+
 
 def group_event(event: dict[str, Any]) -> GroupingResult:
     if not isinstance(event, dict):

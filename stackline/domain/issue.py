@@ -18,6 +18,9 @@ from stackline.domain.events import DomainEvent, register
 from stackline.domain.organization import InvalidCommand
 
 UNRESOLVED, RESOLVED, IGNORED, MERGED = "unresolved", "resolved", "ignored", "merged"
+# The statuses in which an occurrence can matter to an issue (`Issue.react_to_occurrence`); in any
+# other, an event only adds to the counts.
+REACTIVE = frozenset({RESOLVED, IGNORED})
 
 
 def stream_name(issue_id: str) -> str:

@@ -24,7 +24,7 @@ from strawberry.types import Info
 
 from stackline.app.lookups import Viewer
 from stackline.app.wiring import Services
-from stackline.domain.events import decode
+from stackline.domain.events import ErrorEventReceived, decode
 from stackline.readmodels import queries
 
 
@@ -149,6 +149,8 @@ class Context:
                 found = {}
                 for recorded in await self.services.store.read_positions(positions):
                     event = decode(recorded.type, recorded.data)
+                    if isinstance(event, ErrorEventReceived):
+                        event = event.with_payload(recorded.body)
                     found[recorded.position] = getattr(event, "payload", None)
                 return [found.get(p) for p in positions]
 

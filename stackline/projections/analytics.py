@@ -28,28 +28,20 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from stackline.analytics.port import AnalyticsExecutor, json_each_row
 from stackline.analytics.schema import TAG_COUNTS, counted_through, inbox
 from stackline.domain.events import (
-    AttachmentStored,
-    CheckInReceived,
+    ACCEPTED_CATEGORY,
     ClientReportReceived,
     ErrorEventReceived,
-    FeedbackReceived,
     OutcomesRecorded,
     SessionsReceived,
     TransactionReceived,
     decode,
 )
-from stackline.domain.error_event import grouping_of, summary_of, user_key
+from stackline.domain.error_event import grouping_of, user_key
 from stackline.domain.summary import parse_timestamp, summarize
-from stackline.eventstore import RecordedEvent
+from stackline.eventstore import EventStore, RecordedEvent
+from stackline.projections.payloads import with_payloads
 from stackline.projections.runner import Effects
 
-ACCEPTED_CATEGORY = {
-    ErrorEventReceived: "error",
-    TransactionReceived: "transaction",
-    AttachmentStored: "attachment",
-    CheckInReceived: "monitor",
-    FeedbackReceived: "feedback",
-}
 
 
 def clickhouse_time(seconds: float) -> str:
@@ -63,8 +55,9 @@ def _text(value: Any, limit: int) -> str:
 
 
 class AnalyticsProjection:
-    def __init__(self, executor: AnalyticsExecutor) -> None:
+    def __init__(self, executor: AnalyticsExecutor, store: EventStore | None = None) -> None:
         self.executor = executor
+        self.store = store  # to read the payloads of events to regroup (`payloads.with_payloads`)
         self._counted: dict[str, int] = {}  # tag counts table -> last position it holds, once asked
 
     async def apply_batch(self, conn: AsyncConnection, batch: Sequence[RecordedEvent], effects: Effects) -> None:
@@ -85,8 +78,8 @@ class AnalyticsProjection:
                              "timestamp": int(at), "category": category, "outcome": what, "reason": reason,
                              "quantity": quantity, "position": position, "item": item})
 
-        for event in batch:
-            domain_event = decode(event.type, event.data)
+        decoded = [(event, decode(event.type, event.data)) for event in batch]
+        for event, domain_event in await with_payloads(self.store, decoded):
             category = ACCEPTED_CATEGORY.get(type(domain_event))
             if category is not None:
                 outcome(domain_event, event.position, 0, domain_event.received_at, category, "accepted", "", 1)  # type: ignore[union-attr]
@@ -132,15 +125,16 @@ class AnalyticsProjection:
 
 
 def _error_row(event: RecordedEvent, e: ErrorEventReceived) -> dict[str, Any]:
-    facts, summary = e.facts, summary_of(e)
+    facts = e.facts
+    summary = facts["summary"]  # as `summary.EventSummary` fields
     return {
         "organization_id": e.organization_id, "project_id": e.project_id, "type": "error",
-        "timestamp": clickhouse_time(summary.timestamp), "event_id": e.event_id,
-        "primary_hash": grouping_of(e).hash, "position": event.position, "level": summary.level,
-        "platform": summary.platform or "", "release": facts["release"] or "",
+        "timestamp": clickhouse_time(summary["timestamp"]), "event_id": e.event_id,
+        "primary_hash": grouping_of(e).hash, "position": event.position, "level": summary["level"],
+        "platform": summary["platform"] or "", "release": facts["release"] or "",
         "environment": facts["environment"] or "", "user": facts["user"] or "",
-        "title": summary.title, "transaction": facts["transaction"] or "", "duration_ms": 0.0,
-        "tags": dict(summary.tags),
+        "title": summary["title"], "transaction": facts["transaction"] or "", "duration_ms": 0.0,
+        "tags": dict(summary["tags"]),
     }
 
 

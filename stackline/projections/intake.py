@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from stackline.domain.events import (
+    ACCEPTED_CATEGORY,
     AttachmentStored,
     CheckInReceived,
     ClientReportReceived,
@@ -33,13 +34,9 @@ from stackline.projections.runner import Effects
 from stackline.readmodels.schema import attachments, check_ins, feedback, session_counts, transactions, usage
 from stackline.readmodels.upsert import add_quantities, upsert
 
-CATEGORY = {
-    ErrorEventReceived: "error",
-    TransactionReceived: "transaction",
-    AttachmentStored: "attachment",
-    CheckInReceived: "monitor",
-    FeedbackReceived: "feedback",
-}
+# The error events' only effect here is their count, read straight from their data: they are the
+# bulk of the log, and the issues projection decodes them already.
+ERROR_EVENT = ErrorEventReceived.__name__
 
 
 def day_of(timestamp: float) -> str:
@@ -64,8 +61,12 @@ class IntakeProjection:
 
         sessions: dict[tuple, dict[str, Any]] = {}
         for event in batch:
+            if event.type == ERROR_EVENT:
+                data = event.data
+                count(data["organization_id"], data["project_id"], data["received_at"], "error", "accepted", "", 1)
+                continue
             domain_event = decode(event.type, event.data)
-            category = CATEGORY.get(type(domain_event))
+            category = ACCEPTED_CATEGORY.get(type(domain_event))
             if category is not None:
                 at = getattr(domain_event, "received_at")
                 count(domain_event.organization_id, domain_event.project_id, at, category, "accepted", "", 1)  # type: ignore[union-attr]

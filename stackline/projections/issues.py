@@ -22,16 +22,16 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from stackline.bus import IssueChange
-from stackline.domain.error_event import grouping_of, summary_of
+from stackline.domain.error_event import grouping_of
 from stackline.domain.events import DomainEvent, ErrorEventReceived, decode
-from stackline.domain.grouping import GROUPING_CONFIG, GroupingResult
+from stackline.domain.grouping import GroupingResult
 from stackline.domain.issue import (
     IGNORED,
     MERGED,
+    REACTIVE,
     RESOLVED,
     UNRESOLVED,
     Issue,
-    IssueAbsorbed,
     IssueAssigned,
     IssueCreated,
     IssueIgnored,
@@ -45,8 +45,8 @@ from stackline.domain.issue import (
     Occurrence,
     stream_name,
 )
-from stackline.domain.summary import EventSummary
-from stackline.eventstore import RecordedEvent, StreamState
+from stackline.eventstore import EventStore, RecordedEvent, StreamState
+from stackline.projections.payloads import with_payloads
 from stackline.projections.runner import Effects, Reaction
 from stackline.readmodels.queries import aware
 from stackline.readmodels.schema import (
@@ -99,7 +99,7 @@ def issue_state(row: Mapping[str, Any]) -> Issue:
 class _Occurrence:
     event: RecordedEvent
     received: ErrorEventReceived
-    summary: EventSummary
+    summary: dict[str, Any]  # the facts' summary, as `summary.EventSummary` fields
     grouping: GroupingResult
     seen: datetime
     release: str | None
@@ -112,9 +112,11 @@ class IssuesProjection:
     projector flushes every batch; a replay flushes once per window of many batches, so an issue
     or a tag value seen all through the window is written once, not once per batch."""
 
-    def __init__(self) -> None:
+    def __init__(self, store: EventStore | None = None) -> None:
+        self.store = store  # to read the payloads of events to regroup (`payloads.with_payloads`)
         self._dirty: dict[str, dict[str, Any]] = {}  # issue id -> its row, changed since the flush
-        self._tags: dict[tuple[str, str, str], list] = {}  # (issue, key, value) -> [count, first, last]
+        # (issue, key, value) -> [count, first seen, last seen], times as unix seconds until the flush
+        self._tags: dict[tuple[str, str, str], list] = {}
 
     async def flush(self, conn: AsyncConnection) -> None:
         """Write what the batches since the last flush held back (before the transaction commits)."""
@@ -127,7 +129,8 @@ class IssuesProjection:
             self._dirty = {}
         if self._tags:
             await upsert_counts(conn, issue_tags, [
-                {"issue_id": i, "key": k, "value": v, "times_seen": n, "first_seen": first, "last_seen": last}
+                {"issue_id": i, "key": k, "value": v, "times_seen": n, "first_seen": datetime.fromtimestamp(first, UTC),
+                 "last_seen": datetime.fromtimestamp(last, UTC)}
                 for (i, k, v), (n, first, last) in self._tags.items()
             ])
             self._tags = {}
@@ -171,7 +174,7 @@ class IssuesProjection:
     async def _occurrences(
         self, conn: AsyncConnection, run: list[tuple[RecordedEvent, ErrorEventReceived]], effects: Effects
     ) -> None:
-        items = [_analyze(event, received) for event, received in run]
+        items = [_analyze(event, received) for event, received in await with_payloads(self.store, run)]
         by_project: dict[int, list[_Occurrence]] = defaultdict(list)
         for item in items:
             by_project[item.received.project_id].append(item)
@@ -233,7 +236,8 @@ class IssuesProjection:
                 rows[issue_id] = _new_issue_row(issue_id, item, short_id(counters[project_id][0], counters[project_id][1]))
                 issue_of_hash[(project_id, item.grouping.hash)] = issue_id
                 created.append(issue_id)
-                new_hashes.append({"project_id": project_id, "hash": item.grouping.hash, "issue_id": issue_id})
+                new_hashes.append({"project_id": project_id, "hash": item.grouping.hash, "issue_id": issue_id,
+                                   "grouping": item.grouping.to_data()})
                 reaction = IssueCreated(issue_id, received.organization_id, project_id, item.grouping.hash,
                                         received.event_id)
                 effects.reactions.append(Reaction(stream_name(issue_id), reaction, event, StreamState.NO_STREAM))
@@ -242,27 +246,31 @@ class IssuesProjection:
             else:
                 row = rows[issue_id]
                 _count_occurrence(row, item, event.position)
-                state = issue_state(row)
-                for reaction in state.react_to_occurrence(
-                    Occurrence(received.event_id, item.release, release_position, item.user, item.summary.timestamp)
-                ):
-                    effects.reactions.append(Reaction(stream_name(issue_id), reaction, event, StreamState.ANY))
-                if row["status"] == IGNORED:
-                    row["events_since_ignore"] = state.events_since_ignore
-                    row["users_since_ignore"] = sorted(state.users_since_ignore)
+                if row["status"] in REACTIVE:
+                    state = issue_state(row)
+                    for reaction in state.react_to_occurrence(Occurrence(
+                            received.event_id, item.release, release_position, item.user, item.summary["timestamp"])):
+                        effects.reactions.append(Reaction(stream_name(issue_id), reaction, event, StreamState.ANY))
+                    if row["status"] == IGNORED:
+                        row["events_since_ignore"] = state.events_since_ignore
+                        row["users_since_ignore"] = sorted(state.users_since_ignore)
                 changed.add(issue_id)
                 effects.changes.append(IssueChange("UPDATED", received.organization_id, project_id, issue_id,
                                                    event.position))
             if item.user:
                 seen_by.add((issue_id, item.user))
-            for key, value in item.summary.tags[:TAG_LIMIT]:
+            at = item.summary["timestamp"]
+            for key, value in item.summary["tags"][:TAG_LIMIT]:
                 pair = (issue_id, key[:200], value[:200])
                 counted = tag_counts.get(pair)
                 if counted is None:
-                    tag_counts[pair] = [1, item.seen, item.seen]
+                    tag_counts[pair] = [1, at, at]
                 else:
                     counted[0] += 1
-                    counted[1], counted[2] = min(counted[1], item.seen), max(counted[2], item.seen)
+                    if at < counted[1]:
+                        counted[1] = at
+                    elif at > counted[2]:
+                        counted[2] = at
             new_events.append(_event_row(item, issue_id))
 
         # Write, in bulk. Users first: the pairs not stored before are the issues' new users.
@@ -446,13 +454,13 @@ _WRITTEN = tuple(dict.fromkeys(_LIFECYCLE + ("times_seen", "last_position", "fir
 
 def _analyze(event: RecordedEvent, received: ErrorEventReceived) -> _Occurrence:
     facts = received.facts
-    summary = summary_of(received)
+    summary = facts["summary"]
     return _Occurrence(
         event=event,
         received=received,
         summary=summary,
         grouping=grouping_of(received),
-        seen=datetime.fromtimestamp(summary.timestamp, UTC),
+        seen=datetime.fromtimestamp(summary["timestamp"], UTC),
         release=facts["release"],
         environment=facts["environment"],
         user=facts["user"],
@@ -464,7 +472,7 @@ def _new_issue_row(issue_id: str, item: _Occurrence, short: str) -> dict[str, An
     return {
         "id": issue_id, "organization_id": received.organization_id, "project_id": received.project_id,
         "short_id": short, "primary_hash": item.grouping.hash, "grouping_variant": item.grouping.variant,
-        "title": summary.title, "culprit": summary.culprit, "level": summary.level, "status": UNRESOLVED,
+        "title": summary["title"], "culprit": summary["culprit"], "level": summary["level"], "status": UNRESOLVED,
         "substatus": "new", "first_seen": item.seen, "last_seen": item.seen, "times_seen": 1, "user_count": 0,
         "first_release": item.release, "last_release": item.release, "last_position": item.event.position,
         "version": -1, "assignee": None, "merged_into": None, "resolved_in_next_release": False,
@@ -480,7 +488,8 @@ def _count_occurrence(row: dict[str, Any], item: _Occurrence, position: int) -> 
     row["first_seen"] = min(item.seen, first_seen)
     if item.seen >= last_seen:  # the issue shows what its latest event says
         row["last_seen"] = item.seen
-        row["title"], row["culprit"], row["level"] = item.summary.title, item.summary.culprit, item.summary.level
+        summary = item.summary
+        row["title"], row["culprit"], row["level"] = summary["title"], summary["culprit"], summary["level"]
         if item.release:
             row["last_release"] = item.release
 
@@ -491,10 +500,8 @@ def _event_row(item: _Occurrence, issue_id: str) -> dict[str, Any]:
         "project_id": received.project_id, "event_id": received.event_id,
         "organization_id": received.organization_id, "issue_id": issue_id, "position": item.event.position,
         "timestamp": item.seen, "received_at": datetime.fromtimestamp(received.received_at, UTC),
-        "level": summary.level, "title": summary.title, "message": summary.message, "platform": summary.platform,
-        "tags": received.facts["summary"]["tags"],
-        "grouping": {"config": GROUPING_CONFIG, "variant": grouping.variant, "hash": grouping.hash,
-                     "components": list(grouping.components)},
+        "level": summary["level"], "title": summary["title"], "message": summary["message"],
+        "platform": summary["platform"], "tags": summary["tags"],
         "hash": grouping.hash, "release": item.release,
         "environment": item.environment, "user_key": item.user,
     }

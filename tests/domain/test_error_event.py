@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-import orjson
+import dataclasses
 
-from stackline.domain.error_event import error_event_received, grouping_of, summary_of, upcast_v1
+import orjson
+import pytest
+
+from stackline.domain.error_event import error_event_received, grouping_of, needs_payload, summary_of, upcast_v1
 from stackline.domain.events import ErrorEventReceived, decode
 from stackline.domain.grouping import group_event
 from stackline.domain.summary import summarize
@@ -42,7 +45,21 @@ def test_a_schema_1_event_reads_as_schema_2_with_the_same_facts() -> None:
 def test_a_newer_grouping_config_regroups_from_the_payload() -> None:
     payload = sample()
     event = error_event_received("org", 1, "c" * 32, RECEIVED, payload)
-    stale = ErrorEventReceived(event.organization_id, event.project_id, event.event_id, event.received_at,
-                               event.payload_json, {**event.facts, "grouping": {"config": "older:0", "hash": "0" * 32,
-                                                                                "variant": "fallback", "components": []}})
+    stale = dataclasses.replace(event, facts={**event.facts, "grouping": {"config": "older:0", "hash": "0" * 32,
+                                                                          "variant": "fallback", "components": []}})
     assert grouping_of(stale) == group_event(payload)
+    # As decoded from the log, without its body, the event says it needs its payload first.
+    logged = decode("ErrorEventReceived", stale.to_data())
+    assert isinstance(logged, ErrorEventReceived) and needs_payload(logged) and not needs_payload(stale)
+    assert not needs_payload(decode("ErrorEventReceived", event.to_data()))
+    assert grouping_of(logged.with_payload(stale.body())) == group_event(payload)
+
+
+def test_the_payload_is_the_body_not_the_data() -> None:
+    event = error_event_received("org", 1, "d" * 32, RECEIVED, sample())
+    assert "payload_json" not in event.to_data()
+    assert orjson.loads(event.body()) == event.payload
+    logged = decode("ErrorEventReceived", event.to_data())
+    with pytest.raises(LookupError):
+        logged.payload
+    assert logged.with_payload(event.body()) == event

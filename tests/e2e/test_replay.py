@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, select
 
+from stackline.app.replay import replay
+from stackline.app.settings import Settings
+from stackline.domain import error_event
 from stackline.readmodels.db import sync_url
 from stackline.readmodels.schema import metadata
 from tests.e2e.conftest import backend_settings
@@ -99,3 +103,28 @@ def test_replay_refuses_while_the_projector_runs(stopped_server: tuple[Server, s
             stackline("replay", "--quiet", "--data-dir", str(server.data_dir), env=server.env)
     finally:
         server.stop()
+
+
+def test_a_replay_under_a_newer_grouping_config_regroups_from_the_stored_payloads(
+        stopped_server: tuple[Server, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each event was grouped at ingest, under the config of the day. A replay under another
+    config reads the payloads back (the events' bodies, which following the log leaves out)
+    and groups them anew: here by the same rules, so the same read models come out."""
+    server, database_url = stopped_server
+    live = dump(database_url)
+    regrouped = []
+
+    def group_event(payload: dict):  # noqa: ANN202 - the domain's own result type
+        regrouped.append(payload["event_id"])
+        return grouping(payload)
+
+    grouping = error_event.group_event
+    monkeypatch.setattr(error_event, "GROUPING_CONFIG", "stackline:next")
+    monkeypatch.setattr(error_event, "group_event", group_event)
+    for name, value in server.env.items():
+        monkeypatch.setenv(name, value)
+    asyncio.run(replay(Settings.load(server.data_dir), projection="readmodels", progress=False))
+    assert sorted(regrouped) == sorted(row[1] for row in live["events"])
+    rebuilt = dump(database_url)
+    for table in live:
+        assert rebuilt[table] == live[table], f"table {table} differs after replay"
