@@ -117,9 +117,18 @@ def listed_issues(org_id: str, project_id: int) -> ColumnElement[bool]:
     return (issues.c.project_id == project_id) & (issues.c.organization_id == org_id) & (issues.c.status != "merged")
 
 
+# Events as the API shows them: with their grouping, which is kept once per hash.
+EVENTS_WITH_GROUPING = events.outerjoin(issue_hashes, (issue_hashes.c.project_id == events.c.project_id)
+                                       & (issue_hashes.c.hash == events.c.hash))
+
+
+def _events_with_grouping(*extra: Any) -> Select:
+    return select(*events.c, issue_hashes.c.grouping, *extra).select_from(EVENTS_WITH_GROUPING)
+
+
 async def event(conn: AsyncConnection, org_ids: str | Collection[str], project_id: int, event_id: str) -> Row | None:
     org_ids = [org_ids] if isinstance(org_ids, str) else org_ids
-    query = select(events).where(
+    query = _events_with_grouping().where(
         events.c.project_id == project_id, events.c.event_id == event_id, events.c.organization_id.in_(org_ids)
     )
     return (await conn.execute(query)).first()
@@ -129,7 +138,7 @@ async def events_by_ids(conn: AsyncConnection, org_id: str, project_id: int, eve
     """A project's events by event id (what an analytics page names), in the viewer's organization."""
     if not event_ids:
         return {}
-    query = select(events).where(
+    query = _events_with_grouping().where(
         events.c.project_id == project_id, events.c.event_id.in_(list(event_ids)), events.c.organization_id == org_id
     )
     return {row.event_id: row for row in await conn.execute(query)}
@@ -286,8 +295,8 @@ async def events_pages(conn: AsyncConnection, org_ids: Collection[str], issue_id
                        after: int | None) -> list[Row]:
     """The first `first` events (newest first, before position `after`) of each of several
     issues, in one statement."""
-    ranked = select(events, func.row_number().over(partition_by=events.c.issue_id,
-                                                   order_by=events.c.position.desc()).label("rank"))
+    ranked = _events_with_grouping(func.row_number().over(partition_by=events.c.issue_id,
+                                                          order_by=events.c.position.desc()).label("rank"))
     ranked = ranked.where(events.c.issue_id.in_(issue_ids), events.c.organization_id.in_(org_ids))
     if after is not None:
         ranked = ranked.where(events.c.position < after)
@@ -305,10 +314,12 @@ async def event_counts(conn: AsyncConnection, org_ids: Collection[str], issue_id
 
 async def latest_groupings(conn: AsyncConnection, org_ids: Collection[str], issue_ids: Sequence[str]) -> dict[str, dict]:
     """Each issue's latest event's grouping, in one statement."""
-    ranked = select(events.c.issue_id, events.c.grouping, func.row_number().over(
+    ranked = select(events.c.issue_id, events.c.project_id, events.c.hash, func.row_number().over(
         partition_by=events.c.issue_id, order_by=events.c.position.desc()).label("rank")).where(
         events.c.issue_id.in_(issue_ids), events.c.organization_id.in_(org_ids)).subquery()
-    query = select(ranked.c.issue_id, ranked.c.grouping).where(ranked.c.rank == 1)
+    query = select(ranked.c.issue_id, issue_hashes.c.grouping).join(issue_hashes, (
+        issue_hashes.c.project_id == ranked.c.project_id) & (issue_hashes.c.hash == ranked.c.hash)).where(
+        ranked.c.rank == 1)
     return {issue_id: grouping for issue_id, grouping in await conn.execute(query)}
 
 

@@ -158,6 +158,9 @@ issue_hashes = Table(
     Column("project_id", BigInteger, primary_key=True, autoincrement=False),
     Column("hash", String(32), primary_key=True),
     Column("issue_id", String(36), nullable=False, index=True),
+    # Why events with this hash were grouped as they were: config, rule (variant), hash,
+    # components. The same for every event of the hash, so it is kept once here, not per event.
+    Column("grouping", JSON),
 )
 
 events = Table(
@@ -175,7 +178,6 @@ events = Table(
     Column("message", Text),
     Column("platform", String(64)),
     Column("tags", JSON, nullable=False),
-    Column("grouping", JSON, nullable=False),
     Column("hash", String(32), nullable=False, server_default=""),
     Column("release", String(250)),
     Column("environment", String(64)),

@@ -15,7 +15,8 @@ from tests.e2e.server import Server, Subscriber, sentry_client
 ISSUE_FIELDS = """id shortId title status substatus version timesSeen userCount assignee firstRelease lastRelease
   activity { kind actor at data }
   tags { key totalValues topValues { value count } }
-  grouping { config variant components hashes }"""
+  grouping { config variant components hashes }
+  events(first: 3) { edges { node { grouping } } }"""
 ISSUES = f"""query ($org: String!, $p: String!) {{ project(organizationSlug: $org, slug: $p) {{
   id issues(first: 50) {{ totalCount edges {{ node {{ {ISSUE_FIELDS} }} }} }} }} }}"""
 ISSUE = f"query ($id: ID!) {{ issue(id: $id) {{ {ISSUE_FIELDS} }} }}"
@@ -213,6 +214,10 @@ def test_assign_to_a_member_and_concurrent_updates_conflict(server: Server, memb
     assert region["totalValues"] == 3 and region["topValues"][0] == {"value": "eu", "count": 2}
     assert issue["grouping"]["variant"] == "in-app-stacktrace" and issue["grouping"]["config"]
     assert any("checkout_failure" in c for c in issue["grouping"]["components"])
+    # Each event says why it was grouped so: the same rule, components and hash as its issue.
+    assert [e["node"]["grouping"] for e in issue["events"]["edges"]] == 3 * [{
+        "config": issue["grouping"]["config"], "variant": "in-app-stacktrace", "hash": issue["grouping"]["hashes"][0],
+        "components": issue["grouping"]["components"]}]
 
     stranger = project.update(id=issue["id"], expectedVersion=0, assignee="nobody@example.com")
     assert stranger["userErrors"][0]["field"] == ["assignee"]

@@ -3,18 +3,21 @@ SQLAlchemy models must agree, on every database engine stackline supports."""
 
 from __future__ import annotations
 
+import datetime
+import json
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect
+from sqlalchemy import MetaData, create_engine, inspect, select, text
 
-from stackline.readmodels.db import migrate, sync_url
-from stackline.readmodels.schema import metadata, on_dialect
+from stackline.readmodels.db import alembic_config, migrate, sync_url
+from stackline.readmodels.schema import issue_hashes, metadata, on_dialect
 from tests import postgres
 
 
@@ -63,3 +66,33 @@ def test_an_unreachable_database_names_the_setting(tmp_path: Path) -> None:
     )
     assert done.returncode == 2
     assert "STACKLINE_DATABASE_URL" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_grouping_moves_from_the_event_rows_to_their_hash_and_back(database_url: str) -> None:
+    """0008 keeps each hash's grouping once, as its latest event recorded it; downgrading puts it
+    back on every event row."""
+    config = alembic_config(database_url)
+    command.upgrade(config, "0007")
+    engine = create_engine(sync_url(database_url))
+    old, new = ({"config": "stackline:1", "variant": "exception", "hash": "a" * 32, "components": [name]}
+                for name in ("type:Old", "type:New"))
+    try:
+        with engine.begin() as conn:
+            tables = MetaData()
+            tables.reflect(conn, only=["events", "issue_hashes"])
+            conn.execute(tables.tables["issue_hashes"].insert(), [{"project_id": 1, "hash": "a" * 32, "issue_id": "i1"}])
+            at = datetime.datetime(2026, 11, 24, tzinfo=datetime.UTC)
+            conn.execute(tables.tables["events"].insert(), [
+                {"project_id": 1, "event_id": f"{n:032x}", "organization_id": "o", "issue_id": "i1", "position": n,
+                 "timestamp": at, "received_at": at, "level": "error", "title": "t", "tags": [], "grouping": grouping,
+                 "hash": "a" * 32} for n, grouping in ((1, old), (2, new))])
+        command.upgrade(config, "head")
+        with engine.connect() as conn:
+            assert conn.execute(select(issue_hashes.c.grouping)).scalars().all() == [new]
+            assert "grouping" not in {c["name"] for c in inspect(conn).get_columns("events")}
+        command.downgrade(config, "0007")
+        with engine.connect() as conn:
+            assert [json.loads(g) if isinstance(g, str) else g for g in conn.execute(
+                text("SELECT grouping FROM events ORDER BY position")).scalars()] == [new, new]
+    finally:
+        engine.dispose()
