@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import copy
 import gzip
 import os
@@ -24,6 +25,7 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -44,7 +46,7 @@ from stackline.domain.error_event import error_event_received  # noqa: E402
 from stackline.domain.events import ErrorEventReceived, event_type  # noqa: E402
 from stackline.domain.intake import Intake, IntakeSettings, plan_envelope  # noqa: E402
 from stackline.eventstore import NewEvent, StreamState  # noqa: E402
-from tests import postgres  # noqa: E402
+from tests.e2e.conftest import backend_settings  # noqa: E402
 from tests.e2e.server import Server  # noqa: E402
 
 APPEND_BATCH = 1000
@@ -121,7 +123,7 @@ async def load(settings: Settings, events: int, issues: int) -> tuple[str, int, 
             at = start + (now - start) * i / events
             payload = vary(shapes[issue % len(shapes)], issue, at, rng)
             received = error_event_received(org.id, project.project_id, payload["event_id"], at, payload)
-            batch.append(NewEvent(event_type(received), received.to_data(), metadata={"organization_id": org.id},
+            batch.append(NewEvent(event_type(received), received.to_data(), metadata={"organization_id": org.id}, body=received.body(),
                                   schema_version=received.schema_version))
             if len(batch) == APPEND_BATCH:
                 await queue.put(batch)
@@ -245,12 +247,36 @@ class EngineResult:
     rss_mb: float
 
 
-async def run_engine(engine: str, env: dict[str, str], events: int, issues: int, samples: int,
-                     workdir: Path) -> EngineResult:
-    data_dir = workdir / engine
+def engine_settings(names: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """Each engine named (`sqlite`, `postgres`, comma-separated) with its settings: none for the
+    embedded defaults, or two fresh PostgreSQL databases, dropped when the caller moves on."""
+    backends = {"sqlite": "embedded", "postgres": "postgres"}
+    for engine in names.split(","):
+        if engine not in backends:
+            raise SystemExit(f"unknown engine {engine!r}")
+        with backend_settings(backends[engine]) as env:
+            yield engine, env
+
+
+@contextlib.contextmanager
+def environment(env: dict[str, str]) -> Iterator[None]:
+    """The process environment with these settings (which `Settings.load` reads), restored after."""
     saved = {k: os.environ.get(k) for k in env}
     os.environ.update(env)
     try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+async def run_engine(engine: str, env: dict[str, str], events: int, issues: int, samples: int,
+                     workdir: Path) -> EngineResult:
+    data_dir = workdir / engine
+    with environment(env):
         settings = Settings.load(data_dir)
         print(f"[{engine}] loading {events:,} events over {issues:,} issues", flush=True)
         _, _, load_seconds = await load(settings, events, issues)
@@ -258,12 +284,6 @@ async def run_engine(engine: str, env: dict[str, str], events: int, issues: int,
         replayed = await replay(settings, progress=sys.stderr.isatty())
         print(f"[{engine}] replay: {replayed.events:,} events in {replayed.seconds:.1f}s "
               f"= {replayed.rate:,.0f} events/s", flush=True)
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
     server = Server(data_dir, env=env).start()
     try:
         token = server.bootstrap("bench", "web")["token"]
@@ -286,21 +306,8 @@ async def main() -> None:
 
     results: list[EngineResult] = []
     with tempfile.TemporaryDirectory(prefix="stackline-reads-") as tmp:
-        for engine in args.engines.split(","):
-            if engine == "sqlite":
-                results.append(await run_engine("sqlite", {}, args.events, args.issues, args.samples, Path(tmp)))
-            elif engine == "postgres":
-                store_db, models_db = await postgres.create_database(), await postgres.create_database()
-                try:
-                    env = {"STACKLINE_EVENTSTORE_URL": postgres.url_for(store_db),
-                           "STACKLINE_DATABASE_URL": postgres.url_for(models_db)}
-                    results.append(await run_engine("postgres", env, args.events, args.issues, args.samples,
-                                                    Path(tmp)))
-                finally:
-                    for name in (store_db, models_db):
-                        await postgres.drop_database(name)
-            else:
-                raise SystemExit(f"unknown engine {engine!r}")
+        for engine, env in engine_settings(args.engines):
+            results.append(await run_engine(engine, env, args.events, args.issues, args.samples, Path(tmp)))
 
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')} at commit `{git_commit()}` on this 2-core machine: "

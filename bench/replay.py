@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import sys
 import tempfile
 import time
@@ -27,14 +26,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.ingest import git_commit  # noqa: E402
-from bench.reads import load  # noqa: E402
+from bench.reads import engine_settings, environment, load  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from stackline.app.issue_commands import IssueCommands  # noqa: E402
 from stackline.app.replay import ReplayResult, replay  # noqa: E402
 from stackline.app.settings import Settings  # noqa: E402
 from stackline.app.wiring import ANALYTICS_PROJECTOR, READ_MODEL_PROJECTOR, open_event_store, open_read_models  # noqa: E402
 from stackline.readmodels.schema import issues  # noqa: E402
-from tests import postgres  # noqa: E402
 
 
 @dataclass
@@ -65,9 +63,7 @@ async def merge_largest(settings: Settings, pairs: int) -> None:
 
 
 async def run_engine(engine: str, env: dict[str, str], events: int, merges: int, workdir: Path) -> EngineResult:
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
+    with environment(env):
         settings = Settings.load(workdir / engine)
         print(f"[{engine}] loading {events:,} events over {events // 100:,} issues", flush=True)
         await load(settings, events, events // 100)
@@ -81,12 +77,6 @@ async def run_engine(engine: str, env: dict[str, str], events: int, merges: int,
         print(f"[{engine}] replay of read models after {merges} merges: {timed['with merges'].rate:,.0f} events/s",
               flush=True)
         return EngineResult(engine, timed["read models"], timed["analytics"], timed["both"], timed["with merges"])
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 async def main() -> None:
@@ -99,20 +89,8 @@ async def main() -> None:
 
     results: list[EngineResult] = []
     with tempfile.TemporaryDirectory(prefix="stackline-replay-") as tmp:
-        for engine in args.engines.split(","):
-            if engine == "sqlite":
-                results.append(await run_engine("sqlite", {}, args.events, args.merges, Path(tmp)))
-            elif engine == "postgres":
-                store_db, models_db = await postgres.create_database(), await postgres.create_database()
-                try:
-                    env = {"STACKLINE_EVENTSTORE_URL": postgres.url_for(store_db),
-                           "STACKLINE_DATABASE_URL": postgres.url_for(models_db)}
-                    results.append(await run_engine("postgres", env, args.events, args.merges, Path(tmp)))
-                finally:
-                    for name in (store_db, models_db):
-                        await postgres.drop_database(name)
-            else:
-                raise SystemExit(f"unknown engine {engine!r}")
+        for engine, env in engine_settings(args.engines):
+            results.append(await run_engine(engine, env, args.events, args.merges, Path(tmp)))
 
     def cell(result: ReplayResult) -> str:
         return f"{result.rate:,.0f} events/s ({result.seconds:.1f} s)"
