@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine, pool
 
+from stackline.readmodels.db import exclusive_migration
 from stackline.readmodels.schema import metadata, on_dialect
 
 config = context.config
@@ -10,7 +11,7 @@ config = context.config
 
 def run_migrations_online() -> None:
     engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
-    with engine.connect() as connection:
+    with engine.connect() as connection, exclusive_migration(connection):
         context.configure(
             connection=connection, target_metadata=metadata, render_as_batch=True,
             # Autogenerate leaves alone what exists on another engine only (pg_trgm indexes).

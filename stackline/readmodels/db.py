@@ -6,12 +6,15 @@ WAL mode so the API reads while a projector writes.
 
 from __future__ import annotations
 
+import fcntl
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import orjson
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -85,3 +88,33 @@ def alembic_config(url: str) -> Config:
 def migrate(url: str) -> None:
     """Upgrade the read model database to the newest migration (blocking)."""
     command.upgrade(alembic_config(url), "head")
+
+
+MIGRATION_LOCK = 0x5354_4B4C_0002  # any constant; every stackline process migrating takes the same one
+
+
+@contextmanager
+def exclusive_migration(connection: Connection) -> Iterator[None]:
+    """Hold the database's migration lock: processes started together (an API and its projector
+    processes) all migrate on start-up, and one must upgrade while the others wait and then find
+    the schema at head. Without it, two first start-ups both create the same tables and one dies."""
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": MIGRATION_LOCK})
+        connection.commit()  # the lock is the session's: alembic's transactions come and go under it
+        try:
+            yield
+        finally:
+            connection.rollback()
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": MIGRATION_LOCK})
+            connection.commit()
+        return
+    database = connection.engine.url.database
+    if not database or database == ":memory:":  # nobody else can see this database
+        yield
+        return
+    with open(f"{database}.migrate.lock", "a") as lock:  # SQLite's own locks last one statement
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

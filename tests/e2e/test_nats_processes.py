@@ -29,11 +29,12 @@ async def delete_stream(name: str) -> None:
 
 
 @pytest.fixture
-def cluster(tmp_path: Path):  # noqa: ANN201 - yields (api_a, api_b, env)
+def cluster(tmp_path: Path):  # noqa: ANN201 - yields (api_a, api_b, the projector's log)
     prefix = f"t{uuid.uuid4().hex[:12]}"
     env = {"STACKLINE_NATS_URL": NATS_URL, "STACKLINE_NATS_PREFIX": prefix}
     data = tmp_path / "data"
-    log = (tmp_path / "projector.log").open("w")
+    log_path = tmp_path / "projector.log"
+    log = log_path.open("w")
     projector = subprocess.Popen(
         [sys.executable, "-m", "stackline.app.cli", "project", "run", "readmodels", "--data-dir", str(data)],
         stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env},
@@ -43,24 +44,25 @@ def cluster(tmp_path: Path):  # noqa: ANN201 - yields (api_a, api_b, env)
     try:
         api_a.start()
         api_b.start()
-        yield api_a, api_b, env
+        yield api_a, api_b, log_path
     finally:
         api_a.stop()
         api_b.stop()
         projector.terminate()
         projector.wait(timeout=15)
+        log.close()
         from tests.postgres import run_sync
 
         run_sync(delete_stream(f"{prefix.upper()}_ISSUES"))
 
 
 async def test_a_change_reaches_a_subscriber_on_another_process(cluster) -> None:  # noqa: ANN001
-    api_a, api_b, env = cluster
+    api_a, api_b, projector_log = cluster
     boot = api_a.bootstrap("natsco", "web")
     dsn_via_b = boot["dsn"].replace(f":{api_a.port}/", f":{api_b.port}/")
     deadline = time.monotonic() + 15
     while (project := api_a.graphql(ISSUES_QUERY, {"org": "natsco", "project": "web"}, boot["token"])["data"]["project"]) is None:
-        assert time.monotonic() < deadline, "the projector process never projected the project"
+        assert time.monotonic() < deadline, f"the projector never projected the project:\n{projector_log.read_text()}"
         time.sleep(0.1)
     assert api_a.graphql("{ __typename }")["data"]  # A answers queries without running projectors
 

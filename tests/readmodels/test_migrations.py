@@ -14,6 +14,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, create_engine, inspect, select, text
 
 from stackline.readmodels.db import alembic_config, migrate, sync_url
@@ -56,6 +57,28 @@ def test_migrate_command_is_idempotent(database_url: str, tmp_path: Path) -> Non
         )
         assert done.returncode == 0, done.stderr
         assert "migrated to head" in done.stdout
+
+
+def test_processes_starting_together_all_migrate(database_url: str, tmp_path: Path) -> None:
+    """An API and its projector processes start at once and each migrates: the ones that lose the
+    race wait for the winner's upgrade instead of dying on tables that already exist."""
+    racers = [subprocess.Popen(
+        [sys.executable, "-m", "stackline.app.cli", "migrate", "--data-dir", str(tmp_path / "d")],
+        env={"STACKLINE_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    ) for _ in range(4)]
+    outcomes = [(racer.wait(timeout=120), racer.stderr.read()) for racer in racers]
+    for racer in racers:
+        racer.stdout.close()
+        racer.stderr.close()
+    assert [code for code, _ in outcomes] == [0] * 4, [err for code, err in outcomes if code]
+    engine = create_engine(sync_url(database_url))
+    try:
+        with engine.connect() as conn:
+            assert MigrationContext.configure(conn).get_current_heads() == tuple(
+                ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
+    finally:
+        engine.dispose()
 
 
 def test_an_unreachable_database_names_the_setting(tmp_path: Path) -> None:
