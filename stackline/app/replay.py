@@ -75,6 +75,13 @@ async def replay(settings: Settings, projection: str | None = None, progress: bo
             await _require_free(engine, [WEBHOOK_PROJECTOR])
             await _reset_read_models(settings, engine, keep_analytics=ANALYTICS_PROJECTOR not in wanted)
             deferred = await _drop_deferred_indexes(engine)
+        if ANALYTICS_PROJECTOR in wanted:
+            # Before either projector starts: on SQLite, this write would otherwise wait for
+            # the read models' first window to commit, the analytics process idle meanwhile.
+            async with engine.begin() as conn:
+                await conn.execute(
+                    projector_checkpoints.delete().where(projector_checkpoints.c.name == ANALYTICS_PROJECTOR))
+        if READ_MODEL_PROJECTOR in wanted:
             work.append(_project(read_model_projector(store, engine, bus=None), head, progress, row=0))
         if ANALYTICS_PROJECTOR in wanted:
             if len(wanted) == 1:
@@ -113,7 +120,8 @@ async def _project(runner: ProjectorRunner, head: int, progress: bool, row: int)
 
 
 async def _rebuild_analytics(settings: Settings, head: int, progress: bool, row: int) -> int:
-    """Drop the analytics tables and project the log up to `head` into them anew."""
+    """Drop the analytics tables and project the log up to `head` into them anew (the caller
+    has deleted the analytics checkpoint)."""
     store = await open_event_store(settings.eventstore_url)
     engine = open_read_models(settings.database_url)
     try:
@@ -121,9 +129,6 @@ async def _rebuild_analytics(settings: Settings, head: int, progress: bool, row:
         try:
             await drop_tables(executor)
             await create_tables(executor)
-            async with engine.begin() as conn:
-                await conn.execute(
-                    projector_checkpoints.delete().where(projector_checkpoints.c.name == ANALYTICS_PROJECTOR))
             return await _project(analytics_projector(store, engine, executor), head, progress, row)
         finally:
             await executor.close()
