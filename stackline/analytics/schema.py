@@ -15,7 +15,9 @@ per project and one per grouping hash, instead of array-joining every event's ta
 project's facets took 220 ms that way), filled by materialized views from Null "inbox" tables.
 They add up, so they cannot collapse a row written twice: the projector sends each event to the
 inboxes once, leaving out what `counted_through` says a table holds already (the log never
-holds an event twice: appends are idempotent on the event's id).
+holds an event twice: appends are idempotent on the event's id). Usually every counts table is
+behind the batch, and its rows go to one inbox (`EVENTS_INBOX`) that fills `events` and both
+counts tables from a single insert.
 """
 
 from __future__ import annotations
@@ -125,15 +127,26 @@ def _counting(table: str, source: str) -> str:
             f" GROUP BY organization_id, project_id,{hashed} key, value, day")
 
 
+# Where error rows go when every counts table is to count them all (the usual case): one insert,
+# parsed once, whose materialized views store the rows in `events` and count them into each
+# counts table. (Three inserts of the same rows cost 2.0 s of CPU per 100 k events, this one 1.2.)
+EVENTS_INBOX = "events_inbox"
+_SHARED_VIEWS = {f"{EVENTS_INBOX}_to_events": f"events AS SELECT * FROM {EVENTS_INBOX}",
+                 **{f"{EVENTS_INBOX}_to_{table}": f"{table} AS {_counting(table, EVENTS_INBOX)}"
+                    for table in TAG_COUNTS}}
+
 CREATE = (
     EVENTS, SESSIONS, OUTCOMES,
     *(_tag_counts(table, by_hash) for table, by_hash in TAG_COUNTS.items()),
     *(f"CREATE TABLE IF NOT EXISTS {inbox(table)} AS events ENGINE = Null" for table in TAG_COUNTS),
     *(f"CREATE MATERIALIZED VIEW IF NOT EXISTS {table}_view TO {table} AS {_counting(table, inbox(table))}"
       for table in TAG_COUNTS),
+    f"CREATE TABLE IF NOT EXISTS {EVENTS_INBOX} AS events ENGINE = Null",
+    *(f"CREATE MATERIALIZED VIEW IF NOT EXISTS {view} TO {target}" for view, target in _SHARED_VIEWS.items()),
 )
 DROP = (*(f"DROP VIEW IF EXISTS {table}_view" for table in TAG_COUNTS),
-        *(f"DROP TABLE IF EXISTS {inbox(table)}" for table in TAG_COUNTS),
+        *(f"DROP VIEW IF EXISTS {view}" for view in _SHARED_VIEWS),
+        *(f"DROP TABLE IF EXISTS {inbox(table)}" for table in (*TAG_COUNTS, "events")),
         *(f"DROP TABLE IF EXISTS {table}" for table in TABLES))
 
 

@@ -12,9 +12,11 @@ an issue's rows are found through the hashes the SQL read model maps to it. The 
 never reads the SQL read model, so it does not depend on how far the other projector has got.
 
 Errors' tags are also counted per value and day, per project and per hash (the facets read
-those), by the engine: the rows go to each counts table's inbox too (`schema.inbox`). Counts
-add up rather than collapse, so an event must be counted once: the projection asks each counts
-table how far it got (`counted_through`) and leaves out what it holds.
+those), by the engine: the rows go to an inbox whose materialized views store and count them
+(`schema.EVENTS_INBOX`). Counts add up rather than collapse, so an event must be counted once:
+the projection asks each counts table how far it got (`counted_through`); a batch some table
+holds already goes to `events` and to the inboxes of the tables behind it (`schema.inbox`),
+without what each holds.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from stackline.analytics.port import AnalyticsExecutor, json_each_row
-from stackline.analytics.schema import TAG_COUNTS, counted_through, inbox
+from stackline.analytics.schema import EVENTS_INBOX, TAG_COUNTS, counted_through, inbox
 from stackline.domain.events import (
     ACCEPTED_CATEGORY,
     ClientReportReceived,
@@ -108,20 +110,25 @@ class AnalyticsProjection:
                         outcome(e, event.position, item, e.recorded_at, entry["category"], entry["outcome"],
                                 entry["reason"], entry["quantity"])
         token = f"{batch[0].position}-{batch[-1].position}"
-        encoded = json_each_row(events)
-        if events:
-            await self.executor.insert_encoded("events", encoded, dedup_token=f"events:{token}")
         for table, rows in (("sessions", sessions), ("outcomes", outcomes)):
             await self.executor.insert(table, rows, dedup_token=f"{table}:{token}")
         for table in TAG_COUNTS:
             if table not in self._counted:
                 self._counted[table] = await counted_through(self.executor, table)
-            counted = self._counted[table]
-            if events and events[0]["position"] > counted:  # the usual case: count them all
-                await self.executor.insert_encoded(inbox(table), encoded)
-            elif new := [row for row in events if row["position"] > counted]:
-                await self.executor.insert(inbox(table), new)
-            self._counted[table] = max(counted, batch[-1].position)
+        if events and all(events[0]["position"] > self._counted[table] for table in TAG_COUNTS):
+            # The usual case: the rows are stored and counted everywhere, by one insert.
+            await self.executor.insert_encoded(EVENTS_INBOX, json_each_row(events))
+        elif events:
+            encoded = json_each_row(events)
+            await self.executor.insert_encoded("events", encoded, dedup_token=f"events:{token}")
+            for table in TAG_COUNTS:
+                counted = self._counted[table]
+                if events[0]["position"] > counted:
+                    await self.executor.insert_encoded(inbox(table), encoded)
+                elif new := [row for row in events if row["position"] > counted]:
+                    await self.executor.insert(inbox(table), new)
+        for table in TAG_COUNTS:
+            self._counted[table] = max(self._counted[table], batch[-1].position)
 
 
 def _error_row(event: RecordedEvent, e: ErrorEventReceived) -> dict[str, Any]:
