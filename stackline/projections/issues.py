@@ -254,9 +254,10 @@ class IssuesProjection:
                     if row["status"] == IGNORED:
                         row["events_since_ignore"] = state.events_since_ignore
                         row["users_since_ignore"] = sorted(state.users_since_ignore)
-                changed.add(issue_id)
-                effects.changes.append(IssueChange("UPDATED", received.organization_id, project_id, issue_id,
-                                                   event.position))
+                if issue_id not in changed:  # one notice per issue and run: the runner keeps only the first
+                    changed.add(issue_id)
+                    effects.changes.append(IssueChange("UPDATED", received.organization_id, project_id, issue_id,
+                                                       event.position))
             if item.user:
                 seen_by.add((issue_id, item.user))
             at = item.summary["timestamp"]
