@@ -35,7 +35,11 @@ from stackline.readmodels.schema import projector_checkpoints
 
 log = logging.getLogger(__name__)
 REPLAY_BATCH = 10000
-REPLAY_WINDOW = 100_000  # events per transaction in a replay
+# Events per transaction in a replay. Each window ends by writing its held-back issue rows and
+# tag counts, about as many as a whole log of 10 k issues has: 1 M events replayed at 10.4 k
+# events/s in windows of 100 k (flushes 16.6 s), 12.3 k in 250 k (8.2 s), 12.6 k in 500 k
+# (5.2 s); peak RSS 587, 660 and 779 MB.
+REPLAY_WINDOW = 250_000
 CHECKPOINT_POLL_SECONDS = 0.05
 LEASE_RETRY_SECONDS = 1.0
 TRAIL_WAIT_SECONDS = 60.0
