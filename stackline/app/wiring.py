@@ -42,7 +42,7 @@ from stackline.projections.issues import IssuesProjection
 from stackline.projections.projects import ProjectsProjection
 from stackline.projections.runner import ProjectorRunner
 from stackline.projections.webhooks import WebhookDeliveriesProjection, WebhooksProjection
-from stackline.readmodels.db import create_engine, migrate
+from stackline.readmodels.db import check_reachable, create_engine, migrate
 from stackline.readmodels.schema import issues
 
 log = logging.getLogger(__name__)
@@ -167,13 +167,18 @@ def webhook_worker(settings: Settings, store: EventStore, engine: AsyncEngine,
 
 
 def migrate_read_models(url: str) -> None:
-    """Bring the read-model schema to the newest migration (blocking); bad settings name themselves."""
+    """Bring the read-model schema to the newest migration (blocking). Bad settings name
+    themselves; so does a migration that fails on a database it reached (not "cannot reach")."""
     try:
-        migrate(url)
+        check_reachable(url)
     except OperationalError as error:
         raise SettingsError(f"STACKLINE_DATABASE_URL: cannot reach {_redacted(url)}: {error.orig}") from error
     except (ArgumentError, ValueError) as error:
         raise SettingsError(f"STACKLINE_DATABASE_URL: {error}") from error
+    try:
+        migrate(url)
+    except OperationalError as error:
+        raise SettingsError(f"STACKLINE_DATABASE_URL: migrating {_redacted(url)} failed: {error.orig}") from error
 
 
 @dataclass

@@ -14,7 +14,8 @@ from pathlib import Path
 import orjson
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event, text
+from sqlalchemy import Connection, NullPool, event, text
+from sqlalchemy import create_engine as sa_create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -83,6 +84,15 @@ def alembic_config(url: str) -> Config:
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("sqlalchemy.url", sync_url(url).replace("%", "%%"))
     return config
+
+
+def check_reachable(url: str) -> None:
+    """Connect to the read model database once and leave (blocking): raises what connecting raises."""
+    engine = sa_create_engine(sync_url(url), poolclass=NullPool)
+    try:
+        engine.connect().close()
+    finally:
+        engine.dispose()
 
 
 def migrate(url: str) -> None:

@@ -91,6 +91,24 @@ def test_an_unreachable_database_names_the_setting(tmp_path: Path) -> None:
     assert "STACKLINE_DATABASE_URL" in done.stderr and "Traceback" not in done.stderr
 
 
+def test_a_failing_migration_is_not_called_unreachable(tmp_path: Path) -> None:
+    """A database that answers but cannot take the schema (here: a table of another program
+    where stackline's first migration creates one) names the failed migration and its cause."""
+    data = tmp_path / "d"
+    data.mkdir()
+    engine = create_engine(f"sqlite:///{data / 'readmodels.sqlite3'}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE api_tokens (anything TEXT)"))
+    engine.dispose()
+    done = subprocess.run(
+        [sys.executable, "-m", "stackline.app.cli", "migrate", "--data-dir", str(data)],
+        env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 2
+    assert "migrating" in done.stderr and "api_tokens already exists" in done.stderr, done.stderr
+    assert "cannot reach" not in done.stderr and "Traceback" not in done.stderr
+
+
 def test_grouping_moves_from_the_event_rows_to_their_hash_and_back(database_url: str) -> None:
     """0008 keeps each hash's grouping once, as its latest event recorded it; downgrading puts it
     back on every event row."""
