@@ -170,15 +170,16 @@ def migrate_read_models(url: str) -> None:
     """Bring the read-model schema to the newest migration (blocking). Bad settings name
     themselves; so does a migration that fails on a database it reached (not "cannot reach")."""
     try:
-        check_reachable(url)
-    except OperationalError as error:
-        raise SettingsError(f"STACKLINE_DATABASE_URL: cannot reach {_redacted(url)}: {error.orig}") from error
-    except (ArgumentError, ValueError) as error:
-        raise SettingsError(f"STACKLINE_DATABASE_URL: {error}") from error
-    try:
         migrate(url)
     except OperationalError as error:
+        try:  # only a failure asks why: start-up connects once
+            check_reachable(url)
+        except OperationalError as unreachable:
+            raise SettingsError(
+                f"STACKLINE_DATABASE_URL: cannot reach {_redacted(url)}: {unreachable.orig}") from error
         raise SettingsError(f"STACKLINE_DATABASE_URL: migrating {_redacted(url)} failed: {error.orig}") from error
+    except (ArgumentError, ValueError) as error:
+        raise SettingsError(f"STACKLINE_DATABASE_URL: {error}") from error
 
 
 @dataclass

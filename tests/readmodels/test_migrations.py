@@ -88,7 +88,7 @@ def test_an_unreachable_database_names_the_setting(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 2
-    assert "STACKLINE_DATABASE_URL" in done.stderr and "Traceback" not in done.stderr
+    assert "STACKLINE_DATABASE_URL: cannot reach" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_a_failing_migration_is_not_called_unreachable(tmp_path: Path) -> None:
