@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import copy
 import gzip
 import os
@@ -29,6 +28,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import httpx
 
@@ -258,25 +258,10 @@ def engine_settings(names: str) -> Iterator[tuple[str, dict[str, str]]]:
             yield engine, env
 
 
-@contextlib.contextmanager
-def environment(env: dict[str, str]) -> Iterator[None]:
-    """The process environment with these settings (which `Settings.load` reads), restored after."""
-    saved = {k: os.environ.get(k) for k in env}
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
 async def run_engine(engine: str, env: dict[str, str], events: int, issues: int, samples: int,
                      workdir: Path) -> EngineResult:
     data_dir = workdir / engine
-    with environment(env):
+    with mock.patch.dict(os.environ, env):  # what Settings.load reads, restored after
         settings = Settings.load(data_dir)
         print(f"[{engine}] loading {events:,} events over {issues:,} issues", flush=True)
         _, _, load_seconds = await load(settings, events, issues)

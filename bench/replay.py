@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 from sqlalchemy import select
 
@@ -26,7 +28,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.ingest import git_commit  # noqa: E402
-from bench.reads import engine_settings, environment, load  # noqa: E402
+from bench.reads import engine_settings, load  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from stackline.app.issue_commands import IssueCommands  # noqa: E402
 from stackline.app.replay import ReplayResult, replay  # noqa: E402
@@ -63,7 +65,7 @@ async def merge_largest(settings: Settings, pairs: int) -> None:
 
 
 async def run_engine(engine: str, env: dict[str, str], events: int, merges: int, workdir: Path) -> EngineResult:
-    with environment(env):
+    with mock.patch.dict(os.environ, env):  # what Settings.load reads, restored after
         settings = Settings.load(workdir / engine)
         print(f"[{engine}] loading {events:,} events over {events // 100:,} issues", flush=True)
         await load(settings, events, events // 100)
