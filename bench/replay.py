@@ -8,6 +8,12 @@ times `stackline replay` of the SQL read models alone, of analytics alone, and o
 `stackline replay` runs them: analytics in a second process). Then merges `--merges` pairs of
 the largest issues through the issue commands and replays the SQL read models again. Figures go
 to stdout and, unless --no-write, into docs/benchmarks.md.
+
+Each replay's CPU time is measured too, per event: the replaying process's (the SQL read
+models' projector; analytics when it replays alone), the analytics process's of a default
+replay, and the whole machine's busy time from /proc/stat (that adds the PostgreSQL server). The
+machine's cores divided by its CPU time per event is the most this machine could replay at,
+however well the work overlapped.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -37,13 +44,58 @@ from stackline.app.wiring import ANALYTICS_PROJECTOR, READ_MODEL_PROJECTOR, open
 from stackline.readmodels.schema import issues  # noqa: E402
 
 
+@dataclass(frozen=True)
+class CpuTime:
+    """CPU seconds used so far: by this process, by its children that have exited, and by the
+    whole machine (None where there is no /proc/stat)."""
+
+    process: float
+    children: float
+    machine: float | None
+
+    @classmethod
+    def now(cls) -> CpuTime:
+        own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+        return cls(own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime, machine_busy_seconds())
+
+    def __sub__(self, earlier: CpuTime) -> CpuTime:
+        machine = None if self.machine is None or earlier.machine is None else self.machine - earlier.machine
+        return CpuTime(self.process - earlier.process, self.children - earlier.children, machine)
+
+
+def machine_busy_seconds() -> float | None:
+    """Every core's busy time since boot: user, nice, system, irq and softirq (not idle, iowait
+    or steal, the time the hypervisor gave to other machines)."""
+    try:
+        fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()
+    except OSError:
+        return None
+    user, nice, system, _idle, _iowait, irq, softirq = map(int, fields[1:8])
+    return (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class Timed:
+    result: ReplayResult
+    cpu: CpuTime
+
+    def per_event(self, seconds: float | None) -> float | None:
+        return None if seconds is None else seconds / self.result.events * 1e6
+
+
+async def timed_replay(settings: Settings, projection: str | None) -> Timed:
+    before = CpuTime.now()
+    result = await replay(settings, projection=projection, progress=False)
+    return Timed(result, CpuTime.now() - before)
+
+
 @dataclass
 class EngineResult:
     engine: str
-    read_models: ReplayResult
-    analytics: ReplayResult
-    both: ReplayResult
-    with_merges: ReplayResult
+    read_models: Timed
+    analytics: Timed
+    both: Timed
+    with_merges: Timed
 
 
 async def merge_largest(settings: Settings, pairs: int) -> None:
@@ -72,12 +124,12 @@ async def run_engine(engine: str, env: dict[str, str], events: int, merges: int,
         timed = {}
         for name, projection in (("both", None), ("read models", READ_MODEL_PROJECTOR),
                                  ("analytics", ANALYTICS_PROJECTOR)):
-            timed[name] = await replay(settings, projection=projection, progress=False)
-            print(f"[{engine}] replay of {name}: {timed[name].rate:,.0f} events/s", flush=True)
+            timed[name] = await timed_replay(settings, projection)
+            print(f"[{engine}] replay of {name}: {timed[name].result.rate:,.0f} events/s", flush=True)
         await merge_largest(settings, merges)
-        timed["with merges"] = await replay(settings, projection=READ_MODEL_PROJECTOR, progress=False)
-        print(f"[{engine}] replay of read models after {merges} merges: {timed['with merges'].rate:,.0f} events/s",
-              flush=True)
+        timed["with merges"] = await timed_replay(settings, READ_MODEL_PROJECTOR)
+        print(f"[{engine}] replay of read models after {merges} merges: "
+              f"{timed['with merges'].result.rate:,.0f} events/s", flush=True)
         return EngineResult(engine, timed["read models"], timed["analytics"], timed["both"], timed["with merges"])
 
 
@@ -94,8 +146,20 @@ async def main() -> None:
         for engine, env in engine_settings(args.engines):
             results.append(await run_engine(engine, env, args.events, args.merges, Path(tmp)))
 
-    def cell(result: ReplayResult) -> str:
-        return f"{result.rate:,.0f} events/s ({result.seconds:.1f} s)"
+    def cell(timed: Timed) -> str:
+        return f"{timed.result.rate:,.0f} events/s ({timed.result.seconds:.1f} s)"
+
+    def micros(value: float | None) -> str:
+        return "–" if value is None else f"{value:,.0f} µs"
+
+    cores = os.cpu_count() or 1
+
+    def cpu_row(engine: str, name: str, timed: Timed, second_process: bool) -> str:
+        machine = timed.per_event(timed.cpu.machine)
+        ceiling = "–" if not machine else f"{cores * 1e6 / machine:,.0f} events/s"
+        analytics = micros(timed.per_event(timed.cpu.children)) if second_process else "–"
+        return (f"| {engine} | {name} | {timed.result.rate:,.0f} events/s | {micros(timed.per_event(timed.cpu.process))} | "
+                f"{analytics} | {micros(machine)} | {ceiling} |")
 
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')} at commit `{git_commit()}` on this 2-core machine: "
@@ -111,6 +175,21 @@ async def main() -> None:
     for r in results:
         lines.append(f"| {r.engine} | {cell(r.both)} | {cell(r.read_models)} | {cell(r.analytics)} | "
                      f"{cell(r.with_merges)} |")
+    lines += [
+        "",
+        f"CPU time per event of the same replays. The process is the one `stackline replay` runs in: the SQL "
+        "read models' projector, or analytics when it replays alone; a default replay runs analytics in a second "
+        "process (its start-up included). The machine is every core's busy time (/proc/stat), the PostgreSQL "
+        "server's included; "
+        f"{cores} cores divided by it is the most this machine could replay at, however well the work overlapped.",
+        "",
+        "| engine | replay | events/s | replaying process | analytics process | whole machine | the machine's ceiling |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        lines += [cpu_row(r.engine, "both (default)", r.both, second_process=True),
+                  cpu_row(r.engine, "SQL read models alone", r.read_models, second_process=False),
+                  cpu_row(r.engine, "analytics alone", r.analytics, second_process=False)]
     lines += ["", "Target (issue 7): replay ≥ 20,000 events/s."]
     text = "\n".join(lines)
     print(text)
