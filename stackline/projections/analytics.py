@@ -14,15 +14,16 @@ never reads the SQL read model, so it does not depend on how far the other proje
 Errors' tags are also counted per value and day, per project and per hash (the facets read
 those), by the engine: the rows go to an inbox whose materialized views store and count them
 (`schema.EVENTS_INBOX`). Counts add up rather than collapse, so an event must be counted once:
-the projection asks each counts table how far it got (`counted_through`); a batch some table
-holds already goes to `events` and to the inboxes of the tables behind it (`schema.inbox`),
-without what each holds.
+the projection asks each counts table how far it got in each month (`counted_through`); a batch
+some table holds already, in some month, goes to `events` and to the inboxes of the tables
+behind it (`schema.inbox`), without what each holds.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -56,11 +57,38 @@ def _text(value: Any, limit: int) -> str:
     return value[:limit] if isinstance(value, str) else ""
 
 
+@dataclass
+class Counted:
+    """How far a tag counts table counts errors: in every month through `floor` (the last batch
+    this process applied), and in some months further (what the engine said at start-up, after
+    a crash had left a batch counted in some months' partitions and not in others)."""
+
+    floor: int = 0
+    months: dict[int, int] = field(default_factory=dict)  # YYYYMM -> last position counted
+
+    def through(self, month: int) -> int:
+        return max(self.floor, self.months.get(month, 0))
+
+    def anywhere(self) -> int:
+        return max(self.floor, max(self.months.values(), default=0))
+
+    def applied(self, position: int) -> None:
+        """Every error up to `position` is counted now, in every month."""
+        self.floor = max(self.floor, position)
+        self.months = {month: last for month, last in self.months.items() if last > self.floor}
+
+
+def _month(row: dict[str, Any]) -> int:
+    """The month (YYYYMM) of an error row's UTC day: the counts table partition it goes to."""
+    timestamp = row["timestamp"]  # `clickhouse_time` text: YYYY-MM-DD ...
+    return int(timestamp[0:4] + timestamp[5:7])
+
+
 class AnalyticsProjection:
     def __init__(self, executor: AnalyticsExecutor, store: EventStore | None = None) -> None:
         self.executor = executor
         self.store = store  # to read the payloads of events to regroup (`payloads.with_payloads`)
-        self._counted: dict[str, int] = {}  # tag counts table -> last position it holds, once asked
+        self._counted: dict[str, Counted] = {}  # tag counts table -> how far it counts, once asked
 
     async def apply_batch(self, conn: AsyncConnection, batch: Sequence[RecordedEvent], effects: Effects) -> None:
         try:
@@ -114,8 +142,8 @@ class AnalyticsProjection:
             await self.executor.insert(table, rows, dedup_token=f"{table}:{token}")
         for table in TAG_COUNTS:
             if table not in self._counted:
-                self._counted[table] = await counted_through(self.executor, table)
-        if events and all(events[0]["position"] > self._counted[table] for table in TAG_COUNTS):
+                self._counted[table] = Counted(months=await counted_through(self.executor, table))
+        if events and all(events[0]["position"] > self._counted[table].anywhere() for table in TAG_COUNTS):
             # The usual case: the rows are stored and counted everywhere, by one insert.
             await self.executor.insert_encoded(EVENTS_INBOX, json_each_row(events))
         elif events:
@@ -123,12 +151,12 @@ class AnalyticsProjection:
             await self.executor.insert_encoded("events", encoded, dedup_token=f"events:{token}")
             for table in TAG_COUNTS:
                 counted = self._counted[table]
-                if events[0]["position"] > counted:
+                if events[0]["position"] > counted.anywhere():
                     await self.executor.insert_encoded(inbox(table), encoded)
-                elif new := [row for row in events if row["position"] > counted]:
+                elif new := [row for row in events if row["position"] > counted.through(_month(row))]:
                     await self.executor.insert(inbox(table), new)
         for table in TAG_COUNTS:
-            self._counted[table] = max(self._counted[table], batch[-1].position)
+            self._counted[table].applied(batch[-1].position)
 
 
 def _error_row(event: RecordedEvent, e: ErrorEventReceived) -> dict[str, Any]:
