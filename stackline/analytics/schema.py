@@ -15,9 +15,9 @@ per project and one per grouping hash, instead of array-joining every event's ta
 project's facets took 220 ms that way), filled by materialized views from Null "inbox" tables.
 They add up, so they cannot collapse a row written twice: the projector sends each event to the
 inboxes once, leaving out what `counted_through` says a table holds already, month by month
-(the log never holds an event twice: appends are idempotent on the event's id). Usually every counts table is
-behind the batch, and its rows go to one inbox (`EVENTS_INBOX`) that fills `events` and both
-counts tables from a single insert.
+(the log never holds an event twice: appends are idempotent on the event's id). Usually every
+counts table is behind the batch, and its rows go to one inbox (`EVENTS_INBOX`) that fills
+`events` and both counts tables from a single insert.
 """
 
 from __future__ import annotations
