@@ -34,7 +34,7 @@ from sqlalchemy import select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.ingest import git_commit  # noqa: E402
+from bench.ingest import git_commit, proc_cpu_seconds  # noqa: E402
 from bench.reads import engine_settings, load  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from stackline.app.issue_commands import IssueCommands  # noqa: E402
@@ -55,8 +55,8 @@ class CpuTime:
 
     @classmethod
     def now(cls) -> CpuTime:
-        own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-        return cls(own.ru_utime + own.ru_stime, children.ru_utime + children.ru_stime, machine_busy_seconds())
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return cls(proc_cpu_seconds(os.getpid()), children.ru_utime + children.ru_stime, machine_busy_seconds())
 
     def __sub__(self, earlier: CpuTime) -> CpuTime:
         machine = None if self.machine is None or earlier.machine is None else self.machine - earlier.machine
