@@ -39,9 +39,20 @@ PAYLOAD = {
     "event_id": "0" * 32,
     "level": "error",
     "platform": "python",
-    "exception": {"values": [{"type": "ValueError", "value": "invalid literal for int() with base 10: 'abc'",
-                              "stacktrace": {"frames": [{"module": "shop.orders", "function": f"step_{i}",
-                                                         "lineno": i, "in_app": True} for i in range(12)]}}]},
+    "exception": {
+        "values": [
+            {
+                "type": "ValueError",
+                "value": "invalid literal for int() with base 10: 'abc'",
+                "stacktrace": {
+                    "frames": [
+                        {"module": "shop.orders", "function": f"step_{i}", "lineno": i, "in_app": True}
+                        for i in range(12)
+                    ]
+                },
+            }
+        ]
+    },
     "tags": {"release": "web@1.0.0", "environment": "production"},
 }
 
@@ -80,7 +91,9 @@ async def appends_batched(store: EventStore, n: int, concurrency: int, size: int
 
     async def writer(w: int) -> None:
         for i in range(per_writer):
-            await store.append(f"batch-{w}-{i % 10}", [event(i * size + j) for j in range(size)], StreamState.ANY)
+            await store.append(
+                f"batch-{w}-{i % 10}", [event(i * size + j) for j in range(size)], StreamState.ANY
+            )
 
     started = time.perf_counter()
     await asyncio.gather(*(writer(w) for w in range(concurrency)))
@@ -136,8 +149,16 @@ async def bench(name: str, open_store: Callable[[], Awaitable[EventStore]], n: i
         lag_p50, lag_p99 = await subscription_lag(store, 300, 200)
     finally:
         await store.close()
-    return {"engine": name, "single": single, "concurrent": concurrent, "batched": batched, "read": read_rate,
-            "read_count": read_count, "lag_p50": lag_p50, "lag_p99": lag_p99}
+    return {
+        "engine": name,
+        "single": single,
+        "concurrent": concurrent,
+        "batched": batched,
+        "read": read_rate,
+        "read_count": read_count,
+        "lag_p50": lag_p50,
+        "lag_p99": lag_p99,
+    }
 
 
 async def main() -> None:
@@ -151,6 +172,7 @@ async def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         for engine in args.engines.split(","):
             if engine == "sqlite":
+
                 async def open_sqlite() -> EventStore:
                     return SQLiteEventStore(Path(tmp) / "bench.sqlite3")
 
@@ -161,7 +183,9 @@ async def main() -> None:
                 await admin.execute(f'CREATE DATABASE "{database}"')
                 try:
                     url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{database}"
-                    results.append(await bench("PostgreSQL", lambda: PostgresEventStore.open(url), args.appends))
+                    results.append(
+                        await bench("PostgreSQL", lambda: PostgresEventStore.open(url), args.appends)
+                    )
                 finally:
                     await admin.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
                     await admin.close()
@@ -200,8 +224,9 @@ async def main() -> None:
 
 def commit() -> str:
     try:
-        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              check=True).stdout.strip()
+        return subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "unknown"
 

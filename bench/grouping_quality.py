@@ -42,7 +42,9 @@ def family_rows(corpus: list[tuple[str, dict]]) -> list[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seeds", default="0,1,2,3,4", help="corpus seeds; the first one gets the family table")
+    parser.add_argument(
+        "--seeds", default="0,1,2,3,4", help="corpus seeds; the first one gets the family table"
+    )
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     seeds = [int(seed) for seed in args.seeds.split(",")]
@@ -66,28 +68,30 @@ def main() -> None:
             f"{quality.recall:.4f} | {quality.f1:.4f} | `{GROUPING_CONFIG}` | {elapsed:.2f} s |"
         )
 
-    text = "\n".join([
-        "```sh",
-        "uv run python bench/grouping_quality.py          # seeds 0-4, rewrites this section",
-        "uv run python bench/grouping_quality.py --seeds 7 --no-write",
-        "```",
-        "",
-        f"Measured {datetime.now(UTC):%Y-%m-%d} with sentry-sdk {sentry_sdk.VERSION}. Each seed's corpus is",
-        "a few hundred events the real SDK builds from a small fake shop application (compiled several",
-        "times at different line numbers), each labelled with its logical issue; see",
-        "`tests/domain/grouping_corpus.py` for what counts as one issue. **Precision**: of the pairs of",
-        "events `group_event` gives one hash, the share that have one label. **Recall**: of the pairs",
-        "that have one label, the share given one hash. `tests/domain/test_grouping_quality.py` requires",
-        "precision 1.0 and recall ≥ 0.95.",
-        "",
-        *lines,
-        "",
-        f"Families of issues (seed {seeds[0]}): labels, events and the distinct hashes they get.",
-        "",
-        "| family | labels | events | groups | what it covers |",
-        "|---|---|---|---|---|",
-        *family_rows(first),
-    ])
+    text = "\n".join(
+        [
+            "```sh",
+            "uv run python bench/grouping_quality.py          # seeds 0-4, rewrites this section",
+            "uv run python bench/grouping_quality.py --seeds 7 --no-write",
+            "```",
+            "",
+            f"Measured {datetime.now(UTC):%Y-%m-%d} with sentry-sdk {sentry_sdk.VERSION}. Each seed's corpus is",
+            "a few hundred events the real SDK builds from a small fake shop application (compiled several",
+            "times at different line numbers), each labelled with its logical issue; see",
+            "`tests/domain/grouping_corpus.py` for what counts as one issue. **Precision**: of the pairs of",
+            "events `group_event` gives one hash, the share that have one label. **Recall**: of the pairs",
+            "that have one label, the share given one hash. `tests/domain/test_grouping_quality.py` requires",
+            "precision 1.0 and recall ≥ 0.95.",
+            "",
+            *lines,
+            "",
+            f"Families of issues (seed {seeds[0]}): labels, events and the distinct hashes they get.",
+            "",
+            "| family | labels | events | groups | what it covers |",
+            "|---|---|---|---|---|",
+            *family_rows(first),
+        ]
+    )
     print(text)
     for seed, quality in failures:
         print(f"\nseed {seed}:\n{quality.diagnostics()}")

@@ -90,6 +90,7 @@ class PaymentDeclined(Exception):
 # A small fake shop whose request handlers fail in a few different ways, so events group into a
 # handful of issues with distinct stack traces, as a real application's would.
 
+
 def parse_amount(raw: str) -> int:
     return int(raw)
 
@@ -118,8 +119,14 @@ def render_invoice(order: dict[str, Any]) -> str:
 
 def handle_request(route: str, rng: random.Random) -> None:
     if route == "/checkout":
-        cart = [{"sku": f"SKU-{rng.randint(100, 999)}", "price_cents": rng.randint(100, 9999),
-                 "quantity": rng.randint(1, 3)} for _ in range(rng.randint(1, 5))]
+        cart = [
+            {
+                "sku": f"SKU-{rng.randint(100, 999)}",
+                "price_cents": rng.randint(100, 9999),
+                "quantity": rng.randint(1, 3),
+            }
+            for _ in range(rng.randint(1, 5))
+        ]
         checkout(cart, f"4111111111{rng.randint(100000, 999999)}")
     elif route == "/cart/update":
         parse_amount(rng.choice(["12.50", "3x", "", "ten", "1e3"]))
@@ -145,9 +152,14 @@ BREADCRUMB_CATEGORIES = ["http", "query", "navigation", "ui.click", "cache"]
 
 def add_context(scope: sentry_sdk.Scope, rng: random.Random, route: str) -> None:
     user_id = rng.randint(1, 50_000)
-    scope.set_user({"id": str(user_id), "email": f"user{user_id}@example.com",
-                    "ip_address": f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
-                    "username": f"user{user_id}"})
+    scope.set_user(
+        {
+            "id": str(user_id),
+            "email": f"user{user_id}@example.com",
+            "ip_address": f"10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}",
+            "username": f"user{user_id}",
+        }
+    )
     scope.set_tag("route", route)
     scope.set_tag("region", rng.choice(["eu-west-1", "us-east-1", "ap-south-1"]))
     scope.set_tag("plan", rng.choice(["free", "team", "business"]))
@@ -160,8 +172,11 @@ def add_context(scope: sentry_sdk.Scope, rng: random.Random, route: str) -> None
             category=category,
             message=f"{category} step {i}",
             level=rng.choice(["info", "debug", "warning"]),
-            data={"url": f"https://shop.example.com{rng.choice(ROUTES)}", "status_code": rng.choice([200, 200, 304, 404]),
-                  "duration_ms": rng.randint(1, 900)},
+            data={
+                "url": f"https://shop.example.com{rng.choice(ROUTES)}",
+                "status_code": rng.choice([200, 200, 304, 404]),
+                "duration_ms": rng.randint(1, 900),
+            },
         )
 
 
@@ -260,9 +275,20 @@ class LocalServer:
         # The interpreter directly, not `uv run`: the pid we watch must be the server's own.
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "stackline.app.cli", "serve", "--port", str(self.port),
-                 "--data-dir", str(self.data_dir)],
-                stdout=log, stderr=subprocess.STDOUT, env=server_env(), cwd=ROOT,
+                [
+                    sys.executable,
+                    "-m",
+                    "stackline.app.cli",
+                    "serve",
+                    "--port",
+                    str(self.port),
+                    "--data-dir",
+                    str(self.data_dir),
+                ],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=server_env(),
+                cwd=ROOT,
             )
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
@@ -276,9 +302,25 @@ class LocalServer:
 
     def bootstrap(self, org: str, project: str) -> dict[str, str]:
         done = subprocess.run(
-            [sys.executable, "-m", "stackline.app.cli", "bootstrap", "--org", org, "--project", project,
-             "--data-dir", str(self.data_dir), "--json"],
-            capture_output=True, text=True, timeout=60, env=server_env(), cwd=ROOT, check=False,
+            [
+                sys.executable,
+                "-m",
+                "stackline.app.cli",
+                "bootstrap",
+                "--org",
+                org,
+                "--project",
+                project,
+                "--data-dir",
+                str(self.data_dir),
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=server_env(),
+            cwd=ROOT,
+            check=False,
         )
         if done.returncode != 0:
             raise RuntimeError(f"stackline bootstrap failed ({done.returncode}):\n{done.stderr}")
@@ -364,7 +406,9 @@ class RawConnection:
         self.host = split.hostname or "127.0.0.1"
         self.port = split.port or 80
         headers = "".join(f"{name}: {value}\r\n" for name, value in target.headers.items())
-        self.head = (f"POST {target.path} HTTP/1.1\r\nHost: {split.netloc}\r\n{headers}Content-Length: ").encode()
+        self.head = (
+            f"POST {target.path} HTTP/1.1\r\nHost: {split.netloc}\r\n{headers}Content-Length: "
+        ).encode()
         self.reader: asyncio.StreamReader | None = None
         self.writer: asyncio.StreamWriter | None = None
 
@@ -411,7 +455,10 @@ async def posters(kind: str, target: Target, concurrency: int) -> AsyncIterator[
                 await connection.close()
         return
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=target.url, headers=target.headers, limits=limits, timeout=60) as client:
+    async with httpx.AsyncClient(
+        base_url=target.url, headers=target.headers, limits=limits, timeout=60
+    ) as client:
+
         async def post(body: bytes) -> tuple[int, bytes]:
             response = await client.post(target.path, content=body)
             return response.status_code, response.content
@@ -465,8 +512,9 @@ async def wait_for_catch_up(client: httpx.AsyncClient) -> tuple[int, float]:
     return backlog, time.perf_counter() - started
 
 
-async def post_all(posts: Sequence[Post], envelopes: Sequence[PreparedEnvelope],
-                   deadline: float = float("inf")) -> list[float]:
+async def post_all(
+    posts: Sequence[Post], envelopes: Sequence[PreparedEnvelope], deadline: float = float("inf")
+) -> list[float]:
     """Post envelopes in order, each client taking the next one, until all are posted or the
     deadline (perf_counter) has passed; the first len(result) envelopes are the posted ones."""
     latencies: list[float] = []
@@ -492,8 +540,15 @@ async def post_all(posts: Sequence[Post], envelopes: Sequence[PreparedEnvelope],
     return latencies
 
 
-async def run_level(kind: str, target: Target, pid: int | None, health_client: httpx.AsyncClient,
-                    concurrency: int, envelopes: Sequence[PreparedEnvelope], budget_seconds: float) -> LevelResult:
+async def run_level(
+    kind: str,
+    target: Target,
+    pid: int | None,
+    health_client: httpx.AsyncClient,
+    concurrency: int,
+    envelopes: Sequence[PreparedEnvelope],
+    budget_seconds: float,
+) -> LevelResult:
     async with posters(kind, target, concurrency) as posts:
         server_cpu = proc_cpu_seconds(pid) if pid else None
         client_cpu = time.process_time()
@@ -504,14 +559,25 @@ async def run_level(kind: str, target: Target, pid: int | None, health_client: h
     backlog, catch_up = await wait_for_catch_up(health_client)
     if pid and server_cpu is not None:
         server_cpu = proc_cpu_seconds(pid) - server_cpu  # up to catch-up: projecting is part of the cost
-    return LevelResult(concurrency, len(latencies), wall, latencies, server_cpu, client_cpu, backlog, catch_up,
-                       stopped_by_budget=len(latencies) < len(envelopes))
+    return LevelResult(
+        concurrency,
+        len(latencies),
+        wall,
+        latencies,
+        server_cpu,
+        client_cpu,
+        backlog,
+        catch_up,
+        stopped_by_budget=len(latencies) < len(envelopes),
+    )
 
 
 # -- reporting -----------------------------------------------------------------------------
 
 
-def next_slice(items: Sequence[PreparedEnvelope], posted: int, levels_left: int) -> Sequence[PreparedEnvelope]:
+def next_slice(
+    items: Sequence[PreparedEnvelope], posted: int, levels_left: int
+) -> Sequence[PreparedEnvelope]:
     """An even share of what is left; what a level leaves unposted goes to the levels after it."""
     remaining = items[posted:]
     return remaining if levels_left == 1 else remaining[: len(remaining) // levels_left]
@@ -519,8 +585,14 @@ def next_slice(items: Sequence[PreparedEnvelope], posted: int, levels_left: int)
 
 def git_commit() -> str:
     try:
-        done = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                              cwd=ROOT, timeout=10, check=False)
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            timeout=10,
+            check=False,
+        )
     except OSError:
         return "unknown"
     return done.stdout.strip() or "unknown"
@@ -540,8 +612,10 @@ def fmt_ms(per_event_seconds: float | None) -> str:
 
 def markdown_table(results: Sequence[LevelResult]) -> str:
     lines = [
-        ("| concurrency | events | accepted events/s | p50 ms | p99 ms | max ms | server CPU ms/event (incl. projection) "
-         "| client CPU ms/event | projector backlog at last 200 | catch-up s | end-to-end events/s |"),
+        (
+            "| concurrency | events | accepted events/s | p50 ms | p99 ms | max ms | server CPU ms/event (incl. projection) "
+            "| client CPU ms/event | projector backlog at last 200 | catch-up s | end-to-end events/s |"
+        ),
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
@@ -566,14 +640,19 @@ class Report:
 
     def markdown(self) -> str:
         bullets = "\n".join(f"- {line}" for line in self.summary)
-        return (f"### Ingest — {self.date}, commit `{self.commit}`\n\n"
-                f"Parameters: {self.parameters}.\n\nMachine: {self.machine}.\n\n"
-                f"{self.table}\n\n{bullets}\n")
+        return (
+            f"### Ingest — {self.date}, commit `{self.commit}`\n\n"
+            f"Parameters: {self.parameters}.\n\nMachine: {self.machine}.\n\n"
+            f"{self.table}\n\n{bullets}\n"
+        )
 
 
 def log_problems(log: str, limit: int = 10) -> list[str]:
-    return [line for line in log.splitlines()
-            if re.search(r"\b(ERROR|CRITICAL|WARNING)\b|Traceback|Exception", line)][:limit]
+    return [
+        line
+        for line in log.splitlines()
+        if re.search(r"\b(ERROR|CRITICAL|WARNING)\b|Traceback|Exception", line)
+    ][:limit]
 
 
 # -- main ----------------------------------------------------------------------------------
@@ -581,21 +660,37 @@ def log_problems(log: str, limit: int = 10) -> list[str]:
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--events", type=int, default=5000, help="events to post, split across the levels (5000)")
+    parser.add_argument(
+        "--events", type=int, default=5000, help="events to post, split across the levels (5000)"
+    )
     parser.add_argument("--concurrency", default="1,8,32", help="comma-separated client counts (1,8,32)")
     parser.add_argument("--warmup", type=int, default=50, help="extra events posted before timing (50)")
-    parser.add_argument("--level-seconds", type=float, default=20.0,
-                        help="time budget per level; unposted events pass to the next level (20)")
-    parser.add_argument("--client", choices=["raw", "httpx"], default="raw",
-                        help="raw asyncio HTTP/1.1 (default, least client CPU) or httpx.AsyncClient")
-    parser.add_argument("--data-dir", type=Path, help="server data dir (default: a fresh temp dir, removed after)")
+    parser.add_argument(
+        "--level-seconds",
+        type=float,
+        default=20.0,
+        help="time budget per level; unposted events pass to the next level (20)",
+    )
+    parser.add_argument(
+        "--client",
+        choices=["raw", "httpx"],
+        default="raw",
+        help="raw asyncio HTTP/1.1 (default, least client CPU) or httpx.AsyncClient",
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, help="server data dir (default: a fresh temp dir, removed after)"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temp data dir and server log")
     parser.add_argument("--url", help="an existing server's base URL (with --dsn): do not start one")
     parser.add_argument("--dsn", help="DSN of a project on the existing server given by --url")
     parser.add_argument("--server-pid", type=int, help="pid of the existing server, for CPU and RSS figures")
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--write", action=argparse.BooleanOptionalAction, default=True,
-                        help=f"replace the ingest section of {DOC.relative_to(ROOT)} (default on)")
+    parser.add_argument(
+        "--write",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help=f"replace the ingest section of {DOC.relative_to(ROOT)} (default on)",
+    )
     args = parser.parse_args(argv)
     args.levels = [int(part) for part in args.concurrency.split(",") if part.strip()]
     if not args.levels or min(args.levels) < 1:
@@ -618,8 +713,13 @@ class Measurement:
     idle_cpu_share: float | None  # server CPU seconds per second while nothing is posted
 
 
-async def measure(args: argparse.Namespace, target: Target, pid: int | None,
-                  warmup: Sequence[PreparedEnvelope], measured: Sequence[PreparedEnvelope]) -> Measurement:
+async def measure(
+    args: argparse.Namespace,
+    target: Target,
+    pid: int | None,
+    warmup: Sequence[PreparedEnvelope],
+    measured: Sequence[PreparedEnvelope],
+) -> Measurement:
     # A fresh connection per poll: on a kept-alive connection each answer currently arrives about
     # 40 ms late (Nagle's algorithm meeting delayed ACKs), which would blur the catch-up time.
     async with httpx.AsyncClient(base_url=target.url, headers={"Connection": "close"}) as health_client:
@@ -638,14 +738,19 @@ async def measure(args: argparse.Namespace, target: Target, pid: int | None,
         posted = 0
         for index, concurrency in enumerate(args.levels):
             chunk = next_slice(measured, posted, len(args.levels) - index)
-            say(f"posting {len(chunk)} events with {concurrency} concurrent clients "
-                f"(at most {args.level_seconds:.0f} s) ...")
-            result = await run_level(args.client, target, pid, health_client, concurrency, chunk,
-                                     args.level_seconds)
+            say(
+                f"posting {len(chunk)} events with {concurrency} concurrent clients "
+                f"(at most {args.level_seconds:.0f} s) ..."
+            )
+            result = await run_level(
+                args.client, target, pid, health_client, concurrency, chunk, args.level_seconds
+            )
             posted += result.events
-            say(f"  {result.events} events, {result.events_per_second:.0f} events/s, "
+            say(
+                f"  {result.events} events, {result.events_per_second:.0f} events/s, "
                 f"p50 {result.percentile_ms(0.5):.1f} ms, p99 {result.percentile_ms(0.99):.1f} ms, "
-                f"catch-up {result.catch_up_seconds:.2f} s")
+                f"catch-up {result.catch_up_seconds:.2f} s"
+            )
             results.append(result)
     return Measurement(results, rss_after_start, idle_cpu_share)
 
@@ -665,12 +770,14 @@ def run(args: argparse.Namespace, server: LocalServer | None) -> Report:
     started = time.perf_counter()
     envelopes = build_envelopes(dsn, args.events + args.warmup, args.seed)
     build_seconds = time.perf_counter() - started
-    warmup, measured = envelopes[: args.warmup], envelopes[args.warmup:]
+    warmup, measured = envelopes[: args.warmup], envelopes[args.warmup :]
     gc.collect()
     gc.freeze()  # the prepared bodies are long-lived; keep the collector from rescanning them
     compressed = statistics.mean(len(e.body) for e in envelopes)
     raw = statistics.mean(e.raw_size for e in envelopes)
-    say(f"  built in {build_seconds:.1f} s; mean body {compressed / 1024:.1f} KiB gzipped, {raw / 1024:.1f} KiB raw")
+    say(
+        f"  built in {build_seconds:.1f} s; mean body {compressed / 1024:.1f} KiB gzipped, {raw / 1024:.1f} KiB raw"
+    )
 
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
         measurement = runner.run(measure(args, target, pid, warmup, measured))
@@ -680,21 +787,29 @@ def run(args: argparse.Namespace, server: LocalServer | None) -> Report:
     total_post = sum(r.wall_seconds for r in results)
     total_catch_up = sum(r.catch_up_seconds for r in results)
     summary = [
-        (f"All {total_events} measured events answered 200 with their own event id; posting took "
-         f"{total_post:.1f} s in all, projection catch-up after the levels' last 200s {total_catch_up:.2f} s "
-         f"(end to end {total_events / (total_post + total_catch_up):.0f} events/s)."),
+        (
+            f"All {total_events} measured events answered 200 with their own event id; posting took "
+            f"{total_post:.1f} s in all, projection catch-up after the levels' last 200s {total_catch_up:.2f} s "
+            f"(end to end {total_events / (total_post + total_catch_up):.0f} events/s)."
+        ),
     ]
     budgeted = [str(r.concurrency) for r in results if r.stopped_by_budget]
     if budgeted:
-        summary.append(f"Concurrency {', '.join(budgeted)} stopped at the {args.level_seconds:.0f} s per-level "
-                       f"budget; the events it left went to the levels after it.")
+        summary.append(
+            f"Concurrency {', '.join(budgeted)} stopped at the {args.level_seconds:.0f} s per-level "
+            f"budget; the events it left went to the levels after it."
+        )
     if measurement.idle_cpu_share is not None:
-        summary.append(f"Idle server CPU before posting: {measurement.idle_cpu_share * 100:.1f}% of one core.")
+        summary.append(
+            f"Idle server CPU before posting: {measurement.idle_cpu_share * 100:.1f}% of one core."
+        )
     if pid:
         end = proc_status(pid)
         start_rss = f"{baseline['VmRSS'] / 1024:.0f} MiB after start-up, " if baseline else ""
-        summary.append(f"Server RSS: {start_rss}{end['VmRSS'] / 1024:.0f} MiB at the end (VmRSS), "
-                       f"peak {end['VmHWM'] / 1024:.0f} MiB (VmHWM).")
+        summary.append(
+            f"Server RSS: {start_rss}{end['VmRSS'] / 1024:.0f} MiB at the end (VmRSS), "
+            f"peak {end['VmHWM'] / 1024:.0f} MiB (VmHWM)."
+        )
     else:
         summary.append("Server RSS: n/a (existing server; pass --server-pid to measure).")
 
@@ -706,11 +821,19 @@ def run(args: argparse.Namespace, server: LocalServer | None) -> Report:
         f"mean {compressed / 1024:.1f} KiB on the wire ({raw / 1024:.1f} KiB raw); "
         f"{'server started by the bench on a fresh data dir' if server else 'existing server at ' + url}"
     )
-    machine = (f"{os.cpu_count()} cores ({cpu_model()}), {platform.system()} {platform.release()}, "
-               f"Python {platform.python_version()}; client and server on the same machine; "
-               f"1-minute load average {load_before:.2f} before the run")
-    return Report(dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"), git_commit(),
-                  parameters, machine, markdown_table(results), summary)
+    machine = (
+        f"{os.cpu_count()} cores ({cpu_model()}), {platform.system()} {platform.release()}, "
+        f"Python {platform.python_version()}; client and server on the same machine; "
+        f"1-minute load average {load_before:.2f} before the run"
+    )
+    return Report(
+        dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
+        git_commit(),
+        parameters,
+        machine,
+        markdown_table(results),
+        summary,
+    )
 
 
 def _loop_factory() -> Callable[[], asyncio.AbstractEventLoop] | None:

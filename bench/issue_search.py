@@ -61,23 +61,44 @@ def rows_for(org: str, project: int, count: int, rng: random.Random) -> tuple[li
         first = now - timedelta(minutes=rng.randrange(0, 60 * 24 * 90))
         last = first + timedelta(minutes=rng.randrange(0, 60 * 24 * 10))
         times = int(rng.paretovariate(1.2)) * 10
-        issue_rows.append({
-            "id": issue_id, "organization_id": org, "project_id": project, "short_id": f"P{project}-{n}",
-            "primary_hash": uuid.uuid4().hex, "grouping_variant": "exception",
-            "title": f"{rng.choice(['ValueError', 'KeyError', 'OSError'])}: {rng.choice(WORDS)} in handler {n}",
-            "culprit": f"app.views.{rng.choice(WORDS)} in handle_{n % 97}",
-            "level": rng.choice(["error"] * 6 + ["warning", "info", "fatal"]),
-            "status": rng.choice(["unresolved"] * 7 + ["resolved", "resolved", "ignored"]),
-            "first_seen": first, "last_seen": last, "times_seen": times, "user_count": rng.randrange(0, times + 1),
-            "last_position": n, "version": 0,
-        })
-        tags = {"environment": rng.choice(["production", "production", "staging"]),
-                "release": f"web@1.{rng.randrange(10)}", "browser": rng.choice(["Firefox", "Chrome", "Safari"])}
+        issue_rows.append(
+            {
+                "id": issue_id,
+                "organization_id": org,
+                "project_id": project,
+                "short_id": f"P{project}-{n}",
+                "primary_hash": uuid.uuid4().hex,
+                "grouping_variant": "exception",
+                "title": f"{rng.choice(['ValueError', 'KeyError', 'OSError'])}: {rng.choice(WORDS)} in handler {n}",
+                "culprit": f"app.views.{rng.choice(WORDS)} in handle_{n % 97}",
+                "level": rng.choice(["error"] * 6 + ["warning", "info", "fatal"]),
+                "status": rng.choice(["unresolved"] * 7 + ["resolved", "resolved", "ignored"]),
+                "first_seen": first,
+                "last_seen": last,
+                "times_seen": times,
+                "user_count": rng.randrange(0, times + 1),
+                "last_position": n,
+                "version": 0,
+            }
+        )
+        tags = {
+            "environment": rng.choice(["production", "production", "staging"]),
+            "release": f"web@1.{rng.randrange(10)}",
+            "browser": rng.choice(["Firefox", "Chrome", "Safari"]),
+        }
         if rng.random() < 0.5:
             tags["region"] = rng.choice(["eu", "us", "ap"])
         for key, value in tags.items():
-            tag_rows.append({"issue_id": issue_id, "key": key, "value": value, "times_seen": times,
-                             "first_seen": first, "last_seen": last})
+            tag_rows.append(
+                {
+                    "issue_id": issue_id,
+                    "key": key,
+                    "value": value,
+                    "times_seen": times,
+                    "first_seen": first,
+                    "last_seen": last,
+                }
+            )
     return issue_rows, tag_rows
 
 
@@ -89,9 +110,9 @@ async def run_engine(name: str, url: str, count: int, runs: int) -> list[str]:
         for org, project in ((ORG, PROJECT), (OTHER_ORG, OTHER_PROJECT)):
             issue_rows, tag_rows = rows_for(org, project, count, rng)
             for i in range(0, len(issue_rows), 2000):
-                await conn.execute(issues.insert(), issue_rows[i:i + 2000])
+                await conn.execute(issues.insert(), issue_rows[i : i + 2000])
             for i in range(0, len(tag_rows), 2000):
-                await conn.execute(issue_tags.insert(), tag_rows[i:i + 2000])
+                await conn.execute(issue_tags.insert(), tag_rows[i : i + 2000])
         await conn.execute(text("ANALYZE"))
     dialect = postgresql.dialect() if name == "postgresql" else sqlite.dialect()
     lines = []
@@ -108,8 +129,10 @@ async def run_engine(name: str, url: str, count: int, runs: int) -> list[str]:
                 counts.append((time.perf_counter() - middle) * 1000)
             both = sorted(p + c for p, c in zip(pages, counts))
             plan = await explain(conn, name, dialect, search, sort)
-            lines.append(f"| {name} | `{query or '(none)'}` | {sort} | {total} | {statistics.median(pages):.1f} | "
-                         f"{statistics.median(counts):.1f} | {percentile(both, 0.95):.1f} | {plan} |")
+            lines.append(
+                f"| {name} | `{query or '(none)'}` | {sort} | {total} | {statistics.median(pages):.1f} | "
+                f"{statistics.median(counts):.1f} | {percentile(both, 0.95):.1f} | {plan} |"
+            )
             print(lines[-1], flush=True)
     await engine.dispose()
     return lines
@@ -124,8 +147,12 @@ async def explain(conn, name: str, dialect, search, sort: str) -> str:  # noqa: 
     from sqlalchemy import select
 
     key = queries.ISSUE_SORTS[sort]
-    statement = (select(issues.c.id).where(queries.listed_issues(ORG, PROJECT), queries.search_condition(search))
-                 .order_by(key.desc(), issues.c.id.desc()).limit(26))
+    statement = (
+        select(issues.c.id)
+        .where(queries.listed_issues(ORG, PROJECT), queries.search_condition(search))
+        .order_by(key.desc(), issues.c.id.desc())
+        .limit(26)
+    )
     compiled = str(statement.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
     prefix = "EXPLAIN QUERY PLAN " if name == "sqlite" else "EXPLAIN "
     rows = (await conn.execute(text(prefix + compiled))).all()
@@ -141,8 +168,10 @@ async def main() -> None:
     parser.add_argument("--engines", default="sqlite,postgres")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
-    lines = ["| engine | query | sort | matches | page p50 ms | count p50 ms | both p95 ms | indexes in the page's plan |",
-             "|---|---|---|---|---|---|---|---|"]
+    lines = [
+        "| engine | query | sort | matches | page p50 ms | count p50 ms | both p95 ms | indexes in the page's plan |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     engines = args.engines.split(",")
     if "sqlite" in engines:
         with tempfile.TemporaryDirectory() as tmp:
@@ -153,9 +182,11 @@ async def main() -> None:
             lines += await run_engine("postgresql", postgres.url_for(name), args.issues, args.runs)
         finally:
             await postgres.drop_database(name)
-    body = (f"`bench/issue_search.py`: one page of 25 issues and its totalCount, {args.issues:,} issues in the "
-            f"project (and as many in another organization), {args.runs} runs each; 1-minute load average "
-            f"{os.getloadavg()[0]:.1f} at the end (the machine is shared).\n\n" + "\n".join(lines))
+    body = (
+        f"`bench/issue_search.py`: one page of 25 issues and its totalCount, {args.issues:,} issues in the "
+        f"project (and as many in another organization), {args.runs} runs each; 1-minute load average "
+        f"{os.getloadavg()[0]:.1f} at the end (the machine is shared).\n\n" + "\n".join(lines)
+    )
     if not args.no_write:
         write_section("issue-search", "Issue search (read models)", body)
 

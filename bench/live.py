@@ -34,7 +34,6 @@ import resource
 import shutil
 import signal
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -85,8 +84,9 @@ def say(message: str) -> None:
 # -- events ----------------------------------------------------------------------------------
 
 
-def build_event_bodies(dsn: str, count: int, update_share: float, rate: float,
-                       run_id: str) -> tuple[list[bytes], int]:
+def build_event_bodies(
+    dsn: str, count: int, update_share: float, rate: float, run_id: str
+) -> tuple[list[bytes], int]:
     """`count` gzipped envelopes from the real SDK, one message event each, and how many of them
     update an issue. Event i starts a new issue (a fingerprint of its own) or, for a share of
     them, repeats the fingerprint of an event UPDATE_LAG seconds earlier, updating that issue;
@@ -106,8 +106,14 @@ def build_event_bodies(dsn: str, count: int, update_share: float, rate: float,
         else:
             created.add(i)
             fingerprints.append(f"live-{run_id}-{i}")
-    sentry_sdk.init(dsn=dsn, transport=CapturingTransport, release="live@1.0.0", environment="bench",
-                    default_integrations=False, auto_enabling_integrations=False)
+    sentry_sdk.init(
+        dsn=dsn,
+        transport=CapturingTransport,
+        release="live@1.0.0",
+        environment="bench",
+        default_integrations=False,
+        auto_enabling_integrations=False,
+    )
     transport = sentry_sdk.get_client().transport
     assert isinstance(transport, CapturingTransport)
     try:
@@ -121,7 +127,9 @@ def build_event_bodies(dsn: str, count: int, update_share: float, rate: float,
         sentry_sdk.init()
     if len(transport.envelopes) != count:
         raise RuntimeError(f"the SDK built {len(transport.envelopes)} envelopes, expected {count}")
-    return [serialize_like_the_sdk(envelope)[0] for envelope in transport.envelopes], count - len(set(fingerprints))
+    return [serialize_like_the_sdk(envelope)[0] for envelope in transport.envelopes], count - len(
+        set(fingerprints)
+    )
 
 
 # -- the server under test ---------------------------------------------------------------------
@@ -138,8 +146,13 @@ class Process:
 
     def start(self) -> None:
         with self.log_path.open("wb") as log:
-            self.process = subprocess.Popen([sys.executable, "-m", "stackline.app.cli", *self.args],
-                                            stdout=log, stderr=subprocess.STDOUT, env=self.env, cwd=ROOT)
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "stackline.app.cli", *self.args],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=self.env,
+                cwd=ROOT,
+            )
 
     @property
     def pid(self) -> int:
@@ -197,8 +210,11 @@ class Site:
     def start(self) -> None:
         serve = ["serve", "--port", str(self.port), "--data-dir", str(self.data_dir)]
         if self.nats:
-            self.projector = Process(["project", "run", "readmodels", "--data-dir", str(self.data_dir)],
-                                     self.work_dir / "projector.log", self.env)
+            self.projector = Process(
+                ["project", "run", "readmodels", "--data-dir", str(self.data_dir)],
+                self.work_dir / "projector.log",
+                self.env,
+            )
             serve.append("--no-projectors")
         self.api = Process(serve, self.work_dir / "serve.log", self.env)
         self.api.start()
@@ -218,9 +234,25 @@ class Site:
     def bootstrap(self) -> tuple[str, str, str]:
         """(dsn, token, project global id) of a new org and project, once the project is projected."""
         done = subprocess.run(
-            [sys.executable, "-m", "stackline.app.cli", "bootstrap", "--org", "bench", "--project", "live",
-             "--data-dir", str(self.data_dir), "--json"],
-            capture_output=True, text=True, timeout=60, env=self.env, cwd=ROOT, check=False,
+            [
+                sys.executable,
+                "-m",
+                "stackline.app.cli",
+                "bootstrap",
+                "--org",
+                "bench",
+                "--project",
+                "live",
+                "--data-dir",
+                str(self.data_dir),
+                "--json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=self.env,
+            cwd=ROOT,
+            check=False,
         )
         if done.returncode != 0:
             raise RuntimeError(f"stackline bootstrap failed ({done.returncode}):\n{done.stderr}")
@@ -232,18 +264,27 @@ class Site:
             if time.monotonic() > deadline:
                 raise RuntimeError("the projector never caught up with the bootstrap")
             time.sleep(0.1)
-        answer = httpx.post(f"{self.url}/graphql", json={"query": PROJECT_QUERY},
-                            headers={"Authorization": f"Bearer {boot['token']}"}, timeout=10).json()
+        answer = httpx.post(
+            f"{self.url}/graphql",
+            json={"query": PROJECT_QUERY},
+            headers={"Authorization": f"Bearer {boot['token']}"},
+            timeout=10,
+        ).json()
         return boot["dsn"], boot["token"], answer["data"]["project"]["id"]
 
     def projected(self) -> bool:
         """True when the read models' projector has reached the event store's head."""
         try:
-            with contextlib.closing(sqlite3.connect(f"file:{self.data_dir / 'events.sqlite3'}?mode=ro", uri=True)) as db:
+            with contextlib.closing(
+                sqlite3.connect(f"file:{self.data_dir / 'events.sqlite3'}?mode=ro", uri=True)
+            ) as db:
                 head = db.execute("SELECT coalesce(max(position), 0) FROM events").fetchone()[0]
-            with contextlib.closing(sqlite3.connect(f"file:{self.data_dir / 'readmodels.sqlite3'}?mode=ro",
-                                                    uri=True)) as db:
-                done = db.execute("SELECT coalesce(max(position), 0) FROM projector_checkpoints").fetchone()[0]
+            with contextlib.closing(
+                sqlite3.connect(f"file:{self.data_dir / 'readmodels.sqlite3'}?mode=ro", uri=True)
+            ) as db:
+                done = db.execute("SELECT coalesce(max(position), 0) FROM projector_checkpoints").fetchone()[
+                    0
+                ]
         except sqlite3.Error:  # not created or migrated yet
             return False
         return done >= head
@@ -299,16 +340,31 @@ class Subscriber:
         self.task: asyncio.Task[None] | None = None
 
     async def run(self) -> None:
-        ws = await websockets.connect(self.ws_url, subprotocols=["graphql-transport-ws"], ping_interval=None,
-                                      max_queue=None, open_timeout=60, compression=None)
+        ws = await websockets.connect(
+            self.ws_url,
+            subprotocols=["graphql-transport-ws"],
+            ping_interval=None,
+            max_queue=None,
+            open_timeout=60,
+            compression=None,
+        )
         reader: FrameReader | None = None
         try:
-            await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {self.token}"}}))
+            await ws.send(
+                json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {self.token}"}})
+            )
             ack = orjson.loads(await ws.recv())
             if ack.get("type") != "connection_ack":
                 raise RuntimeError(f"no connection_ack: {ack}")
-            await ws.send(json.dumps({"id": "1", "type": "subscribe",
-                                      "payload": {"query": SUBSCRIPTION, "variables": {"p": self.project_id}}}))
+            await ws.send(
+                json.dumps(
+                    {
+                        "id": "1",
+                        "type": "subscribe",
+                        "payload": {"query": SUBSCRIPTION, "variables": {"p": self.project_id}},
+                    }
+                )
+            )
             if self.raw:
                 # The server sends nothing between the ack and the first change, so nothing is
                 # left in the library's buffers when the reader takes the socket over.
@@ -371,11 +427,13 @@ class FrameReader(asyncio.Protocol):
                 length, offset = int.from_bytes(buffer[2:10], "big"), 10
             if len(buffer) < offset + length or len(buffer) < offset:
                 return
-            payload = bytes(buffer[offset:offset + length])
-            del buffer[:offset + length]
+            payload = bytes(buffer[offset : offset + length])
+            del buffer[: offset + length]
             opcode = first & 0x0F
             if second & 0x80 or not first & 0x80 or opcode == 0:
-                self.subscriber.errors.append(f"unexpected frame: masked, fragmented or continuation ({first:#x})")
+                self.subscriber.errors.append(
+                    f"unexpected frame: masked, fragmented or continuation ({first:#x})"
+                )
             elif opcode == 1:
                 reply = self.subscriber.on_message(payload, receipt)
                 if reply:
@@ -404,18 +462,26 @@ async def open_subscribers(url: str, token: str, project_id: str, count: int, ra
     async def start(subscriber: Subscriber) -> None:
         async with gate:
             subscriber.task = asyncio.create_task(subscriber.run())
-            done, _ = await asyncio.wait([subscriber.task, asyncio.create_task(subscriber.subscribed.wait())],
-                                         return_when=asyncio.FIRST_COMPLETED, timeout=60)
+            done, _ = await asyncio.wait(
+                [subscriber.task, asyncio.create_task(subscriber.subscribed.wait())],
+                return_when=asyncio.FIRST_COMPLETED,
+                timeout=60,
+            )
             if subscriber.task in done or not subscriber.subscribed.is_set():
-                raise RuntimeError(f"a subscriber could not subscribe: {subscriber.task.exception() if subscriber.task.done() else 'timeout'}")
+                raise RuntimeError(
+                    f"a subscriber could not subscribe: {subscriber.task.exception() if subscriber.task.done() else 'timeout'}"
+                )
 
     await asyncio.gather(*(start(s) for s in subscribers))
     return subscribers
 
 
 def failed_subscribers(subscribers: Sequence[Subscriber]) -> list[str]:
-    return [repr(s.task.exception()) for s in subscribers
-            if s.task is not None and s.task.done() and not s.task.cancelled() and s.task.exception()]
+    return [
+        repr(s.task.exception())
+        for s in subscribers
+        if s.task is not None and s.task.done() and not s.task.cancelled() and s.task.exception()
+    ]
 
 
 # -- the run ---------------------------------------------------------------------------------
@@ -473,7 +539,9 @@ async def measure(site: Site, args: argparse.Namespace) -> RunResult:
     load_before = os.getloadavg()[0]
     dsn, token, project_id = site.bootstrap()
     say(f"  building {args.events + 1} envelopes with sentry-sdk {sentry_sdk.VERSION} ...")
-    bodies, updates = build_event_bodies(dsn, args.events + 1, args.update_share, args.rate, uuid.uuid4().hex[:8])
+    bodies, updates = build_event_bodies(
+        dsn, args.events + 1, args.update_share, args.rate, uuid.uuid4().hex[:8]
+    )
     warm, bodies = bodies[0], bodies[1:]
     target = target_for(site.url, dsn)
     poster = RawConnection(target)
@@ -533,16 +601,33 @@ async def measure(site: Site, args: argparse.Namespace) -> RunResult:
         assert subscriber.task is not None
         subscriber.task.cancel()
     await asyncio.gather(*(s.task for s in subscribers if s.task), return_exceptions=True)
-    return RunResult(args.subscribers, len(seen), latencies, missed, folded, lost, errors, post_seconds,
-                     last - first_post, subscribe_seconds, status["VmHWM"], status["VmRSS"], projector_hwm,
-                     api_cpu, client_cpu, load_before)
+    return RunResult(
+        args.subscribers,
+        len(seen),
+        latencies,
+        missed,
+        folded,
+        lost,
+        errors,
+        post_seconds,
+        last - first_post,
+        subscribe_seconds,
+        status["VmHWM"],
+        status["VmRSS"],
+        projector_hwm,
+        api_cpu,
+        client_cpu,
+        load_before,
+    )
 
 
 def run_once(args: argparse.Namespace) -> tuple[RunResult, list[str]]:
     work_dir = Path(tempfile.mkdtemp(prefix="stackline-live-"))
     site = Site(work_dir, args.nats)
-    say(f"starting {'API + projector processes over NATS' if args.nats else 'stackline serve'} "
-        f"on {site.url} (work dir {work_dir}) ...")
+    say(
+        f"starting {'API + projector processes over NATS' if args.nats else 'stackline serve'} "
+        f"on {site.url} (work dir {work_dir}) ..."
+    )
     failed = True
     notes: list[str] = []
     try:
@@ -566,10 +651,12 @@ def run_once(args: argparse.Namespace) -> tuple[RunResult, list[str]]:
 
 def describe(result: RunResult) -> str:
     miss = f"{result.missed} MISSED" if result.missed else "0 missed"
-    return (f"p50 {result.percentile_ms(0.50):.1f} ms, p95 {result.percentile_ms(0.95):.1f} ms, "
-            f"p99 {result.percentile_ms(0.99):.1f} ms, max {result.percentile_ms(1.0):.1f} ms; "
-            f"{len(result.latencies)} deliveries, {result.deliveries_per_second:.0f}/s; {miss}; "
-            f"API RSS peak {result.api_hwm_kib / 1024:.0f} MiB")
+    return (
+        f"p50 {result.percentile_ms(0.50):.1f} ms, p95 {result.percentile_ms(0.95):.1f} ms, "
+        f"p99 {result.percentile_ms(0.99):.1f} ms, max {result.percentile_ms(1.0):.1f} ms; "
+        f"{len(result.latencies)} deliveries, {result.deliveries_per_second:.0f}/s; {miss}; "
+        f"API RSS peak {result.api_hwm_kib / 1024:.0f} MiB"
+    )
 
 
 def table(results: Sequence[RunResult], median_index: int) -> str:
@@ -593,36 +680,55 @@ def report(args: argparse.Namespace, results: Sequence[RunResult], notes: Sequen
     by_p99 = sorted(range(len(results)), key=lambda i: results[i].percentile_ms(0.99))
     median = by_p99[len(by_p99) // 2]
     m = results[median]
-    shape = ("API process (`serve --no-projectors`) + projector process (`project run readmodels`) over NATS"
-             if args.nats else "one `stackline serve` (embedded SQLite, in-process bus, projector in the same process)")
+    shape = (
+        "API process (`serve --no-projectors`) + projector process (`project run readmodels`) over NATS"
+        if args.nats
+        else "one `stackline serve` (embedded SQLite, in-process bus, projector in the same process)"
+    )
     when = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     bullets = [
         f"Median run (by p99): {describe(m)}. Target p99 < 200 ms: **{'met' if m.percentile_ms(0.99) < 200 else 'NOT met'}**.",
         f"Missed deliveries over all runs: {sum(r.missed for r in results)}"
-        + (" (every subscriber got every change)." if not any(r.missed for r in results) else " — **deliveries were lost**.")
-        + (f" Subscription errors: {sum(r.errors for r in results)}." if any(r.errors for r in results) else "")
-        + (f" **{sum(r.lost for r in results)} created issues reached no subscriber at all.**"
-           if any(r.lost for r in results) else ""),
+        + (
+            " (every subscriber got every change)."
+            if not any(r.missed for r in results)
+            else " — **deliveries were lost**."
+        )
+        + (
+            f" Subscription errors: {sum(r.errors for r in results)}."
+            if any(r.errors for r in results)
+            else ""
+        )
+        + (
+            f" **{sum(r.lost for r in results)} created issues reached no subscriber at all.**"
+            if any(r.lost for r in results)
+            else ""
+        ),
         f"Changes per run are what the projector published: each event is one change, except that an update "
         f"applied in the same projector batch as its issue's creation folds into the CREATED "
         f"({', '.join(str(r.folded) for r in results)} folded per run, out of {args.events} events).",
         f"Subscribing {m.subscribers} websockets until all had the warm-up change took {m.subscribe_seconds:.1f} s.",
         f"API process CPU {m.api_cpu_seconds:.1f} s, benchmark client CPU {m.client_cpu_seconds:.1f} s over "
         f"{m.delivery_seconds:.1f} s from the first POST to the last delivery; API RSS {m.api_rss_kib / 1024:.0f} MiB at the end, "
-        f"peak {m.api_hwm_kib / 1024:.0f} MiB" + (f"; projector process peak {m.projector_hwm_kib / 1024:.0f} MiB." if m.projector_hwm_kib else "."),
+        f"peak {m.api_hwm_kib / 1024:.0f} MiB"
+        + (f"; projector process peak {m.projector_hwm_kib / 1024:.0f} MiB." if m.projector_hwm_kib else "."),
     ]
     if notes:
         bullets.append("Server log problems: " + "; ".join(notes))
-    machine = (f"{os.cpu_count()} cores ({cpu_model()}), {platform.system()} {platform.release()}, Python "
-               f"{platform.python_version()}; the client's {m.subscribers} websockets run in one asyncio process on the "
-               f"same cores as the server, and other work shared the machine (load average before each run in the table)")
-    return (f"### {'NATS' if args.nats else 'Embedded'} — {when}, commit `{git_commit()}`\n\n"
-            f"Shape: {shape}. Parameters: {args.subscribers} subscribers of one project, {args.events} events at "
-            f"{args.rate:g}/s ({args.update_share:.0%} update an issue, the rest create one), sentry-sdk "
-            f"{sentry_sdk.VERSION} envelopes; client reads frames with "
-            f"{'a minimal asyncio protocol' if args.client == 'raw' else 'the websockets library'}; "
-            f"{len(results)} run(s).\n\nMachine: {machine}.\n\n"
-            f"{table(results, median)}\n\n" + "\n".join(f"- {b}" for b in bullets) + "\n")
+    machine = (
+        f"{os.cpu_count()} cores ({cpu_model()}), {platform.system()} {platform.release()}, Python "
+        f"{platform.python_version()}; the client's {m.subscribers} websockets run in one asyncio process on the "
+        f"same cores as the server, and other work shared the machine (load average before each run in the table)"
+    )
+    return (
+        f"### {'NATS' if args.nats else 'Embedded'} — {when}, commit `{git_commit()}`\n\n"
+        f"Shape: {shape}. Parameters: {args.subscribers} subscribers of one project, {args.events} events at "
+        f"{args.rate:g}/s ({args.update_share:.0%} update an issue, the rest create one), sentry-sdk "
+        f"{sentry_sdk.VERSION} envelopes; client reads frames with "
+        f"{'a minimal asyncio protocol' if args.client == 'raw' else 'the websockets library'}; "
+        f"{len(results)} run(s).\n\nMachine: {machine}.\n\n"
+        f"{table(results, median)}\n\n" + "\n".join(f"- {b}" for b in bullets) + "\n"
+    )
 
 
 def raise_fd_limit(subscribers: int) -> None:
@@ -638,19 +744,35 @@ def raise_fd_limit(subscribers: int) -> None:
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--subscribers", type=int, default=1000, help="concurrent websocket subscriptions (1000)")
+    parser.add_argument(
+        "--subscribers", type=int, default=1000, help="concurrent websocket subscriptions (1000)"
+    )
     parser.add_argument("--events", type=int, default=200, help="events posted, one issue change each (200)")
     parser.add_argument("--rate", type=float, default=20.0, help="events per second (20)")
-    parser.add_argument("--update-share", type=float, default=0.5,
-                        help="share of events that update an issue created a second earlier (0.5)")
-    parser.add_argument("--client", choices=["raw", "websockets"], default="raw",
-                        help="read frames with a minimal asyncio protocol after the websockets library's handshake "
-                             "(default, least client CPU) or with the websockets library throughout")
+    parser.add_argument(
+        "--update-share",
+        type=float,
+        default=0.5,
+        help="share of events that update an issue created a second earlier (0.5)",
+    )
+    parser.add_argument(
+        "--client",
+        choices=["raw", "websockets"],
+        default="raw",
+        help="read frames with a minimal asyncio protocol after the websockets library's handshake "
+        "(default, least client CPU) or with the websockets library throughout",
+    )
     parser.add_argument("--nats", action="store_true", help="API + projector processes joined by NATS")
-    parser.add_argument("--runs", type=int, default=1, help="repeat on a fresh server; the median run by p99 is summarized")
+    parser.add_argument(
+        "--runs", type=int, default=1, help="repeat on a fresh server; the median run by p99 is summarized"
+    )
     parser.add_argument("--keep", action="store_true", help="keep the work dir and server logs")
-    parser.add_argument("--write", action=argparse.BooleanOptionalAction, default=True,
-                        help=f"replace this shape's section of {DOC.relative_to(ROOT)} (default on)")
+    parser.add_argument(
+        "--write",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help=f"replace this shape's section of {DOC.relative_to(ROOT)} (default on)",
+    )
     args = parser.parse_args(argv)
     if args.subscribers < 1 or args.events < 1 or args.rate <= 0 or args.runs < 1:
         parser.error("--subscribers, --events, --runs and --rate must be positive")

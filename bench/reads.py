@@ -87,8 +87,11 @@ def vary(template: dict[str, Any], issue: int, at: float, rng: random.Random) ->
     payload["release"] = RELEASES[min(len(RELEASES) - 1, int(len(RELEASES) * at % len(RELEASES)))]
     payload["environment"] = rng.choice(ENVIRONMENTS)
     payload["user"] = {"id": f"user-{int(5000 * rng.random() ** 2)}"}
-    payload["tags"] = [*(pair for pair in template.get("tags") or () if pair[0] not in ("browser", "region")),
-                       ["browser", rng.choice(BROWSERS)], ["region", rng.choice(REGIONS)]]
+    payload["tags"] = [
+        *(pair for pair in template.get("tags") or () if pair[0] not in ("browser", "region")),
+        ["browser", rng.choice(BROWSERS)],
+        ["region", rng.choice(REGIONS)],
+    ]
     exception = copy.copy(template["exception"])
     values = [dict(v) for v in exception["values"]]
     values[-1]["type"] = f"{values[-1].get('type') or 'Error'}{issue}"
@@ -123,8 +126,15 @@ async def load(settings: Settings, events: int, issues: int) -> tuple[str, int, 
             at = start + (now - start) * i / events
             payload = vary(shapes[issue % len(shapes)], issue, at, rng)
             received = error_event_received(org.id, project.project_id, payload["event_id"], at, payload)
-            batch.append(NewEvent(event_type(received), received.to_data(), metadata={"organization_id": org.id}, body=received.body(),
-                                  schema_version=received.schema_version))
+            batch.append(
+                NewEvent(
+                    event_type(received),
+                    received.to_data(),
+                    metadata={"organization_id": org.id},
+                    body=received.body(),
+                    schema_version=received.schema_version,
+                )
+            )
             if len(batch) == APPEND_BATCH:
                 await queue.put(batch)
                 batch = []
@@ -161,7 +171,9 @@ class Timing:
         return statistics.quantiles(self.ms, n=100)[q - 1]
 
 
-async def time_query(client: httpx.AsyncClient, name: str, query: str, variables: dict, samples: int) -> Timing:
+async def time_query(
+    client: httpx.AsyncClient, name: str, query: str, variables: dict, samples: int
+) -> Timing:
     for _ in range(5):  # warm caches and connections
         await graphql(client, query, variables)
     ms = []
@@ -181,14 +193,18 @@ async def graphql(client: httpx.AsyncClient, query: str, variables: dict) -> dic
 
 
 async def schema_fields(client: httpx.AsyncClient, type_name: str) -> set[str]:
-    data = await graphql(client, "query($t: String!) { __type(name: $t) { fields { name } } }", {"t": type_name})
+    data = await graphql(
+        client, "query($t: String!) { __type(name: $t) { fields { name } } }", {"t": type_name}
+    )
     return {f["name"] for f in (data["__type"] or {}).get("fields") or ()}
 
 
 async def wait_until_accepted(url: str, token: str, timeout: float = 120.0) -> None:
     """A new token works once the projector has projected it."""
     deadline = time.monotonic() + timeout
-    async with httpx.AsyncClient(base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30) as client:
+    async with httpx.AsyncClient(
+        base_url=url, headers={"Authorization": f"Bearer {token}"}, timeout=30
+    ) as client:
         while True:
             body = (await client.post("/graphql", json={"query": "{ viewer { tokenId } }"})).json()
             if not body.get("errors"):
@@ -204,33 +220,61 @@ async def reads(url: str, token: str, samples: int) -> list[Timing]:
         project_fields = await schema_fields(client, "Project")
         issue_fields = await schema_fields(client, "Issue")
         args = {"org": "bench", "project": "web"}
-        project_type = await graphql(client, '{ __type(name: "Project") { fields { name args { name } } } }', {})
-        searchable = any(field["name"] == "issues" and any(a["name"] == "query" for a in field["args"])
-                         for field in project_type["__type"]["fields"])
+        project_type = await graphql(
+            client, '{ __type(name: "Project") { fields { name args { name } } } }', {}
+        )
+        searchable = any(
+            field["name"] == "issues" and any(a["name"] == "query" for a in field["args"])
+            for field in project_type["__type"]["fields"]
+        )
         plain = ISSUE_LIST % ((", $query: String", ", query: $query") if searchable else ("", ""))
-        timings = [await time_query(client, "issue list, 25 by last seen", plain, {**args, "sort": "LAST_SEEN"},
-                                    samples)]
-        timings.append(await time_query(client, "issue list, 25 by events", plain, {**args, "sort": "FREQ"}, samples))
+        timings = [
+            await time_query(
+                client, "issue list, 25 by last seen", plain, {**args, "sort": "LAST_SEEN"}, samples
+            )
+        ]
+        timings.append(
+            await time_query(client, "issue list, 25 by events", plain, {**args, "sort": "FREQ"}, samples)
+        )
         if searchable:
-            timings.append(await time_query(client, "issue search `is:unresolved level:error browser:Safari`",
-                                            plain, {**args, "sort": "LAST_SEEN",
-                                                    "query": "is:unresolved level:error browser:Safari"}, samples))
+            timings.append(
+                await time_query(
+                    client,
+                    "issue search `is:unresolved level:error browser:Safari`",
+                    plain,
+                    {**args, "sort": "LAST_SEEN", "query": "is:unresolved level:error browser:Safari"},
+                    samples,
+                )
+            )
         page = await graphql(client, plain, {**args, "sort": "FREQ"})
         biggest = page["project"]["issues"]["edges"][0]["node"]["id"]
-        timings.append(await time_query(client, "issue detail with tag summaries (largest issue)", ISSUE_DETAIL,
-                                        {"id": biggest}, samples))
+        timings.append(
+            await time_query(
+                client,
+                "issue detail with tag summaries (largest issue)",
+                ISSUE_DETAIL,
+                {"id": biggest},
+                samples,
+            )
+        )
         if "stats" in issue_fields:
             stats = "query($id: ID!) { issue(id: $id) { stats(period: DAY_14) { start count } } }"
-            timings.append(await time_query(client, "issue stats, 14 days (largest issue)", stats, {"id": biggest},
-                                            samples))
+            timings.append(
+                await time_query(
+                    client, "issue stats, 14 days (largest issue)", stats, {"id": biggest}, samples
+                )
+            )
         if "tagFacets" in project_fields:
             facets = """query($org: String!, $project: String!) { project(organizationSlug: $org, slug: $project) {
                 tagFacets { key count topValues { value count } } } }"""
             timings.append(await time_query(client, "project tag facets", facets, args, samples))
         if "tagFacets" in issue_fields:
-            facets = "query($id: ID!) { issue(id: $id) { tagFacets { key count topValues { value count } } } }"
-            timings.append(await time_query(client, "issue tag facets (largest issue)", facets, {"id": biggest},
-                                            samples))
+            facets = (
+                "query($id: ID!) { issue(id: $id) { tagFacets { key count topValues { value count } } } }"
+            )
+            timings.append(
+                await time_query(client, "issue tag facets (largest issue)", facets, {"id": biggest}, samples)
+            )
         return timings
 
 
@@ -258,8 +302,9 @@ def engine_settings(names: str) -> Iterator[tuple[str, dict[str, str]]]:
             yield engine, env
 
 
-async def run_engine(engine: str, env: dict[str, str], events: int, issues: int, samples: int,
-                     workdir: Path) -> EngineResult:
+async def run_engine(
+    engine: str, env: dict[str, str], events: int, issues: int, samples: int, workdir: Path
+) -> EngineResult:
     data_dir = workdir / engine
     with mock.patch.dict(os.environ, env):  # what Settings.load reads, restored after
         settings = Settings.load(data_dir)
@@ -267,8 +312,11 @@ async def run_engine(engine: str, env: dict[str, str], events: int, issues: int,
         _, _, load_seconds = await load(settings, events, issues)
         print(f"[{engine}] replaying every read model", flush=True)
         replayed = await replay(settings, progress=sys.stderr.isatty())
-        print(f"[{engine}] replay: {replayed.events:,} events in {replayed.seconds:.1f}s "
-              f"= {replayed.rate:,.0f} events/s", flush=True)
+        print(
+            f"[{engine}] replay: {replayed.events:,} events in {replayed.seconds:.1f}s "
+            f"= {replayed.rate:,.0f} events/s",
+            flush=True,
+        )
     server = Server(data_dir, env=env).start()
     try:
         token = server.bootstrap("bench", "web")["token"]
@@ -300,16 +348,22 @@ async def main() -> None:
         f"project, appended through the event store; {args.samples} sequential GraphQL requests per query over "
         "HTTP to a real `stackline serve`, after warm-up.",
         "",
-        "| engine | load (append) | replay, all read models | " + " | ".join(
-            f"{t.name} p50 / p95" for t in results[0].timings) + " | serve RSS peak |",
+        "| engine | load (append) | replay, all read models | "
+        + " | ".join(f"{t.name} p50 / p95" for t in results[0].timings)
+        + " | serve RSS peak |",
         "|---|---|---|" + "---|" * len(results[0].timings) + "---|",
     ]
     for r in results:
         cells = " | ".join(f"{t.p(50):.1f} / {t.p(95):.1f} ms" for t in r.timings)
-        lines.append(f"| {r.engine} | {args.events / r.load_seconds:,.0f} events/s | "
-                     f"{r.replay_rate:,.0f} events/s ({r.replayed:,} events) | {cells} | {r.rss_mb:,.0f} MiB |")
-    lines += ["", "Targets (issue 7): issue list p95 < 30 ms, issue stats p95 < 100 ms, tag facets p95 < 100 ms, "
-                  "replay ≥ 20,000 events/s."]
+        lines.append(
+            f"| {r.engine} | {args.events / r.load_seconds:,.0f} events/s | "
+            f"{r.replay_rate:,.0f} events/s ({r.replayed:,} events) | {cells} | {r.rss_mb:,.0f} MiB |"
+        )
+    lines += [
+        "",
+        "Targets (issue 7): issue list p95 < 30 ms, issue stats p95 < 100 ms, tag facets p95 < 100 ms, "
+        "replay ≥ 20,000 events/s.",
+    ]
     text = "\n".join(lines)
     print(text)
     if not args.no_write:

@@ -56,7 +56,9 @@ class CpuTime:
     @classmethod
     def now(cls) -> CpuTime:
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
-        return cls(proc_cpu_seconds(os.getpid()), children.ru_utime + children.ru_stime, machine_busy_seconds())
+        return cls(
+            proc_cpu_seconds(os.getpid()), children.ru_utime + children.ru_stime, machine_busy_seconds()
+        )
 
     def __sub__(self, earlier: CpuTime) -> CpuTime:
         machine = None if self.machine is None or earlier.machine is None else self.machine - earlier.machine
@@ -103,8 +105,13 @@ async def merge_largest(settings: Settings, pairs: int) -> None:
     engine = open_read_models(settings.database_url)
     try:
         async with engine.connect() as conn:
-            ids = list((await conn.execute(
-                select(issues.c.id).order_by(issues.c.times_seen.desc(), issues.c.id).limit(2 * pairs))).scalars())
+            ids = list(
+                (
+                    await conn.execute(
+                        select(issues.c.id).order_by(issues.c.times_seen.desc(), issues.c.id).limit(2 * pairs)
+                    )
+                ).scalars()
+            )
     finally:
         await engine.dispose()
     store = await open_event_store(settings.eventstore_url)
@@ -116,21 +123,31 @@ async def merge_largest(settings: Settings, pairs: int) -> None:
         await store.close()
 
 
-async def run_engine(engine: str, env: dict[str, str], events: int, merges: int, workdir: Path) -> EngineResult:
+async def run_engine(
+    engine: str, env: dict[str, str], events: int, merges: int, workdir: Path
+) -> EngineResult:
     with mock.patch.dict(os.environ, env):  # what Settings.load reads, restored after
         settings = Settings.load(workdir / engine)
         print(f"[{engine}] loading {events:,} events over {events // 100:,} issues", flush=True)
         await load(settings, events, events // 100)
         timed = {}
-        for name, projection in (("both", None), ("read models", READ_MODEL_PROJECTOR),
-                                 ("analytics", ANALYTICS_PROJECTOR)):
+        for name, projection in (
+            ("both", None),
+            ("read models", READ_MODEL_PROJECTOR),
+            ("analytics", ANALYTICS_PROJECTOR),
+        ):
             timed[name] = await timed_replay(settings, projection)
             print(f"[{engine}] replay of {name}: {timed[name].result.rate:,.0f} events/s", flush=True)
         await merge_largest(settings, merges)
         timed["with merges"] = await timed_replay(settings, READ_MODEL_PROJECTOR)
-        print(f"[{engine}] replay of read models after {merges} merges: "
-              f"{timed['with merges'].result.rate:,.0f} events/s", flush=True)
-        return EngineResult(engine, timed["read models"], timed["analytics"], timed["both"], timed["with merges"])
+        print(
+            f"[{engine}] replay of read models after {merges} merges: "
+            f"{timed['with merges'].result.rate:,.0f} events/s",
+            flush=True,
+        )
+        return EngineResult(
+            engine, timed["read models"], timed["analytics"], timed["both"], timed["with merges"]
+        )
 
 
 async def main() -> None:
@@ -158,13 +175,15 @@ async def main() -> None:
         machine = timed.per_event(timed.cpu.machine)
         ceiling = "–" if not machine else f"{cores * 1e6 / machine:,.0f} events/s"
         analytics = micros(timed.per_event(timed.cpu.children)) if second_process else "–"
-        return (f"| {engine} | {name} | {timed.result.rate:,.0f} events/s | {micros(timed.per_event(timed.cpu.process))} | "
-                f"{analytics} | {micros(machine)} | {ceiling} |")
+        return (
+            f"| {engine} | {name} | {timed.result.rate:,.0f} events/s | {micros(timed.per_event(timed.cpu.process))} | "
+            f"{analytics} | {micros(machine)} | {ceiling} |"
+        )
 
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')} at commit `{git_commit()}` on this 2-core machine: "
         f"{args.events:,} error events (real `sentry-sdk` payloads, varied; the loader of `bench/reads.py`) over "
-        f"{args.events // 100:,} issues, rebuilt by `stackline replay`. \"Both\" is the default replay, with the "
+        f'{args.events // 100:,} issues, rebuilt by `stackline replay`. "Both" is the default replay, with the '
         "analytics projector in a second process; the last column replays the SQL read models again after "
         f"{args.merges} merges of the largest issues were appended to the log.",
         "",
@@ -173,8 +192,10 @@ async def main() -> None:
         "|---|---|---|---|---|",
     ]
     for r in results:
-        lines.append(f"| {r.engine} | {cell(r.both)} | {cell(r.read_models)} | {cell(r.analytics)} | "
-                     f"{cell(r.with_merges)} |")
+        lines.append(
+            f"| {r.engine} | {cell(r.both)} | {cell(r.read_models)} | {cell(r.analytics)} | "
+            f"{cell(r.with_merges)} |"
+        )
     lines += [
         "",
         f"CPU time per event of the same replays. The process is the one `stackline replay` runs in: the SQL "
@@ -187,9 +208,11 @@ async def main() -> None:
         "|---|---|---|---|---|---|---|",
     ]
     for r in results:
-        lines += [cpu_row(r.engine, "both (default)", r.both, second_process=True),
-                  cpu_row(r.engine, "SQL read models alone", r.read_models, second_process=False),
-                  cpu_row(r.engine, "analytics alone", r.analytics, second_process=False)]
+        lines += [
+            cpu_row(r.engine, "both (default)", r.both, second_process=True),
+            cpu_row(r.engine, "SQL read models alone", r.read_models, second_process=False),
+            cpu_row(r.engine, "analytics alone", r.analytics, second_process=False),
+        ]
     lines += ["", "Target (issue 7): replay ≥ 20,000 events/s."]
     text = "\n".join(lines)
     print(text)

@@ -13,9 +13,13 @@ def run_migrations_online() -> None:
     engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
     with engine.connect() as connection, exclusive_migration(connection):
         context.configure(
-            connection=connection, target_metadata=metadata, render_as_batch=True,
+            connection=connection,
+            target_metadata=metadata,
+            render_as_batch=True,
             # Autogenerate leaves alone what exists on another engine only (pg_trgm indexes).
-            include_object=lambda obj, name, kind, reflected, compare_to: on_dialect(obj, connection.dialect.name),
+            include_object=lambda obj, name, kind, reflected, compare_to: on_dialect(
+                obj, connection.dialect.name
+            ),
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -37,8 +37,11 @@ def stackline_services(services: dict[str, dict]) -> dict[str, dict]:
 
 def long_running(services: dict[str, dict]) -> dict[str, dict]:
     """API and projector processes: every stackline service but the one-shot migration."""
-    return {name: service for name, service in stackline_services(services).items()
-            if service["command"][0] in ("serve", "project")}
+    return {
+        name: service
+        for name, service in stackline_services(services).items()
+        if service["command"][0] in ("serve", "project")
+    }
 
 
 def with_defaults(value: str) -> str:
@@ -71,9 +74,14 @@ def test_every_projector_has_its_own_service(services: dict[str, dict]) -> None:
     assert not missing, f"no docker-compose service runs `stackline project run` for: {sorted(missing)}"
 
 
-def test_api_processes_serve_on_all_interfaces_and_leave_projecting_to_the_projectors(services: dict[str, dict]) -> None:
-    served = [parser().parse_args(service["command"]) for service in stackline_services(services).values()
-              if service["command"][0] == "serve"]
+def test_api_processes_serve_on_all_interfaces_and_leave_projecting_to_the_projectors(
+    services: dict[str, dict],
+) -> None:
+    served = [
+        parser().parse_args(service["command"])
+        for service in stackline_services(services).values()
+        if service["command"][0] == "serve"
+    ]
     assert served, "no service runs `stackline serve`"
     for args in served:
         assert args.no_projectors  # else every replica would also contend for the projector leases
@@ -82,8 +90,12 @@ def test_api_processes_serve_on_all_interfaces_and_leave_projecting_to_the_proje
 
 def test_every_url_setting_is_given_to_api_and_projectors(services: dict[str, dict]) -> None:
     wanted = url_settings()
-    assert {"STACKLINE_EVENTSTORE_URL", "STACKLINE_DATABASE_URL", "STACKLINE_NATS_URL",
-            "STACKLINE_CLICKHOUSE_URL"} <= wanted
+    assert {
+        "STACKLINE_EVENTSTORE_URL",
+        "STACKLINE_DATABASE_URL",
+        "STACKLINE_NATS_URL",
+        "STACKLINE_CLICKHOUSE_URL",
+    } <= wanted
     for name, service in long_running(services).items():
         missing = wanted - set(service.get("environment", {}))
         assert not missing, f"{name} lacks {sorted(missing)}: it would fall back to embedded stores"
@@ -108,9 +120,14 @@ def test_dependencies_wait_for_health_or_completion(services: dict[str, dict]) -
     for name, service in long_running(services).items():
         depends_on = service.get("depends_on", {})
         assert isinstance(depends_on, dict), f"{name}: depends_on needs conditions"
-        engines = {urlsplit(with_defaults(value)).hostname for variable, value in service["environment"].items()
-                   if variable.endswith("_URL") and variable != "STACKLINE_PUBLIC_URL"}
-        assert engines <= set(depends_on), f"{name} starts without waiting for {sorted(engines - set(depends_on))}"
+        engines = {
+            urlsplit(with_defaults(value)).hostname
+            for variable, value in service["environment"].items()
+            if variable.endswith("_URL") and variable != "STACKLINE_PUBLIC_URL"
+        }
+        assert engines <= set(depends_on), (
+            f"{name} starts without waiting for {sorted(engines - set(depends_on))}"
+        )
         for dependency, condition in depends_on.items():
             assert dependency in services, f"{name} depends on unknown service {dependency!r}"
             if condition["condition"] == "service_healthy":
@@ -125,5 +142,7 @@ def test_the_api_is_published_and_checked_on_healthz(services: dict[str, dict]) 
     assert any(str(port).endswith(":8000") for port in api["ports"])
     dockerfile = (COMPOSE_FILE.parent / "Dockerfile").read_text()
     assert "/healthz" in dockerfile.split("HEALTHCHECK", 1)[1]
-    projectors = [service for service in stackline_services(services).values() if service["command"][0] == "project"]
+    projectors = [
+        service for service in stackline_services(services).values() if service["command"][0] == "project"
+    ]
     assert all(service["healthcheck"] == {"disable": True} for service in projectors)  # no HTTP there

@@ -87,7 +87,9 @@ class ChdbExecutor:
     async def execute(self, statement: str) -> None:
         await asyncio.to_thread(self._run, statement)
 
-    async def insert(self, table: str, rows: Sequence[Mapping[str, Any]], dedup_token: str | None = None) -> None:
+    async def insert(
+        self, table: str, rows: Sequence[Mapping[str, Any]], dedup_token: str | None = None
+    ) -> None:
         if rows:
             await self.insert_encoded(table, json_each_row(rows), dedup_token)
 

@@ -31,7 +31,8 @@ class ClickHouseExecutor:
 
         try:
             client = clickhouse_connect.get_client(
-                dsn=url, settings={"output_format_json_quote_64bit_integers": 0},
+                dsn=url,
+                settings={"output_format_json_quote_64bit_integers": 0},
                 autogenerate_session_id=False,  # no session: the client is shared by threads
             )
         except (ClickHouseError, OSError) as error:
@@ -41,7 +42,9 @@ class ClickHouseExecutor:
     async def execute(self, statement: str) -> None:
         await asyncio.to_thread(self._client.command, statement)
 
-    async def insert(self, table: str, rows: Sequence[Mapping[str, Any]], dedup_token: str | None = None) -> None:
+    async def insert(
+        self, table: str, rows: Sequence[Mapping[str, Any]], dedup_token: str | None = None
+    ) -> None:
         if rows:
             await self.insert_encoded(table, json_each_row(rows), dedup_token)
 
@@ -50,7 +53,9 @@ class ClickHouseExecutor:
         await asyncio.to_thread(self._client.raw_insert, table, None, body, settings, "JSONEachRow")
 
     async def query(self, sql: str, parameters: Mapping[str, Any] | None = None) -> list[Row]:
-        body = await asyncio.to_thread(self._client.raw_query, sql, dict(parameters or {}), None, "JSONCompact")
+        body = await asyncio.to_thread(
+            self._client.raw_query, sql, dict(parameters or {}), None, "JSONCompact"
+        )
         return decode_json_compact(body)
 
     async def close(self) -> None:

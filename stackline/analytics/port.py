@@ -26,7 +26,9 @@ class AnalyticsExecutor(Protocol):
     async def execute(self, statement: str) -> None:
         """Run one statement that returns nothing (DDL)."""
 
-    async def insert(self, table: str, rows: Sequence[Mapping[str, Any]], dedup_token: str | None = None) -> None:
+    async def insert(
+        self, table: str, rows: Sequence[Mapping[str, Any]], dedup_token: str | None = None
+    ) -> None:
         """Insert rows (column name -> value) as one block. A block inserted again with the
         same `dedup_token` is dropped by the engine (the tables keep a deduplication window)."""
 

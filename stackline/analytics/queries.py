@@ -41,7 +41,11 @@ class StatsRow:
 
 
 async def event_stats(
-    executor: AnalyticsExecutor, org: str, project_id: int, period: Period, now: float,
+    executor: AnalyticsExecutor,
+    org: str,
+    project_id: int,
+    period: Period,
+    now: float,
     hashes: Sequence[str] | None = None,
 ) -> list[StatsRow]:
     """Errors per bucket (all of them: zero-filled) for a project, or an issue's hashes."""
@@ -54,8 +58,14 @@ async def event_stats(
         + " AND timestamp >= toDateTime64({start:UInt32}, 3, 'UTC') AND timestamp < toDateTime64({end:UInt32}, 3, 'UTC')"
         " GROUP BY bucket ORDER BY bucket"
     )
-    parameters = {"org": org, "project": project_id, "step": period.step, "start": starts[0],
-                  "end": starts[-1] + period.step, "hashes": list(hashes or ())}
+    parameters = {
+        "org": org,
+        "project": project_id,
+        "step": period.step,
+        "start": starts[0],
+        "end": starts[-1] + period.step,
+        "hashes": list(hashes or ()),
+    }
     found = {bucket: (events, users) for bucket, events, users in await executor.query(sql, parameters)}
     return [StatsRow(start, *found.get(start, (0, 0))) for start in starts]
 
@@ -77,7 +87,11 @@ class Facet:
 
 
 async def tag_facets(
-    executor: AnalyticsExecutor, org: str, project_id: int, keys: Sequence[str] | None = None, top: int = 5,
+    executor: AnalyticsExecutor,
+    org: str,
+    project_id: int,
+    keys: Sequence[str] | None = None,
+    top: int = 5,
     hashes: Sequence[str] | None = None,
 ) -> list[Facet]:
     """Tag keys of a project's (or an issue's) errors with counts and their top values, from
@@ -91,8 +105,13 @@ async def tag_facets(
         + (" AND key IN {keys:Array(String)}" if keys is not None else "")
         + " GROUP BY key, value ORDER BY key, n DESC, value LIMIT {top:UInt32} BY key"
     )
-    parameters = {"org": org, "project": project_id, "top": top, "hashes": list(hashes or ()),
-                  "keys": list(keys or ())}
+    parameters = {
+        "org": org,
+        "project": project_id,
+        "top": top,
+        "hashes": list(hashes or ()),
+        "keys": list(keys or ()),
+    }
     facets: dict[str, Facet] = {}
     for key, value, times, first, last, total, distinct in await executor.query(sql, parameters):
         facet = facets.setdefault(key, Facet(key, total, distinct, []))
@@ -101,10 +120,14 @@ async def tag_facets(
 
 
 async def distinct_users(
-    executor: AnalyticsExecutor, org: str, project_id: int, hashes: Sequence[str] | None = None,
+    executor: AnalyticsExecutor,
+    org: str,
+    project_id: int,
+    hashes: Sequence[str] | None = None,
 ) -> int:
-    sql = (f"SELECT uniqExactIf(user, user != '') FROM events FINAL WHERE {TENANT} AND type = 'error'"
-           + (ISSUE_SCOPE if hashes is not None else ""))
+    sql = f"SELECT uniqExactIf(user, user != '') FROM events FINAL WHERE {TENANT} AND type = 'error'" + (
+        ISSUE_SCOPE if hashes is not None else ""
+    )
     rows = await executor.query(sql, {"org": org, "project": project_id, "hashes": list(hashes or ())})
     return rows[0][0]
 
@@ -144,15 +167,25 @@ class EventFilter:
         return cls(tags=tuple(tags), **found)
 
     def sql(self) -> str:
-        clauses = [f" AND {column} = {{{column}:String}}" for column in ("release", "environment", "level")
-                   if getattr(self, column) is not None]
+        clauses = [
+            f" AND {column} = {{{column}:String}}"
+            for column in ("release", "environment", "level")
+            if getattr(self, column) is not None
+        ]
         if self.tags:
-            clauses.append(" AND arrayAll((k, v) -> tags[k] = v, {tag_keys:Array(String)}, {tag_values:Array(String)})")
+            clauses.append(
+                " AND arrayAll((k, v) -> tags[k] = v, {tag_keys:Array(String)}, {tag_values:Array(String)})"
+            )
         return "".join(clauses)
 
     def parameters(self) -> dict[str, object]:
-        return {"release": self.release or "", "environment": self.environment or "", "level": self.level or "",
-                "tag_keys": [k for k, _ in self.tags], "tag_values": [v for _, v in self.tags]}
+        return {
+            "release": self.release or "",
+            "environment": self.environment or "",
+            "level": self.level or "",
+            "tag_keys": [k for k, _ in self.tags],
+            "tag_values": [v for _, v in self.tags],
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,7 +195,11 @@ class EventRef:
 
 
 async def events_page(
-    executor: AnalyticsExecutor, org: str, project_id: int, where: EventFilter, first: int,
+    executor: AnalyticsExecutor,
+    org: str,
+    project_id: int,
+    where: EventFilter,
+    first: int,
     after: tuple[int, str] | None = None,
 ) -> list[EventRef]:
     """A project's errors matching the filter, newest first, after a (timestamp ms, event id) cursor."""
@@ -213,7 +250,9 @@ class SessionRow:
     errors: int
 
 
-async def session_totals(executor: AnalyticsExecutor, org: str, project_id: int, since: float) -> list[SessionRow]:
+async def session_totals(
+    executor: AnalyticsExecutor, org: str, project_id: int, since: float
+) -> list[SessionRow]:
     """Release-health sessions per UTC day (of their start), release, environment and status."""
     sql = (
         "SELECT toString(toDate(started)) AS day, release, environment, status, sum(quantity), sum(errors)"

@@ -30,7 +30,9 @@ async def healthz(request: Request) -> JSONResponse:
     )
 
 
-def create_app(settings: Settings, *, run_projectors: bool = True, services: Services | None = None) -> Starlette:
+def create_app(
+    settings: Settings, *, run_projectors: bool = True, services: Services | None = None
+) -> Starlette:
     """The app; `services` already opened (as `stackline serve` does, to report bad settings
     before it starts listening) or opened at start-up."""
 

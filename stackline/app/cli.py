@@ -34,7 +34,10 @@ def serve(args: argparse.Namespace) -> int:
     try:
         sock.bind((args.host, args.port))
     except OSError as error:
-        print(f"stackline: cannot listen on {args.host}:{args.port}: {error.strerror} (use --port)", file=sys.stderr)
+        print(
+            f"stackline: cannot listen on {args.host}:{args.port}: {error.strerror} (use --port)",
+            file=sys.stderr,
+        )
         return 2
     port = sock.getsockname()[1]
     url = f"http://{args.host}:{port}"
@@ -45,8 +48,15 @@ def serve(args: argparse.Namespace) -> int:
         app = create_app(settings, run_projectors=not args.no_projectors, services=services)
         # No permessage-deflate: subscription messages are a few hundred bytes, and compressing
         # each one for each websocket was the biggest cost of live fan-out (bench/live.py).
-        config = uvicorn.Config(app, log_level=args.log_level, access_log=args.access_log, ws="websockets-sansio",
-                                ws_per_message_deflate=False, lifespan="on", timeout_graceful_shutdown=5)
+        config = uvicorn.Config(
+            app,
+            log_level=args.log_level,
+            access_log=args.access_log,
+            ws="websockets-sansio",
+            ws_per_message_deflate=False,
+            lifespan="on",
+            timeout_graceful_shutdown=5,
+        )
         print(f"stackline listening on {url} (GraphQL: {url}/graphql)", flush=True)
         print(f"stackline data directory: {settings.data_dir}", flush=True)
         # What start-up built (modules, the GraphQL schema, table metadata) lives as long as the
@@ -61,7 +71,9 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _bootstrap(settings: Settings, org_slug: str, project_slug: str, owner: str | None = None) -> dict[str, str]:
+async def _bootstrap(
+    settings: Settings, org_slug: str, project_slug: str, owner: str | None = None
+) -> dict[str, str]:
     store = await open_event_store(settings.eventstore_url)
     try:
         commands = Commands(store)
@@ -98,8 +110,9 @@ def bootstrap(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _personal_token(settings: Settings, email: str, label: str, scopes: list[str],
-                          expires_in_days: float | None) -> dict[str, str]:
+async def _personal_token(
+    settings: Settings, email: str, label: str, scopes: list[str], expires_in_days: float | None
+) -> dict[str, str]:
     store = await open_event_store(settings.eventstore_url)
     try:
         expires_at = time.time() + expires_in_days * 86400 if expires_in_days else None
@@ -150,19 +163,26 @@ def project_run_command(args: argparse.Namespace) -> int:
     from stackline.app.wiring import ANALYTICS_PROJECTOR, PROJECTORS, open_services
 
     async def run() -> None:
-        services = await open_services(Settings.load(args.data_dir), analytics=args.name == ANALYTICS_PROJECTOR)
+        services = await open_services(
+            Settings.load(args.data_dir), analytics=args.name == ANALYTICS_PROJECTOR
+        )
         try:
             if args.name == ANALYTICS_PROJECTOR:
                 services.require_analytics()  # a projector without its store has nothing to do
             services.start_projectors((args.name,))
-            print(f"stackline projector {args.name} running (data directory {services.settings.data_dir})", flush=True)
+            print(
+                f"stackline projector {args.name} running (data directory {services.settings.data_dir})",
+                flush=True,
+            )
             await services.wait_closed()
         finally:
             await services.close()
 
     if args.name not in PROJECTORS:
-        print(f"stackline project run: unknown projector {args.name!r} (known: {', '.join(PROJECTORS)})",
-              file=sys.stderr)
+        print(
+            f"stackline project run: unknown projector {args.name!r} (known: {', '.join(PROJECTORS)})",
+            file=sys.stderr,
+        )
         return 2
     try:
         uvloop.run(run())
@@ -184,7 +204,9 @@ def parser() -> argparse.ArgumentParser:
     commands = root.add_subparsers(dest="command", required=True)
 
     def with_data_dir(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("--data-dir", help="where the embedded stores live (default ./.stackline or STACKLINE_DATA_DIR)")
+        p.add_argument(
+            "--data-dir", help="where the embedded stores live (default ./.stackline or STACKLINE_DATA_DIR)"
+        )
         return p
 
     serve_p = with_data_dir(commands.add_parser("serve", help="run the API, ingest and projectors"))
@@ -196,36 +218,56 @@ def parser() -> argparse.ArgumentParser:
     serve_p.add_argument("--access-log", action="store_true")
     serve_p.set_defaults(run=serve)
 
-    boot_p = with_data_dir(commands.add_parser("bootstrap", help="create an organization and project, print DSN and token"))
+    boot_p = with_data_dir(
+        commands.add_parser("bootstrap", help="create an organization and project, print DSN and token")
+    )
     boot_p.add_argument("--org", required=True)
     boot_p.add_argument("--project", required=True)
-    boot_p.add_argument("--public-url", help="the URL SDKs use to reach the server (default: the running server's)")
+    boot_p.add_argument(
+        "--public-url", help="the URL SDKs use to reach the server (default: the running server's)"
+    )
     boot_p.add_argument("--owner", help="a user's email to make an owner of the organization")
     boot_p.add_argument("--json", action="store_true", help="print one JSON line")
     boot_p.set_defaults(run=bootstrap)
 
-    token_p = with_data_dir(commands.add_parser("token", help="issue a personal API token for a user (by email)"))
+    token_p = with_data_dir(
+        commands.add_parser("token", help="issue a personal API token for a user (by email)")
+    )
     token_p.add_argument("--user", required=True, help="the user's email (registered on first use)")
     token_p.add_argument("--label", default="cli")
-    token_p.add_argument("--scopes", help="comma-separated (default: all); the user's role in each organization "
-                                          "narrows them further")
+    token_p.add_argument(
+        "--scopes",
+        help="comma-separated (default: all); the user's role in each organization narrows them further",
+    )
     token_p.add_argument("--expires-in-days", type=float, help="default: never expires")
     token_p.add_argument("--json", action="store_true", help="print one JSON line")
     token_p.set_defaults(run=token_command)
 
-    migrate_p = with_data_dir(commands.add_parser("migrate", help="apply read model migrations (alembic upgrade head)"))
+    migrate_p = with_data_dir(
+        commands.add_parser("migrate", help="apply read model migrations (alembic upgrade head)")
+    )
     migrate_p.set_defaults(run=migrate_command)
 
-    replay_p = with_data_dir(commands.add_parser("replay", help="drop the read models and rebuild them from the event store"))
-    replay_p.add_argument("--projection", default=None,
-                          help="rebuild only this projection: readmodels or analytics (default: all)")
+    replay_p = with_data_dir(
+        commands.add_parser("replay", help="drop the read models and rebuild them from the event store")
+    )
+    replay_p.add_argument(
+        "--projection",
+        default=None,
+        help="rebuild only this projection: readmodels or analytics (default: all)",
+    )
     replay_p.add_argument("--quiet", action="store_true", help="no progress bar")
     replay_p.set_defaults(run=replay_command)
 
     project_p = commands.add_parser("project", help="projector processes")
     project_sub = project_p.add_subparsers(dest="project_command", required=True)
-    run_p = with_data_dir(project_sub.add_parser("run", help="run one projector (for `serve --no-projectors` setups)"))
-    run_p.add_argument("name", help="the projector to run: readmodels, analytics, or webhooks (queues and sends webhook deliveries)")
+    run_p = with_data_dir(
+        project_sub.add_parser("run", help="run one projector (for `serve --no-projectors` setups)")
+    )
+    run_p.add_argument(
+        "name",
+        help="the projector to run: readmodels, analytics, or webhooks (queues and sends webhook deliveries)",
+    )
     run_p.set_defaults(run=project_run_command)
 
     schema_p = commands.add_parser("schema", help="print the GraphQL schema (SDL)")

@@ -62,11 +62,15 @@ class Commands:
         org = Organization.from_events(e for r in recorded if (e := decode(r.type, r.data)) is not None)
         return org, (recorded[-1].version if recorded else -1)
 
-    async def _append(self, stream: str, events: Sequence[DomainEvent], expected: int, actor: str | None) -> int:
+    async def _append(
+        self, stream: str, events: Sequence[DomainEvent], expected: int, actor: str | None
+    ) -> int:
         result = await self.store.append(
             stream,
             [
-                NewEvent(event_type(e), e.to_data(), metadata={"actor": actor}, schema_version=e.schema_version)
+                NewEvent(
+                    event_type(e), e.to_data(), metadata={"actor": actor}, schema_version=e.schema_version
+                )
                 for e in events
             ],
             StreamState.NO_STREAM if expected == -1 else expected,
@@ -86,8 +90,9 @@ class Commands:
         user = User.from_events(e for r in recorded if (e := decode(r.type, r.data)) is not None)
         return user, (recorded[-1].version if recorded else -1)
 
-    async def create_organization(self, slug: str, name: str = "", actor: str | None = None,
-                                  owner: str | None = None) -> Organization:
+    async def create_organization(
+        self, slug: str, name: str = "", actor: str | None = None, owner: str | None = None
+    ) -> Organization:
         async def attempt() -> Organization:
             org, version = await self.load_organization(slug)
             events = org.create(str(uuid.uuid4()), slug, name, owner)
@@ -148,8 +153,9 @@ class Commands:
                 return org.projects[slug]
             raise
 
-    async def _change_organization(self, org_slug: str, decide: Callable[[Organization], list[DomainEvent]],
-                                   actor: str | None) -> int | None:
+    async def _change_organization(
+        self, org_slug: str, decide: Callable[[Organization], list[DomainEvent]], actor: str | None
+    ) -> int | None:
         """Let the organization decide; the log position of what it appended, or None for no change."""
 
         async def attempt() -> int | None:
@@ -159,33 +165,52 @@ class Commands:
 
         return await self._retrying(attempt)
 
-    async def add_member(self, org_slug: str, email: str, role: str, actor: str | None = None,
-                         as_owner: bool = True) -> int | None:
+    async def add_member(
+        self, org_slug: str, email: str, role: str, actor: str | None = None, as_owner: bool = True
+    ) -> int | None:
         """Returns the log position of the change, or None when the member already had that role."""
-        return await self._change_organization(org_slug, lambda org: org.add_member(email, role, as_owner), actor)
-
-    async def change_member_role(self, org_slug: str, email: str, role: str, actor: str | None,
-                                 as_owner: bool) -> int | None:
         return await self._change_organization(
-            org_slug, lambda org: org.change_member_role(email, role, as_owner), actor)
+            org_slug, lambda org: org.add_member(email, role, as_owner), actor
+        )
+
+    async def change_member_role(
+        self, org_slug: str, email: str, role: str, actor: str | None, as_owner: bool
+    ) -> int | None:
+        return await self._change_organization(
+            org_slug, lambda org: org.change_member_role(email, role, as_owner), actor
+        )
 
     async def remove_member(self, org_slug: str, email: str, actor: str | None, as_owner: bool) -> int | None:
-        return await self._change_organization(org_slug, lambda org: org.remove_member(email, as_owner), actor)
+        return await self._change_organization(
+            org_slug, lambda org: org.remove_member(email, as_owner), actor
+        )
 
     async def issue_token(
-        self, org_slug: str, label: str, scopes: Sequence[str] = ALL_SCOPES, actor: str | None = None,
+        self,
+        org_slug: str,
+        label: str,
+        scopes: Sequence[str] = ALL_SCOPES,
+        actor: str | None = None,
         expires_at: float | None = None,
     ) -> IssuedToken:
         """An organization token: it acts for the organization with its scopes, whoever holds it."""
         token = "slt_" + secrets.token_urlsafe(32)
         token_id = str(uuid.uuid4())
         position = await self._change_organization(
-            org_slug, lambda org: org.issue_token(token_id, token_hash(token), label, scopes, expires_at, time.time()),
-            actor)
+            org_slug,
+            lambda org: org.issue_token(token_id, token_hash(token), label, scopes, expires_at, time.time()),
+            actor,
+        )
         return IssuedToken(token, token_id, position)
 
-    async def issue_personal_token(self, email: str, label: str, scopes: Sequence[str] = ALL_SCOPES,
-                                   expires_at: float | None = None, actor: str | None = None) -> IssuedToken:
+    async def issue_personal_token(
+        self,
+        email: str,
+        label: str,
+        scopes: Sequence[str] = ALL_SCOPES,
+        expires_at: float | None = None,
+        actor: str | None = None,
+    ) -> IssuedToken:
         """A user's token (registering the user on first use); it can do in an organization only
         what the user's role there allows."""
         email = normalize_email(email)
@@ -202,8 +227,14 @@ class Commands:
 
         return IssuedToken(token, token_id, await self._retrying(attempt))
 
-    async def revoke_token(self, token_id: str, *, org_slug: str | None = None, email: str | None = None,
-                           actor: str | None = None) -> int | None:
+    async def revoke_token(
+        self,
+        token_id: str,
+        *,
+        org_slug: str | None = None,
+        email: str | None = None,
+        actor: str | None = None,
+    ) -> int | None:
         """Revoke an organization token (in its organization's stream) or a personal one (in its user's)."""
         if org_slug is not None:
             return await self._change_organization(org_slug, lambda org: org.revoke_token(token_id), actor)
@@ -221,18 +252,31 @@ class Commands:
         The ids come from the SDK's own ids, so a retried request is not stored twice."""
         await self.store.append(
             ingest_stream(project_id),
-            [NewEvent(event_type(e), e.to_data(), metadata={"organization_id": getattr(e, "organization_id", None)},
-                      id=event_id, schema_version=e.schema_version, body=e.body()) for event_id, e in events],
+            [
+                NewEvent(
+                    event_type(e),
+                    e.to_data(),
+                    metadata={"organization_id": getattr(e, "organization_id", None)},
+                    id=event_id,
+                    schema_version=e.schema_version,
+                    body=e.body(),
+                )
+                for event_id, e in events
+            ],
             StreamState.ANY,
         )
 
-    async def record_outcomes(self, organization_id: str, project_id: int, at: float, outcomes: list[dict]) -> None:
+    async def record_outcomes(
+        self, organization_id: str, project_id: int, at: float, outcomes: list[dict]
+    ) -> None:
         event = OutcomesRecorded(organization_id, project_id, at, outcomes)
-        await self.store.append(ingest_stream(project_id), [NewEvent(event_type(event), event.to_data())],
-                                StreamState.ANY)
+        await self.store.append(
+            ingest_stream(project_id), [NewEvent(event_type(event), event.to_data())], StreamState.ANY
+        )
 
-    async def change_project_settings(self, org_slug: str, project_slug: str, changes: dict[str, Any],
-                                      actor: str | None) -> int | None:
+    async def change_project_settings(
+        self, org_slug: str, project_slug: str, changes: dict[str, Any], actor: str | None
+    ) -> int | None:
         """Change the named settings (fields of ProjectSettings), keep the others."""
 
         async def attempt() -> int | None:
@@ -240,13 +284,16 @@ class Commands:
             project = org.projects.get(project_slug)
             if project is None:
                 raise InvalidCommand("project not found")
-            events = org.change_project_settings(project_slug, dataclasses.replace(project.settings, **changes))
+            events = org.change_project_settings(
+                project_slug, dataclasses.replace(project.settings, **changes)
+            )
             return await self._append(stream_name(org_slug), events, version, actor) if events else None
 
         return await self._retrying(attempt)
 
-    async def change_key_limits(self, org_slug: str, project_slug: str, public_key: str, changes: dict[str, Any],
-                                actor: str | None) -> int | None:
+    async def change_key_limits(
+        self, org_slug: str, project_slug: str, public_key: str, changes: dict[str, Any], actor: str | None
+    ) -> int | None:
         """Change the named limits (fields of KeyLimits) of one DSN key, keep the others."""
 
         async def attempt() -> int | None:
@@ -254,8 +301,9 @@ class Commands:
             project = org.projects.get(project_slug)
             if project is None or public_key not in project.key_limits:
                 raise InvalidCommand("project key not found")
-            events = org.change_key_limits(project_slug, public_key,
-                                           dataclasses.replace(project.key_limits[public_key], **changes))
+            events = org.change_key_limits(
+                project_slug, public_key, dataclasses.replace(project.key_limits[public_key], **changes)
+            )
             return await self._append(stream_name(org_slug), events, version, actor) if events else None
 
         return await self._retrying(attempt)

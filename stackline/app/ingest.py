@@ -162,20 +162,30 @@ async def authenticate(request: Request, services: Services, public_key: str | N
     if key.project_id != project_id:
         raise Rejected(403, "sentry_key does not belong to this project")
     origin = request.headers.get("origin")
-    if origin and key.allowed_origins and "*" not in key.allowed_origins and origin not in key.allowed_origins:
+    if (
+        origin
+        and key.allowed_origins
+        and "*" not in key.allowed_origins
+        and origin not in key.allowed_origins
+    ):
         raise Rejected(403, "origin not allowed for this project")
     return key
 
 
 async def admit(services: Services, key: ProjectKey, now: float) -> None:
     """Refuse with 429 when the key's rate or the project's monthly quota is used up."""
-    limited = services.limiter.check_key(key.public_key, key.rate_limit_per_second, key.rate_limit_per_minute, now)
+    limited = services.limiter.check_key(
+        key.public_key, key.rate_limit_per_second, key.rate_limit_per_minute, now
+    )
     if limited is None:
         limited = await services.limiter.check_quota(key.project_id, key.monthly_event_quota, now)
     if limited is not None:
         services.outcomes.add(key.organization_id, key.project_id, "error", "rate_limited", limited.reason)
-        raise Rejected(429, f"rate limited ({limited.reason}); retry after {limited.retry_after} s",
-                       {"Retry-After": str(limited.retry_after), "X-Sentry-Rate-Limits": limited.header()})
+        raise Rejected(
+            429,
+            f"rate limited ({limited.reason}); retry after {limited.retry_after} s",
+            {"Retry-After": str(limited.retry_after), "X-Sentry-Rate-Limits": limited.header()},
+        )
 
 
 async def store_plan(services: Services, key: ProjectKey, plan: Plan, now: float) -> None:
@@ -191,8 +201,13 @@ async def store_plan(services: Services, key: ProjectKey, plan: Plan, now: float
 def intake_for(request: Request, key: ProjectKey, now: float) -> Intake:
     client_ip = request.client.host if request.client else None
     limits = request.app.state.services.settings.limits
-    return Intake(key.organization_id, key.project_id, now,
-                  IntakeSettings(key.scrub, key.keep_ip, limits.max_event_bytes, limits.max_attachment_bytes), client_ip)
+    return Intake(
+        key.organization_id,
+        key.project_id,
+        now,
+        IntakeSettings(key.scrub, key.keep_ip, limits.max_event_bytes, limits.max_attachment_bytes),
+        client_ip,
+    )
 
 
 async def envelope_endpoint(request: Request) -> Response:

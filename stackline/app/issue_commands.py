@@ -49,29 +49,43 @@ class IssueCommands:
         try:
             result = await self.store.append(
                 stream_name(issue.id),
-                [NewEvent(event_type(e), e.to_data(), metadata={"actor": actor}, schema_version=e.schema_version)
-                 for e in events],
+                [
+                    NewEvent(
+                        event_type(e), e.to_data(), metadata={"actor": actor}, schema_version=e.schema_version
+                    )
+                    for e in events
+                ],
                 issue.version if issue.version >= 0 else StreamState.NO_STREAM,
             )
         except WrongExpectedVersion as error:
             raise VersionConflict(error.actual) from None
         return result.position
 
-    async def update(self, issue_id: str, expected_version: int, change: IssueUpdate, actor: str | None) -> int | None:
+    async def update(
+        self, issue_id: str, expected_version: int, change: IssueUpdate, actor: str | None
+    ) -> int | None:
         issue = await self.load(issue_id)
         if not issue.exists:
             raise InvalidCommand("issue not found (or still being created; retry in a moment)")
         decided: list[DomainEvent] = []
         version = expected_version
         if change.status == "resolved":
-            decided += issue.resolve(actor, version, in_next_release=change.in_next_release,
-                                     newest_release_position=change.newest_release_position)
+            decided += issue.resolve(
+                actor,
+                version,
+                in_next_release=change.in_next_release,
+                newest_release_position=change.newest_release_position,
+            )
         elif change.status == "unresolved":
             decided += issue.unresolve(actor, version)
         elif change.status == "ignored":
-            decided += issue.ignore(actor, version, until_event_count=change.ignore_until_event_count,
-                                    until_timestamp=change.ignore_until_timestamp,
-                                    until_user_count=change.ignore_until_user_count)
+            decided += issue.ignore(
+                actor,
+                version,
+                until_event_count=change.ignore_until_event_count,
+                until_timestamp=change.ignore_until_timestamp,
+                until_user_count=change.ignore_until_user_count,
+            )
         elif change.status is not None:
             raise InvalidCommand(f"unknown status {change.status!r}")
         if change.assignee is not UNSET:
@@ -80,8 +94,9 @@ class IssueCommands:
             issue.require_current(version)  # nothing to change still reports a stale version
         return await self._append(issue, decided, actor)
 
-    async def merge(self, source_ids: Sequence[str], target_id: str, expected_versions: dict[str, int],
-                    actor: str | None) -> int | None:
+    async def merge(
+        self, source_ids: Sequence[str], target_id: str, expected_versions: dict[str, int], actor: str | None
+    ) -> int | None:
         """Merge each source into the target: `IssueMerged` in every source's stream (each at the
         version its client saw), then `IssueAbsorbed` in the target's."""
         target = await self.load(target_id)
@@ -98,7 +113,9 @@ class IssueCommands:
             await self._append(source, merged, actor)
             for attempt in range(5):
                 try:
-                    position = await self._append(target, target.absorb(actor, source.id or "", merged[0].hashes), actor)  # type: ignore[attr-defined]
+                    position = await self._append(
+                        target, target.absorb(actor, source.id or "", merged[0].hashes), actor
+                    )  # type: ignore[attr-defined]
                     break
                 except VersionConflict:
                     if attempt == 4:
@@ -107,10 +124,13 @@ class IssueCommands:
             target = await self.load(target_id)
         return position
 
-    async def unmerge(self, issue_id: str, hash_: str, to_issue_id: str, expected_version: int,
-                      actor: str | None) -> int | None:
+    async def unmerge(
+        self, issue_id: str, hash_: str, to_issue_id: str, expected_version: int, actor: str | None
+    ) -> int | None:
         issue = await self.load(issue_id)
-        position = await self._append(issue, issue.unmerge(actor, expected_version, hash_, to_issue_id), actor)
+        position = await self._append(
+            issue, issue.unmerge(actor, expected_version, hash_, to_issue_id), actor
+        )
         for attempt in range(5):
             restored = await self.load(to_issue_id)
             if not restored.exists:

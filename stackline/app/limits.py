@@ -48,7 +48,9 @@ class RateLimiter:
         self._month_counts: dict[int, tuple[float, str, int]] = {}  # project -> (read at, month, count)
         self._accepted_since_read: dict[int, int] = defaultdict(int)
 
-    def check_key(self, public_key: str, per_second: int | None, per_minute: int | None, now: float) -> Limited | None:
+    def check_key(
+        self, public_key: str, per_second: int | None, per_minute: int | None, now: float
+    ) -> Limited | None:
         for unit, seconds, limit in (("s", 1, per_second), ("m", 60, per_minute)):
             if limit is None:
                 continue
@@ -62,7 +64,11 @@ class RateLimiter:
             self._windows[(public_key, unit, int(now // seconds))] += items
         if len(self._windows) > 100_000:  # forget closed windows
             minute = int(now // 60)
-            for key in [k for k in self._windows if (k[1] == "m" and k[2] < minute) or (k[1] == "s" and k[2] < int(now))]:
+            for key in [
+                k
+                for k in self._windows
+                if (k[1] == "m" and k[2] < minute) or (k[1] == "s" and k[2] < int(now))
+            ]:
                 del self._windows[key]
 
     async def check_quota(self, project_id: int, quota: int | None, now: float) -> Limited | None:
@@ -72,11 +78,16 @@ class RateLimiter:
         read_at, read_month, counted = self._month_counts.get(project_id, (0.0, "", 0))
         if read_month != month or now - read_at > QUOTA_REFRESH_SECONDS:
             async with self.engine.connect() as conn:
-                counted = (await conn.execute(
-                    select(func.coalesce(func.sum(usage.c.quantity), 0)).where(
-                        usage.c.project_id == project_id, usage.c.outcome == "accepted",
-                        usage.c.category.in_(QUOTA_CATEGORIES), usage.c.day.like(f"{month}-%"))
-                )).scalar_one()
+                counted = (
+                    await conn.execute(
+                        select(func.coalesce(func.sum(usage.c.quantity), 0)).where(
+                            usage.c.project_id == project_id,
+                            usage.c.outcome == "accepted",
+                            usage.c.category.in_(QUOTA_CATEGORIES),
+                            usage.c.day.like(f"{month}-%"),
+                        )
+                    )
+                ).scalar_one()
             self._month_counts[project_id] = (now, month, counted)
             self._accepted_since_read[project_id] = 0
         if counted + self._accepted_since_read[project_id] >= quota:
@@ -97,15 +108,21 @@ class OutcomeTally:
     """Refused items per project, category, outcome and reason, flushed as events periodically."""
 
     def __init__(self) -> None:
-        self._counts: dict[tuple[str, int], dict[tuple[str, str, str], int]] = defaultdict(lambda: defaultdict(int))
+        self._counts: dict[tuple[str, int], dict[tuple[str, str, str], int]] = defaultdict(
+            lambda: defaultdict(int)
+        )
 
-    def add(self, organization_id: str, project_id: int, category: str, outcome: str, reason: str, n: int = 1) -> None:
+    def add(
+        self, organization_id: str, project_id: int, category: str, outcome: str, reason: str, n: int = 1
+    ) -> None:
         self._counts[(organization_id, project_id)][(category, outcome, reason)] += n
 
     async def flush(self, record: Flush) -> None:
         pending, self._counts = self._counts, defaultdict(lambda: defaultdict(int))
         for (organization_id, project_id), counts in pending.items():
-            outcomes = [{"category": c, "outcome": o, "reason": r, "quantity": n} for (c, o, r), n in counts.items()]
+            outcomes = [
+                {"category": c, "outcome": o, "reason": r, "quantity": n} for (c, o, r), n in counts.items()
+            ]
             try:
                 await record(organization_id, project_id, time.time(), outcomes)
             except Exception:  # noqa: BLE001 - a tally is best effort; keep the counts for next time

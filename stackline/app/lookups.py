@@ -99,10 +99,17 @@ class Lookups:
             row = (
                 await conn.execute(
                     select(
-                        project_keys.c.project_id, project_keys.c.organization_id, project_keys.c.is_active,
-                        project_keys.c.rate_limit_per_second, project_keys.c.rate_limit_per_minute,
-                        projects.c.scrub_data, projects.c.scrub_ip_addresses, projects.c.sensitive_fields,
-                        projects.c.safe_fields, projects.c.allowed_origins, projects.c.monthly_event_quota,
+                        project_keys.c.project_id,
+                        project_keys.c.organization_id,
+                        project_keys.c.is_active,
+                        project_keys.c.rate_limit_per_second,
+                        project_keys.c.rate_limit_per_minute,
+                        projects.c.scrub_data,
+                        projects.c.scrub_ip_addresses,
+                        projects.c.sensitive_fields,
+                        projects.c.safe_fields,
+                        projects.c.allowed_origins,
+                        projects.c.monthly_event_quota,
                     )
                     .join(projects, projects.c.id == project_keys.c.project_id)
                     .where(project_keys.c.public_key == public_key)
@@ -111,11 +118,20 @@ class Lookups:
         if row is None:
             return None
         key = ProjectKey(
-            public_key, row.project_id, row.organization_id, row.is_active, row.rate_limit_per_second,
+            public_key,
+            row.project_id,
+            row.organization_id,
+            row.is_active,
+            row.rate_limit_per_second,
             row.rate_limit_per_minute,
-            ScrubConfig(enabled=row.scrub_data, scrub_ip_addresses=row.scrub_ip_addresses,
-                        sensitive_fields=tuple(row.sensitive_fields), safe_fields=tuple(row.safe_fields)),
-            keep_ip=not row.scrub_ip_addresses, allowed_origins=tuple(row.allowed_origins),
+            ScrubConfig(
+                enabled=row.scrub_data,
+                scrub_ip_addresses=row.scrub_ip_addresses,
+                sensitive_fields=tuple(row.sensitive_fields),
+                safe_fields=tuple(row.safe_fields),
+            ),
+            keep_ip=not row.scrub_ip_addresses,
+            allowed_origins=tuple(row.allowed_origins),
             monthly_event_quota=row.monthly_event_quota,
         )
         self._keys[public_key] = (time.monotonic() + CACHE_SECONDS, key)
@@ -139,9 +155,13 @@ class Lookups:
         async with self.engine.connect() as conn:
             row = (
                 await conn.execute(
-                    select(api_tokens.c.organization_id, api_tokens.c.token_id, api_tokens.c.scopes,
-                           api_tokens.c.user_email, api_tokens.c.expires_at)
-                    .where(api_tokens.c.token_hash == digest, api_tokens.c.revoked_at.is_(None))
+                    select(
+                        api_tokens.c.organization_id,
+                        api_tokens.c.token_id,
+                        api_tokens.c.scopes,
+                        api_tokens.c.user_email,
+                        api_tokens.c.expires_at,
+                    ).where(api_tokens.c.token_hash == digest, api_tokens.c.revoked_at.is_(None))
                 )
             ).first()
             if row is None:
@@ -149,7 +169,9 @@ class Lookups:
             scopes = frozenset(row.scopes)
             roles: dict[str, str] = {}
             if row.user_email is not None:
-                query = select(members.c.organization_id, members.c.role).where(members.c.email == row.user_email)
+                query = select(members.c.organization_id, members.c.role).where(
+                    members.c.email == row.user_email
+                )
                 roles = {m.organization_id: m.role for m in await conn.execute(query)}
                 grants = {org: scopes & ROLE_SCOPES.get(role, frozenset()) for org, role in roles.items()}
             else:

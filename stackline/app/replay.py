@@ -26,16 +26,16 @@ from sqlalchemy import Connection, Index, MetaData, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tqdm import tqdm
 
-from stackline.app.settings import Settings
 from stackline.analytics.schema import create_tables, drop_tables
+from stackline.app.settings import Settings
 from stackline.app.wiring import (
     ANALYTICS_PROJECTOR,
     PROJECTORS,
     READ_MODEL_PROJECTOR,
-    analytics_projector,
-    open_analytics,
     WEBHOOK_PROJECTOR,
+    analytics_projector,
     migrate_read_models,
+    open_analytics,
     open_event_store,
     open_read_models,
     read_model_projector,
@@ -60,8 +60,11 @@ async def replay(settings: Settings, projection: str | None = None, progress: bo
     the read models' in this one, as `stackline project run` would run them."""
     if projection is not None and projection not in PROJECTORS:
         raise ValueError(f"unknown projection {projection!r} (known: {', '.join(PROJECTORS)})")
-    wanted = [projection] if projection else [READ_MODEL_PROJECTOR] + (
-        [ANALYTICS_PROJECTOR] if settings.analytics_enabled else [])
+    wanted = (
+        [projection]
+        if projection
+        else [READ_MODEL_PROJECTOR] + ([ANALYTICS_PROJECTOR] if settings.analytics_enabled else [])
+    )
     store = await open_event_store(settings.eventstore_url)
     migrate_read_models(settings.database_url)  # the checkpoints live in the SQL read model
     engine = open_read_models(settings.database_url)
@@ -80,7 +83,8 @@ async def replay(settings: Settings, projection: str | None = None, progress: bo
             # the read models' first window to commit, the analytics process idle meanwhile.
             async with engine.begin() as conn:
                 await conn.execute(
-                    projector_checkpoints.delete().where(projector_checkpoints.c.name == ANALYTICS_PROJECTOR))
+                    projector_checkpoints.delete().where(projector_checkpoints.c.name == ANALYTICS_PROJECTOR)
+                )
         if READ_MODEL_PROJECTOR in wanted:
             work.append(_project(read_model_projector(store, engine, bus=None), head, progress, row=0))
         if ANALYTICS_PROJECTOR in wanted:
@@ -113,8 +117,14 @@ async def _require_free(engine: AsyncEngine, names: list[str]) -> None:
 
 
 async def _project(runner: ProjectorRunner, head: int, progress: bool, row: int) -> int:
-    with tqdm(total=head, unit="ev", desc=f"replaying {runner.name}", disable=not progress, smoothing=0.1,
-              position=row) as bar:
+    with tqdm(
+        total=head,
+        unit="ev",
+        desc=f"replaying {runner.name}",
+        disable=not progress,
+        smoothing=0.1,
+        position=row,
+    ) as bar:
         await runner.run_until(head, on_batch=bar.update)
     return runner.position
 
@@ -207,4 +217,4 @@ async def _restore_webhook_worker_state(engine: AsyncEngine, kept: tuple[int, li
         if position:
             await save_checkpoint(conn, WEBHOOK_PROJECTOR, position)
         for start in range(0, len(rows), 1000):
-            await conn.execute(webhook_deliveries.insert(), rows[start:start + 1000])
+            await conn.execute(webhook_deliveries.insert(), rows[start : start + 1000])

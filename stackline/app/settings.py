@@ -30,9 +30,11 @@ class IngestLimits:
     @classmethod
     def from_environment(cls) -> IngestLimits:
         values = {}
-        for field_name, variable in (("max_envelope_bytes", "STACKLINE_MAX_ENVELOPE_BYTES"),
-                                     ("max_event_bytes", "STACKLINE_MAX_EVENT_BYTES"),
-                                     ("max_attachment_bytes", "STACKLINE_MAX_ATTACHMENT_BYTES")):
+        for field_name, variable in (
+            ("max_envelope_bytes", "STACKLINE_MAX_ENVELOPE_BYTES"),
+            ("max_event_bytes", "STACKLINE_MAX_EVENT_BYTES"),
+            ("max_attachment_bytes", "STACKLINE_MAX_ATTACHMENT_BYTES"),
+        ):
             raw = os.environ.get(variable)
             if raw is None:
                 continue
@@ -58,11 +60,13 @@ class WebhookSettings:
     @classmethod
     def from_environment(cls) -> WebhookSettings:
         values: dict[str, float] = {}
-        for field_name, variable, kind in (("max_attempts", "STACKLINE_WEBHOOK_MAX_ATTEMPTS", int),
-                                           ("base_delay", "STACKLINE_WEBHOOK_BASE_DELAY", float),
-                                           ("max_delay", "STACKLINE_WEBHOOK_MAX_DELAY", float),
-                                           ("timeout", "STACKLINE_WEBHOOK_TIMEOUT", float),
-                                           ("poll_interval", "STACKLINE_WEBHOOK_POLL_INTERVAL", float)):
+        for field_name, variable, kind in (
+            ("max_attempts", "STACKLINE_WEBHOOK_MAX_ATTEMPTS", int),
+            ("base_delay", "STACKLINE_WEBHOOK_BASE_DELAY", float),
+            ("max_delay", "STACKLINE_WEBHOOK_MAX_DELAY", float),
+            ("timeout", "STACKLINE_WEBHOOK_TIMEOUT", float),
+            ("poll_interval", "STACKLINE_WEBHOOK_POLL_INTERVAL", float),
+        ):
             raw = os.environ.get(variable)
             if raw is None:
                 continue
@@ -95,6 +99,7 @@ class Settings:
     @property
     def analytics_dir(self) -> Path:
         return self.data_dir / "analytics"
+
     webhooks: WebhookSettings = WebhookSettings()
 
     @classmethod
@@ -102,7 +107,8 @@ class Settings:
         directory = Path(data_dir or os.environ.get("STACKLINE_DATA_DIR") or ".stackline").resolve()
         return cls(
             data_dir=directory,
-            eventstore_url=os.environ.get("STACKLINE_EVENTSTORE_URL") or f"sqlite:///{directory / 'events.sqlite3'}",
+            eventstore_url=os.environ.get("STACKLINE_EVENTSTORE_URL")
+            or f"sqlite:///{directory / 'events.sqlite3'}",
             database_url=os.environ.get("STACKLINE_DATABASE_URL")
             or f"sqlite+aiosqlite:///{directory / 'readmodels.sqlite3'}",
             public_url=public_url or os.environ.get("STACKLINE_PUBLIC_URL"),

@@ -39,17 +39,24 @@ class WebhookCommands:
 
     async def load(self, webhook_id: str) -> Webhook:
         recorded = await self.store.read_stream(stream_name(webhook_id))
-        return Webhook.from_events((e for r in recorded if (e := decode(r.type, r.data)) is not None),
-                                   recorded[-1].version if recorded else -1)
+        return Webhook.from_events(
+            (e for r in recorded if (e := decode(r.type, r.data)) is not None),
+            recorded[-1].version if recorded else -1,
+        )
 
-    async def _append(self, webhook: Webhook, webhook_id: str, events: Sequence[DomainEvent],
-                      actor: str | None) -> int | None:
+    async def _append(
+        self, webhook: Webhook, webhook_id: str, events: Sequence[DomainEvent], actor: str | None
+    ) -> int | None:
         if not events:
             return None
         result = await self.store.append(
             stream_name(webhook_id),
-            [NewEvent(event_type(e), e.to_data(), metadata={"actor": actor}, schema_version=e.schema_version)
-             for e in events],
+            [
+                NewEvent(
+                    event_type(e), e.to_data(), metadata={"actor": actor}, schema_version=e.schema_version
+                )
+                for e in events
+            ],
             webhook.version if webhook.version >= 0 else StreamState.NO_STREAM,
         )
         return result.position
@@ -68,16 +75,23 @@ class WebhookCommands:
             raise InvalidCommand("webhook not found")
         return webhook
 
-    async def create(self, organization_id: str, project_id: int, config: WebhookConfig,
-                     actor: str | None) -> WebhookResult:
+    async def create(
+        self, organization_id: str, project_id: int, config: WebhookConfig, actor: str | None
+    ) -> WebhookResult:
         webhook_id, secret = str(uuid.uuid4()), new_secret()
         webhook = Webhook()
         events = webhook.create(webhook_id, organization_id, project_id, config, secret)
         position = await self._append(webhook, webhook_id, events, actor)
         return WebhookResult(webhook_id, position, secret)
 
-    async def change(self, webhook_id: str, organization_id: str, changes: dict[str, Any], rotate_secret: bool,
-                     actor: str | None) -> WebhookResult:
+    async def change(
+        self,
+        webhook_id: str,
+        organization_id: str,
+        changes: dict[str, Any],
+        rotate_secret: bool,
+        actor: str | None,
+    ) -> WebhookResult:
         """Change the named fields of the configuration (url, events, description, is_active),
         keep the others; with `rotate_secret`, sign from now on with a new secret."""
 

@@ -50,8 +50,9 @@ class WebhookSender:
         self._wake.set()
 
     async def run(self) -> None:
-        async with httpx.AsyncClient(timeout=self.settings.timeout, follow_redirects=False,
-                                     headers={"User-Agent": USER_AGENT}) as client:
+        async with httpx.AsyncClient(
+            timeout=self.settings.timeout, follow_redirects=False, headers={"User-Agent": USER_AGENT}
+        ) as client:
             try:
                 while True:
                     if self.projector.running:
@@ -71,7 +72,11 @@ class WebhookSender:
         now = time.time()
         due = (webhook_deliveries.c.status == PENDING) & (webhook_deliveries.c.next_attempt_at <= now)
         async with self.engine.connect() as conn:
-            hook_ids = (await conn.execute(select(webhook_deliveries.c.webhook_id).where(due).distinct())).scalars().all()
+            hook_ids = (
+                (await conn.execute(select(webhook_deliveries.c.webhook_id).where(due).distinct()))
+                .scalars()
+                .all()
+            )
             for hook_id in hook_ids:
                 busy = self._in_flight[hook_id]
                 free = PER_WEBHOOK - len(busy)
@@ -80,21 +85,33 @@ class WebhookSender:
                 query = select(webhook_deliveries).where(due, webhook_deliveries.c.webhook_id == hook_id)
                 if busy:
                     query = query.where(webhook_deliveries.c.id.not_in(busy))
-                rows = (await conn.execute(query.order_by(webhook_deliveries.c.position, webhook_deliveries.c.id)
-                                           .limit(free))).all()
+                rows = (
+                    await conn.execute(
+                        query.order_by(webhook_deliveries.c.position, webhook_deliveries.c.id).limit(free)
+                    )
+                ).all()
                 for row in rows:
                     busy.add(row.id)
-                    task = asyncio.get_running_loop().create_task(self._attempt(client, row), name=f"webhook {row.id}")
+                    task = asyncio.get_running_loop().create_task(
+                        self._attempt(client, row), name=f"webhook {row.id}"
+                    )
                     self._tasks.add(task)
                     task.add_done_callback(self._tasks.discard)
 
     async def _attempt(self, client: httpx.AsyncClient, delivery: Row) -> None:
         try:
             async with self.engine.connect() as conn:
-                hook = (await conn.execute(select(webhooks).where(webhooks.c.id == delivery.webhook_id))).first()
+                hook = (
+                    await conn.execute(select(webhooks).where(webhooks.c.id == delivery.webhook_id))
+                ).first()
             if hook is None or not hook.is_active:
-                await self._record(delivery, FAILED, None, "webhook deleted" if hook is None else "webhook disabled",
-                                   attempted=False)
+                await self._record(
+                    delivery,
+                    FAILED,
+                    None,
+                    "webhook deleted" if hook is None else "webhook disabled",
+                    attempted=False,
+                )
                 return
             status_code, error, retry_after = await self._post(client, hook, delivery)
             attempts = delivery.attempts + 1
@@ -108,7 +125,9 @@ class WebhookSender:
             if not self._in_flight[delivery.webhook_id]:
                 del self._in_flight[delivery.webhook_id]
 
-    async def _post(self, client: httpx.AsyncClient, hook: Row, delivery: Row) -> tuple[int | None, str | None, float | None]:
+    async def _post(
+        self, client: httpx.AsyncClient, hook: Row, delivery: Row
+    ) -> tuple[int | None, str | None, float | None]:
         """One attempt: (status code or None, error or None, Retry-After seconds or None)."""
         body = delivery.body.encode()
         headers = {
@@ -134,10 +153,21 @@ class WebhookSender:
             return response.status_code, None, None
         text = snippet[:ERROR_SNIPPET].decode(errors="replace").strip()
         error = f"HTTP {response.status_code}" + (f": {text}" if text else "")
-        return response.status_code, error, retry_after_seconds(response.headers.get("Retry-After"), time.time())
+        return (
+            response.status_code,
+            error,
+            retry_after_seconds(response.headers.get("Retry-After"), time.time()),
+        )
 
-    async def _record(self, delivery: Row, outcome: str, status_code: int | None, error: str | None,
-                      delay: float | None = None, attempted: bool = True) -> None:
+    async def _record(
+        self,
+        delivery: Row,
+        outcome: str,
+        status_code: int | None,
+        error: str | None,
+        delay: float | None = None,
+        attempted: bool = True,
+    ) -> None:
         now = datetime.now(UTC)
         values: dict = {"status": outcome, "response_status": status_code, "last_error": error}
         if attempted:
@@ -148,8 +178,19 @@ class WebhookSender:
             values.update(next_attempt_at=None, finished_at=now)
         async with self.engine.begin() as conn:
             # Guarded by the attempt count it read, in case a lease change let another process in.
-            await conn.execute(webhook_deliveries.update().where(
-                webhook_deliveries.c.id == delivery.id, webhook_deliveries.c.attempts == delivery.attempts,
-            ).values(**values))
-        log.info("webhook delivery %s (%s) attempt %d: %s%s", delivery.id, delivery.event, delivery.attempts + 1,
-                 outcome, f" ({error})" if error else "")
+            await conn.execute(
+                webhook_deliveries.update()
+                .where(
+                    webhook_deliveries.c.id == delivery.id,
+                    webhook_deliveries.c.attempts == delivery.attempts,
+                )
+                .values(**values)
+            )
+        log.info(
+            "webhook delivery %s (%s) attempt %d: %s%s",
+            delivery.id,
+            delivery.event,
+            delivery.attempts + 1,
+            outcome,
+            f" ({error})" if error else "",
+        )

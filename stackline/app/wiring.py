@@ -32,8 +32,8 @@ from stackline.bus.memory import InProcessBus
 from stackline.bus.nats import NatsBus
 from stackline.domain.error_event import UPCASTERS as ERROR_EVENT_UPCASTERS
 from stackline.eventstore import EventStore
-from stackline.eventstore.port import Upcasters
 from stackline.eventstore.kurrentdb import KurrentDBEventStore
+from stackline.eventstore.port import Upcasters
 from stackline.eventstore.postgres import PostgresEventStore
 from stackline.eventstore.sqlite import SQLiteEventStore
 from stackline.projections.analytics import AnalyticsProjection
@@ -49,7 +49,11 @@ log = logging.getLogger(__name__)
 READ_MODEL_PROJECTOR = "readmodels"
 ANALYTICS_PROJECTOR = "analytics"
 WEBHOOK_PROJECTOR = "webhooks"
-PROJECTORS = (READ_MODEL_PROJECTOR, ANALYTICS_PROJECTOR, WEBHOOK_PROJECTOR)  # what `stackline project run NAME` knows
+PROJECTORS = (
+    READ_MODEL_PROJECTOR,
+    ANALYTICS_PROJECTOR,
+    WEBHOOK_PROJECTOR,
+)  # what `stackline project run NAME` knows
 IGNORE_EXPIRY_SECONDS = 1.0
 
 
@@ -120,8 +124,11 @@ def stream_name_for(prefix: str) -> str:
 def read_model_projector(store: EventStore, engine: AsyncEngine, bus: Bus | None) -> ProjectorRunner:
     """The projector of the SQL read models: organizations, projects, issues, events."""
     return ProjectorRunner(
-        READ_MODEL_PROJECTOR, store, engine,
-        [ProjectsProjection(), IssuesProjection(store), IntakeProjection(), WebhooksProjection()], bus,
+        READ_MODEL_PROJECTOR,
+        store,
+        engine,
+        [ProjectsProjection(), IssuesProjection(store), IntakeProjection(), WebhooksProjection()],
+        bus,
     )
 
 
@@ -149,18 +156,22 @@ async def open_analytics(settings: Settings) -> AnalyticsExecutor:
     return executor
 
 
-def analytics_projector(store: EventStore, engine: AsyncEngine, executor: AnalyticsExecutor) -> ProjectorRunner:
+def analytics_projector(
+    store: EventStore, engine: AsyncEngine, executor: AnalyticsExecutor
+) -> ProjectorRunner:
     """The projector of the analytics store; its checkpoint lives in the SQL read model."""
     return ProjectorRunner(ANALYTICS_PROJECTOR, store, engine, [AnalyticsProjection(executor, store)])
 
 
-def webhook_worker(settings: Settings, store: EventStore, engine: AsyncEngine,
-                   read_models: ProjectorRunner) -> tuple[ProjectorRunner, WebhookSender]:
+def webhook_worker(
+    settings: Settings, store: EventStore, engine: AsyncEngine, read_models: ProjectorRunner
+) -> tuple[ProjectorRunner, WebhookSender]:
     """The webhook worker: a projector that queues deliveries (trailing the read models, whose
     rows it reads) and the sender that sends them, which works while that projector's lease is held."""
     projection = WebhookDeliveriesProjection()
-    projector = ProjectorRunner(WEBHOOK_PROJECTOR, store, engine, [projection], trails=read_models,
-                                idle=projection.is_idle)
+    projector = ProjectorRunner(
+        WEBHOOK_PROJECTOR, store, engine, [projection], trails=read_models, idle=projection.is_idle
+    )
     sender = WebhookSender(engine, settings.webhooks, projector)
     projection.on_queued = sender.wake
     return projector, sender
@@ -176,8 +187,11 @@ def migrate_read_models(url: str) -> None:
             check_reachable(url)
         except OperationalError as unreachable:
             raise SettingsError(
-                f"STACKLINE_DATABASE_URL: cannot reach {_redacted(url)}: {unreachable.orig}") from error
-        raise SettingsError(f"STACKLINE_DATABASE_URL: migrating {_redacted(url)} failed: {error.orig}") from error
+                f"STACKLINE_DATABASE_URL: cannot reach {_redacted(url)}: {unreachable.orig}"
+            ) from error
+        raise SettingsError(
+            f"STACKLINE_DATABASE_URL: migrating {_redacted(url)} failed: {error.orig}"
+        ) from error
     except (ArgumentError, ValueError) as error:
         raise SettingsError(f"STACKLINE_DATABASE_URL: {error}") from error
 
@@ -206,7 +220,9 @@ class Services:
 
     def start_serving(self) -> None:
         """What an ingest process runs beside its requests: flushing the refusal tally."""
-        task = asyncio.get_running_loop().create_task(self.outcomes.run(self.commands.record_outcomes), name="outcomes")
+        task = asyncio.get_running_loop().create_task(
+            self.outcomes.run(self.commands.record_outcomes), name="outcomes"
+        )
         task.add_done_callback(_report_crash)
         self._serving_tasks.append(task)
 
@@ -216,7 +232,9 @@ class Services:
 
     def require_analytics(self) -> AnalyticsExecutor:
         if self.analytics is None:
-            raise AnalyticsUnavailable(self.analytics_unavailable or "the analytics store is not open in this process")
+            raise AnalyticsUnavailable(
+                self.analytics_unavailable or "the analytics store is not open in this process"
+            )
         return self.analytics
 
     def start_projectors(self, names: tuple[str, ...] = PROJECTORS) -> None:
@@ -230,7 +248,10 @@ class Services:
         if ANALYTICS_PROJECTOR in names and self.analytics_projector is not None:
             work.append(("analytics-projector", self.analytics_projector.run()))
         if WEBHOOK_PROJECTOR in names:
-            work += [("webhook-projector", self.webhook_projector.run()), ("webhook-sender", self.webhook_sender.run())]
+            work += [
+                ("webhook-projector", self.webhook_projector.run()),
+                ("webhook-sender", self.webhook_sender.run()),
+            ]
         for name, coroutine in work:
             task = loop.create_task(coroutine, name=name)
             task.add_done_callback(_report_crash)
@@ -245,9 +266,17 @@ class Services:
         while True:
             now = time.time()
             async with self.engine.connect() as conn:
-                due = (await conn.execute(
-                    select(issues.c.id).where(issues.c.status == "ignored", issues.c.ignore_until_timestamp <= now)
-                )).scalars().all()
+                due = (
+                    (
+                        await conn.execute(
+                            select(issues.c.id).where(
+                                issues.c.status == "ignored", issues.c.ignore_until_timestamp <= now
+                            )
+                        )
+                    )
+                    .scalars()
+                    .all()
+                )
             for issue_id in due:
                 await self.issue_commands.expire_ignore(issue_id, now)
             await asyncio.sleep(IGNORE_EXPIRY_SECONDS)
@@ -286,9 +315,21 @@ async def open_services(settings: Settings, analytics: bool = True) -> Services:
         raise
     projector = read_model_projector(store, engine, bus)
     webhook_projector, webhook_sender = webhook_worker(settings, store, engine, projector)
-    services = Services(settings, store, engine, bus, Commands(store), Lookups(engine), projector,
-                        IssueCommands(store), BlobStore(settings.data_dir / "blobs"), RateLimiter(engine),
-                        WebhookCommands(store), webhook_projector, webhook_sender)
+    services = Services(
+        settings,
+        store,
+        engine,
+        bus,
+        Commands(store),
+        Lookups(engine),
+        projector,
+        IssueCommands(store),
+        BlobStore(settings.data_dir / "blobs"),
+        RateLimiter(engine),
+        WebhookCommands(store),
+        webhook_projector,
+        webhook_sender,
+    )
     if not analytics:
         services.analytics_unavailable = "this process does not open the analytics store"
         return services

@@ -118,8 +118,7 @@ class NatsBus:
             await client.close()
             cause = last_error or error
             raise ConnectionError(
-                f"STACKLINE_NATS_URL: cannot reach NATS at {_redacted(url)} within {timeout:g}s: "
-                f"{cause!r}"
+                f"STACKLINE_NATS_URL: cannot reach NATS at {_redacted(url)} within {timeout:g}s: {cause!r}"
             ) from error
         return cls(client, subject_prefix)
 

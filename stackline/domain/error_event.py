@@ -42,8 +42,10 @@ def facts_of(payload: dict[str, Any], received_at: float) -> dict[str, Any]:
     summary = summarize(payload, received_at)
     grouping = group_event(payload)
     return {
-        "summary": {**{f.name: getattr(summary, f.name) for f in dataclasses.fields(summary)},
-                    "tags": [list(pair) for pair in summary.tags]},
+        "summary": {
+            **{f.name: getattr(summary, f.name) for f in dataclasses.fields(summary)},
+            "tags": [list(pair) for pair in summary.tags],
+        },
         "release": text(payload.get("release"), 250),
         "environment": text(payload.get("environment"), 64),
         "transaction": text(payload.get("transaction"), 200),
@@ -55,8 +57,14 @@ def facts_of(payload: dict[str, Any], received_at: float) -> dict[str, Any]:
 def error_event_received(
     organization_id: str, project_id: int, event_id: str, received_at: float, payload: dict[str, Any]
 ) -> ErrorEventReceived:
-    return ErrorEventReceived(organization_id, project_id, event_id, received_at,
-                              facts=facts_of(payload, received_at), payload_json=orjson.dumps(payload).decode())
+    return ErrorEventReceived(
+        organization_id,
+        project_id,
+        event_id,
+        received_at,
+        facts=facts_of(payload, received_at),
+        payload_json=orjson.dumps(payload).decode(),
+    )
 
 
 def summary_of(event: ErrorEventReceived) -> EventSummary:

@@ -143,12 +143,19 @@ class ErrorEventReceived(DomainEvent):
     @property
     def payload(self) -> dict[str, Any]:
         if self.payload_json is None:
-            raise LookupError(f"event {self.event_id}: its payload is the stored event's body, not read with it")
+            raise LookupError(
+                f"event {self.event_id}: its payload is the stored event's body, not read with it"
+            )
         return orjson.loads(self.payload_json)
 
     def to_data(self) -> dict[str, Any]:
-        return {"organization_id": self.organization_id, "project_id": self.project_id, "event_id": self.event_id,
-                "received_at": self.received_at, "facts": self.facts}
+        return {
+            "organization_id": self.organization_id,
+            "project_id": self.project_id,
+            "event_id": self.event_id,
+            "received_at": self.received_at,
+            "facts": self.facts,
+        }
 
     def body(self) -> bytes | None:
         return None if self.payload_json is None else self.payload_json.encode()

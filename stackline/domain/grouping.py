@@ -33,8 +33,12 @@ class GroupingResult:
 
     def to_data(self) -> dict[str, Any]:
         """As the facts and the read models record it, with the config that grouped it."""
-        return {"config": GROUPING_CONFIG, "hash": self.hash, "variant": self.variant,
-                "components": list(self.components)}
+        return {
+            "config": GROUPING_CONFIG,
+            "hash": self.hash,
+            "variant": self.variant,
+            "components": list(self.components),
+        }
 
 
 def group_event(event: dict[str, Any]) -> GroupingResult:

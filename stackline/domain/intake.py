@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stackline.domain.envelope import Envelope, EnvelopeError, EnvelopeItem
+from stackline.domain.error_event import error_event_received
 from stackline.domain.events import (
     AttachmentStored,
     CheckInReceived,
@@ -28,7 +29,6 @@ from stackline.domain.events import (
     SessionsReceived,
     TransactionReceived,
 )
-from stackline.domain.error_event import error_event_received
 from stackline.domain.normalize import normalize_event
 from stackline.domain.scrub import ScrubConfig, scrub_event
 from stackline.domain.summary import parse_timestamp
@@ -100,8 +100,14 @@ def parse_item(item: EnvelopeItem, limit: int) -> dict[str, Any]:
 class Intake:
     """Turns one request's items into a Plan for one project."""
 
-    def __init__(self, organization_id: str, project_id: int, received_at: float, settings: IntakeSettings,
-                 client_ip: str | None) -> None:
+    def __init__(
+        self,
+        organization_id: str,
+        project_id: int,
+        received_at: float,
+        settings: IntakeSettings,
+        client_ip: str | None,
+    ) -> None:
         self.organization_id = organization_id
         self.project_id = project_id
         self.received_at = received_at
@@ -109,31 +115,46 @@ class Intake:
         self.client_ip = client_ip
 
     def prepare(self, payload: dict[str, Any], event_id: str | None) -> dict[str, Any]:
-        normalized = normalize_event(payload, received_at=self.received_at, client_ip=self.client_ip,
-                                     keep_ip=self.settings.keep_ip, event_id=event_id)
+        normalized = normalize_event(
+            payload,
+            received_at=self.received_at,
+            client_ip=self.client_ip,
+            keep_ip=self.settings.keep_ip,
+            event_id=event_id,
+        )
         return scrub_event(normalized.payload, self.settings.scrub).payload
 
     def error_event(self, plan: Plan, payload: dict[str, Any], fallback_id: str | None) -> None:
         event_id = normalized_event_id(payload.get("event_id")) or fallback_id or uuid.uuid4().hex
         prepared = self.prepare(payload, event_id)
-        plan.add(self.project_id, f"event:{event_id}",
-                 error_event_received(self.organization_id, self.project_id, event_id, self.received_at, prepared),
-                 "error")
+        plan.add(
+            self.project_id,
+            f"event:{event_id}",
+            error_event_received(self.organization_id, self.project_id, event_id, self.received_at, prepared),
+            "error",
+        )
         plan.response_id = plan.response_id or event_id
 
     def transaction(self, plan: Plan, payload: dict[str, Any], fallback_id: str | None) -> None:
         event_id = normalized_event_id(payload.get("event_id")) or fallback_id or uuid.uuid4().hex
         prepared = self.prepare({**payload, "type": "transaction"}, event_id)
-        plan.add(self.project_id, f"transaction:{event_id}",
-                 TransactionReceived(self.organization_id, self.project_id, event_id, self.received_at, prepared),
-                 "transaction")
+        plan.add(
+            self.project_id,
+            f"transaction:{event_id}",
+            TransactionReceived(self.organization_id, self.project_id, event_id, self.received_at, prepared),
+            "transaction",
+        )
         plan.response_id = plan.response_id or event_id
 
     def sessions(self, plan: Plan, payload: dict[str, Any], index: int, envelope_key: str) -> None:
         updates = session_updates(payload, self.received_at)
         if updates:
-            plan.add(self.project_id, f"sessions:{envelope_key}:{index}",
-                     SessionsReceived(self.organization_id, self.project_id, self.received_at, updates), "session")
+            plan.add(
+                self.project_id,
+                f"sessions:{envelope_key}:{index}",
+                SessionsReceived(self.organization_id, self.project_id, self.received_at, updates),
+                "session",
+            )
 
     def attachment(self, plan: Plan, item: EnvelopeItem, event_id: str | None, index: int) -> None:
         limit = self.settings.max_attachment_bytes
@@ -142,12 +163,23 @@ class Intake:
         digest = hashlib.sha256(item.payload).hexdigest()
         filename = str(item.headers.get("filename") or "attachment")[:200]
         plan.blobs.append(Blob(digest, item.payload))
-        plan.add(self.project_id, f"attachment:{event_id}:{index}:{digest}",
-                 AttachmentStored(self.organization_id, self.project_id, event_id, f"{digest[:16]}{index}", filename,
-                                  str(item.headers.get("content_type") or "application/octet-stream")[:100],
-                                  str(item.headers.get("attachment_type") or "event.attachment")[:50],
-                                  len(item.payload), digest, self.received_at),
-                 "attachment")
+        plan.add(
+            self.project_id,
+            f"attachment:{event_id}:{index}:{digest}",
+            AttachmentStored(
+                self.organization_id,
+                self.project_id,
+                event_id,
+                f"{digest[:16]}{index}",
+                filename,
+                str(item.headers.get("content_type") or "application/octet-stream")[:100],
+                str(item.headers.get("attachment_type") or "event.attachment")[:50],
+                len(item.payload),
+                digest,
+                self.received_at,
+            ),
+            "attachment",
+        )
 
     def check_in(self, plan: Plan, payload: dict[str, Any]) -> None:
         check_in_id = normalized_event_id(payload.get("check_in_id")) or uuid.uuid4().hex
@@ -156,17 +188,30 @@ class Intake:
         if not isinstance(slug, str) or not slug or status not in ("in_progress", "ok", "error", "timeout"):
             raise IntakeError("check_in needs monitor_slug and a status of in_progress, ok, error or timeout")
         duration = payload.get("duration")
-        plan.add(self.project_id, f"check_in:{check_in_id}:{status}",
-                 CheckInReceived(self.organization_id, self.project_id, check_in_id, slug[:128], status,
-                                 float(duration) if isinstance(duration, int | float) else None,
-                                 _text(payload.get("environment"), 64), self.received_at),
-                 "monitor")
+        plan.add(
+            self.project_id,
+            f"check_in:{check_in_id}:{status}",
+            CheckInReceived(
+                self.organization_id,
+                self.project_id,
+                check_in_id,
+                slug[:128],
+                status,
+                float(duration) if isinstance(duration, int | float) else None,
+                _text(payload.get("environment"), 64),
+                self.received_at,
+            ),
+            "monitor",
+        )
 
     def feedback(self, plan: Plan, payload: dict[str, Any], kind: str, fallback_id: str | None) -> None:
         if kind == "feedback":  # the new shape: an event with contexts.feedback
             context = (payload.get("contexts") or {}).get("feedback") or {}
-            fields = {"name": context.get("name"), "email": context.get("contact_email"),
-                      "comments": context.get("message")}
+            fields = {
+                "name": context.get("name"),
+                "email": context.get("contact_email"),
+                "comments": context.get("message"),
+            }
             associated = context.get("associated_event_id")
             own_id = normalized_event_id(payload.get("event_id")) or fallback_id or uuid.uuid4().hex
         else:  # user_report: {event_id, name, email, comments}
@@ -176,27 +221,45 @@ class Intake:
         comments = _text(fields["comments"], 4096)
         if not comments:
             raise IntakeError(f"{kind} needs a message (comments)")
-        scrubbed = scrub_event({"user": {"name": fields["name"], "email": fields["email"]}, "message": comments},
-                               self.settings.scrub).payload
-        plan.add(self.project_id, f"feedback:{own_id}",
-                 FeedbackReceived(self.organization_id, self.project_id, own_id,
-                                  normalized_event_id(associated) if associated else None,
-                                  _text(scrubbed["user"].get("name"), 200), _text(scrubbed["user"].get("email"), 254),
-                                  scrubbed["message"], self.received_at),
-                 "user_report" if kind == "user_report" else "feedback")
+        scrubbed = scrub_event(
+            {"user": {"name": fields["name"], "email": fields["email"]}, "message": comments},
+            self.settings.scrub,
+        ).payload
+        plan.add(
+            self.project_id,
+            f"feedback:{own_id}",
+            FeedbackReceived(
+                self.organization_id,
+                self.project_id,
+                own_id,
+                normalized_event_id(associated) if associated else None,
+                _text(scrubbed["user"].get("name"), 200),
+                _text(scrubbed["user"].get("email"), 254),
+                scrubbed["message"],
+                self.received_at,
+            ),
+            "user_report" if kind == "user_report" else "feedback",
+        )
         plan.response_id = plan.response_id or own_id
 
     def client_report(self, plan: Plan, payload: dict[str, Any], index: int, envelope_key: str) -> None:
         discarded = []
         for entry in payload.get("discarded_events") or ():
             if isinstance(entry, dict) and isinstance(entry.get("quantity"), int) and entry["quantity"] > 0:
-                discarded.append({"reason": str(entry.get("reason") or "unknown")[:64],
-                                  "category": str(entry.get("category") or "default")[:32],
-                                  "quantity": min(entry["quantity"], 10**9)})
+                discarded.append(
+                    {
+                        "reason": str(entry.get("reason") or "unknown")[:64],
+                        "category": str(entry.get("category") or "default")[:32],
+                        "quantity": min(entry["quantity"], 10**9),
+                    }
+                )
         if discarded:
-            plan.add(self.project_id, f"client_report:{envelope_key}:{index}",
-                     ClientReportReceived(self.organization_id, self.project_id, self.received_at, discarded),
-                     "client_report")
+            plan.add(
+                self.project_id,
+                f"client_report:{envelope_key}:{index}",
+                ClientReportReceived(self.organization_id, self.project_id, self.received_at, discarded),
+                "client_report",
+            )
 
 
 def plan_envelope(envelope: Envelope, intake: Intake) -> Plan:
@@ -256,18 +319,33 @@ def session_updates(payload: dict[str, Any], received_at: float) -> list[dict[st
             for status in ("exited", "errored", "abnormal", "crashed"):
                 quantity = bucket.get(status)
                 if isinstance(quantity, int) and quantity > 0:
-                    updates.append({"release": release, "environment": environment, "status": status,
-                                    "quantity": quantity, "started": started,
-                                    "errors": quantity if status != "exited" else 0})
+                    updates.append(
+                        {
+                            "release": release,
+                            "environment": environment,
+                            "status": status,
+                            "quantity": quantity,
+                            "started": started,
+                            "errors": quantity if status != "exited" else 0,
+                        }
+                    )
         return updates
     status = payload.get("status", "ok")
     if status not in SESSION_STATUSES:
         status = "ok"
     errors = payload.get("errors")
-    return [{"release": release, "environment": environment, "status": status, "quantity": 1,
-             "started": started_at(payload.get("started")),
-             "errors": errors if isinstance(errors, int) and errors >= 0 else 0,
-             "sid": _text(payload.get("sid"), 64), "init": bool(payload.get("init"))}]
+    return [
+        {
+            "release": release,
+            "environment": environment,
+            "status": status,
+            "quantity": 1,
+            "started": started_at(payload.get("started")),
+            "errors": errors if isinstance(errors, int) and errors >= 0 else 0,
+            "sid": _text(payload.get("sid"), 64),
+            "init": bool(payload.get("init")),
+        }
+    ]
 
 
 def _text(value: Any, limit: int) -> str | None:

@@ -208,7 +208,10 @@ class Issue:
                 self.ignore_until_users = event.until_user_count
                 self.events_since_ignore, self.users_since_ignore = 0, set()
             case IssueUnignored():
-                self.status, self.substatus = UNRESOLVED, "escalating" if event.reason != "manual" else "ongoing"
+                self.status, self.substatus = (
+                    UNRESOLVED,
+                    "escalating" if event.reason != "manual" else "ongoing",
+                )
                 self._clear_ignore()
             case IssueRegressed():
                 self.status, self.substatus = UNRESOLVED, "regressed"
@@ -242,13 +245,21 @@ class Issue:
     # -- commands by people ------------------------------------------------------------------
 
     def resolve(
-        self, actor: str | None, expected_version: int | None, *, in_next_release: bool = False,
+        self,
+        actor: str | None,
+        expected_version: int | None,
+        *,
+        in_next_release: bool = False,
         newest_release_position: int | None = None,
     ) -> list[DomainEvent]:
         issue_id = self.require_current(expected_version)
         if self.status == RESOLVED and self.resolved_in_next_release == in_next_release:
             return []
-        return [IssueResolved(issue_id, actor, in_next_release, newest_release_position if in_next_release else None)]
+        return [
+            IssueResolved(
+                issue_id, actor, in_next_release, newest_release_position if in_next_release else None
+            )
+        ]
 
     def unresolve(self, actor: str | None, expected_version: int | None) -> list[DomainEvent]:
         issue_id = self.require_current(expected_version)
@@ -259,8 +270,13 @@ class Issue:
         return [IssueUnresolved(issue_id, actor)]
 
     def ignore(
-        self, actor: str | None, expected_version: int | None, *, until_event_count: int | None = None,
-        until_timestamp: float | None = None, until_user_count: int | None = None,
+        self,
+        actor: str | None,
+        expected_version: int | None,
+        *,
+        until_event_count: int | None = None,
+        until_timestamp: float | None = None,
+        until_user_count: int | None = None,
     ) -> list[DomainEvent]:
         issue_id = self.require_current(expected_version)
         for name, value in (("untilEventCount", until_event_count), ("untilUserCount", until_user_count)):
@@ -268,7 +284,9 @@ class Issue:
                 raise InvalidCommand(f"{name} must be at least 1")
         return [IssueIgnored(issue_id, actor, until_event_count, until_timestamp, until_user_count)]
 
-    def assign(self, actor: str | None, expected_version: int | None, assignee: str | None) -> list[DomainEvent]:
+    def assign(
+        self, actor: str | None, expected_version: int | None, assignee: str | None
+    ) -> list[DomainEvent]:
         issue_id = self.require_current(expected_version)
         if assignee == self.assignee:
             return []
@@ -287,7 +305,9 @@ class Issue:
     def absorb(self, actor: str | None, source_id: str, hashes: tuple[str, ...]) -> list[DomainEvent]:
         return [IssueAbsorbed(self.require_current(None), actor, source_id, hashes)]
 
-    def unmerge(self, actor: str | None, expected_version: int | None, hash_: str, to_issue_id: str) -> list[DomainEvent]:
+    def unmerge(
+        self, actor: str | None, expected_version: int | None, hash_: str, to_issue_id: str
+    ) -> list[DomainEvent]:
         issue_id = self.require_current(expected_version)
         if hash_ not in self.hashes:
             raise InvalidCommand("this fingerprint is not part of the issue")
@@ -317,9 +337,15 @@ class Issue:
                 self.users_since_ignore.add(occurrence.user_key)
             if self.ignore_until_count is not None and self.events_since_ignore >= self.ignore_until_count:
                 return [IssueUnignored(self.id, None, "event_count")]
-            if self.ignore_until_users is not None and len(self.users_since_ignore) >= self.ignore_until_users:
+            if (
+                self.ignore_until_users is not None
+                and len(self.users_since_ignore) >= self.ignore_until_users
+            ):
                 return [IssueUnignored(self.id, None, "user_count")]
-            if self.ignore_until_timestamp is not None and occurrence.timestamp >= self.ignore_until_timestamp:
+            if (
+                self.ignore_until_timestamp is not None
+                and occurrence.timestamp >= self.ignore_until_timestamp
+            ):
                 return [IssueUnignored(self.id, None, "time")]
         return []
 
@@ -331,8 +357,12 @@ class Issue:
         return occurrence.release_position > self.resolved_release_position
 
     def ignore_expired(self, now: float) -> list[DomainEvent]:
-        if self.id and self.status == IGNORED and self.ignore_until_timestamp is not None \
-                and now >= self.ignore_until_timestamp:
+        if (
+            self.id
+            and self.status == IGNORED
+            and self.ignore_until_timestamp is not None
+            and now >= self.ignore_until_timestamp
+        ):
             return [IssueUnignored(self.id, None, "time")]
         return []
 
@@ -341,5 +371,7 @@ class VersionConflict(InvalidCommand):
     """The issue changed since the client read it."""
 
     def __init__(self, actual: int) -> None:
-        super().__init__(f"the issue was changed by someone else (it is at version {actual}); reload and retry")
+        super().__init__(
+            f"the issue was changed by someone else (it is at version {actual}); reload and retry"
+        )
         self.actual = actual

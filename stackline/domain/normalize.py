@@ -489,7 +489,9 @@ def _normalize_logentry(event: dict[str, Any], notes: _Notes) -> None:
         if entry:
             notes.add("dropped logentry: it has no message")
         return
-    event["logentry"] = {key: normalized[key] for key in ("message", "params", "formatted") if key in normalized}
+    event["logentry"] = {
+        key: normalized[key] for key in ("message", "params", "formatted") if key in normalized
+    }
 
 
 # `%s`, `%d`, `%(name)s`, `%5.2f`, `%%` (printf / Python logging) and `{0}`, `{name}` (Sentry's

@@ -23,11 +23,11 @@ from stackline.domain.events import (
     MemberAdded,
     MemberRemoved,
     MemberRoleChanged,
-    ProjectKeyLimitsChanged,
-    ProjectSettingsChanged,
     OrganizationCreated,
     ProjectCreated,
     ProjectKeyCreated,
+    ProjectKeyLimitsChanged,
+    ProjectSettingsChanged,
 )
 
 SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]{0,49}$")
@@ -141,23 +141,34 @@ class Organization:
             case ProjectSettingsChanged() as e:
                 project = self._project_by_id(e.project_id)
                 if project is not None:
-                    project.settings = ProjectSettings(e.scrub_data, e.scrub_ip_addresses, e.sensitive_fields,
-                                                       e.safe_fields, e.allowed_origins, e.monthly_event_quota)
+                    project.settings = ProjectSettings(
+                        e.scrub_data,
+                        e.scrub_ip_addresses,
+                        e.sensitive_fields,
+                        e.safe_fields,
+                        e.allowed_origins,
+                        e.monthly_event_quota,
+                    )
             case ProjectKeyLimitsChanged() as e:
                 project = self._project_by_id(e.project_id)
                 if project is not None:
-                    project.key_limits[e.public_key] = KeyLimits(e.is_active, e.rate_limit_per_second,
-                                                                 e.rate_limit_per_minute)
+                    project.key_limits[e.public_key] = KeyLimits(
+                        e.is_active, e.rate_limit_per_second, e.rate_limit_per_minute
+                    )
 
     def _project_by_id(self, project_id: int) -> ProjectState | None:
         return next((p for p in self.projects.values() if p.project_id == project_id), None)
 
-    def create(self, organization_id: str, slug: str, name: str, owner: str | None = None) -> list[DomainEvent]:
+    def create(
+        self, organization_id: str, slug: str, name: str, owner: str | None = None
+    ) -> list[DomainEvent]:
         """A new organization; `owner` (an email) becomes its first owner."""
         check_slug(slug, "organization")
         if self.exists:
             raise InvalidCommand(f"organization {slug!r} already exists")
-        events: list[DomainEvent] = [OrganizationCreated(organization_id=organization_id, slug=slug, name=name or slug)]
+        events: list[DomainEvent] = [
+            OrganizationCreated(organization_id=organization_id, slug=slug, name=name or slug)
+        ]
         if owner is not None:
             events.append(MemberAdded(organization_id, owner, "owner"))
         return events
@@ -186,22 +197,41 @@ class Organization:
                 raise InvalidCommand(f"allowed origin {origin!r} must look like https://example.com, or be *")
         if settings == project.settings:
             return []
-        return [ProjectSettingsChanged(self.id, project.project_id, settings.scrub_data, settings.scrub_ip_addresses,
-                                       settings.sensitive_fields, settings.safe_fields, settings.allowed_origins,
-                                       settings.monthly_event_quota)]
+        return [
+            ProjectSettingsChanged(
+                self.id,
+                project.project_id,
+                settings.scrub_data,
+                settings.scrub_ip_addresses,
+                settings.sensitive_fields,
+                settings.safe_fields,
+                settings.allowed_origins,
+                settings.monthly_event_quota,
+            )
+        ]
 
     def change_key_limits(self, slug: str, public_key: str, limits: KeyLimits) -> list[DomainEvent]:
         project = self.projects.get(slug)
         if self.id is None or project is None or public_key not in project.key_limits:
             raise InvalidCommand("project key not found")
-        for name, value in (("rateLimitPerSecond", limits.rate_limit_per_second),
-                            ("rateLimitPerMinute", limits.rate_limit_per_minute)):
+        for name, value in (
+            ("rateLimitPerSecond", limits.rate_limit_per_second),
+            ("rateLimitPerMinute", limits.rate_limit_per_minute),
+        ):
             if value is not None and value < 0:
                 raise InvalidCommand(f"{name} must not be negative")
         if project.key_limits[public_key] == limits:
             return []
-        return [ProjectKeyLimitsChanged(self.id, project.project_id, public_key, limits.is_active,
-                                        limits.rate_limit_per_second, limits.rate_limit_per_minute)]
+        return [
+            ProjectKeyLimitsChanged(
+                self.id,
+                project.project_id,
+                public_key,
+                limits.is_active,
+                limits.rate_limit_per_second,
+                limits.rate_limit_per_minute,
+            )
+        ]
 
     def add_member(self, email: str, role: str, as_owner: bool = True) -> list[DomainEvent]:
         """Add a member, or change an existing member's role (same rules as change_member_role).
@@ -255,8 +285,15 @@ class Organization:
     def _owner_count(self) -> int:
         return sum(1 for role in self.members.values() if role == "owner")
 
-    def issue_token(self, token_id: str, token_hash: str, label: str, scopes: Iterable[str],
-                    expires_at: float | None = None, now: float = 0.0) -> list[DomainEvent]:
+    def issue_token(
+        self,
+        token_id: str,
+        token_hash: str,
+        label: str,
+        scopes: Iterable[str],
+        expires_at: float | None = None,
+        now: float = 0.0,
+    ) -> list[DomainEvent]:
         if self.id is None:
             raise InvalidCommand("organization does not exist")
         scopes = check_scopes(scopes)

@@ -121,10 +121,10 @@ _CARD = re.compile(r"[0-9](?<![\w.][0-9])(?<![0-9][ -][0-9])(?:[ -]?[0-9]){12,18
 # IBAN: country letters, check digits, then 11 to 30 letters or digits, grouped by single spaces
 # or not at all; the callback keeps the longest prefix that passes the mod-97 check.
 _IBAN = re.compile(r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z][0-9]{2}(?: ?[A-Z0-9]{1,4}+){3,9}(?![A-Za-z0-9])")
-_IPV4 = re.compile(
-    r"[0-9](?<![\w.][0-9])[0-9]{0,2}(?:\.[0-9]{1,3}){3}(?!\w|\.[0-9])"
+_IPV4 = re.compile(r"[0-9](?<![\w.][0-9])[0-9]{0,2}(?:\.[0-9]{1,3}){3}(?!\w|\.[0-9])")
+_IPV6 = re.compile(
+    r"[0-9A-Fa-f:](?<![\w:.][0-9A-Fa-f:])[0-9A-Fa-f]{0,3}+(?::[0-9A-Fa-f]{0,4}+){1,7}(?![\w:])"
 )
-_IPV6 = re.compile(r"[0-9A-Fa-f:](?<![\w:.][0-9A-Fa-f:])[0-9A-Fa-f]{0,3}+(?::[0-9A-Fa-f]{0,4}+){1,7}(?![\w:])")
 _TWO_DIGITS = re.compile(r"[0-9][^0-9]*+[0-9]")
 
 

@@ -122,7 +122,9 @@ def _term(token: str, negated: bool, key: str | None, value: str) -> Term:
             return Level(level, negated)
         case "assigned":
             if value.lower() == "me":
-                raise SearchSyntaxError(token, "'me' needs a signed-in user, and API tokens have none; use an email")
+                raise SearchSyntaxError(
+                    token, "'me' needs a signed-in user, and API tokens have none; use an email"
+                )
             return Assigned(value, negated)
         case "has":
             if not _KEY.fullmatch(value):
@@ -182,7 +184,9 @@ def _tokens(query: str) -> list[tuple[str, bool, str | None, str]]:
                     value = query[j:i]
                 token = query[start:i]
                 if i < end and not query[i].isspace():
-                    raise SearchSyntaxError(token + _rest_of_word(query, i), "text right after a closing quote")
+                    raise SearchSyntaxError(
+                        token + _rest_of_word(query, i), "text right after a closing quote"
+                    )
                 if not value:
                     raise SearchSyntaxError(token, f"empty value after '{prefix}:'")
                 found.append((token, negated, key, value))

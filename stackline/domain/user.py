@@ -58,8 +58,15 @@ class User:
             return []
         return [UserRegistered(user_id, email, name or email.split("@")[0])]
 
-    def issue_token(self, token_id: str, token_hash: str, label: str, scopes: Iterable[str],
-                    expires_at: float | None, now: float) -> list[DomainEvent]:
+    def issue_token(
+        self,
+        token_id: str,
+        token_hash: str,
+        label: str,
+        scopes: Iterable[str],
+        expires_at: float | None,
+        now: float,
+    ) -> list[DomainEvent]:
         if self.id is None or self.email is None:
             raise InvalidCommand("user does not exist")
         scopes = check_scopes(scopes)

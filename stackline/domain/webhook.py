@@ -20,7 +20,16 @@ from stackline.domain.events import DomainEvent, register
 from stackline.domain.organization import InvalidCommand
 
 # The kinds of issue change a webhook can ask for: those the issue projection publishes.
-ISSUE_CHANGE_KINDS = ("CREATED", "UPDATED", "REGRESSED", "RESOLVED", "IGNORED", "ASSIGNED", "MERGED", "UNMERGED")
+ISSUE_CHANGE_KINDS = (
+    "CREATED",
+    "UPDATED",
+    "REGRESSED",
+    "RESOLVED",
+    "IGNORED",
+    "ASSIGNED",
+    "MERGED",
+    "UNMERGED",
+)
 MAX_URL_LENGTH = 2000
 MAX_DESCRIPTION_LENGTH = 500
 
@@ -102,7 +111,9 @@ def check_events(events: Sequence[str]) -> tuple[str, ...]:
 def check_config(config: WebhookConfig) -> WebhookConfig:
     if len(config.description) > MAX_DESCRIPTION_LENGTH:
         raise InvalidCommand(f"description must be at most {MAX_DESCRIPTION_LENGTH} characters")
-    return WebhookConfig(check_url(config.url), check_events(config.events), config.description, config.is_active)
+    return WebhookConfig(
+        check_url(config.url), check_events(config.events), config.description, config.is_active
+    )
 
 
 @dataclass(slots=True)
@@ -135,13 +146,17 @@ class Webhook:
             case WebhookDeleted():
                 self.deleted = True
 
-    def create(self, webhook_id: str, organization_id: str, project_id: int, config: WebhookConfig,
-               secret: str) -> list[DomainEvent]:
+    def create(
+        self, webhook_id: str, organization_id: str, project_id: int, config: WebhookConfig, secret: str
+    ) -> list[DomainEvent]:
         if self.id is not None:
             raise InvalidCommand("webhook already exists")
         config = check_config(config)
-        return [WebhookCreated(webhook_id, organization_id, project_id, config.url, config.events,
-                               config.description, secret)]
+        return [
+            WebhookCreated(
+                webhook_id, organization_id, project_id, config.url, config.events, config.description, secret
+            )
+        ]
 
     def change(self, config: WebhookConfig) -> list[DomainEvent]:
         self._require_existing()
@@ -202,7 +217,9 @@ class RetryPolicy:
     base_delay: float = 10.0  # seconds before the second attempt, doubling after each failure
     max_delay: float = 3600.0
 
-    def delay(self, attempts: int, retry_after: float | None = None, rand: random.Random | None = None) -> float:
+    def delay(
+        self, attempts: int, retry_after: float | None = None, rand: random.Random | None = None
+    ) -> float:
         """Seconds to wait after the `attempts`-th failed attempt: exponential with equal
         jitter (half fixed, half random, so receivers recovering from an outage are not hit by
         every sender at once); a receiver's `Retry-After` wins, up to `max_delay`."""

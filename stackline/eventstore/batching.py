@@ -91,14 +91,18 @@ def decide_batch(
         except WrongExpectedVersion as error:
             outcomes.append(error)
             continue
-        rows.extend(NewRow(event, pending.stream, actual + 1 + offset) for offset, event in enumerate(pending.events))
+        rows.extend(
+            NewRow(event, pending.stream, actual + 1 + offset) for offset, event in enumerate(pending.events)
+        )
         versions[pending.stream] = actual + len(pending.events)
         ids_in_batch.update(ids)
         outcomes.append(Planned(version=versions[pending.stream], count=len(pending.events)))
     return outcomes, rows
 
 
-def place(outcomes: list[Planned | AppendResult | Exception], positions: Sequence[int]) -> list[AppendResult | Exception]:
+def place(
+    outcomes: list[Planned | AppendResult | Exception], positions: Sequence[int]
+) -> list[AppendResult | Exception]:
     """Turn the planned appends into results once the insert has handed out `positions`."""
     placed = iter(positions)
     results: list[AppendResult | Exception] = []
@@ -122,7 +126,9 @@ class GroupCommit:
         self._flushing = False
         self.committed = WakeUp()
 
-    async def append(self, stream: str, events: Sequence[NewEvent], expected: ExpectedVersion) -> AppendResult:
+    async def append(
+        self, stream: str, events: Sequence[NewEvent], expected: ExpectedVersion
+    ) -> AppendResult:
         if not events:
             raise ValueError("append needs at least one event")
         future: asyncio.Future[AppendResult] = asyncio.get_running_loop().create_future()
@@ -191,7 +197,8 @@ async def catch_up(
             position = batch[-1].position
             if stream_prefix is not None or types is not None:
                 batch = [
-                    e for e in batch
+                    e
+                    for e in batch
                     if (stream_prefix is None or e.stream.startswith(stream_prefix))
                     and (types is None or e.type in types)
                 ]

@@ -149,7 +149,9 @@ class KurrentDBEventStore:
                 ],
             )
         except WrongCurrentVersionError:
-            raise WrongExpectedVersion(stream, expected_version, await self._current_version(stream)) from None
+            raise WrongExpectedVersion(
+                stream, expected_version, await self._current_version(stream)
+            ) from None
         # The append answers only the commit position; find our last event's stream version.
         last_id = events[-1].id
         recent = await self.client.get_stream(name, backwards=True, limit=len(events) + 100)
@@ -210,8 +212,9 @@ class KurrentDBEventStore:
         stream_prefix: str | None = None,
         event_types: Collection[str] | None = None,
     ) -> AsyncIterator[Sequence[RecordedEvent]]:
-        return catch_up(self.read_all, self._wake, after_position, batch_size, POLL_SECONDS,
-                        stream_prefix, event_types)
+        return catch_up(
+            self.read_all, self._wake, after_position, batch_size, POLL_SECONDS, stream_prefix, event_types
+        )
 
     async def close(self) -> None:
         if self._live is not None:

@@ -88,7 +88,9 @@ class DuplicateEventId(Exception):
     """Some of an append's event ids are already stored, but not as that same append."""
 
     def __init__(self, stream: str, existing_streams: list[str]) -> None:
-        super().__init__(f"events appended to {stream!r} reuse ids already in {sorted(set(existing_streams))}")
+        super().__init__(
+            f"events appended to {stream!r} reuse ids already in {sorted(set(existing_streams))}"
+        )
 
 
 class EventStore(Protocol):

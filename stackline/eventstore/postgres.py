@@ -120,7 +120,9 @@ class PostgresEventStore:
     async def start(self) -> None:
         # Plans are made for each batch's values: a generic plan cached while the log was tiny
         # would keep scanning it whole long after it has grown.
-        self._writer = await asyncpg.connect(self.url, server_settings={"plan_cache_mode": "force_custom_plan"})
+        self._writer = await asyncpg.connect(
+            self.url, server_settings={"plan_cache_mode": "force_custom_plan"}
+        )
         await self._writer.execute("SELECT pg_advisory_lock($1)", WRITER_LOCK)
         try:  # concurrent first start-ups must not race to create the table
             await self._writer.execute(SCHEMA)
@@ -164,8 +166,11 @@ class PostgresEventStore:
             positions: list[int] = []
             if rows:
                 columns = (
-                    [r.event.id for r in rows], [r.stream for r in rows], [r.version for r in rows],
-                    [r.event.type for r in rows], [r.event.schema_version for r in rows],
+                    [r.event.id for r in rows],
+                    [r.stream for r in rows],
+                    [r.version for r in rows],
+                    [r.event.type for r in rows],
+                    [r.event.schema_version for r in rows],
                     [orjson.dumps(r.event.data).decode() for r in rows],
                     [orjson.dumps(r.event.metadata).decode() for r in rows],
                     [r.event.body for r in rows],
@@ -191,18 +196,24 @@ class PostgresEventStore:
             from_version = 2**62
         return await self._fetch(
             f"SELECT {COLUMNS}, body FROM events WHERE stream = $1 AND version {op} $2 ORDER BY version {order} LIMIT $3",
-            stream, from_version, limit, convert=_recorded_with_body,
+            stream,
+            from_version,
+            limit,
+            convert=_recorded_with_body,
         )
 
     async def read_all(self, after_position: int = 0, limit: int = 1000) -> list[RecordedEvent]:
         return await self._fetch(
-            f"SELECT {COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2", after_position, limit
+            f"SELECT {COLUMNS} FROM events WHERE position > $1 ORDER BY position LIMIT $2",
+            after_position,
+            limit,
         )
 
     async def read_positions(self, positions: Collection[int]) -> list[RecordedEvent]:
         return await self._fetch(
             f"SELECT {COLUMNS}, body FROM events WHERE position = ANY($1::bigint[]) ORDER BY position",
-            sorted(set(positions)), convert=_recorded_with_body,
+            sorted(set(positions)),
+            convert=_recorded_with_body,
         )
 
     async def head_position(self) -> int:
@@ -217,8 +228,15 @@ class PostgresEventStore:
         stream_prefix: str | None = None,
         event_types: Collection[str] | None = None,
     ) -> AsyncIterator[Sequence[RecordedEvent]]:
-        return catch_up(self.read_all, self._group.committed, after_position, batch_size, POLL_SECONDS,
-                        stream_prefix, event_types)
+        return catch_up(
+            self.read_all,
+            self._group.committed,
+            after_position,
+            batch_size,
+            POLL_SECONDS,
+            stream_prefix,
+            event_types,
+        )
 
     async def close(self) -> None:
         for conn in (self._listener, self._writer):

@@ -135,7 +135,7 @@ class SQLiteEventStore:
             ids = [str(e.id) for p in batch for e in p.events]
             stored: dict[uuid.UUID, StoredId] = {}
             for start in range(0, len(ids), 500):
-                chunk = ids[start:start + 500]
+                chunk = ids[start : start + 500]
                 for event_id, stream, version, position in conn.execute(
                     f"SELECT event_id, stream, version, position FROM events WHERE event_id IN ({','.join('?' * len(chunk))})",
                     chunk,
@@ -149,8 +149,19 @@ class SQLiteEventStore:
                 conn.executemany(
                     "INSERT INTO events (event_id, stream, version, type, schema_version, data, metadata, recorded_at)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    [(str(r.event.id), r.stream, r.version, r.event.type, r.event.schema_version,
-                      orjson.dumps(r.event.data), orjson.dumps(r.event.metadata), now) for r in rows],
+                    [
+                        (
+                            str(r.event.id),
+                            r.stream,
+                            r.version,
+                            r.event.type,
+                            r.event.schema_version,
+                            orjson.dumps(r.event.data),
+                            orjson.dumps(r.event.metadata),
+                            now,
+                        )
+                        for r in rows
+                    ],
                 )
                 # One writer: the rows took the positions after the previous maximum, in order.
                 last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
@@ -158,7 +169,11 @@ class SQLiteEventStore:
                 assert len(positions) == len(rows), "positions must be contiguous under one writer"
                 conn.executemany(
                     "INSERT INTO event_bodies (position, body) VALUES (?, ?)",
-                    [(p, r.event.body) for p, r in zip(positions, rows, strict=True) if r.event.body is not None],
+                    [
+                        (p, r.event.body)
+                        for p, r in zip(positions, rows, strict=True)
+                        if r.event.body is not None
+                    ],
                 )
             conn.execute("COMMIT")
         except BaseException:
@@ -205,7 +220,7 @@ class SQLiteEventStore:
         wanted = sorted(set(positions))
         found: list[RecordedEvent] = []
         for start in range(0, len(wanted), 500):
-            chunk = wanted[start:start + 500]
+            chunk = wanted[start : start + 500]
             found += await self._read(
                 f"{WITH_BODIES} WHERE position IN ({','.join('?' * len(chunk))}) ORDER BY position",
                 tuple(chunk),
@@ -228,11 +243,17 @@ class SQLiteEventStore:
         stream_prefix: str | None = None,
         event_types: Collection[str] | None = None,
     ) -> AsyncIterator[Sequence[RecordedEvent]]:
-        return catch_up(self.read_all, self._group.committed, after_position, batch_size, CROSS_PROCESS_POLL_SECONDS,
-                        stream_prefix, event_types)
+        return catch_up(
+            self.read_all,
+            self._group.committed,
+            after_position,
+            batch_size,
+            CROSS_PROCESS_POLL_SECONDS,
+            stream_prefix,
+            event_types,
+        )
 
     async def close(self) -> None:
         self._writer.shutdown(wait=True)
         self._readers.shutdown(wait=True)
         self._write_conn.close()
-

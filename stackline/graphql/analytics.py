@@ -67,22 +67,45 @@ async def issue_hashes(info: Info, org_id: str, issue_id: str) -> list[str]:
     return [row.hash for row in await ctx(info).hashes_loader().load(issue_id) or ()]
 
 
-async def stats(info: Info, org_id: str, project_id: int, period: StatsPeriod,
-                hashes: list[str] | None = None) -> list[StatsBucket]:
-    rows = await analytics.event_stats(executor_of(info), org_id, project_id, analytics.PERIODS[period.value],
-                                       time.time(), hashes=hashes)
+async def stats(
+    info: Info, org_id: str, project_id: int, period: StatsPeriod, hashes: list[str] | None = None
+) -> list[StatsBucket]:
+    rows = await analytics.event_stats(
+        executor_of(info), org_id, project_id, analytics.PERIODS[period.value], time.time(), hashes=hashes
+    )
     return [StatsBucket(start=_time(r.start), count=r.events, users=r.users) for r in rows]
 
 
-async def facets(info: Info, org_id: str, project_id: int, keys: list[str] | None, top: int,
-                 hashes: list[str] | None = None) -> list[TagFacet]:
+async def facets(
+    info: Info,
+    org_id: str,
+    project_id: int,
+    keys: list[str] | None,
+    top: int,
+    hashes: list[str] | None = None,
+) -> list[TagFacet]:
     if not 1 <= top <= 50:
         raise PublicError("top must be between 1 and 50")
-    found = await analytics.tag_facets(executor_of(info), org_id, project_id, keys=keys, top=top, hashes=hashes)
-    return [TagFacet(key=f.key, count=f.total, distinct_values=f.distinct_values,
-                     top_values=[TagFacetValue(value=v.value, count=v.count, first_seen=_time(v.first_seen_ms / 1000),
-                                               last_seen=_time(v.last_seen_ms / 1000)) for v in f.top])
-            for f in found]
+    found = await analytics.tag_facets(
+        executor_of(info), org_id, project_id, keys=keys, top=top, hashes=hashes
+    )
+    return [
+        TagFacet(
+            key=f.key,
+            count=f.total,
+            distinct_values=f.distinct_values,
+            top_values=[
+                TagFacetValue(
+                    value=v.value,
+                    count=v.count,
+                    first_seen=_time(v.first_seen_ms / 1000),
+                    last_seen=_time(v.last_seen_ms / 1000),
+                )
+                for v in f.top
+            ],
+        )
+        for f in found
+    ]
 
 
 async def user_count(info: Info, org_id: str, project_id: int) -> int:
@@ -96,15 +119,19 @@ def event_filter(query: str | None) -> analytics.EventFilter:
         raise PublicError(f"invalid query: {error}") from None
 
 
-async def event_page(info: Info, org_id: str, project_id: int, where: analytics.EventFilter, first: int,
-                     after: list | None) -> tuple[list[tuple[object, tuple[int, str]]], int, bool]:
+async def event_page(
+    info: Info, org_id: str, project_id: int, where: analytics.EventFilter, first: int, after: list | None
+) -> tuple[list[tuple[object, tuple[int, str]]], int, bool]:
     """Rows of the SQL read model for a page of matching events (newest first), each with its
     (timestamp ms, event id) cursor; the total matching; whether more follow."""
-    if after is not None and not (len(after) == 2 and isinstance(after[0], int) and isinstance(after[1], str)):
+    if after is not None and not (
+        len(after) == 2 and isinstance(after[0], int) and isinstance(after[1], str)
+    ):
         raise PublicError("invalid cursor")
     executor = executor_of(info)
-    refs = await analytics.events_page(executor, org_id, project_id, where, first + 1,
-                                       after=(after[0], after[1]) if after else None)
+    refs = await analytics.events_page(
+        executor, org_id, project_id, where, first + 1, after=(after[0], after[1]) if after else None
+    )
     total = await analytics.event_count(executor, org_id, project_id, where)
     async with ctx(info).services.engine.connect() as conn:
         rows = await queries.events_by_ids(conn, org_id, project_id, [r.event_id for r in refs[:first]])

@@ -66,8 +66,9 @@ class Context:
             raise PublicError(f"this API token lacks the {scope!r} scope")
         return viewer
 
-    def loader(self, name: str, scope: str,
-               fetch: Callable[[Any, frozenset[str], list], Awaitable[dict]]) -> DataLoader:
+    def loader(
+        self, name: str, scope: str, fetch: Callable[[Any, frozenset[str], list], Awaitable[dict]]
+    ) -> DataLoader:
         """A request-scoped DataLoader: `fetch(conn, org_ids, keys)` answers a dict by key for all
         keys at once, in the organizations where the viewer holds `scope`."""
         loader = self.loaders.get(name)
@@ -105,7 +106,9 @@ class Context:
 
     def project_keys_loader(self) -> DataLoader[int, list[Row] | None]:
         """DSN keys by project id, oldest first."""
-        return self.loader("project_keys", "project:read", _grouped(queries.public_keys_of_projects, "project_id"))
+        return self.loader(
+            "project_keys", "project:read", _grouped(queries.public_keys_of_projects, "project_id")
+        )
 
     def attachments_loader(self) -> DataLoader[tuple[int, str], list[Row] | None]:
         """Attachments by (project id, event id)."""
@@ -158,8 +161,10 @@ class Context:
         return loader
 
 
-def _grouped(fetch: Callable[[Any, frozenset[str], Sequence], Awaitable[list[Row]]],
-             key: str | Callable[[Row], Hashable]) -> Callable[[Any, frozenset[str], list], Awaitable[dict]]:
+def _grouped(
+    fetch: Callable[[Any, frozenset[str], Sequence], Awaitable[list[Row]]],
+    key: str | Callable[[Row], Hashable],
+) -> Callable[[Any, frozenset[str], list], Awaitable[dict]]:
     """A loader fetch that groups the rows of one batched query by parent key."""
     key_of = (lambda row: getattr(row, key)) if isinstance(key, str) else key
 

@@ -34,7 +34,10 @@ from starlette.websockets import WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.schema import BaseSchema
-from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler, Operation
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+    Operation,
+)
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import CompleteMessage
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.utils.aio import aclosing
@@ -75,25 +78,31 @@ class _Group:
         self.key = key
         self.members: set[asyncio.Queue[SharedResult | object]] = set()
         # The stream's own context: the first websocket may leave long before the others.
-        own_context = Context(services=context.services, request=context.request, response=None,
-                              viewer=context.viewer)
+        own_context = Context(
+            services=context.services, request=context.request, response=None, viewer=context.viewer
+        )
         self.task = asyncio.get_running_loop().create_task(
             self._run(operation.query, operation.variables, operation.operation_name, own_context)
         )
 
-    async def _run(self, query: str, variables: dict[str, Any] | None, operation_name: str | None,
-                   context: Context) -> None:
+    async def _run(
+        self, query: str, variables: dict[str, Any] | None, operation_name: str | None, context: Context
+    ) -> None:
         try:
-            source = await self.hub.schema.stream(query, variable_values=variables, context_value=context,
-                                                  operation_name=operation_name)
+            source = await self.hub.schema.stream(
+                query, variable_values=variables, context_value=context, operation_name=operation_name
+            )
             async with aclosing(source):
                 async for result in source:
                     if result.errors:
                         # Errors usually end the stream; whoever subscribes next gets a stream
                         # (and errors) of its own rather than joining one that is ending.
                         self.hub.forget(self)
-                    self._deliver(SharedResult(result, None if isinstance(result, PreExecutionError)
-                                               else _encode_payload(result)))
+                    self._deliver(
+                        SharedResult(
+                            result, None if isinstance(result, PreExecutionError) else _encode_payload(result)
+                        )
+                    )
         except Exception:
             log.exception("a shared subscription failed")
         finally:
@@ -117,7 +126,9 @@ class SharedSubscriptions:
     def key_for(self, operation: Operation, context: Context) -> tuple | None:
         """The sharing key of an operation, or None when strawberry should run it alone."""
         viewer = context.viewer
-        if viewer is None or not _is_subscription(self.schema._schema, operation.query, operation.operation_name):  # noqa: SLF001
+        if viewer is None or not _is_subscription(
+            self.schema._schema, operation.query, operation.operation_name
+        ):  # noqa: SLF001
             return None
         try:
             variables = orjson.dumps(operation.variables or {}, option=orjson.OPT_SORT_KEYS)
@@ -155,7 +166,9 @@ def rights_of(viewer: Viewer) -> tuple:
     return tuple(sorted((org, tuple(sorted(scopes))) for org, scopes in viewer.grants.items()))
 
 
-NO_LONGER_ALLOWED = orjson.dumps({"errors": [{"message": "this API token no longer has access to this project"}]}).decode()
+NO_LONGER_ALLOWED = orjson.dumps(
+    {"errors": [{"message": "this API token no longer has access to this project"}]}
+).decode()
 
 
 def _encode_payload(result: ExecutionResult) -> str:
@@ -206,7 +219,9 @@ class SharingTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 viewer = await self.context.services.lookups.viewer(token) if token else None
                 allowed = viewer is not None and rights_of(viewer) == key[-1]
                 try:
-                    await self.websocket.send_text(prefix + (item.payload if allowed else NO_LONGER_ALLOWED) + "}")  # type: ignore[attr-defined]
+                    await self.websocket.send_text(
+                        prefix + (item.payload if allowed else NO_LONGER_ALLOWED) + "}"
+                    )  # type: ignore[attr-defined]
                 except WebSocketDisconnected:
                     return
                 if not allowed:

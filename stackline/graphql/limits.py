@@ -37,17 +37,26 @@ DEFAULT_TOP = 5  # tag values per key without `top` (Issue.tags)
 PAGE_ARGUMENTS = {"first": DEFAULT_PAGE, "top": DEFAULT_TOP}
 
 
-def operation_cost(schema: GraphQLSchema, operation: OperationDefinitionNode,
-                   fragments: Mapping[str, FragmentDefinitionNode], variables: Mapping[str, Any]) -> int:
+def operation_cost(
+    schema: GraphQLSchema,
+    operation: OperationDefinitionNode,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    variables: Mapping[str, Any],
+) -> int:
     root = schema.get_root_type(operation.operation)
     if root is None:
         return 0
     return _selection_cost(schema, root, operation.selection_set, fragments, variables, set())
 
 
-def _selection_cost(schema: GraphQLSchema, parent: GraphQLObjectType | Any, selections: SelectionSetNode | None,
-                    fragments: Mapping[str, FragmentDefinitionNode], variables: Mapping[str, Any],
-                    seen: set[str]) -> int:
+def _selection_cost(
+    schema: GraphQLSchema,
+    parent: GraphQLObjectType | Any,
+    selections: SelectionSetNode | None,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    variables: Mapping[str, Any],
+    seen: set[str],
+) -> int:
     cost = 0
     for field, field_parent, field_seen in _fields(schema, parent, selections, fragments, seen):
         definition = getattr(field_parent, "fields", {}).get(field.name.value)
@@ -59,13 +68,19 @@ def _selection_cost(schema: GraphQLSchema, parent: GraphQLObjectType | Any, sele
             if name in definition.args:
                 multiplier = max(multiplier, _int_argument(field, name, variables, default))
         child = get_named_type(definition.type)
-        cost += multiplier * _selection_cost(schema, child, field.selection_set, fragments, variables, field_seen)
+        cost += multiplier * _selection_cost(
+            schema, child, field.selection_set, fragments, variables, field_seen
+        )
     return cost
 
 
-def _fields(schema: GraphQLSchema, parent: Any, selections: SelectionSetNode | None,
-            fragments: Mapping[str, FragmentDefinitionNode],
-            seen: set[str]) -> Iterator[tuple[FieldNode, Any, set[str]]]:
+def _fields(
+    schema: GraphQLSchema,
+    parent: Any,
+    selections: SelectionSetNode | None,
+    fragments: Mapping[str, FragmentDefinitionNode],
+    seen: set[str],
+) -> Iterator[tuple[FieldNode, Any, set[str]]]:
     """The fields selected on `parent`, through inline fragments and fragment spreads, each with
     the fragments it is inside of (a fragment inside itself is not followed again)."""
     for selection in selections.selections if selections else ():
@@ -101,14 +116,21 @@ def _int_argument(field: FieldNode, name: str, variables: Mapping[str, Any], def
 def cost_rule(variables: Mapping[str, Any], limit: int) -> type[ValidationRule]:
     class QueryCostRule(ValidationRule):
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: object) -> None:
-            fragments = {d.name.value: d for d in self.context.document.definitions
-                         if isinstance(d, FragmentDefinitionNode)}
+            fragments = {
+                d.name.value: d
+                for d in self.context.document.definitions
+                if isinstance(d, FragmentDefinitionNode)
+            }
             cost = operation_cost(self.context.schema, node, fragments, variables)
             if cost > limit:
-                self.report_error(GraphQLError(
-                    f"query cost {cost:,} exceeds the limit of {limit:,}: every field costs 1, times the page "
-                    f"size (first, default {DEFAULT_PAGE}) of each connection around it; ask for smaller pages "
-                    "or fewer nested connections", node))
+                self.report_error(
+                    GraphQLError(
+                        f"query cost {cost:,} exceeds the limit of {limit:,}: every field costs 1, times the page "
+                        f"size (first, default {DEFAULT_PAGE}) of each connection around it; ask for smaller pages "
+                        "or fewer nested connections",
+                        node,
+                    )
+                )
 
     return QueryCostRule
 
@@ -120,5 +142,7 @@ class QueryCostLimiter(SchemaExtension):
     def on_validate(self) -> Iterator[None]:
         variables = self.execution_context.variables or {}
         self.execution_context.validation_rules = (
-            *self.execution_context.validation_rules, cost_rule(variables, self.max_cost))
+            *self.execution_context.validation_rules,
+            cost_rule(variables, self.max_cost),
+        )
         yield

@@ -11,11 +11,11 @@ from strawberry.extensions import MaskErrors, MaxTokensLimiter, QueryDepthLimite
 from strawberry.types import Info
 
 from stackline.app.issue_commands import UNSET, IssueUpdate
-from stackline.domain.webhook import WebhookConfig
 from stackline.domain.issue import VersionConflict
 from stackline.domain.organization import ALL_SCOPES, InvalidCommand
-from stackline.graphql.limits import QueryCostLimiter
+from stackline.domain.webhook import WebhookConfig
 from stackline.graphql.context import NotAuthenticated, PublicError, ctx, decode_id
+from stackline.graphql.limits import QueryCostLimiter
 from stackline.graphql.types import (
     ApiToken,
     ApiTokenKind,
@@ -49,9 +49,12 @@ class Query:
         viewer = ctx(info).viewer
         if viewer is None:
             raise NotAuthenticated()
-        return Viewer(token_id=viewer.token_id,
-                      kind=ApiTokenKind.PERSONAL if viewer.is_personal else ApiTokenKind.ORGANIZATION,
-                      email=viewer.user_email, scopes=sorted(viewer.scopes))
+        return Viewer(
+            token_id=viewer.token_id,
+            kind=ApiTokenKind.PERSONAL if viewer.is_personal else ApiTokenKind.ORGANIZATION,
+            email=viewer.user_email,
+            scopes=sorted(viewer.scopes),
+        )
 
     @strawberry.field
     async def organization(self, info: Info, slug: str) -> Organization | None:
@@ -83,7 +86,9 @@ class Viewer:
     token_id: str
     kind: ApiTokenKind
     email: str | None = strawberry.field(description="The user, for a personal token.")
-    scopes: list[str] = strawberry.field(description="The token's own scopes (a role may narrow them per organization).")
+    scopes: list[str] = strawberry.field(
+        description="The token's own scopes (a role may narrow them per organization)."
+    )
 
     @strawberry.field(description="The organizations this token may see.")
     async def organizations(self, info: Info) -> list[Organization]:
@@ -107,11 +112,15 @@ class Viewer:
 class UserError:
     message: str
     field: list[str] | None = None
-    code: str | None = strawberry.field(default=None, description="CONFLICT when the object changed since it was read.")
+    code: str | None = strawberry.field(
+        default=None, description="CONFLICT when the object changed since it was read."
+    )
 
 
 def user_error(error: InvalidCommand, field: list[str] | None = None) -> UserError:
-    return UserError(message=str(error), field=field, code="CONFLICT" if isinstance(error, VersionConflict) else None)
+    return UserError(
+        message=str(error), field=field, code="CONFLICT" if isinstance(error, VersionConflict) else None
+    )
 
 
 def _field_of(error: InvalidCommand) -> list[str] | None:
@@ -125,10 +134,18 @@ class UpdateIssueInput:
     id: strawberry.ID
     expected_version: int = strawberry.field(description="The issue's `version` when the client read it.")
     status: IssueStatus | None = None
-    in_next_release: bool = strawberry.field(default=False, description="With RESOLVED: resolve in the next release.")
-    ignore_until_event_count: int | None = strawberry.field(default=None, description="With IGNORED: until N more events.")
-    ignore_until_user_count: int | None = strawberry.field(default=None, description="With IGNORED: until N more users.")
-    ignore_until: datetime | None = strawberry.field(default=None, description="With IGNORED: until this time.")
+    in_next_release: bool = strawberry.field(
+        default=False, description="With RESOLVED: resolve in the next release."
+    )
+    ignore_until_event_count: int | None = strawberry.field(
+        default=None, description="With IGNORED: until N more events."
+    )
+    ignore_until_user_count: int | None = strawberry.field(
+        default=None, description="With IGNORED: until N more users."
+    )
+    ignore_until: datetime | None = strawberry.field(
+        default=None, description="With IGNORED: until this time."
+    )
     assignee: str | None = strawberry.field(default=None, description="A member's email.")
     unassign: bool = False
 
@@ -148,7 +165,9 @@ class IssueVersionInput:
 @strawberry.input
 class MergeIssuesInput:
     issue_ids: list[strawberry.ID]
-    target_id: strawberry.ID | None = strawberry.field(default=None, description="Defaults to the first of issueIds.")
+    target_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Defaults to the first of issueIds."
+    )
     expected_versions: list[IssueVersionInput] = strawberry.field(default_factory=list)
 
 
@@ -181,7 +200,9 @@ class UpdateProjectSettingsInput:
     sensitive_fields: list[str] | None = None
     safe_fields: list[str] | None = None
     allowed_origins: list[str] | None = None
-    monthly_event_quota: int | None = strawberry.field(default=None, description="Events per month; see clearMonthlyEventQuota.")
+    monthly_event_quota: int | None = strawberry.field(
+        default=None, description="Events per month; see clearMonthlyEventQuota."
+    )
     clear_monthly_event_quota: bool = False
 
 
@@ -261,9 +282,12 @@ class CreateOrganizationPayload:
 @strawberry.input
 class CreateApiTokenInput:
     label: str
-    organization_slug: str | None = strawberry.field(default=None, description="For an organization token; "
-                                                     "omit for a personal token of the caller.")
-    scopes: list[str] | None = strawberry.field(default=None, description="Defaults to every scope the caller holds.")
+    organization_slug: str | None = strawberry.field(
+        default=None, description="For an organization token; omit for a personal token of the caller."
+    )
+    scopes: list[str] | None = strawberry.field(
+        default=None, description="Defaults to every scope the caller holds."
+    )
     expires_at: datetime | None = strawberry.field(default=None, description="Never expires when omitted.")
 
 
@@ -292,7 +316,9 @@ async def _change_project(info: Info, viewer, org_slug: str, project_slug: str, 
     async with services.engine.connect() as conn:
         row = await queries.project_by_slug(conn, viewer.orgs("project:write"), org_slug, project_slug)
     if row is None:
-        return payload_type(project=None, user_errors=[UserError(message="project not found", field=["projectSlug"])])
+        return payload_type(
+            project=None, user_errors=[UserError(message="project not found", field=["projectSlug"])]
+        )
     try:
         position = await change(services.commands)
     except InvalidCommand as error:
@@ -348,7 +374,8 @@ class CreateWebhookInput:
 class CreateWebhookPayload:
     webhook: Webhook | None
     secret: str | None = strawberry.field(
-        description="Signs every delivery (X-Stackline-Signature). Shown only here: store it now.")
+        description="Signs every delivery (X-Stackline-Signature). Shown only here: store it now."
+    )
     user_errors: list[UserError]
 
 
@@ -358,7 +385,9 @@ class UpdateWebhookInput:
     url: str | None = None
     events: list[IssueChangeKind] | None = None
     description: str | None = None
-    is_active: bool | None = strawberry.field(default=None, description="An inactive webhook is sent nothing.")
+    is_active: bool | None = strawberry.field(
+        default=None, description="An inactive webhook is sent nothing."
+    )
     rotate_secret: bool = strawberry.field(default=False, description="Sign from now on with a new secret.")
 
 
@@ -390,7 +419,9 @@ async def _webhook_row(info: Info, global_id: str):  # noqa: ANN202 - a Row or N
         return await queries.webhook(conn, org_ids, decoded[1])
 
 
-async def _fresh_webhook(info: Info, organization_id: str, webhook_id: str, position: int | None) -> Webhook | None:
+async def _fresh_webhook(
+    info: Info, organization_id: str, webhook_id: str, position: int | None
+) -> Webhook | None:
     """The webhook as the read model shows it once the projector has applied `position`."""
     services = ctx(info).services
     if position is not None:
@@ -402,7 +433,9 @@ async def _fresh_webhook(info: Info, organization_id: str, webhook_id: str, posi
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Send a project's issue changes to a URL, signed with a secret shown once.")
+    @strawberry.mutation(
+        description="Send a project's issue changes to a URL, signed with a secret shown once."
+    )
     async def create_webhook(self, info: Info, input: CreateWebhookInput) -> CreateWebhookPayload:
         context = ctx(info)
         viewer = context.require_viewer("project:write")
@@ -412,47 +445,73 @@ class Mutation:
             async with context.services.engine.connect() as conn:
                 found = await queries.projects_by_ids(conn, viewer.orgs("project:write"), [int(decoded[1])])
         if not found:
-            return CreateWebhookPayload(webhook=None, secret=None,
-                                        user_errors=[UserError(message="project not found", field=["projectId"])])
+            return CreateWebhookPayload(
+                webhook=None,
+                secret=None,
+                user_errors=[UserError(message="project not found", field=["projectId"])],
+            )
         project_id, project = next(iter(found.items()))
         config = WebhookConfig(input.url, tuple(kind.value for kind in input.events), input.description)
         try:
-            created = await context.services.webhook_commands.create(project.organization_id, project_id, config,
-                                                                     viewer.actor)
+            created = await context.services.webhook_commands.create(
+                project.organization_id, project_id, config, viewer.actor
+            )
         except InvalidCommand as error:
-            return CreateWebhookPayload(webhook=None, secret=None, user_errors=[user_error(error, _field_of(error))])
-        return CreateWebhookPayload(webhook=await _fresh_webhook(info, project.organization_id, created.webhook_id,
-                                                                 created.position),
-                                    secret=created.secret, user_errors=[])
+            return CreateWebhookPayload(
+                webhook=None, secret=None, user_errors=[user_error(error, _field_of(error))]
+            )
+        return CreateWebhookPayload(
+            webhook=await _fresh_webhook(info, project.organization_id, created.webhook_id, created.position),
+            secret=created.secret,
+            user_errors=[],
+        )
 
-    @strawberry.mutation(description="Change a webhook's URL, events, description or activity; or rotate its secret.")
+    @strawberry.mutation(
+        description="Change a webhook's URL, events, description or activity; or rotate its secret."
+    )
     async def update_webhook(self, info: Info, input: UpdateWebhookInput) -> UpdateWebhookPayload:
         row = await _webhook_row(info, input.id)
         if row is None:
-            return UpdateWebhookPayload(webhook=None, secret=None,
-                                        user_errors=[UserError(message="webhook not found", field=["id"])])
+            return UpdateWebhookPayload(
+                webhook=None, secret=None, user_errors=[UserError(message="webhook not found", field=["id"])]
+            )
         viewer = ctx(info).require_viewer("project:write")
-        changes = {name: value for name, value in (
-            ("url", input.url), ("description", input.description), ("is_active", input.is_active),
-            ("events", tuple(kind.value for kind in input.events) if input.events is not None else None),
-        ) if value is not None}
+        changes = {
+            name: value
+            for name, value in (
+                ("url", input.url),
+                ("description", input.description),
+                ("is_active", input.is_active),
+                ("events", tuple(kind.value for kind in input.events) if input.events is not None else None),
+            )
+            if value is not None
+        }
         try:
-            changed = await ctx(info).services.webhook_commands.change(row.id, row.organization_id, changes,
-                                                                       input.rotate_secret, viewer.actor)
+            changed = await ctx(info).services.webhook_commands.change(
+                row.id, row.organization_id, changes, input.rotate_secret, viewer.actor
+            )
         except InvalidCommand as error:
-            return UpdateWebhookPayload(webhook=None, secret=None, user_errors=[user_error(error, _field_of(error))])
-        return UpdateWebhookPayload(webhook=await _fresh_webhook(info, row.organization_id, row.id, changed.position),
-                                    secret=changed.secret, user_errors=[])
+            return UpdateWebhookPayload(
+                webhook=None, secret=None, user_errors=[user_error(error, _field_of(error))]
+            )
+        return UpdateWebhookPayload(
+            webhook=await _fresh_webhook(info, row.organization_id, row.id, changed.position),
+            secret=changed.secret,
+            user_errors=[],
+        )
 
     @strawberry.mutation(description="Delete a webhook: nothing more is sent to it.")
     async def delete_webhook(self, info: Info, input: DeleteWebhookInput) -> DeleteWebhookPayload:
         row = await _webhook_row(info, input.id)
         if row is None:
-            return DeleteWebhookPayload(deleted_webhook_id=None,
-                                        user_errors=[UserError(message="webhook not found", field=["id"])])
+            return DeleteWebhookPayload(
+                deleted_webhook_id=None, user_errors=[UserError(message="webhook not found", field=["id"])]
+            )
         viewer = ctx(info).require_viewer("project:write")
         try:
-            deleted = await ctx(info).services.webhook_commands.delete(row.id, row.organization_id, viewer.actor)
+            deleted = await ctx(info).services.webhook_commands.delete(
+                row.id, row.organization_id, viewer.actor
+            )
         except InvalidCommand as error:
             return DeleteWebhookPayload(deleted_webhook_id=None, user_errors=[user_error(error)])
         if deleted.position is not None:
@@ -464,15 +523,26 @@ class Mutation:
         context = ctx(info)
         viewer = context.require_viewer("project:write")
         async with context.services.engine.connect() as conn:
-            org = await queries.organization_by_slug(conn, viewer.orgs("project:write"), input.organization_slug)
+            org = await queries.organization_by_slug(
+                conn, viewer.orgs("project:write"), input.organization_slug
+            )
         if org is None:
-            return CreateProjectPayload(project=None, user_errors=[UserError(message="organization not found", field=["organizationSlug"])])
+            return CreateProjectPayload(
+                project=None,
+                user_errors=[UserError(message="organization not found", field=["organizationSlug"])],
+            )
         try:
             created = await context.services.commands.create_project(
-                input.organization_slug, input.slug, input.name or input.slug, input.platform, actor=viewer.actor
+                input.organization_slug,
+                input.slug,
+                input.name or input.slug,
+                input.platform,
+                actor=viewer.actor,
             )
         except InvalidCommand as error:
-            return CreateProjectPayload(project=None, user_errors=[UserError(message=str(error), field=["slug"])])
+            return CreateProjectPayload(
+                project=None, user_errors=[UserError(message=str(error), field=["slug"])]
+            )
         # Commands never write read models: wait for the projector so the answer can show the project.
         services = context.services
         await services.projector.wait_for(await services.store.head_position(), 5.0)
@@ -481,11 +551,15 @@ class Mutation:
         project = Project.from_row(rows[created.project_id]) if rows else None
         return CreateProjectPayload(project=project, user_errors=[])
 
-    @strawberry.mutation(description="Resolve, unresolve, ignore (with conditions), assign or unassign an issue.")
+    @strawberry.mutation(
+        description="Resolve, unresolve, ignore (with conditions), assign or unassign an issue."
+    )
     async def update_issue(self, info: Info, input: UpdateIssueInput) -> UpdateIssuePayload:
         row = await _issue_row(info, input.id, "event:write")
         if row is None:
-            return UpdateIssuePayload(issue=None, user_errors=[UserError(message="issue not found", field=["id"])])
+            return UpdateIssuePayload(
+                issue=None, user_errors=[UserError(message="issue not found", field=["id"])]
+            )
         context = ctx(info)
         viewer = context.require_viewer("event:write")
         assignee: object = UNSET
@@ -495,8 +569,15 @@ class Mutation:
             elif input.assignee is not None:
                 assignee = input.assignee.strip().lower()
                 if not await queries.is_member(conn, row.organization_id, assignee):
-                    return UpdateIssuePayload(issue=None, user_errors=[
-                        UserError(message="the assignee is not a member of this organization", field=["assignee"])])
+                    return UpdateIssuePayload(
+                        issue=None,
+                        user_errors=[
+                            UserError(
+                                message="the assignee is not a member of this organization",
+                                field=["assignee"],
+                            )
+                        ],
+                    )
             newest = await queries.newest_release_position(conn, row.organization_id, row.project_id)
         change = IssueUpdate(
             status=input.status.value if input.status else None,
@@ -508,28 +589,44 @@ class Mutation:
             assignee=assignee,
         )
         if input.status is IssueStatus.MERGED:
-            return UpdateIssuePayload(issue=None, user_errors=[UserError(message="use mergeIssues to merge", field=["status"])])
+            return UpdateIssuePayload(
+                issue=None, user_errors=[UserError(message="use mergeIssues to merge", field=["status"])]
+            )
         try:
-            position = await context.services.issue_commands.update(row.id, input.expected_version, change, viewer.actor)
+            position = await context.services.issue_commands.update(
+                row.id, input.expected_version, change, viewer.actor
+            )
         except InvalidCommand as error:
             return UpdateIssuePayload(issue=None, user_errors=[user_error(error)])
         return UpdateIssuePayload(issue=await _fresh_issue(info, row.id, position), user_errors=[])
 
-    @strawberry.mutation(description="Merge issues into one: their fingerprints' future events land on the target.")
+    @strawberry.mutation(
+        description="Merge issues into one: their fingerprints' future events land on the target."
+    )
     async def merge_issues(self, info: Info, input: MergeIssuesInput) -> MergeIssuesPayload:
         ids = list(dict.fromkeys(input.issue_ids))
         target_global = input.target_id or (ids[0] if ids else None)
         if target_global is None or len(set(ids) | {target_global}) < 2:
-            return MergeIssuesPayload(issue=None, user_errors=[UserError(message="name at least two issues", field=["issueIds"])])
+            return MergeIssuesPayload(
+                issue=None, user_errors=[UserError(message="name at least two issues", field=["issueIds"])]
+            )
         rows = {}
         for global_id in {*ids, target_global}:
             row = await _issue_row(info, global_id, "event:write")
             if row is None:
-                return MergeIssuesPayload(issue=None, user_errors=[UserError(message=f"issue {global_id} not found", field=["issueIds"])])
+                return MergeIssuesPayload(
+                    issue=None,
+                    user_errors=[UserError(message=f"issue {global_id} not found", field=["issueIds"])],
+                )
             rows[global_id] = row
         target = rows[target_global]
         if len({r.project_id for r in rows.values()}) > 1:
-            return MergeIssuesPayload(issue=None, user_errors=[UserError(message="only issues of one project can be merged", field=["issueIds"])])
+            return MergeIssuesPayload(
+                issue=None,
+                user_errors=[
+                    UserError(message="only issues of one project can be merged", field=["issueIds"])
+                ],
+            )
         versions = {}
         for item in input.expected_versions:
             decoded = decode_id(item.id, "Issue")
@@ -538,57 +635,98 @@ class Mutation:
         viewer = ctx(info).require_viewer("event:write")
         try:
             position = await ctx(info).services.issue_commands.merge(
-                [rows[i].id for i in ids if i != target_global], target.id, versions, viewer.actor)
+                [rows[i].id for i in ids if i != target_global], target.id, versions, viewer.actor
+            )
         except InvalidCommand as error:
             return MergeIssuesPayload(issue=None, user_errors=[user_error(error)])
         return MergeIssuesPayload(issue=await _fresh_issue(info, target.id, position), user_errors=[])
 
-    @strawberry.mutation(description="Split one fingerprint out of a merged issue, back to the issue it first formed.")
+    @strawberry.mutation(
+        description="Split one fingerprint out of a merged issue, back to the issue it first formed."
+    )
     async def unmerge_issue(self, info: Info, input: UnmergeIssueInput) -> UnmergeIssuePayload:
         row = await _issue_row(info, input.issue_id, "event:write")
         if row is None:
-            return UnmergeIssuePayload(issue=None, source=None, user_errors=[UserError(message="issue not found", field=["issueId"])])
+            return UnmergeIssuePayload(
+                issue=None, source=None, user_errors=[UserError(message="issue not found", field=["issueId"])]
+            )
         viewer = ctx(info).require_viewer("event:write")
         to_issue_id = issue_id_for(row.project_id, input.hash)
         try:
             position = await ctx(info).services.issue_commands.unmerge(
-                row.id, input.hash, to_issue_id, input.expected_version, viewer.actor)
+                row.id, input.hash, to_issue_id, input.expected_version, viewer.actor
+            )
         except InvalidCommand as error:
             return UnmergeIssuePayload(issue=None, source=None, user_errors=[user_error(error, ["hash"])])
         restored = await _fresh_issue(info, to_issue_id, position)
-        return UnmergeIssuePayload(issue=restored, source=await _fresh_issue(info, row.id, None), user_errors=[])
+        return UnmergeIssuePayload(
+            issue=restored, source=await _fresh_issue(info, row.id, None), user_errors=[]
+        )
 
     @strawberry.mutation(description="Change a project's scrubbing, allowed origins and monthly quota.")
-    async def update_project_settings(self, info: Info, input: UpdateProjectSettingsInput) -> UpdateProjectSettingsPayload:
+    async def update_project_settings(
+        self, info: Info, input: UpdateProjectSettingsInput
+    ) -> UpdateProjectSettingsPayload:
         viewer = ctx(info).require_viewer("project:write")
-        changes = {name: value for name, value in (
-            ("scrub_data", input.scrub_data), ("scrub_ip_addresses", input.scrub_ip_addresses),
-            ("sensitive_fields", tuple(input.sensitive_fields) if input.sensitive_fields is not None else None),
-            ("safe_fields", tuple(input.safe_fields) if input.safe_fields is not None else None),
-            ("allowed_origins", tuple(input.allowed_origins) if input.allowed_origins is not None else None),
-            ("monthly_event_quota", input.monthly_event_quota),
-        ) if value is not None}
+        changes = {
+            name: value
+            for name, value in (
+                ("scrub_data", input.scrub_data),
+                ("scrub_ip_addresses", input.scrub_ip_addresses),
+                (
+                    "sensitive_fields",
+                    tuple(input.sensitive_fields) if input.sensitive_fields is not None else None,
+                ),
+                ("safe_fields", tuple(input.safe_fields) if input.safe_fields is not None else None),
+                (
+                    "allowed_origins",
+                    tuple(input.allowed_origins) if input.allowed_origins is not None else None,
+                ),
+                ("monthly_event_quota", input.monthly_event_quota),
+            )
+            if value is not None
+        }
         if input.clear_monthly_event_quota:
             changes["monthly_event_quota"] = None
-        return await _change_project(info, viewer, input.organization_slug, input.project_slug,
-                                     lambda c: c.change_project_settings(input.organization_slug, input.project_slug,
-                                                                         changes, viewer.actor),
-                                     UpdateProjectSettingsPayload)
+        return await _change_project(
+            info,
+            viewer,
+            input.organization_slug,
+            input.project_slug,
+            lambda c: c.change_project_settings(
+                input.organization_slug, input.project_slug, changes, viewer.actor
+            ),
+            UpdateProjectSettingsPayload,
+        )
 
     @strawberry.mutation(description="Enable or disable a DSN key and set its rate limits.")
     async def update_project_key(self, info: Info, input: UpdateProjectKeyInput) -> UpdateProjectKeyPayload:
         viewer = ctx(info).require_viewer("project:write")
-        changes = {name: value for name, value in (
-            ("is_active", input.is_active), ("rate_limit_per_second", input.rate_limit_per_second),
-            ("rate_limit_per_minute", input.rate_limit_per_minute)) if value is not None}
+        changes = {
+            name: value
+            for name, value in (
+                ("is_active", input.is_active),
+                ("rate_limit_per_second", input.rate_limit_per_second),
+                ("rate_limit_per_minute", input.rate_limit_per_minute),
+            )
+            if value is not None
+        }
         if input.clear_rate_limits:
             changes.update(rate_limit_per_second=None, rate_limit_per_minute=None)
-        return await _change_project(info, viewer, input.organization_slug, input.project_slug,
-                                     lambda c: c.change_key_limits(input.organization_slug, input.project_slug,
-                                                                   input.public_key, changes, viewer.actor),
-                                     UpdateProjectKeyPayload)
+        return await _change_project(
+            info,
+            viewer,
+            input.organization_slug,
+            input.project_slug,
+            lambda c: c.change_key_limits(
+                input.organization_slug, input.project_slug, input.public_key, changes, viewer.actor
+            ),
+            UpdateProjectKeyPayload,
+        )
 
-    @strawberry.mutation(description="Add a member (by email) to your organization, e.g. to assign issues to.")
+    @strawberry.mutation(
+        description="Add a member (by email) to your organization, e.g. to assign issues to."
+    )
     async def add_member(self, info: Info, input: AddMemberInput) -> AddMemberPayload:
         context = ctx(info)
         viewer = context.require_viewer("org:write")
@@ -596,15 +734,21 @@ class Mutation:
         if org is None:
             return AddMemberPayload(email=None, user_errors=[ORG_NOT_FOUND])
         try:
-            position = await context.services.commands.add_member(input.organization_slug, input.email, input.role,
-                                                                  actor=viewer.actor, as_owner=viewer.owns(org.id))
+            position = await context.services.commands.add_member(
+                input.organization_slug,
+                input.email,
+                input.role,
+                actor=viewer.actor,
+                as_owner=viewer.owns(org.id),
+            )
         except InvalidCommand as error:
             return AddMemberPayload(email=None, user_errors=[user_error(error, ["email"])])
         await _settle(info, position)
         return AddMemberPayload(email=input.email.strip().lower(), user_errors=[])
 
-    @strawberry.mutation(description="Change a member's role. Only owners make, demote or remove owners; "
-                                     "the last owner stays.")
+    @strawberry.mutation(
+        description="Change a member's role. Only owners make, demote or remove owners; the last owner stays."
+    )
     async def update_member(self, info: Info, input: UpdateMemberInput) -> UpdateMemberPayload:
         context = ctx(info)
         viewer = context.require_viewer("org:write")
@@ -614,7 +758,8 @@ class Mutation:
         email = input.email.strip().lower()
         try:
             position = await context.services.commands.change_member_role(
-                input.organization_slug, email, input.role, viewer.actor, as_owner=viewer.owns(org.id))
+                input.organization_slug, email, input.role, viewer.actor, as_owner=viewer.owns(org.id)
+            )
         except InvalidCommand as error:
             return UpdateMemberPayload(member=None, user_errors=[user_error(error, ["email"])])
         await _settle(info, position)
@@ -622,7 +767,9 @@ class Mutation:
             row = (await queries.members_by_keys(conn, [org.id], [(org.id, email)])).get((org.id, email))
         return UpdateMemberPayload(member=Member.from_row(row) if row else None, user_errors=[])
 
-    @strawberry.mutation(description="Remove a member; their personal tokens lose access to the organization.")
+    @strawberry.mutation(
+        description="Remove a member; their personal tokens lose access to the organization."
+    )
     async def remove_member(self, info: Info, input: RemoveMemberInput) -> RemoveMemberPayload:
         context = ctx(info)
         viewer = context.require_viewer("org:write")
@@ -631,15 +778,20 @@ class Mutation:
             return RemoveMemberPayload(removed_email=None, user_errors=[ORG_NOT_FOUND])
         email = input.email.strip().lower()
         try:
-            position = await context.services.commands.remove_member(input.organization_slug, email, viewer.actor,
-                                                                     as_owner=viewer.owns(org.id))
+            position = await context.services.commands.remove_member(
+                input.organization_slug, email, viewer.actor, as_owner=viewer.owns(org.id)
+            )
         except InvalidCommand as error:
             return RemoveMemberPayload(removed_email=None, user_errors=[user_error(error, ["email"])])
         await _settle(info, position)
         return RemoveMemberPayload(removed_email=email, user_errors=[])
 
-    @strawberry.mutation(description="Create an organization; the caller (a personal token with org:write) becomes its owner.")
-    async def create_organization(self, info: Info, input: CreateOrganizationInput) -> CreateOrganizationPayload:
+    @strawberry.mutation(
+        description="Create an organization; the caller (a personal token with org:write) becomes its owner."
+    )
+    async def create_organization(
+        self, info: Info, input: CreateOrganizationInput
+    ) -> CreateOrganizationPayload:
         context = ctx(info)
         viewer = context.viewer
         if viewer is None:
@@ -649,17 +801,22 @@ class Mutation:
         if not viewer.is_personal:
             raise PublicError("createOrganization needs a personal API token: its user becomes the owner")
         try:
-            org = await context.services.commands.create_organization(input.slug, input.name or input.slug,
-                                                                      actor=viewer.actor, owner=viewer.user_email)
+            org = await context.services.commands.create_organization(
+                input.slug, input.name or input.slug, actor=viewer.actor, owner=viewer.user_email
+            )
         except InvalidCommand as error:
             return CreateOrganizationPayload(organization=None, user_errors=[user_error(error, ["slug"])])
         await _settle(info, await context.services.store.head_position())
         async with context.services.engine.connect() as conn:
             row = await queries.organization(conn, [org.id], org.id)  # type: ignore[list-item]
-        return CreateOrganizationPayload(organization=Organization.from_row(row) if row else None, user_errors=[])
+        return CreateOrganizationPayload(
+            organization=Organization.from_row(row) if row else None, user_errors=[]
+        )
 
-    @strawberry.mutation(description="Create an API token and show its secret, once. With organizationSlug: an "
-                                     "organization token (owners only); without: a personal token of the caller.")
+    @strawberry.mutation(
+        description="Create an API token and show its secret, once. With organizationSlug: an "
+        "organization token (owners only); without: a personal token of the caller."
+    )
     async def create_api_token(self, info: Info, input: CreateApiTokenInput) -> CreateApiTokenPayload:
         context = ctx(info)
         commands = context.services.commands
@@ -670,37 +827,72 @@ class Mutation:
             if org is None:
                 return CreateApiTokenPayload(token=None, api_token=None, user_errors=[ORG_NOT_FOUND])
             if not viewer.owns(org.id):
-                return CreateApiTokenPayload(token=None, api_token=None, user_errors=[
-                    UserError(message="only owners create organization tokens", field=["organizationSlug"])])
+                return CreateApiTokenPayload(
+                    token=None,
+                    api_token=None,
+                    user_errors=[
+                        UserError(
+                            message="only owners create organization tokens", field=["organizationSlug"]
+                        )
+                    ],
+                )
             held = viewer.grants[org.id]
         else:
             viewer = context.viewer
             if viewer is None:
                 raise NotAuthenticated()
             if not viewer.is_personal:
-                return CreateApiTokenPayload(token=None, api_token=None, user_errors=[UserError(
-                    message="a personal token is created with a personal token (or `stackline token`)",
-                    field=["organizationSlug"])])
+                return CreateApiTokenPayload(
+                    token=None,
+                    api_token=None,
+                    user_errors=[
+                        UserError(
+                            message="a personal token is created with a personal token (or `stackline token`)",
+                            field=["organizationSlug"],
+                        )
+                    ],
+                )
             held = viewer.scopes
         scopes = [s for s in ALL_SCOPES if s in held] if input.scopes is None else list(input.scopes)
         beyond = sorted((set(scopes) & set(ALL_SCOPES)) - held)
         if beyond:
-            return CreateApiTokenPayload(token=None, api_token=None, user_errors=[UserError(
-                message=f"cannot grant scopes the caller does not hold: {', '.join(beyond)}", field=["scopes"])])
+            return CreateApiTokenPayload(
+                token=None,
+                api_token=None,
+                user_errors=[
+                    UserError(
+                        message=f"cannot grant scopes the caller does not hold: {', '.join(beyond)}",
+                        field=["scopes"],
+                    )
+                ],
+            )
         try:
             if input.organization_slug is not None:
-                issued = await commands.issue_token(input.organization_slug, input.label, scopes, viewer.actor, expires_at)
+                issued = await commands.issue_token(
+                    input.organization_slug, input.label, scopes, viewer.actor, expires_at
+                )
             else:
-                issued = await commands.issue_personal_token(viewer.user_email, input.label, scopes, expires_at,  # type: ignore[arg-type]
-                                                             viewer.actor)
+                issued = await commands.issue_personal_token(
+                    viewer.user_email,
+                    input.label,
+                    scopes,
+                    expires_at,  # type: ignore[arg-type]
+                    viewer.actor,
+                )
         except InvalidCommand as error:
-            return CreateApiTokenPayload(token=None, api_token=None, user_errors=[user_error(error, ["scopes"])])
+            return CreateApiTokenPayload(
+                token=None, api_token=None, user_errors=[user_error(error, ["scopes"])]
+            )
         await _settle(info, issued.position)
         async with context.services.engine.connect() as conn:
             row = await queries.api_token(conn, issued.token_id)
-        return CreateApiTokenPayload(token=issued.token, api_token=ApiToken.from_row(row) if row else None, user_errors=[])
+        return CreateApiTokenPayload(
+            token=issued.token, api_token=ApiToken.from_row(row) if row else None, user_errors=[]
+        )
 
-    @strawberry.mutation(description="Revoke an API token: your own personal token, or (owners) an organization token.")
+    @strawberry.mutation(
+        description="Revoke an API token: your own personal token, or (owners) an organization token."
+    )
     async def revoke_api_token(self, info: Info, input: RevokeApiTokenInput) -> RevokeApiTokenPayload:
         context = ctx(info)
         viewer = context.viewer
@@ -710,18 +902,23 @@ class Mutation:
             row = await queries.api_token(conn, input.token_id)
         mine = row is not None and (
             (row.user_email is not None and row.user_email == viewer.user_email)
-            or (row.organization_id is not None and viewer.owns(row.organization_id)))
+            or (row.organization_id is not None and viewer.owns(row.organization_id))
+        )
         if row is None or not mine:
-            return RevokeApiTokenPayload(api_token=None, user_errors=[UserError(message="token not found", field=["tokenId"])])
+            return RevokeApiTokenPayload(
+                api_token=None, user_errors=[UserError(message="token not found", field=["tokenId"])]
+            )
         try:
             if row.user_email is not None:
-                position = await context.services.commands.revoke_token(row.token_id, email=row.user_email,
-                                                                        actor=viewer.actor)
+                position = await context.services.commands.revoke_token(
+                    row.token_id, email=row.user_email, actor=viewer.actor
+                )
             else:
                 async with context.services.engine.connect() as conn:
                     org = await queries.organization(conn, [row.organization_id], row.organization_id)
-                position = await context.services.commands.revoke_token(row.token_id, org_slug=org.slug,
-                                                                        actor=viewer.actor)
+                position = await context.services.commands.revoke_token(
+                    row.token_id, org_slug=org.slug, actor=viewer.actor
+                )
         except InvalidCommand as error:
             return RevokeApiTokenPayload(api_token=None, user_errors=[user_error(error, ["tokenId"])])
         await _settle(info, position)
@@ -786,8 +983,14 @@ class Subscription:
             async with context.services.engine.connect() as conn:
                 row = await queries.issue(conn, [org_id], change.issue_id)
             if row is not None:
-                committed_at = datetime.fromtimestamp(change.committed_at, UTC) if change.committed_at is not None else None
-                yield IssueChange(kind=IssueChangeKind(change.kind), issue=Issue.from_row(row), committed_at=committed_at)
+                committed_at = (
+                    datetime.fromtimestamp(change.committed_at, UTC)
+                    if change.committed_at is not None
+                    else None
+                )
+                yield IssueChange(
+                    kind=IssueChangeKind(change.kind), issue=Issue.from_row(row), committed_at=committed_at
+                )
 
 
 def _should_mask(error: GraphQLError) -> bool:

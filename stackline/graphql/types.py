@@ -11,7 +11,6 @@ import base64
 import enum
 from datetime import UTC, datetime, timedelta
 
-
 import orjson
 import strawberry
 from sqlalchemy import Row
@@ -118,7 +117,9 @@ class GroupingInfo:
     """Why events land on this issue."""
 
     config: str = strawberry.field(description="The grouping config of the latest event.")
-    variant: str = strawberry.field(description="The rule that matched: custom-fingerprint, in-app-stacktrace, ...")
+    variant: str = strawberry.field(
+        description="The rule that matched: custom-fingerprint, in-app-stacktrace, ..."
+    )
     components: list[str] = strawberry.field(description="The values that were hashed, for the latest event.")
     hashes: list[str] = strawberry.field(description="Every fingerprint hash that leads to this issue.")
 
@@ -145,7 +146,9 @@ class ProjectKey:
 @strawberry.type
 class UsageBucket:
     day: str
-    category: str = strawberry.field(description="error, transaction, attachment, session, monitor, feedback, ...")
+    category: str = strawberry.field(
+        description="error, transaction, attachment, session, monitor, feedback, ..."
+    )
     outcome: str = strawberry.field(description="accepted, rate_limited, invalid, filtered, client_discard")
     reason: str
     quantity: int
@@ -246,7 +249,12 @@ class Member:
 
     @classmethod
     def from_row(cls, row: Row) -> Member:
-        return cls(email=row.email, role=row.role, joined_at=aware(row.created_at), organization_id=row.organization_id)
+        return cls(
+            email=row.email,
+            role=row.role,
+            joined_at=aware(row.created_at),
+            organization_id=row.organization_id,
+        )
 
     @strawberry.field(description="The person, once they have a personal API token.")
     async def user(self, info: Info) -> User | None:
@@ -277,10 +285,16 @@ class ApiToken:
 
     @classmethod
     def from_row(cls, row: Row) -> ApiToken:
-        return cls(token_id=row.token_id, kind=ApiTokenKind.PERSONAL if row.user_email else ApiTokenKind.ORGANIZATION,
-                   label=row.label, scopes=list(row.scopes), created_at=aware(row.created_at),
-                   expires_at=aware(row.expires_at) if row.expires_at else None,
-                   revoked_at=aware(row.revoked_at) if row.revoked_at else None, user_email=row.user_email)
+        return cls(
+            token_id=row.token_id,
+            kind=ApiTokenKind.PERSONAL if row.user_email else ApiTokenKind.ORGANIZATION,
+            label=row.label,
+            scopes=list(row.scopes),
+            created_at=aware(row.created_at),
+            expires_at=aware(row.expires_at) if row.expires_at else None,
+            revoked_at=aware(row.revoked_at) if row.revoked_at else None,
+            user_email=row.user_email,
+        )
 
 
 @strawberry.type
@@ -291,8 +305,12 @@ class Organization(Node):
 
     @classmethod
     def from_row(cls, row: Row) -> Organization:
-        return cls(id=strawberry.ID(encode_id("Organization", row.id)), slug=row.slug, name=row.name,
-                   organization_id=row.id)
+        return cls(
+            id=strawberry.ID(encode_id("Organization", row.id)),
+            slug=row.slug,
+            name=row.name,
+            organization_id=row.id,
+        )
 
     @strawberry.field
     async def projects(self, info: Info) -> list[Project]:
@@ -308,7 +326,9 @@ class Organization(Node):
             rows = await queries.members_of(conn, self.organization_id)
         return [Member.from_row(row) for row in rows]
 
-    @strawberry.field(description="The organization's own API tokens (not members' personal ones); needs ownership.")
+    @strawberry.field(
+        description="The organization's own API tokens (not members' personal ones); needs ownership."
+    )
     async def api_tokens(self, info: Info) -> list[ApiToken]:
         viewer = ctx(info).require_scope(self.organization_id, "org:write")
         if not viewer.owns(self.organization_id):
@@ -317,7 +337,9 @@ class Organization(Node):
             rows = await queries.api_tokens_of(conn, self.organization_id)
         return [ApiToken.from_row(row) for row in rows]
 
-    @strawberry.field(description="The caller's role here: owner, admin or member; null for an organization token.")
+    @strawberry.field(
+        description="The caller's role here: owner, admin or member; null for an organization token."
+    )
     def viewer_role(self, info: Info) -> str | None:
         return ctx(info).require_scope(self.organization_id, "org:read").roles.get(self.organization_id)
 
@@ -355,69 +377,139 @@ class Project(Node):
     async def settings(self, info: Info) -> ProjectSettings:
         ctx(info).require_scope(self.organization_id, "project:read")
         row = await ctx(info).project_loader().load(self.numeric_id)
-        return ProjectSettings(scrub_data=row.scrub_data, scrub_ip_addresses=row.scrub_ip_addresses,
-                               sensitive_fields=list(row.sensitive_fields), safe_fields=list(row.safe_fields),
-                               allowed_origins=list(row.allowed_origins), monthly_event_quota=row.monthly_event_quota)
+        return ProjectSettings(
+            scrub_data=row.scrub_data,
+            scrub_ip_addresses=row.scrub_ip_addresses,
+            sensitive_fields=list(row.sensitive_fields),
+            safe_fields=list(row.safe_fields),
+            allowed_origins=list(row.allowed_origins),
+            monthly_event_quota=row.monthly_event_quota,
+        )
 
     @strawberry.field(description="The project's DSN keys with their rate limits.")
     async def keys(self, info: Info) -> list[ProjectKey]:
         ctx(info).require_scope(self.organization_id, "project:read")
         rows = await ctx(info).project_keys_loader().load(self.numeric_id) or []
-        return [ProjectKey(public_key=r.public_key, dsn=dsn_for(info, r.public_key, self.numeric_id),
-                           is_active=r.is_active, rate_limit_per_second=r.rate_limit_per_second,
-                           rate_limit_per_minute=r.rate_limit_per_minute) for r in rows]
+        return [
+            ProjectKey(
+                public_key=r.public_key,
+                dsn=dsn_for(info, r.public_key, self.numeric_id),
+                is_active=r.is_active,
+                rate_limit_per_second=r.rate_limit_per_second,
+                rate_limit_per_minute=r.rate_limit_per_minute,
+            )
+            for r in rows
+        ]
 
     @strawberry.field(description="Items per day, data category, outcome and reason (the quota read model).")
     async def usage(self, info: Info, days: int = 30) -> list[UsageBucket]:
         ctx(info).require_scope(self.organization_id, "project:read")
         async with ctx(info).services.engine.connect() as conn:
             rows = await queries.usage_of(conn, self.organization_id, self.numeric_id, since_day(days))
-        return [UsageBucket(day=r.day, category=r.category, outcome=r.outcome, reason=r.reason,
-                            quantity=r.quantity) for r in rows]
+        return [
+            UsageBucket(
+                day=r.day, category=r.category, outcome=r.outcome, reason=r.reason, quantity=r.quantity
+            )
+            for r in rows
+        ]
 
     @strawberry.field(description="Performance transactions, newest first.")
-    async def transactions(self, info: Info, first: int | None = None, after: str | None = None) -> TransactionConnection:
+    async def transactions(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> TransactionConnection:
         ctx(info).require_scope(self.organization_id, "event:read")
         limit = page_size(first)
         cursor = decode_cursor(after)
         if cursor is not None and (len(cursor) != 1 or not isinstance(cursor[0], int)):
             raise PublicError("invalid cursor")
         async with ctx(info).services.engine.connect() as conn:
-            rows = await queries.transactions_page(conn, self.organization_id, self.numeric_id, first=limit + 1,
-                                                   after=cursor[0] if cursor else None)
+            rows = await queries.transactions_page(
+                conn,
+                self.organization_id,
+                self.numeric_id,
+                first=limit + 1,
+                after=cursor[0] if cursor else None,
+            )
             total = await queries.count_of(conn, transactions_table, self.organization_id, self.numeric_id)
-        edges = [TransactionEdge(node=Transaction(
-            event_id=r.event_id, name=r.name, op=r.op, status=r.status, duration_ms=r.duration_ms,
-            timestamp=aware(r.timestamp), trace_id=r.trace_id, release=r.release, environment=r.environment),
-            cursor=encode_cursor(r.position)) for r in rows[:limit]]
-        return TransactionConnection(edges=edges, total_count=total, page_info=PageInfo(
-            has_next_page=len(rows) > limit, has_previous_page=after is not None,
-            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None))
+        edges = [
+            TransactionEdge(
+                node=Transaction(
+                    event_id=r.event_id,
+                    name=r.name,
+                    op=r.op,
+                    status=r.status,
+                    duration_ms=r.duration_ms,
+                    timestamp=aware(r.timestamp),
+                    trace_id=r.trace_id,
+                    release=r.release,
+                    environment=r.environment,
+                ),
+                cursor=encode_cursor(r.position),
+            )
+            for r in rows[:limit]
+        ]
+        return TransactionConnection(
+            edges=edges,
+            total_count=total,
+            page_info=PageInfo(
+                has_next_page=len(rows) > limit,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
 
     @strawberry.field(description="Release-health session counts per day, release, environment and status.")
     async def sessions(self, info: Info, days: int = 30) -> list[SessionBucket]:
         ctx(info).require_scope(self.organization_id, "event:read")
         async with ctx(info).services.engine.connect() as conn:
             rows = await queries.sessions_of(conn, self.organization_id, self.numeric_id, since_day(days))
-        return [SessionBucket(day=r.day, release=r.release, environment=r.environment, status=r.status,
-                              quantity=r.quantity, errors=r.errors) for r in rows]
+        return [
+            SessionBucket(
+                day=r.day,
+                release=r.release,
+                environment=r.environment,
+                status=r.status,
+                quantity=r.quantity,
+                errors=r.errors,
+            )
+            for r in rows
+        ]
 
     @strawberry.field(description="Cron monitor check-ins, newest first.")
     async def check_ins(self, info: Info, first: int | None = None) -> list[CheckIn]:
         ctx(info).require_scope(self.organization_id, "event:read")
         async with ctx(info).services.engine.connect() as conn:
             rows = await queries.check_ins_of(conn, self.organization_id, self.numeric_id, page_size(first))
-        return [CheckIn(check_in_id=r.check_in_id, monitor_slug=r.monitor_slug, status=r.status, duration=r.duration,
-                        environment=r.environment, first_received=aware(r.first_received),
-                        last_received=aware(r.last_received)) for r in rows]
+        return [
+            CheckIn(
+                check_in_id=r.check_in_id,
+                monitor_slug=r.monitor_slug,
+                status=r.status,
+                duration=r.duration,
+                environment=r.environment,
+                first_received=aware(r.first_received),
+                last_received=aware(r.last_received),
+            )
+            for r in rows
+        ]
 
     @strawberry.field(description="User feedback and user reports, newest first.")
     async def feedback(self, info: Info, first: int | None = None) -> list[Feedback]:
         ctx(info).require_scope(self.organization_id, "event:read")
         async with ctx(info).services.engine.connect() as conn:
             rows = await queries.feedback_of(conn, self.organization_id, self.numeric_id, page_size(first))
-        return [Feedback(feedback_id=r.feedback_id, associated_event_id=r.associated_event_id, name=r.name,
-                         email=r.email, comments=r.comments, received_at=aware(r.received_at)) for r in rows]
+        return [
+            Feedback(
+                feedback_id=r.feedback_id,
+                associated_event_id=r.associated_event_id,
+                name=r.name,
+                email=r.email,
+                comments=r.comments,
+                received_at=aware(r.received_at),
+            )
+            for r in rows
+        ]
 
     @strawberry.field
     async def attachment_count(self, info: Info) -> int:
@@ -433,8 +525,10 @@ class Project(Node):
             raise PublicError("organization not found")
         return Organization.from_row(row)
 
-    @strawberry.field(description="The project's issues that match `query` (Sentry's search syntax: "
-                      "docs/search.md), most recently seen first by default.")
+    @strawberry.field(
+        description="The project's issues that match `query` (Sentry's search syntax: "
+        "docs/search.md), most recently seen first by default."
+    )
     async def issues(
         self,
         info: Info,
@@ -454,7 +548,12 @@ class Project(Node):
             raise PublicError(str(error)) from None
         async with context.services.engine.connect() as conn:
             rows = await queries.issues_page(
-                conn, self.organization_id, self.numeric_id, sort=sort.value, first=limit + 1, after=after_key,
+                conn,
+                self.organization_id,
+                self.numeric_id,
+                sort=sort.value,
+                first=limit + 1,
+                after=after_key,
                 search=search,
             )
             total = await queries.issue_count(conn, self.organization_id, self.numeric_id, search)
@@ -488,12 +587,16 @@ class Project(Node):
 
     # Served by the analytics store (stackline/graphql/analytics.py).
 
-    @strawberry.field(description="Error events per bucket over the period (zero-filled), from the analytics store.")
+    @strawberry.field(
+        description="Error events per bucket over the period (zero-filled), from the analytics store."
+    )
     async def stats(self, info: Info, period: StatsPeriod) -> list[StatsBucket]:
         ctx(info).require_scope(self.organization_id, "event:read")
         return await analytics.stats(info, self.organization_id, self.numeric_id, period)
 
-    @strawberry.field(description="Tag keys of the project's errors with counts and top values (all keys, or `keys`).")
+    @strawberry.field(
+        description="Tag keys of the project's errors with counts and top values (all keys, or `keys`)."
+    )
     async def tag_facets(self, info: Info, keys: list[str] | None = None, top: int = 5) -> list[TagFacet]:
         ctx(info).require_scope(self.organization_id, "event:read")
         return await analytics.facets(info, self.organization_id, self.numeric_id, keys, top)
@@ -503,29 +606,45 @@ class Project(Node):
         ctx(info).require_scope(self.organization_id, "event:read")
         return await analytics.user_count(info, self.organization_id, self.numeric_id)
 
-    @strawberry.field(description="The project's error events, newest first, filtered by `query`: "
-                                  "`release:1.2 environment:prod level:error browser:Firefox` (other keys are tags).")
-    async def events(self, info: Info, first: int | None = None, after: str | None = None,
-                     query: str | None = None) -> EventConnection:
+    @strawberry.field(
+        description="The project's error events, newest first, filtered by `query`: "
+        "`release:1.2 environment:prod level:error browser:Firefox` (other keys are tags)."
+    )
+    async def events(
+        self, info: Info, first: int | None = None, after: str | None = None, query: str | None = None
+    ) -> EventConnection:
         ctx(info).require_scope(self.organization_id, "event:read")
         limit = page_size(first)
-        page, total, more = await analytics.event_page(info, self.organization_id, self.numeric_id,
-                                                       analytics.event_filter(query), limit, decode_cursor(after))
+        page, total, more = await analytics.event_page(
+            info,
+            self.organization_id,
+            self.numeric_id,
+            analytics.event_filter(query),
+            limit,
+            decode_cursor(after),
+        )
         edges = [EventEdge(node=Event.from_row(row), cursor=encode_cursor(*key)) for row, key in page]
         return EventConnection(
             edges=edges,
             total_count=total,
-            page_info=PageInfo(has_next_page=more, has_previous_page=after is not None,
-                               start_cursor=edges[0].cursor if edges else None,
-                               end_cursor=edges[-1].cursor if edges else None),
+            page_info=PageInfo(
+                has_next_page=more,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
         )
 
     @strawberry.field(description="Items per day, category, outcome and reason, from the analytics store.")
     async def outcomes(self, info: Info, days: int = 30) -> list[UsageBucket]:
         ctx(info).require_scope(self.organization_id, "project:read")
         rows = await analytics.outcomes(info, self.organization_id, self.numeric_id, days)
-        return [UsageBucket(day=r.day, category=r.category, outcome=r.outcome, reason=r.reason,
-                            quantity=r.quantity) for r in rows]
+        return [
+            UsageBucket(
+                day=r.day, category=r.category, outcome=r.outcome, reason=r.reason, quantity=r.quantity
+            )
+            for r in rows
+        ]
 
 
 _DATE_SORTS = {IssueSort.LAST_SEEN: "last_seen", IssueSort.FIRST_SEEN: "first_seen"}
@@ -614,8 +733,15 @@ class Issue(Node):
             TagSummary(
                 key=key,
                 total_values=sum(r.times_seen for r in values),
-                top_values=[TagValue(value=r.value, count=r.times_seen, first_seen=aware(r.first_seen),
-                                     last_seen=aware(r.last_seen)) for r in values[:top]],
+                top_values=[
+                    TagValue(
+                        value=r.value,
+                        count=r.times_seen,
+                        first_seen=aware(r.first_seen),
+                        last_seen=aware(r.last_seen),
+                    )
+                    for r in values[:top]
+                ],
             )
             for key, values in sorted(by_key.items())
         ]
@@ -635,8 +761,12 @@ class Issue(Node):
         if latest is None:
             return None
         hashes = [row.hash for row in await context.hashes_loader().load(self.issue_id) or ()]
-        return GroupingInfo(config=latest["config"], variant=latest["variant"],
-                            components=list(latest["components"]), hashes=hashes)
+        return GroupingInfo(
+            config=latest["config"],
+            variant=latest["variant"],
+            components=list(latest["components"]),
+            hashes=hashes,
+        )
 
     @strawberry.field(description="The assignee as a member of the organization (null when unassigned).")
     async def assigned_to(self, info: Info) -> Member | None:
@@ -662,9 +792,14 @@ class Issue(Node):
         cursor = decode_cursor(after)
         if cursor is not None and (len(cursor) != 1 or not isinstance(cursor[0], int)):
             raise PublicError("invalid cursor")
-        rows = await context.events_loader().load((self.issue_id, limit + 1, cursor[0] if cursor else None)) or []
+        rows = (
+            await context.events_loader().load((self.issue_id, limit + 1, cursor[0] if cursor else None))
+            or []
+        )
         total = await context.event_count_loader().load(self.issue_id) or 0
-        edges = [EventEdge(node=Event.from_row(row), cursor=encode_cursor(row.position)) for row in rows[:limit]]
+        edges = [
+            EventEdge(node=Event.from_row(row), cursor=encode_cursor(row.position)) for row in rows[:limit]
+        ]
         return EventConnection(
             edges=edges,
             total_count=total,
@@ -684,8 +819,10 @@ class Issue(Node):
         hashes = await analytics.issue_hashes(info, self.organization_id, self.issue_id)
         return await analytics.stats(info, self.organization_id, self.project_id, period, hashes)
 
-    @strawberry.field(description="Tag keys of the issue's events with counts and top values, from the analytics "
-                                  "store (all keys, or `keys`).")
+    @strawberry.field(
+        description="Tag keys of the issue's events with counts and top values, from the analytics "
+        "store (all keys, or `keys`)."
+    )
     async def tag_facets(self, info: Info, keys: list[str] | None = None, top: int = 5) -> list[TagFacet]:
         ctx(info).require_scope(self.organization_id, "event:read")
         hashes = await analytics.issue_hashes(info, self.organization_id, self.issue_id)
@@ -702,7 +839,9 @@ class Event(Node):
     level: str
     platform: str | None
     tags: list[Tag]
-    grouping: JSON = strawberry.field(description="Why the event was grouped as it was: config, rule, hash, components.")
+    grouping: JSON = strawberry.field(
+        description="Why the event was grouped as it was: config, rule, hash, components."
+    )
     project_id: strawberry.Private[int]
     organization_id: strawberry.Private[str]
     position: strawberry.Private[int]
@@ -716,8 +855,17 @@ class Event(Node):
     async def attachments(self, info: Info) -> list[Attachment]:
         ctx(info).require_scope(self.organization_id, "event:read")
         rows = await ctx(info).attachments_loader().load((self.project_id, self.event_id)) or []
-        return [Attachment(attachment_id=r.attachment_id, filename=r.filename, content_type=r.content_type,
-                           attachment_type=r.attachment_type, size=r.size, sha256=r.sha256) for r in rows]
+        return [
+            Attachment(
+                attachment_id=r.attachment_id,
+                filename=r.filename,
+                content_type=r.content_type,
+                attachment_type=r.attachment_type,
+                size=r.size,
+                sha256=r.sha256,
+            )
+            for r in rows
+        ]
 
     @classmethod
     def from_row(cls, row: Row) -> Event:
@@ -781,7 +929,8 @@ class IssueChange:
     kind: IssueChangeKind
     issue: Issue
     committed_at: datetime | None = strawberry.field(
-        default=None, description="When the projector committed this change (the server's clock).")
+        default=None, description="When the projector committed this change (the server's clock)."
+    )
 
 
 @strawberry.enum
@@ -793,7 +942,9 @@ class WebhookDeliveryStatus(enum.Enum):
 
 @strawberry.type(description="One issue change owed to a webhook, and how sending it went.")
 class WebhookDelivery:
-    delivery_id: str = strawberry.field(description="The X-Stackline-Delivery header: the same on every attempt.")
+    delivery_id: str = strawberry.field(
+        description="The X-Stackline-Delivery header: the same on every attempt."
+    )
     event: IssueChangeKind
     issue_id: strawberry.ID = strawberry.field(description="The global id of the issue that changed.")
     status: WebhookDeliveryStatus
@@ -809,9 +960,14 @@ class WebhookDelivery:
     @classmethod
     def from_row(cls, row: Row) -> WebhookDelivery:
         return cls(
-            delivery_id=row.id, event=IssueChangeKind(row.event), issue_id=strawberry.ID(encode_id("Issue", row.issue_id)),
-            status=WebhookDeliveryStatus(row.status), attempts=row.attempts, response_status_code=row.response_status,
-            last_error=row.last_error, created_at=aware(row.created_at),
+            delivery_id=row.id,
+            event=IssueChangeKind(row.event),
+            issue_id=strawberry.ID(encode_id("Issue", row.issue_id)),
+            status=WebhookDeliveryStatus(row.status),
+            attempts=row.attempts,
+            response_status_code=row.response_status,
+            last_error=row.last_error,
+            created_at=aware(row.created_at),
             last_attempt_at=aware(row.last_attempt_at) if row.last_attempt_at else None,
             next_attempt_at=datetime.fromtimestamp(row.next_attempt_at, UTC) if row.next_attempt_at else None,
             finished_at=aware(row.finished_at) if row.finished_at else None,
@@ -847,10 +1003,16 @@ class Webhook(Node):
     @classmethod
     def from_row(cls, row: Row) -> Webhook:
         return cls(
-            id=strawberry.ID(encode_id("Webhook", row.id)), url=row.url,
-            events=[IssueChangeKind(kind) for kind in row.events], description=row.description,
-            is_active=row.is_active, created_at=aware(row.created_at), updated_at=aware(row.updated_at),
-            project_id=row.project_id, webhook_id=row.id, organization_id=row.organization_id,
+            id=strawberry.ID(encode_id("Webhook", row.id)),
+            url=row.url,
+            events=[IssueChangeKind(kind) for kind in row.events],
+            description=row.description,
+            is_active=row.is_active,
+            created_at=aware(row.created_at),
+            updated_at=aware(row.updated_at),
+            project_id=row.project_id,
+            webhook_id=row.id,
+            organization_id=row.organization_id,
         )
 
     @strawberry.field
@@ -861,21 +1023,39 @@ class Webhook(Node):
         return Project.from_row(row)
 
     @strawberry.field(description="The delivery log, newest change first.")
-    async def deliveries(self, info: Info, first: int | None = None, after: str | None = None) -> WebhookDeliveryConnection:
+    async def deliveries(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> WebhookDeliveryConnection:
         ctx(info).require_scope(self.organization_id, "project:read")
         limit = page_size(first)
         cursor = decode_cursor(after)
-        if cursor is not None and (len(cursor) != 2 or not isinstance(cursor[0], int) or not isinstance(cursor[1], str)):
+        if cursor is not None and (
+            len(cursor) != 2 or not isinstance(cursor[0], int) or not isinstance(cursor[1], str)
+        ):
             raise PublicError("invalid cursor")
         async with ctx(info).services.engine.connect() as conn:
-            rows = await queries.deliveries_page(conn, self.organization_id, self.webhook_id, first=limit + 1,
-                                                 after=(cursor[0], cursor[1]) if cursor else None)
+            rows = await queries.deliveries_page(
+                conn,
+                self.organization_id,
+                self.webhook_id,
+                first=limit + 1,
+                after=(cursor[0], cursor[1]) if cursor else None,
+            )
             total = await queries.delivery_count(conn, self.organization_id, self.webhook_id)
-        edges = [WebhookDeliveryEdge(node=WebhookDelivery.from_row(r), cursor=encode_cursor(r.position, r.id))
-                 for r in rows[:limit]]
-        return WebhookDeliveryConnection(edges=edges, total_count=total, page_info=PageInfo(
-            has_next_page=len(rows) > limit, has_previous_page=after is not None,
-            start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None))
+        edges = [
+            WebhookDeliveryEdge(node=WebhookDelivery.from_row(r), cursor=encode_cursor(r.position, r.id))
+            for r in rows[:limit]
+        ]
+        return WebhookDeliveryConnection(
+            edges=edges,
+            total_count=total,
+            page_info=PageInfo(
+                has_next_page=len(rows) > limit,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
 
 
 async def resolve_node(info: Info, global_id: str) -> Node | None:
@@ -906,5 +1086,3 @@ async def resolve_node(info: Info, global_id: str) -> Node | None:
                 row = await queries.event(conn, context.viewer.orgs("event:read"), int(project_id), event_id)  # type: ignore[union-attr]
                 return Event.from_row(row) if row else None
     return None
-
-

@@ -28,8 +28,12 @@ class GraphQLView(GraphQL):
     websocket_adapter_class = WebSocketAdapter
 
     def __init__(self) -> None:
-        super().__init__(schema, subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL], keep_alive=True,
-                         keep_alive_interval=15)
+        super().__init__(
+            schema,
+            subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+            keep_alive=True,
+            keep_alive_interval=15,
+        )
         self.shared_subscriptions = SharedSubscriptions(schema)
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:

@@ -30,6 +30,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from stackline.analytics.port import AnalyticsExecutor, json_each_row
 from stackline.analytics.schema import EVENTS_INBOX, TAG_COUNTS, counted_through, inbox
+from stackline.domain.error_event import grouping_of, user_key
 from stackline.domain.events import (
     ACCEPTED_CATEGORY,
     ClientReportReceived,
@@ -39,18 +40,19 @@ from stackline.domain.events import (
     TransactionReceived,
     decode,
 )
-from stackline.domain.error_event import grouping_of, user_key
 from stackline.domain.summary import parse_timestamp, summarize
 from stackline.eventstore import EventStore, RecordedEvent
 from stackline.projections.payloads import with_payloads
 from stackline.projections.runner import Effects
 
 
-
 def clickhouse_time(seconds: float) -> str:
     """A DateTime64(3) value in the text form every ClickHouse version parses."""
     whole = int(seconds // 1)
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(whole)) + f".{int(round((seconds - whole) * 1000)) % 1000:03d}"
+    return (
+        time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(whole))
+        + f".{int(round((seconds - whole) * 1000)) % 1000:03d}"
+    )
 
 
 def _text(value: Any, limit: int) -> str:
@@ -90,7 +92,9 @@ class AnalyticsProjection:
         self.store = store  # to read the payloads of events to regroup (`payloads.with_payloads`)
         self._counted: dict[str, Counted] = {}  # tag counts table -> how far it counts, once asked
 
-    async def apply_batch(self, conn: AsyncConnection, batch: Sequence[RecordedEvent], effects: Effects) -> None:
+    async def apply_batch(
+        self, conn: AsyncConnection, batch: Sequence[RecordedEvent], effects: Effects
+    ) -> None:
         try:
             await self._apply(batch)
         except BaseException:
@@ -102,17 +106,30 @@ class AnalyticsProjection:
         sessions: list[dict[str, Any]] = []
         outcomes: list[dict[str, Any]] = []
 
-        def outcome(e: Any, position: int, item: int, at: float, category: str, what: str, reason: str,
-                    quantity: int) -> None:
-            outcomes.append({"organization_id": e.organization_id, "project_id": e.project_id,
-                             "timestamp": int(at), "category": category, "outcome": what, "reason": reason,
-                             "quantity": quantity, "position": position, "item": item})
+        def outcome(
+            e: Any, position: int, item: int, at: float, category: str, what: str, reason: str, quantity: int
+        ) -> None:
+            outcomes.append(
+                {
+                    "organization_id": e.organization_id,
+                    "project_id": e.project_id,
+                    "timestamp": int(at),
+                    "category": category,
+                    "outcome": what,
+                    "reason": reason,
+                    "quantity": quantity,
+                    "position": position,
+                    "item": item,
+                }
+            )
 
         decoded = [(event, decode(event.type, event.data)) for event in batch]
         for event, domain_event in await with_payloads(self.store, decoded):
             category = ACCEPTED_CATEGORY.get(type(domain_event))
             if category is not None:
-                outcome(domain_event, event.position, 0, domain_event.received_at, category, "accepted", "", 1)  # type: ignore[union-attr]
+                outcome(
+                    domain_event, event.position, 0, domain_event.received_at, category, "accepted", "", 1
+                )  # type: ignore[union-attr]
             match domain_event:
                 case ErrorEventReceived() as e:
                     events.append(_error_row(event, e))
@@ -120,23 +137,54 @@ class AnalyticsProjection:
                     events.append(_transaction_row(event, e))
                 case SessionsReceived() as e:
                     for item, update in enumerate(e.updates):
-                        sessions.append({
-                            "organization_id": e.organization_id, "project_id": e.project_id,
-                            "started": int(parse_timestamp(update.get("started")) or e.received_at),
-                            "release": update.get("release") or "", "environment": update.get("environment") or "",
-                            "status": update["status"], "quantity": update["quantity"], "errors": update["errors"],
-                            "position": event.position, "item": item,
-                        })
-                    outcome(e, event.position, 0, e.received_at, "session", "accepted", "",
-                            sum(u["quantity"] for u in e.updates))
+                        sessions.append(
+                            {
+                                "organization_id": e.organization_id,
+                                "project_id": e.project_id,
+                                "started": int(parse_timestamp(update.get("started")) or e.received_at),
+                                "release": update.get("release") or "",
+                                "environment": update.get("environment") or "",
+                                "status": update["status"],
+                                "quantity": update["quantity"],
+                                "errors": update["errors"],
+                                "position": event.position,
+                                "item": item,
+                            }
+                        )
+                    outcome(
+                        e,
+                        event.position,
+                        0,
+                        e.received_at,
+                        "session",
+                        "accepted",
+                        "",
+                        sum(u["quantity"] for u in e.updates),
+                    )
                 case ClientReportReceived() as e:
                     for item, entry in enumerate(e.discarded, start=1):
-                        outcome(e, event.position, item, e.received_at, entry["category"], "client_discard",
-                                entry["reason"], entry["quantity"])
+                        outcome(
+                            e,
+                            event.position,
+                            item,
+                            e.received_at,
+                            entry["category"],
+                            "client_discard",
+                            entry["reason"],
+                            entry["quantity"],
+                        )
                 case OutcomesRecorded() as e:
                     for item, entry in enumerate(e.outcomes, start=1):
-                        outcome(e, event.position, item, e.recorded_at, entry["category"], entry["outcome"],
-                                entry["reason"], entry["quantity"])
+                        outcome(
+                            e,
+                            event.position,
+                            item,
+                            e.recorded_at,
+                            entry["category"],
+                            entry["outcome"],
+                            entry["reason"],
+                            entry["quantity"],
+                        )
         token = f"{batch[0].position}-{batch[-1].position}"
         for table, rows in (("sessions", sessions), ("outcomes", outcomes)):
             await self.executor.insert(table, rows, dedup_token=f"{table}:{token}")
@@ -163,12 +211,21 @@ def _error_row(event: RecordedEvent, e: ErrorEventReceived) -> dict[str, Any]:
     facts = e.facts
     summary = facts["summary"]  # as `summary.EventSummary` fields
     return {
-        "organization_id": e.organization_id, "project_id": e.project_id, "type": "error",
-        "timestamp": clickhouse_time(summary["timestamp"]), "event_id": e.event_id,
-        "primary_hash": grouping_of(e).hash, "position": event.position, "level": summary["level"],
-        "platform": summary["platform"] or "", "release": facts["release"] or "",
-        "environment": facts["environment"] or "", "user": facts["user"] or "",
-        "title": summary["title"], "transaction": facts["transaction"] or "", "duration_ms": 0.0,
+        "organization_id": e.organization_id,
+        "project_id": e.project_id,
+        "type": "error",
+        "timestamp": clickhouse_time(summary["timestamp"]),
+        "event_id": e.event_id,
+        "primary_hash": grouping_of(e).hash,
+        "position": event.position,
+        "level": summary["level"],
+        "platform": summary["platform"] or "",
+        "release": facts["release"] or "",
+        "environment": facts["environment"] or "",
+        "user": facts["user"] or "",
+        "title": summary["title"],
+        "transaction": facts["transaction"] or "",
+        "duration_ms": 0.0,
         "tags": dict(summary["tags"]),
     }
 
@@ -180,10 +237,20 @@ def _transaction_row(event: RecordedEvent, e: TransactionReceived) -> dict[str, 
     start = parse_timestamp(payload.get("start_timestamp"))
     name = _text(payload.get("transaction"), 200) or "<unlabeled transaction>"
     return {
-        "organization_id": e.organization_id, "project_id": e.project_id, "type": "transaction",
-        "timestamp": clickhouse_time(end), "event_id": e.event_id, "primary_hash": "", "position": event.position,
-        "level": "info", "platform": summary.platform or "", "release": _text(payload.get("release"), 250),
-        "environment": _text(payload.get("environment"), 64), "user": user_key(payload) or "", "title": name,
-        "transaction": name, "duration_ms": (end - start) * 1000 if start is not None and end >= start else 0.0,
+        "organization_id": e.organization_id,
+        "project_id": e.project_id,
+        "type": "transaction",
+        "timestamp": clickhouse_time(end),
+        "event_id": e.event_id,
+        "primary_hash": "",
+        "position": event.position,
+        "level": "info",
+        "platform": summary.platform or "",
+        "release": _text(payload.get("release"), 250),
+        "environment": _text(payload.get("environment"), 64),
+        "user": user_key(payload) or "",
+        "title": name,
+        "transaction": name,
+        "duration_ms": (end - start) * 1000 if start is not None and end >= start else 0.0,
         "tags": dict(summary.tags),
     }

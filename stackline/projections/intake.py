@@ -49,76 +49,169 @@ def _day(days: int) -> str:
 
 
 class IntakeProjection:
-    async def apply_batch(self, conn: AsyncConnection, batch: Sequence[RecordedEvent], effects: Effects) -> None:
+    async def apply_batch(
+        self, conn: AsyncConnection, batch: Sequence[RecordedEvent], effects: Effects
+    ) -> None:
         counted: dict[tuple, dict[str, Any]] = {}
 
-        def count(org: str, project_id: int, at: float, category: str, outcome: str, reason: str, n: int) -> None:
+        def count(
+            org: str, project_id: int, at: float, category: str, outcome: str, reason: str, n: int
+        ) -> None:
             key = (project_id, day_of(at), category, outcome, reason)
-            row = counted.setdefault(key, {"project_id": project_id, "day": key[1], "category": category,
-                                           "outcome": outcome, "reason": reason, "organization_id": org,
-                                           "quantity": 0})
+            row = counted.setdefault(
+                key,
+                {
+                    "project_id": project_id,
+                    "day": key[1],
+                    "category": category,
+                    "outcome": outcome,
+                    "reason": reason,
+                    "organization_id": org,
+                    "quantity": 0,
+                },
+            )
             row["quantity"] += n
 
         sessions: dict[tuple, dict[str, Any]] = {}
         for event in batch:
             if event.type == ERROR_EVENT:
                 data = event.data
-                count(data["organization_id"], data["project_id"], data["received_at"], "error", "accepted", "", 1)
+                count(
+                    data["organization_id"],
+                    data["project_id"],
+                    data["received_at"],
+                    "error",
+                    "accepted",
+                    "",
+                    1,
+                )
                 continue
             domain_event = decode(event.type, event.data)
             category = ACCEPTED_CATEGORY.get(type(domain_event))
             if category is not None:
-                at = getattr(domain_event, "received_at")
+                at = domain_event.received_at
                 count(domain_event.organization_id, domain_event.project_id, at, category, "accepted", "", 1)  # type: ignore[union-attr]
             match domain_event:
                 case TransactionReceived() as e:
                     await self._transaction(conn, event, e)
                 case SessionsReceived() as e:
                     for update in e.updates:
-                        started = parse_timestamp(update.get("started")) or e.received_at  # a float since intake
-                        key = (e.project_id, day_of(started), update.get("release") or "",
-                               update.get("environment") or "", update["status"])
-                        row = sessions.setdefault(key, {"project_id": e.project_id, "day": key[1],
-                                                        "release": key[2], "environment": key[3], "status": key[4],
-                                                        "organization_id": e.organization_id, "quantity": 0,
-                                                        "errors": 0})
+                        started = (
+                            parse_timestamp(update.get("started")) or e.received_at
+                        )  # a float since intake
+                        key = (
+                            e.project_id,
+                            day_of(started),
+                            update.get("release") or "",
+                            update.get("environment") or "",
+                            update["status"],
+                        )
+                        row = sessions.setdefault(
+                            key,
+                            {
+                                "project_id": e.project_id,
+                                "day": key[1],
+                                "release": key[2],
+                                "environment": key[3],
+                                "status": key[4],
+                                "organization_id": e.organization_id,
+                                "quantity": 0,
+                                "errors": 0,
+                            },
+                        )
                         row["quantity"] += update["quantity"]
                         row["errors"] += update["errors"]
-                    count(e.organization_id, e.project_id, e.received_at, "session", "accepted", "",
-                          sum(u["quantity"] for u in e.updates))
+                    count(
+                        e.organization_id,
+                        e.project_id,
+                        e.received_at,
+                        "session",
+                        "accepted",
+                        "",
+                        sum(u["quantity"] for u in e.updates),
+                    )
                 case AttachmentStored() as e:
-                    await conn.execute(attachments.insert().values(
-                        project_id=e.project_id, attachment_id=e.attachment_id, organization_id=e.organization_id,
-                        event_id=e.event_id, filename=e.filename, content_type=e.content_type,
-                        attachment_type=e.attachment_type, size=e.size, sha256=e.sha256,
-                        received_at=datetime.fromtimestamp(e.received_at, UTC)))
+                    await conn.execute(
+                        attachments.insert().values(
+                            project_id=e.project_id,
+                            attachment_id=e.attachment_id,
+                            organization_id=e.organization_id,
+                            event_id=e.event_id,
+                            filename=e.filename,
+                            content_type=e.content_type,
+                            attachment_type=e.attachment_type,
+                            size=e.size,
+                            sha256=e.sha256,
+                            received_at=datetime.fromtimestamp(e.received_at, UTC),
+                        )
+                    )
                 case CheckInReceived() as e:
                     at = datetime.fromtimestamp(e.received_at, UTC)
-                    await upsert(conn, check_ins, {
-                        "project_id": e.project_id, "check_in_id": e.check_in_id, "organization_id": e.organization_id,
-                        "monitor_slug": e.monitor_slug, "status": e.status, "duration": e.duration,
-                        "environment": e.environment, "first_received": at, "last_received": at,
-                        "position": event.position,
-                    }, keys=("project_id", "check_in_id"), update={
-                        "status": e.status, "duration": e.duration, "last_received": at, "position": event.position,
-                    })
+                    await upsert(
+                        conn,
+                        check_ins,
+                        {
+                            "project_id": e.project_id,
+                            "check_in_id": e.check_in_id,
+                            "organization_id": e.organization_id,
+                            "monitor_slug": e.monitor_slug,
+                            "status": e.status,
+                            "duration": e.duration,
+                            "environment": e.environment,
+                            "first_received": at,
+                            "last_received": at,
+                            "position": event.position,
+                        },
+                        keys=("project_id", "check_in_id"),
+                        update={
+                            "status": e.status,
+                            "duration": e.duration,
+                            "last_received": at,
+                            "position": event.position,
+                        },
+                    )
                 case FeedbackReceived() as e:
-                    exists = await conn.execute(select(feedback.c.feedback_id).where(
-                        feedback.c.project_id == e.project_id, feedback.c.feedback_id == e.feedback_id))
+                    exists = await conn.execute(
+                        select(feedback.c.feedback_id).where(
+                            feedback.c.project_id == e.project_id, feedback.c.feedback_id == e.feedback_id
+                        )
+                    )
                     if exists.first() is None:
-                        await conn.execute(feedback.insert().values(
-                            project_id=e.project_id, feedback_id=e.feedback_id, organization_id=e.organization_id,
-                            associated_event_id=e.associated_event_id, name=e.name, email=e.email,
-                            comments=e.comments, received_at=datetime.fromtimestamp(e.received_at, UTC),
-                            position=event.position))
+                        await conn.execute(
+                            feedback.insert().values(
+                                project_id=e.project_id,
+                                feedback_id=e.feedback_id,
+                                organization_id=e.organization_id,
+                                associated_event_id=e.associated_event_id,
+                                name=e.name,
+                                email=e.email,
+                                comments=e.comments,
+                                received_at=datetime.fromtimestamp(e.received_at, UTC),
+                                position=event.position,
+                            )
+                        )
                 case ClientReportReceived() as e:
                     for entry in e.discarded:
-                        count(e.organization_id, e.project_id, e.received_at, entry["category"], "client_discard",
-                              entry["reason"], entry["quantity"])
+                        count(
+                            e.organization_id,
+                            e.project_id,
+                            e.received_at,
+                            entry["category"],
+                            "client_discard",
+                            entry["reason"],
+                            entry["quantity"],
+                        )
                 case OutcomesRecorded() as e:
                     for entry in e.outcomes:
-                        count(e.organization_id, e.project_id, e.recorded_at, entry["category"], entry["outcome"],
-                              entry["reason"], entry["quantity"])
+                        count(
+                            e.organization_id,
+                            e.project_id,
+                            e.recorded_at,
+                            entry["category"],
+                            entry["outcome"],
+                            entry["reason"],
+                            entry["quantity"],
+                        )
         if sessions:
             await add_quantities(conn, session_counts, list(sessions.values()), ("quantity", "errors"))
         if counted:
@@ -126,21 +219,36 @@ class IntakeProjection:
 
     async def _transaction(self, conn: AsyncConnection, event: RecordedEvent, e: TransactionReceived) -> None:
         payload = e.payload
-        exists = await conn.execute(select(transactions.c.event_id).where(
-            transactions.c.project_id == e.project_id, transactions.c.event_id == e.event_id))
+        exists = await conn.execute(
+            select(transactions.c.event_id).where(
+                transactions.c.project_id == e.project_id, transactions.c.event_id == e.event_id
+            )
+        )
         if exists.first() is not None:
             return
-        trace = ((payload.get("contexts") or {}).get("trace") or {}) if isinstance(payload.get("contexts"), dict) else {}
+        trace = (
+            ((payload.get("contexts") or {}).get("trace") or {})
+            if isinstance(payload.get("contexts"), dict)
+            else {}
+        )
         end = parse_timestamp(payload.get("timestamp")) or e.received_at
         start = parse_timestamp(payload.get("start_timestamp"))
-        await conn.execute(transactions.insert().values(
-            project_id=e.project_id, event_id=e.event_id, organization_id=e.organization_id, position=event.position,
-            name=str(payload.get("transaction") or "<unlabeled transaction>")[:1000],
-            op=_text(trace.get("op"), 100), status=_text(trace.get("status"), 40),
-            duration_ms=(end - start) * 1000 if start is not None and end >= start else None,
-            timestamp=datetime.fromtimestamp(end, UTC), trace_id=_text(trace.get("trace_id"), 32),
-            release=_text(payload.get("release"), 250), environment=_text(payload.get("environment"), 64),
-        ))
+        await conn.execute(
+            transactions.insert().values(
+                project_id=e.project_id,
+                event_id=e.event_id,
+                organization_id=e.organization_id,
+                position=event.position,
+                name=str(payload.get("transaction") or "<unlabeled transaction>")[:1000],
+                op=_text(trace.get("op"), 100),
+                status=_text(trace.get("status"), 40),
+                duration_ms=(end - start) * 1000 if start is not None and end >= start else None,
+                timestamp=datetime.fromtimestamp(end, UTC),
+                trace_id=_text(trace.get("trace_id"), 32),
+                release=_text(payload.get("release"), 250),
+                environment=_text(payload.get("environment"), 64),
+            )
+        )
 
 
 def _text(value: Any, limit: int) -> str | None:

@@ -84,14 +84,22 @@ def issue_id_for(project_id: int, primary_hash: str) -> str:
 def issue_state(row: Mapping[str, Any]) -> Issue:
     """The aggregate's state as far as occurrences care, rebuilt from the issue's row."""
     return Issue(
-        id=row["id"], project_id=row["project_id"], organization_id=row["organization_id"],
-        primary_hash=row["primary_hash"], status=row["status"], substatus=row["substatus"],
-        assignee=row["assignee"], merged_into=row["merged_into"],
+        id=row["id"],
+        project_id=row["project_id"],
+        organization_id=row["organization_id"],
+        primary_hash=row["primary_hash"],
+        status=row["status"],
+        substatus=row["substatus"],
+        assignee=row["assignee"],
+        merged_into=row["merged_into"],
         resolved_in_next_release=row["resolved_in_next_release"],
         resolved_release_position=row["resolved_release_position"],
-        ignore_until_count=row["ignore_until_count"], ignore_until_timestamp=row["ignore_until_timestamp"],
-        ignore_until_users=row["ignore_until_users"], events_since_ignore=row["events_since_ignore"],
-        users_since_ignore=set(row["users_since_ignore"] or ()), version=row["version"],
+        ignore_until_count=row["ignore_until_count"],
+        ignore_until_timestamp=row["ignore_until_timestamp"],
+        ignore_until_users=row["ignore_until_users"],
+        events_since_ignore=row["events_since_ignore"],
+        users_since_ignore=set(row["users_since_ignore"] or ()),
+        version=row["version"],
     )
 
 
@@ -122,17 +130,28 @@ class IssuesProjection:
         """Write what the batches since the last flush held back (before the transaction commits)."""
         if self._dirty:
             await conn.execute(
-                issues.update().where(issues.c.id == bindparam("b_id")).values(
-                    {name: bindparam(f"b_{name}") for name in _WRITTEN}),
+                issues.update()
+                .where(issues.c.id == bindparam("b_id"))
+                .values({name: bindparam(f"b_{name}") for name in _WRITTEN}),
                 [{"b_id": i, **{f"b_{n}": row[n] for n in _WRITTEN}} for i, row in self._dirty.items()],
             )
             self._dirty = {}
         if self._tags:
-            await upsert_counts(conn, issue_tags, [
-                {"issue_id": i, "key": k, "value": v, "times_seen": n, "first_seen": datetime.fromtimestamp(first, UTC),
-                 "last_seen": datetime.fromtimestamp(last, UTC)}
-                for (i, k, v), (n, first, last) in self._tags.items()
-            ])
+            await upsert_counts(
+                conn,
+                issue_tags,
+                [
+                    {
+                        "issue_id": i,
+                        "key": k,
+                        "value": v,
+                        "times_seen": n,
+                        "first_seen": datetime.fromtimestamp(first, UTC),
+                        "last_seen": datetime.fromtimestamp(last, UTC),
+                    }
+                    for (i, k, v), (n, first, last) in self._tags.items()
+                ],
+            )
             self._tags = {}
 
     def discard(self) -> None:
@@ -143,11 +162,15 @@ class IssuesProjection:
         rows = {i: self._dirty[i] for i in ids if i in self._dirty}
         missing = [i for i in ids if i not in rows]
         for start in range(0, len(missing), 5000):
-            for row in await conn.execute(select(issues).where(issues.c.id.in_(missing[start:start + 5000]))):
+            for row in await conn.execute(
+                select(issues).where(issues.c.id.in_(missing[start : start + 5000]))
+            ):
                 rows[row.id] = dict(row._mapping)
         return rows
 
-    async def apply_batch(self, conn: AsyncConnection, batch: Sequence[RecordedEvent], effects: Effects) -> None:
+    async def apply_batch(
+        self, conn: AsyncConnection, batch: Sequence[RecordedEvent], effects: Effects
+    ) -> None:
         """Events are applied a run at a time (a few statements per run, not per event): a run
         of occurrences, then a run of issue-stream events, and so on, in log order."""
         occurrences: list[tuple[RecordedEvent, ErrorEventReceived]] = []
@@ -185,28 +208,32 @@ class IssuesProjection:
         release_positions: dict[tuple[int, str], int] = {}
         for project_id, group in by_project.items():
             ids = list({i.received.event_id for i in group})
-            for event_id, in await conn.execute(
+            for (event_id,) in await conn.execute(
                 select(events.c.event_id).where(events.c.project_id == project_id, events.c.event_id.in_(ids))
             ):
                 stored_events.add((project_id, event_id))
             hashes = list({i.grouping.hash for i in group})
             for hash_, issue_id in await conn.execute(
-                select(issue_hashes.c.hash, issue_hashes.c.issue_id)
-                .where(issue_hashes.c.project_id == project_id, issue_hashes.c.hash.in_(hashes))
+                select(issue_hashes.c.hash, issue_hashes.c.issue_id).where(
+                    issue_hashes.c.project_id == project_id, issue_hashes.c.hash.in_(hashes)
+                )
             ):
                 issue_of_hash[(project_id, hash_)] = issue_id
             versions = list({i.release for i in group if i.release})
             if versions:
                 for version, first in await conn.execute(
-                    select(releases.c.version, releases.c.first_position)
-                    .where(releases.c.project_id == project_id, releases.c.version.in_(versions))
+                    select(releases.c.version, releases.c.first_position).where(
+                        releases.c.project_id == project_id, releases.c.version.in_(versions)
+                    )
                 ):
                     release_positions[(project_id, version)] = first
         rows = await self._rows(conn, set(issue_of_hash.values()))
         counters = {
             row.id: [row.slug, row.issue_counter]
             for row in await conn.execute(
-                select(projects.c.id, projects.c.slug, projects.c.issue_counter).where(projects.c.id.in_(list(by_project)))
+                select(projects.c.id, projects.c.slug, projects.c.issue_counter).where(
+                    projects.c.id.in_(list(by_project))
+                )
             )
         }
 
@@ -227,37 +254,65 @@ class IssuesProjection:
                 release_position = release_positions.get((project_id, item.release))
                 if release_position is None:
                     release_position = release_positions[(project_id, item.release)] = event.position
-                    new_releases.append({"project_id": project_id, "version": item.release,
-                                         "first_position": event.position, "first_seen": item.seen})
+                    new_releases.append(
+                        {
+                            "project_id": project_id,
+                            "version": item.release,
+                            "first_position": event.position,
+                            "first_seen": item.seen,
+                        }
+                    )
             issue_id = issue_of_hash.get((project_id, item.grouping.hash))
             if issue_id is None:
                 issue_id = issue_id_for(project_id, item.grouping.hash)
                 counters[project_id][1] += 1
-                rows[issue_id] = _new_issue_row(issue_id, item, short_id(counters[project_id][0], counters[project_id][1]))
+                rows[issue_id] = _new_issue_row(
+                    issue_id, item, short_id(counters[project_id][0], counters[project_id][1])
+                )
                 issue_of_hash[(project_id, item.grouping.hash)] = issue_id
                 created.append(issue_id)
-                new_hashes.append({"project_id": project_id, "hash": item.grouping.hash, "issue_id": issue_id,
-                                   "grouping": item.grouping.to_data()})
-                reaction = IssueCreated(issue_id, received.organization_id, project_id, item.grouping.hash,
-                                        received.event_id)
-                effects.reactions.append(Reaction(stream_name(issue_id), reaction, event, StreamState.NO_STREAM))
-                effects.changes.append(IssueChange("CREATED", received.organization_id, project_id, issue_id,
-                                                   event.position))
+                new_hashes.append(
+                    {
+                        "project_id": project_id,
+                        "hash": item.grouping.hash,
+                        "issue_id": issue_id,
+                        "grouping": item.grouping.to_data(),
+                    }
+                )
+                reaction = IssueCreated(
+                    issue_id, received.organization_id, project_id, item.grouping.hash, received.event_id
+                )
+                effects.reactions.append(
+                    Reaction(stream_name(issue_id), reaction, event, StreamState.NO_STREAM)
+                )
+                effects.changes.append(
+                    IssueChange("CREATED", received.organization_id, project_id, issue_id, event.position)
+                )
             else:
                 row = rows[issue_id]
                 _count_occurrence(row, item, event.position)
                 if row["status"] in REACTIVE:
                     state = issue_state(row)
-                    for reaction in state.react_to_occurrence(Occurrence(
-                            received.event_id, item.release, release_position, item.user, item.summary["timestamp"])):
-                        effects.reactions.append(Reaction(stream_name(issue_id), reaction, event, StreamState.ANY))
+                    for reaction in state.react_to_occurrence(
+                        Occurrence(
+                            received.event_id,
+                            item.release,
+                            release_position,
+                            item.user,
+                            item.summary["timestamp"],
+                        )
+                    ):
+                        effects.reactions.append(
+                            Reaction(stream_name(issue_id), reaction, event, StreamState.ANY)
+                        )
                     if row["status"] == IGNORED:
                         row["events_since_ignore"] = state.events_since_ignore
                         row["users_since_ignore"] = sorted(state.users_since_ignore)
                 if issue_id not in changed:  # one notice per issue and run: the runner keeps only the first
                     changed.add(issue_id)
-                    effects.changes.append(IssueChange("UPDATED", received.organization_id, project_id, issue_id,
-                                                       event.position))
+                    effects.changes.append(
+                        IssueChange("UPDATED", received.organization_id, project_id, issue_id, event.position)
+                    )
             if item.user:
                 seen_by.add((issue_id, item.user))
             at = item.summary["timestamp"]
@@ -276,15 +331,21 @@ class IssuesProjection:
 
         # Write, in bulk. Users first: the pairs not stored before are the issues' new users.
         if seen_by:
-            for issue_id, in await insert_absent(conn, issue_users, [
-                {"issue_id": i, "user_key": u} for i, u in seen_by], returning=(issue_users.c.issue_id,)):
+            for (issue_id,) in await insert_absent(
+                conn,
+                issue_users,
+                [{"issue_id": i, "user_key": u} for i, u in seen_by],
+                returning=(issue_users.c.issue_id,),
+            ):
                 rows[issue_id]["user_count"] += 1
         fresh = set(created)
         if created:
             await conn.execute(issues.insert(), [rows[i] for i in created])
             await conn.execute(issue_hashes.insert(), new_hashes)
             await conn.execute(
-                projects.update().where(projects.c.id == bindparam("b_id")).values(issue_counter=bindparam("b_counter")),
+                projects.update()
+                .where(projects.c.id == bindparam("b_id"))
+                .values(issue_counter=bindparam("b_counter")),
                 [{"b_id": p, "b_counter": c} for p, (_, c) in counters.items()],
             )
         for issue_id in changed - fresh:
@@ -313,26 +374,35 @@ class IssuesProjection:
                 activity = []
                 await self.flush(conn)  # the move recounts from what is stored
                 target = change.into_issue_id if isinstance(change, IssueMerged) else change.to_issue_id
-                await self._move(conn, issue_id, target, None if isinstance(change, IssueMerged) else change.hash)
+                await self._move(
+                    conn, issue_id, target, None if isinstance(change, IssueMerged) else change.hash
+                )
                 for moved in (issue_id, target):
                     fresh = (await conn.execute(select(issues).where(issues.c.id == moved))).first()
                     if fresh is not None:
                         rows[moved] = dict(fresh._mapping)
                 row = rows[issue_id]
-                effects.changes.append(IssueChange("UPDATED", row["organization_id"], row["project_id"], target,
-                                                   event.position))
+                effects.changes.append(
+                    IssueChange("UPDATED", row["organization_id"], row["project_id"], target, event.position)
+                )
             kind = _apply_lifecycle(row, change)
             row["version"] = event.version
             self._dirty[issue_id] = row
-            activity.append({
-                "issue_id": issue_id, "position": event.position, "organization_id": row["organization_id"],
-                "kind": event.type, "actor": getattr(change, "actor", None),
-                "data": {k: v for k, v in change.to_data().items() if k not in ("issue_id", "actor")},
-                "at": event.recorded_at,
-            })
+            activity.append(
+                {
+                    "issue_id": issue_id,
+                    "position": event.position,
+                    "organization_id": row["organization_id"],
+                    "kind": event.type,
+                    "actor": getattr(change, "actor", None),
+                    "data": {k: v for k, v in change.to_data().items() if k not in ("issue_id", "actor")},
+                    "at": event.recorded_at,
+                }
+            )
             if kind:
-                effects.changes.append(IssueChange(kind, row["organization_id"], row["project_id"], issue_id,
-                                                   event.position))
+                effects.changes.append(
+                    IssueChange(kind, row["organization_id"], row["project_id"], issue_id, event.position)
+                )
         await self._write_activity(conn, activity)
 
     async def _write_activity(self, conn: AsyncConnection, activity: list[dict[str, Any]]) -> None:
@@ -360,8 +430,12 @@ async def recount(conn: AsyncConnection, issue_id: str) -> None:
     """Recompute an issue's counters, users and tags from its events (after a merge/unmerge)."""
     totals = (
         await conn.execute(
-            select(func.count(), func.min(events.c.timestamp), func.max(events.c.timestamp),
-                   func.count(events.c.user_key.distinct())).where(events.c.issue_id == issue_id)
+            select(
+                func.count(),
+                func.min(events.c.timestamp),
+                func.max(events.c.timestamp),
+                func.count(events.c.user_key.distinct()),
+            ).where(events.c.issue_id == issue_id)
         )
     ).one()
     count, first_seen, last_seen, users = totals
@@ -370,8 +444,10 @@ async def recount(conn: AsyncConnection, issue_id: str) -> None:
         values.update(first_seen=first_seen, last_seen=last_seen)
         latest = (
             await conn.execute(
-                select(events.c.release).where(events.c.issue_id == issue_id, events.c.release.is_not(None))
-                .order_by(events.c.timestamp.desc()).limit(1)
+                select(events.c.release)
+                .where(events.c.issue_id == issue_id, events.c.release.is_not(None))
+                .order_by(events.c.timestamp.desc())
+                .limit(1)
             )
         ).scalar()
         values["last_release"] = latest
@@ -379,7 +455,9 @@ async def recount(conn: AsyncConnection, issue_id: str) -> None:
 
     await conn.execute(delete(issue_users).where(issue_users.c.issue_id == issue_id))
     user_rows = await conn.execute(
-        select(events.c.user_key).where(events.c.issue_id == issue_id, events.c.user_key.is_not(None)).distinct()
+        select(events.c.user_key)
+        .where(events.c.issue_id == issue_id, events.c.user_key.is_not(None))
+        .distinct()
     )
     keys = [r[0] for r in user_rows]
     if keys:
@@ -388,7 +466,9 @@ async def recount(conn: AsyncConnection, issue_id: str) -> None:
     await conn.execute(delete(issue_tags).where(issue_tags.c.issue_id == issue_id))
     counts: Counter[tuple[str, str]] = Counter()
     spans: dict[tuple[str, str], tuple[datetime, datetime]] = {}
-    for tags, timestamp in await conn.execute(select(events.c.tags, events.c.timestamp).where(events.c.issue_id == issue_id)):
+    for tags, timestamp in await conn.execute(
+        select(events.c.tags, events.c.timestamp).where(events.c.issue_id == issue_id)
+    ):
         at = aware(timestamp)
         for key, value in tags[:TAG_LIMIT]:
             pair = (key[:200], value[:200])
@@ -396,39 +476,75 @@ async def recount(conn: AsyncConnection, issue_id: str) -> None:
             first, last = spans.get(pair, (at, at))
             spans[pair] = (min(first, at), max(last, at))
     if counts:
-        await conn.execute(issue_tags.insert(), [
-            {"issue_id": issue_id, "key": k, "value": v, "times_seen": n, "first_seen": spans[(k, v)][0],
-             "last_seen": spans[(k, v)][1]}
-            for (k, v), n in counts.items()
-        ])
+        await conn.execute(
+            issue_tags.insert(),
+            [
+                {
+                    "issue_id": issue_id,
+                    "key": k,
+                    "value": v,
+                    "times_seen": n,
+                    "first_seen": spans[(k, v)][0],
+                    "last_seen": spans[(k, v)][1],
+                }
+                for (k, v), n in counts.items()
+            ],
+        )
 
 
 def _apply_lifecycle(row: dict[str, Any], change: DomainEvent) -> str:
     """Change an issue's row as an issue-stream event says; the kind of change to announce
     ("" for none). Merges and unmerges also move rows, which the projection does itself."""
-    cleared_ignore = {"ignore_until_count": None, "ignore_until_timestamp": None, "ignore_until_users": None,
-                      "events_since_ignore": 0, "users_since_ignore": []}
+    cleared_ignore = {
+        "ignore_until_count": None,
+        "ignore_until_timestamp": None,
+        "ignore_until_users": None,
+        "events_since_ignore": 0,
+        "users_since_ignore": [],
+    }
     match change:
         case IssueResolved():
-            row.update(status=RESOLVED, substatus="resolved", resolved_in_next_release=change.in_next_release,
-                       resolved_release_position=change.release_position, **cleared_ignore)
+            row.update(
+                status=RESOLVED,
+                substatus="resolved",
+                resolved_in_next_release=change.in_next_release,
+                resolved_release_position=change.release_position,
+                **cleared_ignore,
+            )
             return "RESOLVED"
         case IssueUnresolved():
-            row.update(status=UNRESOLVED, substatus="ongoing", resolved_in_next_release=False,
-                       resolved_release_position=None)
+            row.update(
+                status=UNRESOLVED,
+                substatus="ongoing",
+                resolved_in_next_release=False,
+                resolved_release_position=None,
+            )
         case IssueIgnored():
             forever = not any((change.until_event_count, change.until_timestamp, change.until_user_count))
-            row.update(status=IGNORED, substatus="archived_forever" if forever else "archived_until_condition_met",
-                       **cleared_ignore)
-            row.update(ignore_until_count=change.until_event_count, ignore_until_timestamp=change.until_timestamp,
-                       ignore_until_users=change.until_user_count)
+            row.update(
+                status=IGNORED,
+                substatus="archived_forever" if forever else "archived_until_condition_met",
+                **cleared_ignore,
+            )
+            row.update(
+                ignore_until_count=change.until_event_count,
+                ignore_until_timestamp=change.until_timestamp,
+                ignore_until_users=change.until_user_count,
+            )
             return "IGNORED"
         case IssueUnignored():
-            row.update(status=UNRESOLVED, substatus="ongoing" if change.reason == "manual" else "escalating",
-                       **cleared_ignore)
+            row.update(
+                status=UNRESOLVED,
+                substatus="ongoing" if change.reason == "manual" else "escalating",
+                **cleared_ignore,
+            )
         case IssueRegressed():
-            row.update(status=UNRESOLVED, substatus="regressed", resolved_in_next_release=False,
-                       resolved_release_position=None)
+            row.update(
+                status=UNRESOLVED,
+                substatus="regressed",
+                resolved_in_next_release=False,
+                resolved_release_position=None,
+            )
             return "REGRESSED"
         case IssueAssigned():
             row["assignee"] = change.assignee
@@ -446,11 +562,36 @@ def _apply_lifecycle(row: dict[str, Any], change: DomainEvent) -> str:
 
 
 # What occurrences and issue-stream events change on an issue's row.
-_LIFECYCLE = ("version", "status", "substatus", "assignee", "merged_into", "resolved_in_next_release",
-              "resolved_release_position", "ignore_until_count", "ignore_until_timestamp", "ignore_until_users",
-              "events_since_ignore", "users_since_ignore")
-_WRITTEN = tuple(dict.fromkeys(_LIFECYCLE + ("times_seen", "last_position", "first_seen", "last_seen", "title",
-                                             "culprit", "level", "last_release", "user_count")))
+_LIFECYCLE = (
+    "version",
+    "status",
+    "substatus",
+    "assignee",
+    "merged_into",
+    "resolved_in_next_release",
+    "resolved_release_position",
+    "ignore_until_count",
+    "ignore_until_timestamp",
+    "ignore_until_users",
+    "events_since_ignore",
+    "users_since_ignore",
+)
+_WRITTEN = tuple(
+    dict.fromkeys(
+        _LIFECYCLE
+        + (
+            "times_seen",
+            "last_position",
+            "first_seen",
+            "last_seen",
+            "title",
+            "culprit",
+            "level",
+            "last_release",
+            "user_count",
+        )
+    )
+)
 
 
 def _analyze(event: RecordedEvent, received: ErrorEventReceived) -> _Occurrence:
@@ -471,14 +612,34 @@ def _analyze(event: RecordedEvent, received: ErrorEventReceived) -> _Occurrence:
 def _new_issue_row(issue_id: str, item: _Occurrence, short: str) -> dict[str, Any]:
     received, summary = item.received, item.summary
     return {
-        "id": issue_id, "organization_id": received.organization_id, "project_id": received.project_id,
-        "short_id": short, "primary_hash": item.grouping.hash, "grouping_variant": item.grouping.variant,
-        "title": summary["title"], "culprit": summary["culprit"], "level": summary["level"], "status": UNRESOLVED,
-        "substatus": "new", "first_seen": item.seen, "last_seen": item.seen, "times_seen": 1, "user_count": 0,
-        "first_release": item.release, "last_release": item.release, "last_position": item.event.position,
-        "version": -1, "assignee": None, "merged_into": None, "resolved_in_next_release": False,
-        "resolved_release_position": None, "ignore_until_count": None, "ignore_until_timestamp": None,
-        "ignore_until_users": None, "events_since_ignore": 0, "users_since_ignore": [],
+        "id": issue_id,
+        "organization_id": received.organization_id,
+        "project_id": received.project_id,
+        "short_id": short,
+        "primary_hash": item.grouping.hash,
+        "grouping_variant": item.grouping.variant,
+        "title": summary["title"],
+        "culprit": summary["culprit"],
+        "level": summary["level"],
+        "status": UNRESOLVED,
+        "substatus": "new",
+        "first_seen": item.seen,
+        "last_seen": item.seen,
+        "times_seen": 1,
+        "user_count": 0,
+        "first_release": item.release,
+        "last_release": item.release,
+        "last_position": item.event.position,
+        "version": -1,
+        "assignee": None,
+        "merged_into": None,
+        "resolved_in_next_release": False,
+        "resolved_release_position": None,
+        "ignore_until_count": None,
+        "ignore_until_timestamp": None,
+        "ignore_until_users": None,
+        "events_since_ignore": 0,
+        "users_since_ignore": [],
     }
 
 
@@ -498,11 +659,20 @@ def _count_occurrence(row: dict[str, Any], item: _Occurrence, position: int) -> 
 def _event_row(item: _Occurrence, issue_id: str) -> dict[str, Any]:
     received, summary, grouping = item.received, item.summary, item.grouping
     return {
-        "project_id": received.project_id, "event_id": received.event_id,
-        "organization_id": received.organization_id, "issue_id": issue_id, "position": item.event.position,
-        "timestamp": item.seen, "received_at": datetime.fromtimestamp(received.received_at, UTC),
-        "level": summary["level"], "title": summary["title"], "message": summary["message"],
-        "platform": summary["platform"], "tags": summary["tags"],
-        "hash": grouping.hash, "release": item.release,
-        "environment": item.environment, "user_key": item.user,
+        "project_id": received.project_id,
+        "event_id": received.event_id,
+        "organization_id": received.organization_id,
+        "issue_id": issue_id,
+        "position": item.event.position,
+        "timestamp": item.seen,
+        "received_at": datetime.fromtimestamp(received.received_at, UTC),
+        "level": summary["level"],
+        "title": summary["title"],
+        "message": summary["message"],
+        "platform": summary["platform"],
+        "tags": summary["tags"],
+        "hash": grouping.hash,
+        "release": item.release,
+        "environment": item.environment,
+        "user_key": item.user,
     }

@@ -63,8 +63,11 @@ class Reaction:
         return NewEvent(
             event_type(self.event),
             self.event.to_data(),
-            metadata={"actor": None, "causation_id": str(self.caused_by.id),
-                      "correlation_id": self.caused_by.metadata.get("correlation_id")},
+            metadata={
+                "actor": None,
+                "causation_id": str(self.caused_by.id),
+                "correlation_id": self.caused_by.metadata.get("correlation_id"),
+            },
             id=uuid.uuid5(self.caused_by.id, f"{self.stream}:{event_type(self.event)}"),
             schema_version=self.event.schema_version,
         )
@@ -84,13 +87,17 @@ class Projection(Protocol):
     held back (the runner calls it once per transaction, before the checkpoint), and
     `discard()`, to forget that when the transaction fails."""
 
-    async def apply_batch(self, conn: AsyncConnection, batch: Sequence[RecordedEvent], effects: Effects) -> None:
+    async def apply_batch(
+        self, conn: AsyncConnection, batch: Sequence[RecordedEvent], effects: Effects
+    ) -> None:
         """Write these events' effects on the read model, in order; note changes and reactions."""
 
 
 async def load_checkpoint(conn: AsyncConnection, name: str) -> int:
     row = (
-        await conn.execute(select(projector_checkpoints.c.position).where(projector_checkpoints.c.name == name))
+        await conn.execute(
+            select(projector_checkpoints.c.position).where(projector_checkpoints.c.name == name)
+        )
     ).first()
     return row[0] if row else 0
 
@@ -102,7 +109,9 @@ async def save_checkpoint(conn: AsyncConnection, name: str, position: int) -> No
         .values(position=position, updated_at=time.time())
     )
     if updated.rowcount == 0:
-        await conn.execute(projector_checkpoints.insert().values(name=name, position=position, updated_at=time.time()))
+        await conn.execute(
+            projector_checkpoints.insert().values(name=name, position=position, updated_at=time.time())
+        )
 
 
 def collapse(changes: Sequence[IssueChange]) -> list[IssueChange]:
@@ -165,8 +174,12 @@ class ProjectorRunner:
             async for batch in batches:
                 if self.trails is not None:
                     while not await self.trails.wait_for(batch[-1].position, TRAIL_WAIT_SECONDS):
-                        log.info("projector %s waits for %s to reach position %d",
-                                 self.name, self.trails.name, batch[-1].position)
+                        log.info(
+                            "projector %s waits for %s to reach position %d",
+                            self.name,
+                            self.trails.name,
+                            batch[-1].position,
+                        )
                 await self.apply_batch(batch)
                 if self.idle is not None and await self._is_idle():
                     return
@@ -252,9 +265,9 @@ class ProjectorRunner:
             if effects.reactions:
                 # Appended before the checkpoint commits: a crash in between re-applies the
                 # batch, whose reactions then carry the same ids and are not stored twice.
-                await asyncio.gather(*(
-                    self.store.append(r.stream, [r.new_event()], r.expected) for r in effects.reactions
-                ))
+                await asyncio.gather(
+                    *(self.store.append(r.stream, [r.new_event()], r.expected) for r in effects.reactions)
+                )
             await save_checkpoint(conn, self.name, last)
         committed_at = time.time()
         async with self._advanced:
@@ -313,8 +326,9 @@ async def _one(batch: Sequence[RecordedEvent]) -> AsyncIterator[Sequence[Recorde
     yield batch
 
 
-async def _window(batches: AsyncIterator[Sequence[RecordedEvent]], events: int,
-                  on_batch: Callable[[int], None] | None) -> AsyncIterator[Sequence[RecordedEvent]]:
+async def _window(
+    batches: AsyncIterator[Sequence[RecordedEvent]], events: int, on_batch: Callable[[int], None] | None
+) -> AsyncIterator[Sequence[RecordedEvent]]:
     """The next batches, up to about `events` events; then their cyclic garbage is collected.
     (Once per window, not per batch: a collection traverses every object still alive, the batch
     read ahead among them, and that cost a twentieth of a replay when done per batch.)"""
@@ -344,8 +358,9 @@ class ProjectorLease:
         self._held = 0  # PostgreSQL: times this session took the (re-entrant) lock
 
     def _key(self) -> int:
-        return int.from_bytes(hashlib.sha256(f"stackline-projector:{self.name}".encode()).digest()[:8], "big",
-                              signed=True)
+        return int.from_bytes(
+            hashlib.sha256(f"stackline-projector:{self.name}".encode()).digest()[:8], "big", signed=True
+        )
 
     async def __aenter__(self) -> ProjectorLease:
         return self
@@ -364,7 +379,9 @@ class ProjectorLease:
         if self.engine.dialect.name == "postgresql":
             if self._conn is None:
                 self._conn = await self.engine.connect()
-            got = (await self._conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self._key()})).scalar()
+            got = (
+                await self._conn.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": self._key()})
+            ).scalar()
             await self._conn.commit()
             self._held += bool(got)
             return bool(got)

@@ -71,8 +71,11 @@ def create_engine(url: str) -> AsyncEngine:
     if make_url(url).get_backend_name() == "postgresql":
         # Plans are made for each statement's values and the table's current size: a generic plan
         # cached while a table was small (a replay's first batches) keeps scanning it whole.
-        options.update(pool_size=10, max_overflow=20,
-                       connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan"}})
+        options.update(
+            pool_size=10,
+            max_overflow=20,
+            connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan"}},
+        )
     engine = create_async_engine(async_url(url), **options)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)

@@ -48,8 +48,9 @@ def _condition(term: Term, counting: bool) -> ColumnElement[bool]:
         case HasTag(key=key):
             matched = _seen(counting, issue_tags.c.key == key[:TAG_TEXT_LIMIT])
         case TagValue(key=key, value=value):
-            matched = _seen(counting, issue_tags.c.key == key[:TAG_TEXT_LIMIT],
-                            _value_matches(value[:TAG_TEXT_LIMIT]))
+            matched = _seen(
+                counting, issue_tags.c.key == key[:TAG_TEXT_LIMIT], _value_matches(value[:TAG_TEXT_LIMIT])
+            )
         case Text(text=text):
             pattern = f"%{_escape_like(text)}%"
             in_title = issues.c.title.ilike(pattern, escape=_ESCAPE)

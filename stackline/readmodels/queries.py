@@ -14,15 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from stackline.domain.search import Term
 from stackline.readmodels.issue_search import search_condition
 from stackline.readmodels.schema import (
+    api_tokens,
     attachments,
     check_ins,
     events,
     feedback,
-    session_counts,
-    transactions,
-    usage,
-    webhook_deliveries,
-    webhooks,
     issue_activity,
     issue_hashes,
     issue_tags,
@@ -32,8 +28,12 @@ from stackline.readmodels.schema import (
     project_keys,
     projects,
     releases,
-    api_tokens,
+    session_counts,
+    transactions,
+    usage,
     users,
+    webhook_deliveries,
+    webhooks,
 )
 
 ISSUE_SORTS = {
@@ -65,16 +65,22 @@ async def organizations_by_ids(conn: AsyncConnection, org_ids: Collection[str]) 
     return list(await conn.execute(query))
 
 
-async def projects_by_ids(conn: AsyncConnection, org_ids: Collection[str], ids: Sequence[int]) -> dict[int, Row]:
+async def projects_by_ids(
+    conn: AsyncConnection, org_ids: Collection[str], ids: Sequence[int]
+) -> dict[int, Row]:
     query = select(projects).where(projects.c.id.in_(ids), projects.c.organization_id.in_(org_ids))
     return {row.id: row for row in await conn.execute(query)}
 
 
-async def project_by_slug(conn: AsyncConnection, org_ids: Collection[str], org_slug: str, slug: str) -> Row | None:
+async def project_by_slug(
+    conn: AsyncConnection, org_ids: Collection[str], org_slug: str, slug: str
+) -> Row | None:
     query = (
         select(projects)
         .join(organizations, organizations.c.id == projects.c.organization_id)
-        .where(organizations.c.slug == org_slug, projects.c.slug == slug, projects.c.organization_id.in_(org_ids))
+        .where(
+            organizations.c.slug == org_slug, projects.c.slug == slug, projects.c.organization_id.in_(org_ids)
+        )
     )
     return (await conn.execute(query)).first()
 
@@ -90,7 +96,13 @@ async def issue(conn: AsyncConnection, org_ids: Collection[str], issue_id: str) 
 
 
 async def issues_page(
-    conn: AsyncConnection, org_id: str, project_id: int, *, sort: str, first: int, after: tuple[Any, str] | None,
+    conn: AsyncConnection,
+    org_id: str,
+    project_id: int,
+    *,
+    sort: str,
+    first: int,
+    after: tuple[Any, str] | None,
     search: Sequence[Term] = (),
 ) -> list[Row]:
     """Keyset page of a project's issues that match every search term, highest sort value
@@ -100,46 +112,65 @@ async def issues_page(
     if after is not None:
         value, issue_id = after
         query = query.where(
-            tuple_(key, issues.c.id) < tuple_(bindparam(None, value, key.type), bindparam(None, issue_id, issues.c.id.type))
+            tuple_(key, issues.c.id)
+            < tuple_(bindparam(None, value, key.type), bindparam(None, issue_id, issues.c.id.type))
         )
     query = query.order_by(key.desc(), issues.c.id.desc()).limit(first)
     return list(await conn.execute(query))
 
 
-async def issue_count(conn: AsyncConnection, org_id: str, project_id: int, search: Sequence[Term] = ()) -> int:
-    query = select(func.count()).select_from(issues).where(listed_issues(org_id, project_id),
-                                                           search_condition(search, counting=True))
+async def issue_count(
+    conn: AsyncConnection, org_id: str, project_id: int, search: Sequence[Term] = ()
+) -> int:
+    query = (
+        select(func.count())
+        .select_from(issues)
+        .where(listed_issues(org_id, project_id), search_condition(search, counting=True))
+    )
     return (await conn.execute(query)).scalar_one()
 
 
 def listed_issues(org_id: str, project_id: int) -> ColumnElement[bool]:
     """A project's issues in the list: the caller's organization only, merged ones folded away."""
-    return (issues.c.project_id == project_id) & (issues.c.organization_id == org_id) & (issues.c.status != "merged")
+    return (
+        (issues.c.project_id == project_id)
+        & (issues.c.organization_id == org_id)
+        & (issues.c.status != "merged")
+    )
 
 
 # Events as the API shows them: with their grouping, which is kept once per hash.
-EVENTS_WITH_GROUPING = events.outerjoin(issue_hashes, (issue_hashes.c.project_id == events.c.project_id)
-                                       & (issue_hashes.c.hash == events.c.hash))
+EVENTS_WITH_GROUPING = events.outerjoin(
+    issue_hashes, (issue_hashes.c.project_id == events.c.project_id) & (issue_hashes.c.hash == events.c.hash)
+)
 
 
 def _events_with_grouping(*extra: Any) -> Select:
     return select(*events.c, issue_hashes.c.grouping, *extra).select_from(EVENTS_WITH_GROUPING)
 
 
-async def event(conn: AsyncConnection, org_ids: str | Collection[str], project_id: int, event_id: str) -> Row | None:
+async def event(
+    conn: AsyncConnection, org_ids: str | Collection[str], project_id: int, event_id: str
+) -> Row | None:
     org_ids = [org_ids] if isinstance(org_ids, str) else org_ids
     query = _events_with_grouping().where(
-        events.c.project_id == project_id, events.c.event_id == event_id, events.c.organization_id.in_(org_ids)
+        events.c.project_id == project_id,
+        events.c.event_id == event_id,
+        events.c.organization_id.in_(org_ids),
     )
     return (await conn.execute(query)).first()
 
 
-async def events_by_ids(conn: AsyncConnection, org_id: str, project_id: int, event_ids: Sequence[str]) -> dict[str, Row]:
+async def events_by_ids(
+    conn: AsyncConnection, org_id: str, project_id: int, event_ids: Sequence[str]
+) -> dict[str, Row]:
     """A project's events by event id (what an analytics page names), in the viewer's organization."""
     if not event_ids:
         return {}
     query = _events_with_grouping().where(
-        events.c.project_id == project_id, events.c.event_id.in_(list(event_ids)), events.c.organization_id == org_id
+        events.c.project_id == project_id,
+        events.c.event_id.in_(list(event_ids)),
+        events.c.organization_id == org_id,
     )
     return {row.event_id: row for row in await conn.execute(query)}
 
@@ -167,10 +198,12 @@ async def usage_of(conn: AsyncConnection, org_id: str, project_id: int, since_da
     return list(await conn.execute(query))
 
 
-async def transactions_page(conn: AsyncConnection, org_id: str, project_id: int, *, first: int,
-                            after: int | None) -> list[Row]:
-    query = select(transactions).where(transactions.c.project_id == project_id,
-                                       transactions.c.organization_id == org_id)
+async def transactions_page(
+    conn: AsyncConnection, org_id: str, project_id: int, *, first: int, after: int | None
+) -> list[Row]:
+    query = select(transactions).where(
+        transactions.c.project_id == project_id, transactions.c.organization_id == org_id
+    )
     if after is not None:
         query = query.where(transactions.c.position < after)
     return list(await conn.execute(query.order_by(transactions.c.position.desc()).limit(first)))
@@ -184,8 +217,11 @@ async def count_of(conn: AsyncConnection, table, org_id: str, project_id: int) -
 async def sessions_of(conn: AsyncConnection, org_id: str, project_id: int, since_day: str) -> list[Row]:
     query = (
         select(session_counts)
-        .where(session_counts.c.project_id == project_id, session_counts.c.organization_id == org_id,
-               session_counts.c.day >= since_day)
+        .where(
+            session_counts.c.project_id == project_id,
+            session_counts.c.organization_id == org_id,
+            session_counts.c.day >= since_day,
+        )
         .order_by(session_counts.c.day, session_counts.c.release, session_counts.c.status)
     )
     return list(await conn.execute(query))
@@ -214,7 +250,9 @@ async def feedback_of(conn: AsyncConnection, org_id: str, project_id: int, limit
 # Batched lookups for the GraphQL DataLoaders: one statement for many parents.
 
 
-async def tags_of_issues(conn: AsyncConnection, org_ids: Collection[str], issue_ids: Sequence[str]) -> list[Row]:
+async def tags_of_issues(
+    conn: AsyncConnection, org_ids: Collection[str], issue_ids: Sequence[str]
+) -> list[Row]:
     """Tag values of several issues, most frequent first within each issue and key."""
     query = (
         select(issue_tags)
@@ -225,7 +263,9 @@ async def tags_of_issues(conn: AsyncConnection, org_ids: Collection[str], issue_
     return list(await conn.execute(query))
 
 
-async def activity_of_issues(conn: AsyncConnection, org_ids: Collection[str], issue_ids: Sequence[str]) -> list[Row]:
+async def activity_of_issues(
+    conn: AsyncConnection, org_ids: Collection[str], issue_ids: Sequence[str]
+) -> list[Row]:
     query = (
         select(issue_activity)
         .where(issue_activity.c.issue_id.in_(issue_ids), issue_activity.c.organization_id.in_(org_ids))
@@ -234,12 +274,14 @@ async def activity_of_issues(conn: AsyncConnection, org_ids: Collection[str], is
     return list(await conn.execute(query))
 
 
-async def members_by_keys(conn: AsyncConnection, org_ids: Collection[str],
-                          keys: Sequence[tuple[str, str]]) -> dict[tuple[str, str], Row]:
+async def members_by_keys(
+    conn: AsyncConnection, org_ids: Collection[str], keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], Row]:
     """Members by (organization id, email)."""
     wanted = [org for org, _ in keys if org in org_ids]
-    query = select(members).where(members.c.organization_id.in_(wanted),
-                                  members.c.email.in_([email for _, email in keys]))
+    query = select(members).where(
+        members.c.organization_id.in_(wanted), members.c.email.in_([email for _, email in keys])
+    )
     return {(row.organization_id, row.email): row for row in await conn.execute(query)}
 
 
@@ -252,8 +294,9 @@ async def users_by_emails(conn: AsyncConnection, emails: Sequence[str]) -> dict[
     return {row.email: row for row in await conn.execute(select(users).where(users.c.email.in_(emails)))}
 
 
-async def public_keys_of_projects(conn: AsyncConnection, org_ids: Collection[str],
-                                  project_ids: Sequence[int]) -> list[Row]:
+async def public_keys_of_projects(
+    conn: AsyncConnection, org_ids: Collection[str], project_ids: Sequence[int]
+) -> list[Row]:
     """Every key of several projects, oldest first."""
     query = (
         select(project_keys)
@@ -263,13 +306,17 @@ async def public_keys_of_projects(conn: AsyncConnection, org_ids: Collection[str
     return list(await conn.execute(query))
 
 
-async def attachments_of_events(conn: AsyncConnection, org_ids: Collection[str],
-                                keys: Sequence[tuple[int, str]]) -> list[Row]:
+async def attachments_of_events(
+    conn: AsyncConnection, org_ids: Collection[str], keys: Sequence[tuple[int, str]]
+) -> list[Row]:
     """Attachments of several events, by (project id, event id)."""
     query = (
         select(attachments)
-        .where(attachments.c.project_id.in_({p for p, _ in keys}), attachments.c.event_id.in_({e for _, e in keys}),
-               attachments.c.organization_id.in_(org_ids))
+        .where(
+            attachments.c.project_id.in_({p for p, _ in keys}),
+            attachments.c.event_id.in_({e for _, e in keys}),
+            attachments.c.organization_id.in_(org_ids),
+        )
         .order_by(attachments.c.attachment_id)
     )
     return list(await conn.execute(query))
@@ -291,12 +338,21 @@ async def api_token(conn: AsyncConnection, token_id: str) -> Row | None:
     return (await conn.execute(select(api_tokens).where(api_tokens.c.token_id == token_id))).first()
 
 
-async def events_pages(conn: AsyncConnection, org_ids: Collection[str], issue_ids: Sequence[str], *, first: int,
-                       after: int | None) -> list[Row]:
+async def events_pages(
+    conn: AsyncConnection,
+    org_ids: Collection[str],
+    issue_ids: Sequence[str],
+    *,
+    first: int,
+    after: int | None,
+) -> list[Row]:
     """The first `first` events (newest first, before position `after`) of each of several
     issues, in one statement."""
-    ranked = _events_with_grouping(func.row_number().over(partition_by=events.c.issue_id,
-                                                          order_by=events.c.position.desc()).label("rank"))
+    ranked = _events_with_grouping(
+        func.row_number()
+        .over(partition_by=events.c.issue_id, order_by=events.c.position.desc())
+        .label("rank")
+    )
     ranked = ranked.where(events.c.issue_id.in_(issue_ids), events.c.organization_id.in_(org_ids))
     if after is not None:
         ranked = ranked.where(events.c.position < after)
@@ -305,30 +361,56 @@ async def events_pages(conn: AsyncConnection, org_ids: Collection[str], issue_id
     return list(await conn.execute(query))
 
 
-async def event_counts(conn: AsyncConnection, org_ids: Collection[str], issue_ids: Sequence[str]) -> dict[str, int]:
-    query = (select(events.c.issue_id, func.count()).where(events.c.issue_id.in_(issue_ids),
-                                                           events.c.organization_id.in_(org_ids))
-             .group_by(events.c.issue_id))
+async def event_counts(
+    conn: AsyncConnection, org_ids: Collection[str], issue_ids: Sequence[str]
+) -> dict[str, int]:
+    query = (
+        select(events.c.issue_id, func.count())
+        .where(events.c.issue_id.in_(issue_ids), events.c.organization_id.in_(org_ids))
+        .group_by(events.c.issue_id)
+    )
     return {issue_id: count for issue_id, count in await conn.execute(query)}
 
 
-async def latest_groupings(conn: AsyncConnection, org_ids: Collection[str], issue_ids: Sequence[str]) -> dict[str, dict]:
+async def latest_groupings(
+    conn: AsyncConnection, org_ids: Collection[str], issue_ids: Sequence[str]
+) -> dict[str, dict]:
     """Each issue's latest event's grouping, in one statement."""
-    ranked = select(events.c.issue_id, events.c.project_id, events.c.hash, func.row_number().over(
-        partition_by=events.c.issue_id, order_by=events.c.position.desc()).label("rank")).where(
-        events.c.issue_id.in_(issue_ids), events.c.organization_id.in_(org_ids)).subquery()
-    query = select(ranked.c.issue_id, issue_hashes.c.grouping).join(issue_hashes, (
-        issue_hashes.c.project_id == ranked.c.project_id) & (issue_hashes.c.hash == ranked.c.hash)).where(
-        ranked.c.rank == 1)
+    ranked = (
+        select(
+            events.c.issue_id,
+            events.c.project_id,
+            events.c.hash,
+            func.row_number()
+            .over(partition_by=events.c.issue_id, order_by=events.c.position.desc())
+            .label("rank"),
+        )
+        .where(events.c.issue_id.in_(issue_ids), events.c.organization_id.in_(org_ids))
+        .subquery()
+    )
+    query = (
+        select(ranked.c.issue_id, issue_hashes.c.grouping)
+        .join(
+            issue_hashes,
+            (issue_hashes.c.project_id == ranked.c.project_id) & (issue_hashes.c.hash == ranked.c.hash),
+        )
+        .where(ranked.c.rank == 1)
+    )
     return {issue_id: grouping for issue_id, grouping in await conn.execute(query)}
 
 
-async def hashes_of_issues(conn: AsyncConnection, org_ids: Collection[str], issue_ids: Sequence[str]) -> list[Row]:
-    query = (select(issue_hashes.c.issue_id, issue_hashes.c.hash)
-             .join(issues, issues.c.id == issue_hashes.c.issue_id)
-             .where(issue_hashes.c.issue_id.in_(issue_ids), issues.c.organization_id.in_(org_ids))
-             .order_by(issue_hashes.c.issue_id, issue_hashes.c.hash))
+async def hashes_of_issues(
+    conn: AsyncConnection, org_ids: Collection[str], issue_ids: Sequence[str]
+) -> list[Row]:
+    query = (
+        select(issue_hashes.c.issue_id, issue_hashes.c.hash)
+        .join(issues, issues.c.id == issue_hashes.c.issue_id)
+        .where(issue_hashes.c.issue_id.in_(issue_ids), issues.c.organization_id.in_(org_ids))
+        .order_by(issue_hashes.c.issue_id, issue_hashes.c.hash)
+    )
     return list(await conn.execute(query))
+
+
 async def webhooks_of(conn: AsyncConnection, org_id: str, project_id: int) -> Sequence[Row]:
     query = select(webhooks).where(webhooks.c.organization_id == org_id, webhooks.c.project_id == project_id)
     return (await conn.execute(query.order_by(webhooks.c.created_position))).all()
@@ -339,19 +421,28 @@ async def webhook(conn: AsyncConnection, org_ids: Collection[str], webhook_id: s
     return (await conn.execute(query)).first()
 
 
-async def deliveries_page(conn: AsyncConnection, org_id: str, webhook_id: str, first: int,
-                          after: tuple[int, str] | None) -> Sequence[Row]:
+async def deliveries_page(
+    conn: AsyncConnection, org_id: str, webhook_id: str, first: int, after: tuple[int, str] | None
+) -> Sequence[Row]:
     """A webhook's deliveries, newest change first."""
-    query = select(webhook_deliveries).where(webhook_deliveries.c.webhook_id == webhook_id,
-                                             webhook_deliveries.c.organization_id == org_id)
+    query = select(webhook_deliveries).where(
+        webhook_deliveries.c.webhook_id == webhook_id, webhook_deliveries.c.organization_id == org_id
+    )
     if after is not None:
-        query = query.where(or_(webhook_deliveries.c.position < after[0],
-                                and_(webhook_deliveries.c.position == after[0], webhook_deliveries.c.id < after[1])))
+        query = query.where(
+            or_(
+                webhook_deliveries.c.position < after[0],
+                and_(webhook_deliveries.c.position == after[0], webhook_deliveries.c.id < after[1]),
+            )
+        )
     query = query.order_by(webhook_deliveries.c.position.desc(), webhook_deliveries.c.id.desc()).limit(first)
     return (await conn.execute(query)).all()
 
 
 async def delivery_count(conn: AsyncConnection, org_id: str, webhook_id: str) -> int:
-    query = select(func.count()).select_from(webhook_deliveries).where(
-        webhook_deliveries.c.webhook_id == webhook_id, webhook_deliveries.c.organization_id == org_id)
+    query = (
+        select(func.count())
+        .select_from(webhook_deliveries)
+        .where(webhook_deliveries.c.webhook_id == webhook_id, webhook_deliveries.c.organization_id == org_id)
+    )
     return (await conn.execute(query)).scalar_one()

@@ -37,6 +37,7 @@ def on_dialect(obj: object, dialect: str) -> bool:
     info = getattr(obj, "info", None) or {}
     return info.get("dialect", dialect) == dialect
 
+
 organizations = Table(
     "organizations",
     metadata,
@@ -149,8 +150,14 @@ issues = Table(
 
 # Free-text search (ILIKE '%text%') on PostgreSQL: pg_trgm GIN indexes. SQLite scans instead.
 for _column in ("title", "culprit"):
-    postgresql_only(Index(f"ix_issues_{_column}_trgm", issues.c[_column], postgresql_using="gin",
-                          postgresql_ops={_column: "gin_trgm_ops"}))
+    postgresql_only(
+        Index(
+            f"ix_issues_{_column}_trgm",
+            issues.c[_column],
+            postgresql_using="gin",
+            postgresql_ops={_column: "gin_trgm_ops"},
+        )
+    )
 
 issue_hashes = Table(
     "issue_hashes",
@@ -383,5 +390,9 @@ def replay_deferred_indexes(dialect: str) -> list[Index]:
     `IssuesProjection._move`). One sort per
     index at the end costs a fraction of keeping ten B-trees up to date through a million
     writes."""
-    return [index for table in (issues, events, issue_tags, transactions) for index in sorted(
-        table.indexes, key=lambda i: i.name or "") if not index.unique and on_dialect(index, dialect)]
+    return [
+        index
+        for table in (issues, events, issue_tags, transactions)
+        for index in sorted(table.indexes, key=lambda i: i.name or "")
+        if not index.unique and on_dialect(index, dialect)
+    ]

@@ -19,7 +19,12 @@ def _insert(conn: AsyncConnection, table: Table):  # noqa: ANN202 - dialect-spec
 
 
 async def upsert(
-    conn: AsyncConnection, table: Table, values: dict[str, Any], *, keys: tuple[str, ...], update: dict[str, Any]
+    conn: AsyncConnection,
+    table: Table,
+    values: dict[str, Any],
+    *,
+    keys: tuple[str, ...],
+    update: dict[str, Any],
 ) -> None:
     statement = _insert(conn, table).values(**values)
     await conn.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=update))
@@ -45,8 +50,9 @@ async def insert_absent(
 SQLITE_VARIABLES = 32766  # how many values one SQLite statement may bind
 
 
-async def _sqlite_insert_absent(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]],
-                                returning: tuple[Any, ...]) -> list[Row]:
+async def _sqlite_insert_absent(
+    conn: AsyncConnection, table: Table, rows: list[dict[str, Any]], returning: tuple[Any, ...]
+) -> list[Row]:
     """`insert_absent` on SQLite: its text written once per chunk size and run through the driver,
     as many rows per statement as SQLite binds. (SQLAlchemy compiled a 1,000-row statement
     afresh for each run: a replay spent more time there than in SQLite.)"""
@@ -59,9 +65,11 @@ async def _sqlite_insert_absent(conn: AsyncConnection, table: Table, rows: list[
     values = _sqlite_values(conn, table, names, rows)
     found: list[Row] = []
     for start in range(0, len(values), per_statement):
-        chunk = values[start:start + per_statement]
-        result = await conn.exec_driver_sql(head + ", ".join([placeholders] * len(chunk)) + tail,
-                                            tuple(value for line in chunk for value in line))
+        chunk = values[start : start + per_statement]
+        result = await conn.exec_driver_sql(
+            head + ", ".join([placeholders] * len(chunk)) + tail,
+            tuple(value for line in chunk for value in line),
+        )
         found += result.all()
     return found
 
@@ -77,13 +85,17 @@ async def insert_many(conn: AsyncConnection, table: Table, rows: list[dict[str, 
         return
     columns = list(rows[0])
     json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
-    records = [tuple(orjson.dumps(row[name]).decode() if name in json_columns else row[name] for name in columns)
-               for row in rows]
+    records = [
+        tuple(orjson.dumps(row[name]).decode() if name in json_columns else row[name] for name in columns)
+        for row in rows
+    ]
     raw = await conn.get_raw_connection()
     await raw.driver_connection.copy_records_to_table(table.name, records=records, columns=columns)
 
 
-async def _execute_many(conn: AsyncConnection, statement: Any, table: Table, rows: list[dict[str, Any]]) -> None:
+async def _execute_many(
+    conn: AsyncConnection, statement: Any, table: Table, rows: list[dict[str, Any]]
+) -> None:
     """Run a statement for many rows of `table`. SQLite: through the driver's executemany, values
     converted as SQLAlchemy would store them (its per-row parameter handling was most of a bulk
     insert's cost: 14 -> 9 us a row, measured here)."""
@@ -94,7 +106,9 @@ async def _execute_many(conn: AsyncConnection, statement: Any, table: Table, row
     await conn.exec_driver_sql(compiled.string, _sqlite_values(conn, table, compiled.positiontup, rows))
 
 
-def _sqlite_values(conn: AsyncConnection, table: Table, names: list[str], rows: list[dict[str, Any]]) -> list[tuple]:
+def _sqlite_values(
+    conn: AsyncConnection, table: Table, names: list[str], rows: list[dict[str, Any]]
+) -> list[tuple]:
     """The rows' values of these columns, in this order, as SQLite stores them."""
     converted = [(i, to) for i, name in enumerate(names) if (to := _sqlite_storage(conn, table.c[name].type))]
     values = itemgetter(*names) if len(names) > 1 else lambda row: (row[names[0]],)
@@ -139,7 +153,9 @@ async def upsert_counts(conn: AsyncConnection, table: Table, rows: list[dict[str
     await _execute_many(conn, statement, table, rows)
 
 
-async def add_quantities(conn: AsyncConnection, table: Table, rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
+async def add_quantities(
+    conn: AsyncConnection, table: Table, rows: list[dict[str, Any]], columns: tuple[str, ...]
+) -> None:
     """Insert counter rows, or add their `columns` to the rows already there."""
     statement = _insert(conn, table)
     keys = [c.name for c in table.primary_key.columns]

@@ -6,7 +6,14 @@ import asyncio
 import time
 
 from stackline.analytics.port import AnalyticsExecutor
-from stackline.analytics.queries import PERIODS, EventFilter, event_count, event_stats, events_page, tag_facets
+from stackline.analytics.queries import (
+    PERIODS,
+    EventFilter,
+    event_count,
+    event_stats,
+    events_page,
+    tag_facets,
+)
 from stackline.analytics.schema import TAG_COUNTS, create_tables, inbox
 
 NOW = 1_767_225_600.0  # 2026-01-01 00:00 UTC
@@ -17,10 +24,25 @@ def stamp(seconds: float) -> str:
 
 
 def error(position: int, at: float, hash_: str = "h1", **fields: object) -> dict:
-    return {"organization_id": "org-a", "project_id": 1, "type": "error", "timestamp": stamp(at),
-            "event_id": f"{position:032x}", "primary_hash": hash_, "position": position, "level": "error",
-            "platform": "python", "release": "", "environment": "", "user": "", "title": "boom",
-            "transaction": "", "duration_ms": 0.0, "tags": {}, **fields}
+    return {
+        "organization_id": "org-a",
+        "project_id": 1,
+        "type": "error",
+        "timestamp": stamp(at),
+        "event_id": f"{position:032x}",
+        "primary_hash": hash_,
+        "position": position,
+        "level": "error",
+        "platform": "python",
+        "release": "",
+        "environment": "",
+        "user": "",
+        "title": "boom",
+        "transaction": "",
+        "duration_ms": 0.0,
+        "tags": {},
+        **fields,
+    }
 
 
 async def store_errors(executor: AnalyticsExecutor, rows: list[dict]) -> None:
@@ -35,12 +57,16 @@ async def test_rows_come_back_as_plain_values(executor: AnalyticsExecutor) -> No
         "SELECT {s:String}, {n:UInt64}, {f:Float64}, {a:Array(String)}, map('k', {s:String}), toUInt64(18446744073709551615)",
         {"s": "it's a \\ back'slash", "n": 7, "f": 1.5, "a": ["x", "y'z"]},
     )
-    assert rows == [("it's a \\ back'slash", 7, 1.5, ["x", "y'z"], {"k": "it's a \\ back'slash"}, 18446744073709551615)]
+    assert rows == [
+        ("it's a \\ back'slash", 7, 1.5, ["x", "y'z"], {"k": "it's a \\ back'slash"}, 18446744073709551615)
+    ]
 
 
 async def test_inserted_rows_are_read_back(executor: AnalyticsExecutor) -> None:
-    await executor.insert("events", [error(1, NOW - 10, tags={"browser": "Firefox"}),
-                                     error(2, NOW - 5, tags={"browser": "Chrome"})])
+    await executor.insert(
+        "events",
+        [error(1, NOW - 10, tags={"browser": "Firefox"}), error(2, NOW - 5, tags={"browser": "Chrome"})],
+    )
     rows = await executor.query("SELECT event_id, tags FROM events ORDER BY position")
     assert rows == [(f"{1:032x}", {"browser": "Firefox"}), (f"{2:032x}", {"browser": "Chrome"})]
 
@@ -60,8 +86,15 @@ async def test_rows_replayed_in_other_batches_count_once(executor: AnalyticsExec
 
 
 async def test_stats_buckets_are_zero_filled(executor: AnalyticsExecutor) -> None:
-    await executor.insert("events", [error(1, NOW - 30, user="id:1"), error(2, NOW - 20, user="id:2"),
-                                     error(3, NOW - 3 * 3600 - 1, user="id:1"), error(4, NOW - 30, hash_="other")])
+    await executor.insert(
+        "events",
+        [
+            error(1, NOW - 30, user="id:1"),
+            error(2, NOW - 20, user="id:2"),
+            error(3, NOW - 3 * 3600 - 1, user="id:1"),
+            error(4, NOW - 30, hash_="other"),
+        ],
+    )
     stats = await event_stats(executor, "org-a", 1, PERIODS["HOUR_24"], NOW - 1, hashes=["h1"])
     assert len(stats) == 24 and stats[-1].start == NOW - 3600
     assert [(s.events, s.users) for s in stats[-4:]] == [(1, 1), (0, 0), (0, 0), (2, 2)]
@@ -69,8 +102,10 @@ async def test_stats_buckets_are_zero_filled(executor: AnalyticsExecutor) -> Non
 
 
 async def test_reads_stay_inside_the_tenant(executor: AnalyticsExecutor) -> None:
-    await store_errors(executor, [error(1, NOW - 30, tags={"t": "x"}),
-                                  error(2, NOW - 30, organization_id="org-b", tags={"t": "y"})])
+    await store_errors(
+        executor,
+        [error(1, NOW - 30, tags={"t": "x"}), error(2, NOW - 30, organization_id="org-b", tags={"t": "y"})],
+    )
     assert sum(s.events for s in await event_stats(executor, "org-b", 1, PERIODS["HOUR_24"], NOW)) == 1
     assert [f.top[0].value for f in await tag_facets(executor, "org-b", 1)] == ["y"]
     assert [f.top[0].value for f in await tag_facets(executor, "org-b", 1, hashes=["h1"])] == ["y"]
@@ -78,11 +113,14 @@ async def test_reads_stay_inside_the_tenant(executor: AnalyticsExecutor) -> None
 
 
 async def test_tag_facets_count_values(executor: AnalyticsExecutor) -> None:
-    await store_errors(executor, [
-        error(1, NOW - 30, tags={"browser": "Firefox", "os": "Linux"}),
-        error(2, NOW - 20, tags={"browser": "Firefox"}),
-        error(3, NOW - 10, tags={"browser": "Chrome"}),
-    ])
+    await store_errors(
+        executor,
+        [
+            error(1, NOW - 30, tags={"browser": "Firefox", "os": "Linux"}),
+            error(2, NOW - 20, tags={"browser": "Firefox"}),
+            error(3, NOW - 10, tags={"browser": "Chrome"}),
+        ],
+    )
     facets = {f.key: f for f in await tag_facets(executor, "org-a", 1, top=1)}
     assert (facets["browser"].total, facets["browser"].distinct_values) == (3, 2)
     assert [(v.value, v.count) for v in facets["browser"].top] == [("Firefox", 2)]
@@ -90,11 +128,21 @@ async def test_tag_facets_count_values(executor: AnalyticsExecutor) -> None:
 
 
 async def test_tag_counts_add_up_across_batches_days_and_hashes(executor: AnalyticsExecutor) -> None:
-    await store_errors(executor, [error(1, NOW - 86400 - 5, tags={"browser": "Firefox"}),
-                                  error(2, NOW - 30, hash_="h2", tags={"browser": "Chrome"})])
-    await store_errors(executor, [error(3, NOW - 20, tags={"browser": "Firefox"}),
-                                  error(4, NOW - 10, hash_="h2", tags={"browser": "Firefox"}),
-                                  error(5, NOW - 5, type="transaction", tags={"browser": "Edge"})])
+    await store_errors(
+        executor,
+        [
+            error(1, NOW - 86400 - 5, tags={"browser": "Firefox"}),
+            error(2, NOW - 30, hash_="h2", tags={"browser": "Chrome"}),
+        ],
+    )
+    await store_errors(
+        executor,
+        [
+            error(3, NOW - 20, tags={"browser": "Firefox"}),
+            error(4, NOW - 10, hash_="h2", tags={"browser": "Firefox"}),
+            error(5, NOW - 5, type="transaction", tags={"browser": "Edge"}),
+        ],
+    )
     [browser] = await tag_facets(executor, "org-a", 1)
     assert (browser.total, browser.distinct_values) == (4, 2)
     firefox = browser.top[0]
@@ -105,8 +153,13 @@ async def test_tag_counts_add_up_across_batches_days_and_hashes(executor: Analyt
 
 
 async def test_tag_counts_new_to_a_store_are_counted_from_its_events(executor: AnalyticsExecutor) -> None:
-    await executor.insert("events", [error(1, NOW - 30, tags={"browser": "Firefox"}),
-                                     error(2, NOW - 20, hash_="h2", tags={"browser": "Chrome"})])
+    await executor.insert(
+        "events",
+        [
+            error(1, NOW - 30, tags={"browser": "Firefox"}),
+            error(2, NOW - 20, hash_="h2", tags={"browser": "Chrome"}),
+        ],
+    )
     for table in TAG_COUNTS:  # a store from before the tag counts
         await executor.execute(f"DROP TABLE {table}")
     await create_tables(executor)
@@ -120,24 +173,40 @@ async def test_tag_counts_new_to_a_store_are_counted_from_its_events(executor: A
 
 
 async def test_events_filter_and_page(executor: AnalyticsExecutor) -> None:
-    await executor.insert("events", [
-        error(i, NOW - 100 + i, release="1.0" if i % 2 else "2.0", environment="prod", tags={"browser": f"b{i % 3}"})
-        for i in range(1, 10)
-    ])
+    await executor.insert(
+        "events",
+        [
+            error(
+                i,
+                NOW - 100 + i,
+                release="1.0" if i % 2 else "2.0",
+                environment="prod",
+                tags={"browser": f"b{i % 3}"},
+            )
+            for i in range(1, 10)
+        ],
+    )
     where = EventFilter.parse("release:1.0 environment:prod browser:b1")
     assert await event_count(executor, "org-a", 1, where) == 2  # positions 1 and 7
     first = await events_page(executor, "org-a", 1, EventFilter.parse("release:1.0"), first=2)
     assert [e.event_id for e in first] == [f"{9:032x}", f"{7:032x}"]
-    rest = await events_page(executor, "org-a", 1, EventFilter.parse("release:1.0"), first=5,
-                             after=(first[-1].timestamp_ms, first[-1].event_id))
+    rest = await events_page(
+        executor,
+        "org-a",
+        1,
+        EventFilter.parse("release:1.0"),
+        first=5,
+        after=(first[-1].timestamp_ms, first[-1].event_id),
+    )
     assert [e.event_id for e in rest] == [f"{i:032x}" for i in (5, 3, 1)]
 
 
 async def test_a_writer_and_readers_share_the_store_concurrently(executor: AnalyticsExecutor) -> None:
     async def write() -> None:
         for start in range(1, 200, 20):
-            await executor.insert("events", [error(i, NOW - i) for i in range(start, start + 20)],
-                                  dedup_token=f"events:{start}")
+            await executor.insert(
+                "events", [error(i, NOW - i) for i in range(start, start + 20)], dedup_token=f"events:{start}"
+            )
 
     async def read() -> None:
         for _ in range(20):

@@ -19,18 +19,38 @@ NOVEMBER = datetime(2026, 11, 1, 1, 0, tzinfo=UTC).timestamp()
 
 def recorded(position: int, at: float, browser: str) -> RecordedEvent:
     """An error as the log holds it: received at `at`, tagged with a browser."""
-    received = error_event_received("org-a", 1, f"{position:032x}", at, {
-        "message": f"boom {position}", "timestamp": at, "platform": "python", "tags": {"browser": browser}})
-    return RecordedEvent(id=uuid.uuid4(), stream=f"project-1-errors-{position}", version=0, position=position,
-                         type="ErrorEventReceived", schema_version=received.schema_version,
-                         data=received.to_data(), metadata={}, recorded_at=datetime.now(UTC))
+    received = error_event_received(
+        "org-a",
+        1,
+        f"{position:032x}",
+        at,
+        {"message": f"boom {position}", "timestamp": at, "platform": "python", "tags": {"browser": browser}},
+    )
+    return RecordedEvent(
+        id=uuid.uuid4(),
+        stream=f"project-1-errors-{position}",
+        version=0,
+        position=position,
+        type="ErrorEventReceived",
+        schema_version=received.schema_version,
+        data=received.to_data(),
+        metadata={},
+        recorded_at=datetime.now(UTC),
+    )
 
 
 async def counts(executor: AnalyticsExecutor) -> dict[str, list[tuple]]:
     """Each counts table's errors per browser and month, as stored."""
-    return {table: [tuple(row) for row in await executor.query(
-        f"SELECT value, toYYYYMM(day) AS month, sum(times) FROM {table} WHERE key = 'browser'"
-        " GROUP BY value, month ORDER BY value, month")] for table in TAG_COUNTS}
+    return {
+        table: [
+            tuple(row)
+            for row in await executor.query(
+                f"SELECT value, toYYYYMM(day) AS month, sum(times) FROM {table} WHERE key = 'browser'"
+                " GROUP BY value, month ORDER BY value, month"
+            )
+        ]
+        for table in TAG_COUNTS
+    }
 
 
 async def apply_in_a_new_process(executor: AnalyticsExecutor, batch: list[RecordedEvent]) -> None:
@@ -39,13 +59,22 @@ async def apply_in_a_new_process(executor: AnalyticsExecutor, batch: list[Record
 
 
 async def test_a_batch_reapplied_after_a_crash_between_two_months_counts_each_error_once(
-        executor: AnalyticsExecutor) -> None:
-    batch = [recorded(1, OCTOBER, "Firefox"), recorded(2, NOVEMBER, "Chrome"),
-             recorded(3, OCTOBER, "Chrome"), recorded(4, NOVEMBER, "Firefox")]
+    executor: AnalyticsExecutor,
+) -> None:
+    batch = [
+        recorded(1, OCTOBER, "Firefox"),
+        recorded(2, NOVEMBER, "Chrome"),
+        recorded(3, OCTOBER, "Chrome"),
+        recorded(4, NOVEMBER, "Firefox"),
+    ]
     await apply_in_a_new_process(executor, batch)
     counted = await counts(executor)
-    assert counted["issue_tag_counts"] == [("Chrome", 202610, 1), ("Chrome", 202611, 1),
-                                           ("Firefox", 202610, 1), ("Firefox", 202611, 1)]
+    assert counted["issue_tag_counts"] == [
+        ("Chrome", 202610, 1),
+        ("Chrome", 202611, 1),
+        ("Firefox", 202610, 1),
+        ("Firefox", 202611, 1),
+    ]
     assert counted["error_tag_counts"] == counted["issue_tag_counts"]
 
     # The crash: the batch's insert reached November's partition of one counts table and not

@@ -21,8 +21,7 @@ import orjson
 import pytest
 from nats.js.api import RetentionPolicy
 
-from stackline.bus import Bus, IssueChange
-from stackline.bus import memory
+from stackline.bus import Bus, IssueChange, memory
 from stackline.bus import nats as nats_bus
 from stackline.bus.memory import InProcessBus
 from stackline.bus.nats import NatsBus
@@ -326,7 +325,11 @@ async def test_the_payload_is_the_json_of_the_change_on_its_subject(
     message = await seen.next_msg(timeout=WAIT)
     assert message.subject == f"{prefix}.{ORG}.15.issues.created"
     assert orjson.loads(message.data) == {
-        "kind": "CREATED", "organization_id": ORG, "project_id": 15, "issue_id": "issue-15-4", "position": 4,
+        "kind": "CREATED",
+        "organization_id": ORG,
+        "project_id": 15,
+        "issue_id": "issue-15-4",
+        "position": 4,
         "committed_at": 1_795_000_000.25,
     }
 

@@ -82,7 +82,7 @@ MAX_PADDING = 40  # blank lines before a module's code, per release
 # part(s) (see _ALIASES), injected once every module of a release is built.
 
 SOURCES: dict[str, str] = {
-    "paylib.client": '''
+    "paylib.client": """
 class HTTPError(Exception):
     pass
 
@@ -106,8 +106,8 @@ class Client:
                 f"Max retries exceeded with url: {path}"
             )
         raise TimeoutError(f"{method} {path}: read timed out after {len(path) % 9 + 1}s")
-''',
-    "shop.views": '''
+""",
+    "shop.views": """
 def checkout(order_no, amount_cents, card_number):
     return billing.checkout(order_no, amount_cents, card_number)
 
@@ -151,8 +151,8 @@ def signup(form):
 
 def category_page(tree, path):
     return catalog.find_path(tree, path)
-''',
-    "shop.billing": '''
+""",
+    "shop.billing": """
 class PaymentDeclined(Exception):
     pass
 
@@ -175,23 +175,23 @@ def charge_with_provider(amount_cents):
 
 def refund(charge_id):
     return paylib_client.Client().get(f"/v1/refunds/{charge_id}", failure="timeout")
-''',
-    "shop.users": '''
+""",
+    "shop.users": """
 USERS = {1: {"name": "ada"}, 2: {"name": "grace"}}
 
 
 def load_user(user_id):
     return USERS[user_id]
-''',
-    "shop.cart": '''
+""",
+    "shop.cart": """
 def parse_quantity(raw):
     return int(raw)
 
 
 def total(lines):
     return sum(line["price_cents"] * line["quantity"] for line in lines)
-''',
-    "shop.reports": '''
+""",
+    "shop.reports": """
 def conversion_rate(orders, visits):
     return orders / visits
 
@@ -206,21 +206,21 @@ def build_all(report_ids, pool):
     for future in futures:
         results.append(future.result())
     return results
-''',
-    "shop.tasks": '''
+""",
+    "shop.tasks": """
 def daily_report(day, orders, visits):
     return reports.conversion_rate(orders, visits)
 
 
 def restock(sku, quantity):
     inventory.reserve(sku, quantity)
-''',
-    "shop.cli": '''
+""",
+    "shop.cli": """
 def import_orders(rows):
     for row in rows:
         inventory.reserve(row["sku"], row["quantity"])
-''',
-    "shop.inventory": '''
+""",
+    "shop.inventory": """
 class OutOfStock(Exception):
     pass
 
@@ -232,24 +232,24 @@ def reserve(sku, quantity):
     left = STOCK.get(sku, 0)
     if left < quantity:
         raise OutOfStock(f"SKU {sku} has {left} left, {quantity} requested")
-''',
-    "shop.invoices": '''
+""",
+    "shop.invoices": """
 def render_invoice(order):
     return order["customer"]["name"].upper()
-''',
-    "shop.webhooks": '''
+""",
+    "shop.webhooks": """
 import json
 
 
 def parse_payload(body):
     return json.loads(body)
-''',
-    "shop.payments": '''
+""",
+    "shop.payments": """
 def parse_event(body):
     amount = int(body["amount"])
     return amount + body["fee"]
-''',
-    "shop.forms": '''
+""",
+    "shop.forms": """
 def validate_email(value):
     if "@" not in value:
         raise ValueError("invalid input")
@@ -258,8 +258,8 @@ def validate_email(value):
 def validate_phone(value):
     if not value.isdigit():
         raise ValueError("invalid input")
-''',
-    "shop.api.v1.serializers": '''
+""",
+    "shop.api.v1.serializers": """
 class ValidationError(Exception):
     pass
 
@@ -267,8 +267,8 @@ class ValidationError(Exception):
 def validate(payload):
     if "id" not in payload:
         raise ValidationError("invalid input")
-''',
-    "shop.api.v2.serializers": '''
+""",
+    "shop.api.v2.serializers": """
 class ValidationError(Exception):
     pass
 
@@ -276,8 +276,8 @@ class ValidationError(Exception):
 def validate(payload):
     if "id" not in payload:
         raise ValidationError("invalid input")
-''',
-    "shop.storage": '''
+""",
+    "shop.storage": """
 class StorageUnavailable(Exception):
     pass
 
@@ -293,8 +293,8 @@ def save(key, blob, host, port, mode):
         _connect(host, port, mode)
     except OSError as error:
         raise StorageUnavailable(f"cannot store {key} ({len(blob)} bytes)") from error
-''',
-    "shop.profiles": '''
+""",
+    "shop.profiles": """
 class ProfileMissing(Exception):
     pass
 
@@ -307,8 +307,8 @@ def get_profile(user_id):
         return CACHE[user_id]
     except KeyError:
         raise ProfileMissing(f"no profile for user {user_id}")
-''',
-    "shop.config": '''
+""",
+    "shop.config": """
 class ConfigError(Exception):
     pass
 
@@ -321,8 +321,8 @@ def get_setting(name):
         return SETTINGS[name]
     except KeyError:
         raise ConfigError(f"missing setting {name}") from None
-''',
-    "shop.gateway": '''
+""",
+    "shop.gateway": """
 class GatewayError(Exception):
     pass
 
@@ -332,16 +332,16 @@ def fetch_rates(currency):
         return paylib_client.Client().get(f"/v1/rates/{currency}")
     except paylib_client.HTTPError as error:
         raise GatewayError(f"rates for {currency} unavailable") from error
-''',
-    "shop.search": '''
+""",
+    "shop.search": """
 class SearchBackendError(Exception):
     pass
 
 
 def query(index, text):
     raise SearchBackendError(f"index {index} rejected a query of {len(text)} chars")
-''',
-    "shop.workers": '''
+""",
+    "shop.workers": """
 import sentry_sdk
 
 
@@ -355,8 +355,8 @@ def consume(jobs):
             handle_job(job)
         except Exception:
             sentry_sdk.capture_exception()
-''',
-    "shop.batch": '''
+""",
+    "shop.batch": """
 def process_batch(items):
     def _apply(item):
         return item["sku"].strip()
@@ -365,12 +365,12 @@ def process_batch(items):
     for item in items:
         out.append(_apply(item))
     return out
-''',
-    "shop.feeds": '''
+""",
+    "shop.feeds": """
 def sort_entries(entries):
     return sorted(entries, key=lambda entry: entry["published"])
-''',
-    "shop.catalog": '''
+""",
+    "shop.catalog": """
 class CategoryNotFound(Exception):
     pass
 
@@ -382,7 +382,7 @@ def find_path(node, path):
     if child is None:
         raise CategoryNotFound(f"no category {path[0]!r} under {node['slug']!r}")
     return find_path(child, path[1:])
-''',
+""",
 }
 
 # The global name each module is reachable by from the others.
@@ -718,33 +718,66 @@ def _message_issues() -> list[Issue]:
         return f"lock 'reindex' held since {_moment(rng).timestamp():.3f} by worker {rng.randint(1, 64)}"
 
     return [
-        Issue("message/user-not-found", _message(
-            lambda rng: f"user {rng.randint(1, 10**7)} not found", "warning")),
-        Issue("message/session-expired", _message(
-            lambda rng: f"session {_uuid(rng)} expired for {_email(rng)}")),
-        Issue("message/connection-refused", _message(  # IPv4 and IPv6
-            lambda rng: f"connection to {_ip(rng)} port {rng.randint(1024, 65535)} refused")),
+        Issue(
+            "message/user-not-found",
+            _message(lambda rng: f"user {rng.randint(1, 10**7)} not found", "warning"),
+        ),
+        Issue(
+            "message/session-expired", _message(lambda rng: f"session {_uuid(rng)} expired for {_email(rng)}")
+        ),
+        Issue(
+            "message/connection-refused",
+            _message(  # IPv4 and IPv6
+                lambda rng: f"connection to {_ip(rng)} port {rng.randint(1024, 65535)} refused"
+            ),
+        ),
         Issue("message/payment-retries", _message(payment)),
         Issue("message/slow-query", _message(slow_query, "warning")),  # a quoted value
         Issue("message/webhook-delivery", _message(webhook)),  # a URL with a secret token
         Issue("message/cache-evicted", _message(cache, "info")),  # a hex digest
-        Issue("message/disk-full", _message(
-            lambda rng: f"disk '{rng.choice(_MOUNTS)}' is {rng.randint(90, 100)}% full", "warning")),
-        Issue("message/disk-not-mounted", _message(
-            lambda rng: f"disk '{rng.choice(_MOUNTS)}' is not mounted")),
+        Issue(
+            "message/disk-full",
+            _message(lambda rng: f"disk '{rng.choice(_MOUNTS)}' is {rng.randint(90, 100)}% full", "warning"),
+        ),
+        Issue(
+            "message/disk-not-mounted", _message(lambda rng: f"disk '{rng.choice(_MOUNTS)}' is not mounted")
+        ),
         # Timestamps, each code path writing its own the way Python code does:
-        Issue("message/timestamp-isoformat", _message(  # 2024-03-05T10:11:12.123456+00:00
-            lambda rng: f"cron job 'nightly-export' skipped: the run started at {_moment(rng).isoformat()} "
-            "is still running", "warning")),
-        Issue("message/timestamp-str", _message(  # 2024-03-05 10:11:12.123456
-            lambda rng: f"token for {_email(rng)} expired at {_moment(rng).replace(tzinfo=None)}")),
-        Issue("message/timestamp-ctime", _message(  # Tue Mar  5 10:11:12 2024
-            lambda rng: f"backup of 'orders' started {_moment(rng).ctime()} has not finished")),
-        Issue("message/timestamp-rfc2822", _message(  # Tue, 05 Mar 2024 10:11:12 +0000
-            lambda rng: f"mail to {_email(rng)} deferred, retry after {_rfc2822(_moment(rng))}", "warning")),
-        Issue("message/timestamp-http-date", _message(  # Tue, 05 Mar 2024 10:11:12 GMT
-            lambda rng: f"upstream cache stale: Last-Modified {_rfc2822(_moment(rng), usegmt=True)}",
-            "info")),
+        Issue(
+            "message/timestamp-isoformat",
+            _message(  # 2024-03-05T10:11:12.123456+00:00
+                lambda rng: (
+                    f"cron job 'nightly-export' skipped: the run started at {_moment(rng).isoformat()} "
+                    "is still running"
+                ),
+                "warning",
+            ),
+        ),
+        Issue(
+            "message/timestamp-str",
+            _message(  # 2024-03-05 10:11:12.123456
+                lambda rng: f"token for {_email(rng)} expired at {_moment(rng).replace(tzinfo=None)}"
+            ),
+        ),
+        Issue(
+            "message/timestamp-ctime",
+            _message(  # Tue Mar  5 10:11:12 2024
+                lambda rng: f"backup of 'orders' started {_moment(rng).ctime()} has not finished"
+            ),
+        ),
+        Issue(
+            "message/timestamp-rfc2822",
+            _message(  # Tue, 05 Mar 2024 10:11:12 +0000
+                lambda rng: f"mail to {_email(rng)} deferred, retry after {_rfc2822(_moment(rng))}", "warning"
+            ),
+        ),
+        Issue(
+            "message/timestamp-http-date",
+            _message(  # Tue, 05 Mar 2024 10:11:12 GMT
+                lambda rng: f"upstream cache stale: Last-Modified {_rfc2822(_moment(rng), usegmt=True)}",
+                "info",
+            ),
+        ),
         Issue("message/timestamp-epoch", _message(lock)),  # 1709633472.123
     ]
 
@@ -755,11 +788,13 @@ def _logentry_issues() -> list[Issue]:
     def logged(template: str, params: Callable[[random.Random], Any]) -> Capture:
         def capture(app: App, rng: random.Random) -> None:
             values = params(rng)
-            sentry_sdk.capture_event({
-                "logentry": {"message": template, "params": values, "formatted": template % values},
-                "logger": "shop.accounts",
-                "level": "error",
-            })
+            sentry_sdk.capture_event(
+                {
+                    "logentry": {"message": template, "params": values, "formatted": template % values},
+                    "logger": "shop.accounts",
+                    "level": "error",
+                }
+            )
 
         return capture
 
@@ -767,11 +802,17 @@ def _logentry_issues() -> list[Issue]:
     return [
         # Plain names as params: only the template can group these.
         Issue("logentry/user-not-found", logged("user %s not found", lambda rng: (rng.choice(_NAMES),))),
-        Issue("logentry/payment-failed", logged(
-            "payment %s failed: %r", lambda rng: (f"pay_{_token(rng, 14)}", rng.choice(reasons)))),
-        Issue("logentry/import-failed", logged(
-            "import of %(file)s failed at row %(row)d",
-            lambda rng: {"file": f"{rng.choice(_NAMES)}-orders.csv", "row": rng.randint(1, 10**5)})),
+        Issue(
+            "logentry/payment-failed",
+            logged("payment %s failed: %r", lambda rng: (f"pay_{_token(rng, 14)}", rng.choice(reasons))),
+        ),
+        Issue(
+            "logentry/import-failed",
+            logged(
+                "import of %(file)s failed at row %(row)d",
+                lambda rng: {"file": f"{rng.choice(_NAMES)}-orders.csv", "row": rng.randint(1, 10**5)},
+            ),
+        ),
     ]
 
 

@@ -7,7 +7,13 @@ import dataclasses
 import orjson
 import pytest
 
-from stackline.domain.error_event import error_event_received, grouping_of, needs_payload, summary_of, upcast_v1
+from stackline.domain.error_event import (
+    error_event_received,
+    grouping_of,
+    needs_payload,
+    summary_of,
+    upcast_v1,
+)
 from stackline.domain.events import ErrorEventReceived, decode
 from stackline.domain.grouping import group_event
 from stackline.domain.summary import summarize
@@ -34,8 +40,13 @@ def test_facts_are_what_the_payload_says() -> None:
 
 def test_a_schema_1_event_reads_as_schema_2_with_the_same_facts() -> None:
     payload = sample()
-    v1 = {"organization_id": "org", "project_id": 1, "event_id": "b" * 32, "received_at": RECEIVED,
-          "payload": payload}
+    v1 = {
+        "organization_id": "org",
+        "project_id": 1,
+        "event_id": "b" * 32,
+        "received_at": RECEIVED,
+        "payload": payload,
+    }
     lifted = decode("ErrorEventReceived", upcast_v1(v1))
     assert isinstance(lifted, ErrorEventReceived)
     fresh = error_event_received("org", 1, "b" * 32, RECEIVED, payload)
@@ -45,8 +56,13 @@ def test_a_schema_1_event_reads_as_schema_2_with_the_same_facts() -> None:
 def test_a_newer_grouping_config_regroups_from_the_payload() -> None:
     payload = sample()
     event = error_event_received("org", 1, "c" * 32, RECEIVED, payload)
-    stale = dataclasses.replace(event, facts={**event.facts, "grouping": {"config": "older:0", "hash": "0" * 32,
-                                                                          "variant": "fallback", "components": []}})
+    stale = dataclasses.replace(
+        event,
+        facts={
+            **event.facts,
+            "grouping": {"config": "older:0", "hash": "0" * 32, "variant": "fallback", "components": []},
+        },
+    )
     assert grouping_of(stale) == group_event(payload)
     # As decoded from the log, without its body, the event says it needs its payload first.
     logged = decode("ErrorEventReceived", stale.to_data())

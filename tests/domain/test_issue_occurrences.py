@@ -14,9 +14,17 @@ STATUSES = (UNRESOLVED, RESOLVED, IGNORED, MERGED)
 
 
 def issue_in(status: str) -> Issue:
-    return Issue(id="issue-1", project_id=1, organization_id="org", primary_hash="h", status=status,
-                 resolved_release_position=3, ignore_until_count=1, ignore_until_users=1,
-                 ignore_until_timestamp=0.0)
+    return Issue(
+        id="issue-1",
+        project_id=1,
+        organization_id="org",
+        primary_hash="h",
+        status=status,
+        resolved_release_position=3,
+        ignore_until_count=1,
+        ignore_until_users=1,
+        ignore_until_timestamp=0.0,
+    )
 
 
 OCCURRENCES = [Occurrence("e1", "shop@2", 9, "id:1", 10.0), Occurrence("e2", None, None, None, 0.0)]

@@ -10,8 +10,12 @@ from stackline.domain.user import User
 
 
 def org(*members: tuple[str, str]) -> Organization:
-    return Organization.from_events([OrganizationCreated("o1", "acme", "Acme"),
-                                     *(MemberAdded("o1", email, role) for email, role in members)])
+    return Organization.from_events(
+        [
+            OrganizationCreated("o1", "acme", "Acme"),
+            *(MemberAdded("o1", email, role) for email, role in members),
+        ]
+    )
 
 
 def test_creating_with_an_owner_makes_them_owner() -> None:
@@ -31,18 +35,29 @@ def test_the_last_owner_can_be_neither_demoted_nor_removed() -> None:
 
 def test_only_owners_make_demote_or_remove_owners() -> None:
     acme = org(("olivia@x.io", "owner"), ("mel@x.io", "member"))
-    for attempt in (lambda: acme.change_member_role("mel@x.io", "owner", as_owner=False),
-                    lambda: acme.add_member("new@x.io", "owner", as_owner=False),
-                    lambda: acme.remove_member("olivia@x.io", as_owner=False)):
+    for attempt in (
+        lambda: acme.change_member_role("mel@x.io", "owner", as_owner=False),
+        lambda: acme.add_member("new@x.io", "owner", as_owner=False),
+        lambda: acme.remove_member("olivia@x.io", as_owner=False),
+    ):
         with pytest.raises(InvalidCommand, match="only an owner"):
             attempt()
-    assert acme.change_member_role("mel@x.io", "admin", as_owner=False) == [MemberRoleChanged("o1", "mel@x.io", "admin")]
+    assert acme.change_member_role("mel@x.io", "admin", as_owner=False) == [
+        MemberRoleChanged("o1", "mel@x.io", "admin")
+    ]
 
 
 def test_role_scopes_grow_from_member_to_owner() -> None:
     assert ROLE_SCOPES["member"] == {"org:read", "project:read", "event:read", "event:write"}
     assert ROLE_SCOPES["admin"] - ROLE_SCOPES["member"] == {"project:write", "org:write"}
-    assert ROLE_SCOPES["owner"] == {"org:read", "org:write", "project:read", "project:write", "event:read", "event:write"}
+    assert ROLE_SCOPES["owner"] == {
+        "org:read",
+        "org:write",
+        "project:read",
+        "project:write",
+        "event:read",
+        "event:write",
+    }
 
 
 def test_tokens_expire_in_the_future_and_revoke_once() -> None:

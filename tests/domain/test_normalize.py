@@ -66,7 +66,10 @@ def test_the_input_is_never_mutated_and_the_result_shares_nothing_with_it():
 
 def test_notes_are_returned_and_recorded_in_the_payload():
     result = normalize({"level": "loud", "platform": "cobol"})
-    assert result.notes == ("level 'loud' is unknown: set to error", "platform 'cobol' is unknown: set to other")
+    assert result.notes == (
+        "level 'loud' is unknown: set to error",
+        "platform 'cobol' is unknown: set to other",
+    )
     assert result.payload["_stackline"] == {"notes": list(result.notes)}
 
 
@@ -235,7 +238,9 @@ def test_the_default_level_is_error_and_info_for_transactions():
     assert normalized({"type": "transaction", "level": "warning"})["level"] == "warning"
 
 
-@pytest.mark.parametrize("platform", ["python", "javascript", "node", "cocoa", "csharp", "native", "other", "as"])
+@pytest.mark.parametrize(
+    "platform", ["python", "javascript", "node", "cocoa", "csharp", "native", "other", "as"]
+)
 def test_known_platforms_are_kept(platform):
     assert normalized({"platform": platform})["platform"] == platform
 
@@ -272,7 +277,16 @@ def test_tags_as_pairs_are_kept_with_trimmed_keys():
 
 
 def test_invalid_tags_are_dropped_with_one_note():
-    tags = [["", "empty"], ["   ", "blank"], ["none", None], ["nested", {"a": 1}], ["one"], "a:b", 7, ["ok", ""]]
+    tags = [
+        ["", "empty"],
+        ["   ", "blank"],
+        ["none", None],
+        ["nested", {"a": 1}],
+        ["one"],
+        "a:b",
+        7,
+        ["ok", ""],
+    ]
     result = normalize({"tags": tags})
     assert result.payload["tags"] == [["ok", ""]]
     assert result.notes == ("tags: dropped 7 invalid or empty entries",)
@@ -317,7 +331,13 @@ def test_the_object_dist_of_the_generic_event_sample_is_dropped():
 
 
 def test_known_user_fields_are_kept_and_others_move_into_data():
-    user = {"id": 42, "email": "a@example.com", "subscription": "basic", "data": {"plan": "pro"}, "geo": {"city": "X"}}
+    user = {
+        "id": 42,
+        "email": "a@example.com",
+        "subscription": "basic",
+        "data": {"plan": "pro"},
+        "geo": {"city": "X"},
+    }
     assert normalized({"user": user})["user"] == {
         "id": "42",
         "email": "a@example.com",
@@ -338,7 +358,10 @@ def test_auto_ip_address_without_a_client_ip_is_dropped():
 def test_keep_ip_false_removes_every_ip_address():
     payload = {
         "user": {"id": "1", "ip_address": "{{auto}}"},
-        "request": {"url": "https://example.com/", "env": {"REMOTE_ADDR": "203.0.113.7", "SERVER_NAME": "web"}},
+        "request": {
+            "url": "https://example.com/",
+            "env": {"REMOTE_ADDR": "203.0.113.7", "SERVER_NAME": "web"},
+        },
     }
     event = normalized(payload, client_ip="203.0.113.7", keep_ip=False)
     assert event["user"] == {"id": "1"}
@@ -648,7 +671,9 @@ _scalars = (
 )
 _json = st.recursive(
     _scalars,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=20,
 )
 _keys = st.sampled_from(

@@ -187,7 +187,10 @@ def test_ordinary_data_is_not_filtered():
 
 def test_only_the_secret_part_of_a_string_is_replaced():
     result = scrubbed(planted_event())
-    assert result["exception"]["values"][0]["value"] == f"Login failed for password={FILTERED} with card {FILTERED}"
+    assert (
+        result["exception"]["values"][0]["value"]
+        == f"Login failed for password={FILTERED} with card {FILTERED}"
+    )
     assert result["request"]["url"] == f"https://bob:{FILTERED}@example.com/path?token={FILTERED}&page=2"
     assert result["request"]["query_string"] == f"user=bob&access_token={FILTERED}"
     assert result["request"]["data"] == f'{{"username": "bob", "password": "{FILTERED}"}}'
@@ -288,7 +291,11 @@ def test_safe_fields_keep_their_whole_value():
         "request": {"headers": {"Authorization": "Bearer abcdefghijkl"}},
     }
     result = scrubbed(payload, config)
-    assert result["extra"] == {"author": "bob", "session_summary": {"card": "4111 1111 1111 1111"}, "session": FILTERED}
+    assert result["extra"] == {
+        "author": "bob",
+        "session_summary": {"card": "4111 1111 1111 1111"},
+        "session": FILTERED,
+    }
     assert result["request"]["headers"]["Authorization"] == FILTERED
 
 
@@ -327,7 +334,11 @@ def test_credential_headers_are_filtered_as_an_object():
 
 
 def test_credential_headers_are_filtered_as_pairs():
-    headers = [["Authorization", "Bearer abcdefghijkl"], ["Host", "example.com"], ["X-Sentry-Auth", "Sentry x"]]
+    headers = [
+        ["Authorization", "Bearer abcdefghijkl"],
+        ["Host", "example.com"],
+        ["X-Sentry-Auth", "Sentry x"],
+    ]
     result = scrub_event({"request": {"headers": headers}})
     assert result.payload["request"]["headers"] == [
         ["Authorization", FILTERED],
@@ -359,7 +370,9 @@ def test_query_strings_as_pairs_are_judged_by_key():
 
 
 def test_the_legacy_http_interface_gets_the_request_rules():
-    payload = {"sentry.interfaces.Http": {"cookies": {"theme": "dark"}, "headers": [["Cookie", "theme=dark"]]}}
+    payload = {
+        "sentry.interfaces.Http": {"cookies": {"theme": "dark"}, "headers": [["Cookie", "theme=dark"]]}
+    }
     assert scrubbed(payload)["sentry.interfaces.Http"] == {
         "cookies": {"theme": FILTERED},
         "headers": [["Cookie", FILTERED]],
@@ -439,7 +452,9 @@ def ip_event() -> dict:
     return {
         "user": {"id": "1", "ip_address": "203.0.113.7"},
         "request": {"env": {"REMOTE_ADDR": "2001:db8::1", "SERVER_NAME": "web"}},
-        "exception": {"values": [{"value": "timeout from 10.0.0.7 and fe80::1ff:fe23:4567:890a at 12:30:45"}]},
+        "exception": {
+            "values": [{"value": "timeout from 10.0.0.7 and fe80::1ff:fe23:4567:890a at 12:30:45"}]
+        },
     }
 
 
@@ -453,7 +468,10 @@ def test_ip_addresses_are_filtered_when_asked():
     result = scrub_event(ip_event(), WITH_IPS)
     assert result.payload["user"] == {"id": "1", "ip_address": FILTERED}
     assert result.payload["request"]["env"] == {"REMOTE_ADDR": FILTERED, "SERVER_NAME": "web"}
-    assert result.payload["exception"]["values"][0]["value"] == f"timeout from {FILTERED} and {FILTERED} at 12:30:45"
+    assert (
+        result.payload["exception"]["values"][0]["value"]
+        == f"timeout from {FILTERED} and {FILTERED} at 12:30:45"
+    )
     assert result.scrubbed_paths == ("user.ip_address", "request.env.REMOTE_ADDR", "exception.values.0.value")
 
 

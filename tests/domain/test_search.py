@@ -58,8 +58,13 @@ from stackline.domain.search import (
         ('""', ()),
         (
             'is:unresolved level:error release:1.0 checkout "card declined"',
-            (Status("unresolved"), Level("error"), TagValue("release", "1.0"), Text("checkout"),
-             Text("card declined")),
+            (
+                Status("unresolved"),
+                Level("error"),
+                TagValue("release", "1.0"),
+                Text("checkout"),
+                Text("card declined"),
+            ),
         ),
     ],
 )
@@ -110,7 +115,11 @@ def test_any_text_parses_or_raises_the_search_error(query: str) -> None:
         assert isinstance(term, (Status, Substatus, Assigned, Level, TagValue, HasTag, Text))
 
 
-@given(st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1), min_size=1, max_size=5))
+@given(
+    st.lists(
+        st.text(alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1), min_size=1, max_size=5
+    )
+)
 def test_quoted_values_come_back_as_written(values: list[str]) -> None:
     def quote(value: str) -> str:
         return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
@@ -119,7 +128,10 @@ def test_quoted_values_come_back_as_written(values: list[str]) -> None:
     assert parse_query(query) == tuple(TagValue("k", v) for v in values)
 
 
-@given(st.sampled_from(["is:", "level:", "!is:", "!level:"]), st.text(min_size=1).filter(lambda s: not any(c.isspace() or c == '"' for c in s)))
+@given(
+    st.sampled_from(["is:", "level:", "!is:", "!level:"]),
+    st.text(min_size=1).filter(lambda s: not any(c.isspace() or c == '"' for c in s)),
+)
 def test_is_and_level_accept_only_their_words(prefix: str, value: str) -> None:
     try:
         (term,) = parse_query(prefix + value)

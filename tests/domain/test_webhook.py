@@ -28,18 +28,40 @@ from stackline.domain.webhook import (
 
 def created(**config: object) -> Webhook:
     webhook = Webhook()
-    events = webhook.create("w1", "org", 7, WebhookConfig(**{"url": "https://example.com/hook",  # type: ignore[arg-type]
-                                                             "events": ("CREATED",), **config}), "secret")
+    events = webhook.create(
+        "w1",
+        "org",
+        7,
+        WebhookConfig(
+            **{
+                "url": "https://example.com/hook",  # type: ignore[arg-type]
+                "events": ("CREATED",),
+                **config,
+            }
+        ),
+        "secret",
+    )
     return Webhook.from_events(events, 0)
 
 
 def test_create_keeps_known_kinds_in_canonical_order() -> None:
-    [event] = Webhook().create("w1", "org", 7, WebhookConfig("https://example.com/h", ("RESOLVED", "CREATED", "CREATED")), "s")
+    [event] = Webhook().create(
+        "w1", "org", 7, WebhookConfig("https://example.com/h", ("RESOLVED", "CREATED", "CREATED")), "s"
+    )
     assert event == WebhookCreated("w1", "org", 7, "https://example.com/h", ("CREATED", "RESOLVED"), "", "s")
 
 
-@pytest.mark.parametrize("url", ["ftp://example.com/", "example.com/hook", "https://", "http://user:pw@example.com/",
-                                 "https://example.com:99999/", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "ftp://example.com/",
+        "example.com/hook",
+        "https://",
+        "http://user:pw@example.com/",
+        "https://example.com:99999/",
+        "javascript:alert(1)",
+    ],
+)
 def test_only_http_urls_with_a_host_are_accepted(url: str) -> None:
     with pytest.raises(InvalidCommand, match="url"):
         Webhook().create("w1", "org", 7, WebhookConfig(url, ("CREATED",)), "s")
@@ -62,8 +84,11 @@ def test_a_deleted_webhook_can_no_longer_be_changed() -> None:
     webhook = created()
     webhook.apply(WebhookDeleted("w1"))
     assert not webhook.exists
-    for command in (lambda: webhook.delete(), lambda: webhook.rotate_secret("x"),
-                    lambda: webhook.change(WebhookConfig("https://example.com/", ("CREATED",)))):
+    for command in (
+        lambda: webhook.delete(),
+        lambda: webhook.rotate_secret("x"),
+        lambda: webhook.change(WebhookConfig("https://example.com/", ("CREATED",))),
+    ):
         with pytest.raises(InvalidCommand, match="not found"):
             command()
     assert created().rotate_secret("new") == [WebhookSecretRotated("w1", "new")]

@@ -21,8 +21,10 @@ def backend_settings(backend: str) -> Iterator[dict[str, str]]:
     event_store = postgres.run_sync(postgres.create_database())
     read_models = postgres.run_sync(postgres.create_database())
     try:
-        yield {"STACKLINE_EVENTSTORE_URL": postgres.url_for(event_store),
-               "STACKLINE_DATABASE_URL": postgres.url_for(read_models)}
+        yield {
+            "STACKLINE_EVENTSTORE_URL": postgres.url_for(event_store),
+            "STACKLINE_DATABASE_URL": postgres.url_for(read_models),
+        }
     finally:
         for name in (event_store, read_models):
             postgres.run_sync(postgres.drop_database(name))

@@ -32,7 +32,10 @@ def free_port() -> int:
 def stackline(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
         [sys.executable, "-m", "stackline.app.cli", *args],
-        capture_output=True, text=True, timeout=60, env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
     )
     if done.returncode != 0:
         raise RuntimeError(f"stackline {' '.join(args)} failed:\n{done.stderr}")
@@ -56,9 +59,21 @@ class Server:
         self.log_path = self.data_dir.parent / f"serve-{self.port}-{time.monotonic_ns()}.log"
         log = self.log_path.open("w")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "stackline.app.cli", "serve", "--port", str(self.port),
-             "--data-dir", str(self.data_dir), *self.serve_args],
-            stdout=log, stderr=subprocess.STDOUT, text=True, env={**os.environ, **self.env},
+            [
+                sys.executable,
+                "-m",
+                "stackline.app.cli",
+                "serve",
+                "--port",
+                str(self.port),
+                "--data-dir",
+                str(self.data_dir),
+                *self.serve_args,
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, **self.env},
         )
         deadline = time.monotonic() + START_TIMEOUT
         while time.monotonic() < deadline:
@@ -111,14 +126,27 @@ class Server:
                 self.process.wait()
 
     def bootstrap(self, org: str, project: str) -> dict[str, str]:
-        done = stackline("bootstrap", "--org", org, "--project", project, "--data-dir", str(self.data_dir), "--json",
-                         env=self.env)
+        done = stackline(
+            "bootstrap",
+            "--org",
+            org,
+            "--project",
+            project,
+            "--data-dir",
+            str(self.data_dir),
+            "--json",
+            env=self.env,
+        )
         return json.loads(done.stdout.strip().splitlines()[-1])
 
     def graphql(self, query: str, variables: dict[str, Any] | None = None, token: str | None = None) -> dict:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        response = httpx.post(f"{self.url}/graphql", json={"query": query, "variables": variables or {}},
-                              headers=headers, timeout=10)
+        response = httpx.post(
+            f"{self.url}/graphql",
+            json={"query": query, "variables": variables or {}},
+            headers=headers,
+            timeout=10,
+        )
         assert response.status_code == 200, response.text
         return response.json()
 
@@ -127,7 +155,11 @@ class Server:
 def sentry_client(dsn: str, **options: Any) -> Iterator[None]:
     """A real sentry-sdk client sending to `dsn`; flushed and closed on exit. Scopes start empty:
     what an earlier test set (a transaction name, tags, a user) must not leak into this one."""
-    for scope in (sentry_sdk.get_global_scope(), sentry_sdk.get_isolation_scope(), sentry_sdk.get_current_scope()):
+    for scope in (
+        sentry_sdk.get_global_scope(),
+        sentry_sdk.get_isolation_scope(),
+        sentry_sdk.get_current_scope(),
+    ):
         scope.clear()
     sentry_sdk.init(dsn=dsn, default_integrations=False, auto_enabling_integrations=False, **options)
     try:
@@ -164,11 +196,20 @@ class Subscriber:
 
     async def _run(self) -> None:
         async with websockets.connect(self.ws_url, subprotocols=["graphql-transport-ws"]) as ws:
-            await ws.send(json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {self.token}"}}))
+            await ws.send(
+                json.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {self.token}"}})
+            )
             ack = json.loads(await ws.recv())
             assert ack["type"] == "connection_ack", ack
-            await ws.send(json.dumps({"id": "1", "type": "subscribe",
-                                      "payload": {"query": self.query, "variables": self.variables}}))
+            await ws.send(
+                json.dumps(
+                    {
+                        "id": "1",
+                        "type": "subscribe",
+                        "payload": {"query": self.query, "variables": self.variables},
+                    }
+                )
+            )
             # The server registers the subscription as it starts executing it; a ping round trip
             # after the subscribe message means the subscribe message has been handled.
             await ws.send(json.dumps({"type": "ping"}))
@@ -199,5 +240,7 @@ class Subscriber:
         deadline = time.monotonic() + timeout
         while not predicate(self.received):
             if time.monotonic() > deadline:
-                raise AssertionError(f"subscription did not deliver in time; got {self.received} errors {self.errors}")
+                raise AssertionError(
+                    f"subscription did not deliver in time; got {self.received} errors {self.errors}"
+                )
             await asyncio.sleep(0.05)

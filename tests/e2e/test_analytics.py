@@ -32,8 +32,17 @@ query ($org: String!, $p: String!, $q: String) {
 """
 
 
-def send(dsn: str, failure, arg, *, release: str, environment: str, tags: dict, user: str,  # noqa: ANN001
-         times: int = 1) -> list[str]:
+def send(
+    dsn: str,
+    failure,
+    arg,
+    *,
+    release: str,
+    environment: str,
+    tags: dict,
+    user: str,  # noqa: ANN001
+    times: int = 1,
+) -> list[str]:
     ids = []
     with sentry_client(dsn, release=release, environment=environment):
         for _ in range(times):
@@ -52,11 +61,25 @@ def send_mix(dsn: str) -> dict[str, list[str]]:
     """Charge failures: 2 on Firefox (release 1, prod, users a and b), 1 on Chrome (release 2,
     staging); parse_order failures: 2 on Firefox (release 1, prod, user a)."""
     return {
-        "charge-firefox-a": send(dsn, charge, 10, release="web@1", environment="prod", tags={"browser": "Firefox"}, user="a"),
-        "charge-firefox-b": send(dsn, charge, 11, release="web@1", environment="prod", tags={"browser": "Firefox"}, user="b"),
-        "charge-chrome": send(dsn, charge, 12, release="web@2", environment="staging", tags={"browser": "Chrome"}, user="c"),
-        "parse": send(dsn, parse_order, "x", release="web@1", environment="prod",
-                      tags={"browser": "Firefox", "region": "eu"}, user="a", times=2),
+        "charge-firefox-a": send(
+            dsn, charge, 10, release="web@1", environment="prod", tags={"browser": "Firefox"}, user="a"
+        ),
+        "charge-firefox-b": send(
+            dsn, charge, 11, release="web@1", environment="prod", tags={"browser": "Firefox"}, user="b"
+        ),
+        "charge-chrome": send(
+            dsn, charge, 12, release="web@2", environment="staging", tags={"browser": "Chrome"}, user="c"
+        ),
+        "parse": send(
+            dsn,
+            parse_order,
+            "x",
+            release="web@1",
+            environment="prod",
+            tags={"browser": "Firefox", "region": "eu"},
+            user="a",
+            times=2,
+        ),
     }
 
 
@@ -94,8 +117,14 @@ def test_stats_facets_and_filtered_events(server: Server) -> None:
     hours = [b["start"] for b in charge_issue["day"]]
     assert hours == sorted(hours) and all(h.endswith(":00:00+00:00") for h in hours)
 
-    assert charge_issue["tagFacets"] == [{"key": "browser", "count": 3, "distinctValues": 2, "topValues": [
-        {"value": "Firefox", "count": 2}, {"value": "Chrome", "count": 1}]}]
+    assert charge_issue["tagFacets"] == [
+        {
+            "key": "browser",
+            "count": 3,
+            "distinctValues": 2,
+            "topValues": [{"value": "Firefox", "count": 2}, {"value": "Chrome", "count": 1}],
+        }
+    ]
     assert project["tagFacets"] == [
         {"key": "browser", "count": 5, "distinctValues": 2, "topValues": [{"value": "Firefox", "count": 4}]},
         {"key": "region", "count": 2, "distinctValues": 1, "topValues": [{"value": "eu", "count": 2}]},
@@ -111,7 +140,10 @@ def test_stats_facets_and_filtered_events(server: Server) -> None:
         return {e["node"]["eventId"] for e in found["edges"]}
 
     assert event_ids("browser:Firefox release:web@1") == {
-        *sent["charge-firefox-a"], *sent["charge-firefox-b"], *sent["parse"]}
+        *sent["charge-firefox-a"],
+        *sent["charge-firefox-b"],
+        *sent["parse"],
+    }
     assert event_ids("environment:staging") == set(sent["charge-chrome"])
     assert event_ids("browser:Firefox region:eu") == set(sent["parse"])
     assert event_ids("browser:Safari") == set()
@@ -126,8 +158,11 @@ def test_another_organization_sees_nothing(server: Server) -> None:
     issue_id = by_title(read(server, owner["token"], "ownerco", expect_events=1), "PaymentDeclined")["id"]
 
     assert server.graphql(PROJECT, {"org": "ownerco", "p": "web"}, rival["token"])["data"]["project"] is None
-    leaked = server.graphql("query ($id: ID!) { issue(id: $id) { stats(period: DAY_30) { count } } }",
-                            {"id": issue_id}, rival["token"])
+    leaked = server.graphql(
+        "query ($id: ID!) { issue(id: $id) { stats(period: DAY_30) { count } } }",
+        {"id": issue_id},
+        rival["token"],
+    )
     assert leaked["data"]["issue"] is None
     own = server.graphql(PROJECT, {"org": "rivalco", "p": "web"}, rival["token"])["data"]["project"]
     assert own["tagFacets"] == [] and own["events"]["totalCount"] == 0 and own["userCount"] == 0
@@ -147,15 +182,24 @@ def test_replays_and_reapplied_batches_do_not_double_counts(backend: dict[str, s
         before = read(server, boot["token"], "replayco")
     finally:
         server.stop()
-    database_url = backend.get("STACKLINE_DATABASE_URL") or f"sqlite:///{tmp_path / 'data' / 'readmodels.sqlite3'}"
+    database_url = (
+        backend.get("STACKLINE_DATABASE_URL") or f"sqlite:///{tmp_path / 'data' / 'readmodels.sqlite3'}"
+    )
 
     # As after a crash between the analytics insert and its checkpoint: the log is applied again
     # onto rows that are already there.
     engine = create_engine(sync_url(database_url))
     with engine.begin() as conn:
-        assert conn.execute(delete(projector_checkpoints).where(projector_checkpoints.c.name == "analytics")).rowcount == 1
+        assert (
+            conn.execute(
+                delete(projector_checkpoints).where(projector_checkpoints.c.name == "analytics")
+            ).rowcount
+            == 1
+        )
     engine.dispose()
-    stackline("replay", "--projection", "readmodels", "--quiet", "--data-dir", str(server.data_dir), env=backend)
+    stackline(
+        "replay", "--projection", "readmodels", "--quiet", "--data-dir", str(server.data_dir), env=backend
+    )
     server.start()
     try:
         again = read(server, boot["token"], "replayco")
@@ -164,7 +208,9 @@ def test_replays_and_reapplied_batches_do_not_double_counts(backend: dict[str, s
     finally:
         server.stop()
 
-    done = stackline("replay", "--projection", "analytics", "--quiet", "--data-dir", str(server.data_dir), env=backend)
+    done = stackline(
+        "replay", "--projection", "analytics", "--quiet", "--data-dir", str(server.data_dir), env=backend
+    )
     assert "replayed" in done.stdout
     server.start()
     try:

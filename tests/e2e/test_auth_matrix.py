@@ -16,7 +16,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import pytest
 import websockets
@@ -29,10 +28,14 @@ from tests.e2e.test_skeleton import capture, charge
 
 OWNER = "olivia@acme.test"
 MEMBER = "mel@acme.test"
-ISSUES = ('query { project(organizationSlug: "acme", slug: "web") { id issues { edges { node { id version title '
-          'grouping { hashes } } } } } }')
-CREATE_TOKEN = ("mutation ($input: CreateApiTokenInput!) { createApiToken(input: $input) { token "
-                "apiToken { tokenId } userErrors { message } } }")
+ISSUES = (
+    'query { project(organizationSlug: "acme", slug: "web") { id issues { edges { node { id version title '
+    "grouping { hashes } } } } } }"
+)
+CREATE_TOKEN = (
+    "mutation ($input: CreateApiTokenInput!) { createApiToken(input: $input) { token "
+    "apiToken { tokenId } userErrors { message } } }"
+)
 
 
 @dataclass
@@ -57,7 +60,9 @@ class World:
 
 
 def personal_token(server: Server, email: str, *extra: str) -> str:
-    done = stackline("token", "--user", email, "--data-dir", str(server.data_dir), "--json", *extra, env=server.env)
+    done = stackline(
+        "token", "--user", email, "--data-dir", str(server.data_dir), "--json", *extra, env=server.env
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])["token"]
 
 
@@ -70,25 +75,58 @@ def until_accepted(server: Server, token: str) -> str:
     return token
 
 
-def org_token(server: Server, by: str, scopes: list[str] | None = None, expires_at: datetime | None = None) -> dict:
-    created = server.graphql(CREATE_TOKEN, {"input": {
-        "organizationSlug": "acme", "label": "matrix", "scopes": scopes,
-        "expiresAt": expires_at.isoformat() if expires_at else None}}, by)["data"]["createApiToken"]
+def org_token(
+    server: Server, by: str, scopes: list[str] | None = None, expires_at: datetime | None = None
+) -> dict:
+    created = server.graphql(
+        CREATE_TOKEN,
+        {
+            "input": {
+                "organizationSlug": "acme",
+                "label": "matrix",
+                "scopes": scopes,
+                "expiresAt": expires_at.isoformat() if expires_at else None,
+            }
+        },
+        by,
+    )["data"]["createApiToken"]
     assert created["userErrors"] == [] and created["token"], created
     return created
 
 
 @pytest.fixture(scope="module")
 def world(server: Server) -> World:
-    acme = json.loads(stackline("bootstrap", "--org", "acme", "--project", "web", "--owner", OWNER, "--data-dir",
-                                str(server.data_dir), "--json", env=server.env).stdout.strip().splitlines()[-1])
+    acme = json.loads(
+        stackline(
+            "bootstrap",
+            "--org",
+            "acme",
+            "--project",
+            "web",
+            "--owner",
+            OWNER,
+            "--data-dir",
+            str(server.data_dir),
+            "--json",
+            env=server.env,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     globex = server.bootstrap("globex", "shop")
     with sentry_client(acme["dsn"]):
         capture(charge, 7)
         capture(lambda: {}["missing"])
     deadline = time.monotonic() + 15
-    while len(issues := [e["node"] for e in (server.graphql(ISSUES, token=acme["token"])["data"]["project"]
-                                             ["issues"]["edges"])]) < 2:
+    while (
+        len(
+            issues := [
+                e["node"]
+                for e in (server.graphql(ISSUES, token=acme["token"])["data"]["project"]["issues"]["edges"])
+            ]
+        )
+        < 2
+    ):
         assert time.monotonic() < deadline, server.log()
         time.sleep(0.1)
     project_id = server.graphql(ISSUES, token=acme["token"])["data"]["project"]["id"]
@@ -96,23 +134,45 @@ def world(server: Server) -> World:
     add = 'mutation ($e: String!) { addMember(input: {organizationSlug: "acme", email: $e, role: "member"}) { email } }'
     server.graphql(add, {"e": MEMBER}, acme["token"])
     foreign_personal = until_accepted(server, personal_token(server, "gus@globex.test"))
-    server.graphql('mutation { createOrganization(input: {slug: "globex-two"}) { organization { id } } }',
-                   token=foreign_personal)
+    server.graphql(
+        'mutation { createOrganization(input: {slug: "globex-two"}) { organization { id } } }',
+        token=foreign_personal,
+    )
     revoked = org_token(server, acme["token"])
-    server.graphql('mutation ($id: String!) { revokeApiToken(input: {tokenId: $id}) { userErrors { message } } }',
-                   {"id": revoked["apiToken"]["tokenId"]}, acme["token"])
+    server.graphql(
+        "mutation ($id: String!) { revokeApiToken(input: {tokenId: $id}) { userErrors { message } } }",
+        {"id": revoked["apiToken"]["tokenId"]},
+        acme["token"],
+    )
     expires_at = datetime.now(UTC) + timedelta(seconds=2)
     expired = org_token(server, acme["token"], expires_at=expires_at)
-    assert "errors" not in server.graphql("{ viewer { tokenId } }", token=expired["token"])  # works until then
-    lacking = {scope: org_token(server, acme["token"], [s for s in ALL_SCOPES if s != scope])["token"]
-               for scope in ALL_SCOPES}
-    lacking_personal = until_accepted(server, personal_token(
-        server, OWNER, "--scopes", ",".join(s for s in ALL_SCOPES if s != "org:write")))
+    assert "errors" not in server.graphql(
+        "{ viewer { tokenId } }", token=expired["token"]
+    )  # works until then
+    lacking = {
+        scope: org_token(server, acme["token"], [s for s in ALL_SCOPES if s != scope])["token"]
+        for scope in ALL_SCOPES
+    }
+    lacking_personal = until_accepted(
+        server, personal_token(server, OWNER, "--scopes", ",".join(s for s in ALL_SCOPES if s != "org:write"))
+    )
     spare = org_token(server, acme["token"])
     time.sleep(max(0.0, expires_at.timestamp() - time.time() + 0.1))
-    return World(server, acme["token"], owner, globex["token"], foreign_personal, expired["token"], revoked["token"],
-                 lacking, lacking_personal, project_id, acme["dsn"].split("//")[1].split("@")[0], issues,
-                 spare["apiToken"]["tokenId"])
+    return World(
+        server,
+        acme["token"],
+        owner,
+        globex["token"],
+        foreign_personal,
+        expired["token"],
+        revoked["token"],
+        lacking,
+        lacking_personal,
+        project_id,
+        acme["dsn"].split("//")[1].split("@")[0],
+        issues,
+        spare["apiToken"]["tokenId"],
+    )
 
 
 def ghost(type_name: str) -> str:
@@ -138,12 +198,16 @@ def _issue(w: World, exists: bool, n: int = 0) -> str:
 
 
 def _version(w: World, issue_id: str) -> int:
-    found = w.gql("query ($id: ID!) { issue(id: $id) { version } }", {"id": issue_id}, w.org_token)["data"]["issue"]
+    found = w.gql("query ($id: ID!) { issue(id: $id) { version } }", {"id": issue_id}, w.org_token)["data"][
+        "issue"
+    ]
     return found["version"] if found else 0
 
 
-CREATE_WEBHOOK = ("mutation ($p: ID!) { createWebhook(input: {projectId: $p, url: \"https://hooks.example.com/in\", "
-                  "events: [CREATED]}) { webhook { id } secret userErrors { message } } }")
+CREATE_WEBHOOK = (
+    'mutation ($p: ID!) { createWebhook(input: {projectId: $p, url: "https://hooks.example.com/in", '
+    "events: [CREATED]}) { webhook { id } secret userErrors { message } } }"
+)
 
 
 def _webhook(w: World, exists: bool) -> str:
@@ -154,92 +218,163 @@ def _webhook(w: World, exists: bool) -> str:
 
 
 OPS: dict[str, Op] = {
-    "node": Op("query ($id: ID!) { node(id: $id) { id ... on Issue { title } } }", "event:read",
-               lambda w, e: {"id": _issue(w, e)}),
-    "viewer": Op("{ viewer { kind organizations { slug } } }", "org:read", lambda w, e: {},
-                 denied=lambda answer: answer is None or "acme" not in [o["slug"] for o in answer["organizations"]]),
-    "organization": Op("query ($s: String!) { organization(slug: $s) { id slug } }", "org:read",
-                       lambda w, e: {"s": "acme" if e else "nope-org"}),
-    "project": Op("query ($o: String!) { project(organizationSlug: $o, slug: \"web\") { id dsn } }", "project:read",
-                  lambda w, e: {"o": "acme" if e else "nope-org"}),
-    "issue": Op("query ($id: ID!) { issue(id: $id) { id title } }", "event:read", lambda w, e: {"id": _issue(w, e)}),
+    "node": Op(
+        "query ($id: ID!) { node(id: $id) { id ... on Issue { title } } }",
+        "event:read",
+        lambda w, e: {"id": _issue(w, e)},
+    ),
+    "viewer": Op(
+        "{ viewer { kind organizations { slug } } }",
+        "org:read",
+        lambda w, e: {},
+        denied=lambda answer: answer is None or "acme" not in [o["slug"] for o in answer["organizations"]],
+    ),
+    "organization": Op(
+        "query ($s: String!) { organization(slug: $s) { id slug } }",
+        "org:read",
+        lambda w, e: {"s": "acme" if e else "nope-org"},
+    ),
+    "project": Op(
+        'query ($o: String!) { project(organizationSlug: $o, slug: "web") { id dsn } }',
+        "project:read",
+        lambda w, e: {"o": "acme" if e else "nope-org"},
+    ),
+    "issue": Op(
+        "query ($id: ID!) { issue(id: $id) { id title } }", "event:read", lambda w, e: {"id": _issue(w, e)}
+    ),
     "createOrganization": Op(
         "mutation ($s: String!) { createOrganization(input: {slug: $s}) { organization { slug } userErrors { message } } }",
-        "org:write", lambda w, e: {"s": "acme" if e else f"new-{uuid.uuid4().hex[:8]}"},
-        allowed_token=lambda w: w.owner_token, allowed_on=False),
+        "org:write",
+        lambda w, e: {"s": "acme" if e else f"new-{uuid.uuid4().hex[:8]}"},
+        allowed_token=lambda w: w.owner_token,
+        allowed_on=False,
+    ),
     "createProject": Op(
         "mutation ($o: String!, $s: String!) { createProject(input: {organizationSlug: $o, slug: $s}) "
-        "{ project { slug } userErrors { message } } }", "project:write",
-        lambda w, e: {"o": "acme" if e else "nope-org", "s": f"p-{uuid.uuid4().hex[:8]}"}),
+        "{ project { slug } userErrors { message } } }",
+        "project:write",
+        lambda w, e: {"o": "acme" if e else "nope-org", "s": f"p-{uuid.uuid4().hex[:8]}"},
+    ),
     "updateIssue": Op(
         "mutation ($id: ID!, $v: Int!) { updateIssue(input: {id: $id, expectedVersion: $v, status: RESOLVED}) "
-        "{ issue { status } userErrors { message } } }", "event:write",
-        lambda w, e: {"id": _issue(w, e), "v": _version(w, _issue(w, e)) if e else 0}),
+        "{ issue { status } userErrors { message } } }",
+        "event:write",
+        lambda w, e: {"id": _issue(w, e), "v": _version(w, _issue(w, e)) if e else 0},
+    ),
     "mergeIssues": Op(
         "mutation ($ids: [ID!]!) { mergeIssues(input: {issueIds: $ids}) { issue { id } userErrors { message } } }",
-        "event:write", lambda w, e: {"ids": [_issue(w, e, 0), _issue(w, e, 1)]}),
+        "event:write",
+        lambda w, e: {"ids": [_issue(w, e, 0), _issue(w, e, 1)]},
+    ),
     "unmergeIssue": Op(
         "mutation ($id: ID!, $h: String!, $v: Int!) { unmergeIssue(input: {issueId: $id, hash: $h, expectedVersion: $v}) "
-        "{ issue { id } userErrors { message } } }", "event:write",
-        lambda w, e: {"id": _issue(w, e), "h": w.issues[1]["grouping"]["hashes"][0],
-                      "v": _version(w, _issue(w, e)) if e else 0}),
+        "{ issue { id } userErrors { message } } }",
+        "event:write",
+        lambda w, e: {
+            "id": _issue(w, e),
+            "h": w.issues[1]["grouping"]["hashes"][0],
+            "v": _version(w, _issue(w, e)) if e else 0,
+        },
+    ),
     "updateProjectSettings": Op(
-        "mutation ($o: String!) { updateProjectSettings(input: {organizationSlug: $o, projectSlug: \"web\", "
-        "scrubIpAddresses: true}) { project { slug } userErrors { message } } }", "project:write",
-        lambda w, e: {"o": "acme" if e else "nope-org"}),
+        'mutation ($o: String!) { updateProjectSettings(input: {organizationSlug: $o, projectSlug: "web", '
+        "scrubIpAddresses: true}) { project { slug } userErrors { message } } }",
+        "project:write",
+        lambda w, e: {"o": "acme" if e else "nope-org"},
+    ),
     "updateProjectKey": Op(
-        "mutation ($o: String!, $k: String!) { updateProjectKey(input: {organizationSlug: $o, projectSlug: \"web\", "
-        "publicKey: $k, rateLimitPerMinute: 100000}) { project { slug } userErrors { message } } }", "project:write",
-        lambda w, e: {"o": "acme" if e else "nope-org", "k": w.public_key}),
+        'mutation ($o: String!, $k: String!) { updateProjectKey(input: {organizationSlug: $o, projectSlug: "web", '
+        "publicKey: $k, rateLimitPerMinute: 100000}) { project { slug } userErrors { message } } }",
+        "project:write",
+        lambda w, e: {"o": "acme" if e else "nope-org", "k": w.public_key},
+    ),
     "addMember": Op(
-        "mutation ($o: String!) { addMember(input: {organizationSlug: $o, email: \"new@acme.test\"}) "
-        "{ email userErrors { message } } }", "org:write", lambda w, e: {"o": "acme" if e else "nope-org"}),
+        'mutation ($o: String!) { addMember(input: {organizationSlug: $o, email: "new@acme.test"}) '
+        "{ email userErrors { message } } }",
+        "org:write",
+        lambda w, e: {"o": "acme" if e else "nope-org"},
+    ),
     "updateMember": Op(
-        "mutation ($o: String!) { updateMember(input: {organizationSlug: $o, email: \"mel@acme.test\", role: \"admin\"}) "
-        "{ member { role } userErrors { message } } }", "org:write", lambda w, e: {"o": "acme" if e else "nope-org"}),
+        'mutation ($o: String!) { updateMember(input: {organizationSlug: $o, email: "mel@acme.test", role: "admin"}) '
+        "{ member { role } userErrors { message } } }",
+        "org:write",
+        lambda w, e: {"o": "acme" if e else "nope-org"},
+    ),
     "removeMember": Op(
-        "mutation ($o: String!) { removeMember(input: {organizationSlug: $o, email: \"mel@acme.test\"}) "
-        "{ removedEmail userErrors { message } } }", "org:write", lambda w, e: {"o": "acme" if e else "nope-org"}),
+        'mutation ($o: String!) { removeMember(input: {organizationSlug: $o, email: "mel@acme.test"}) '
+        "{ removedEmail userErrors { message } } }",
+        "org:write",
+        lambda w, e: {"o": "acme" if e else "nope-org"},
+    ),
     "createApiToken": Op(
-        "mutation ($o: String!) { createApiToken(input: {organizationSlug: $o, label: \"x\"}) "
-        "{ token userErrors { message } } }", "org:write", lambda w, e: {"o": "acme" if e else "nope-org"}),
+        'mutation ($o: String!) { createApiToken(input: {organizationSlug: $o, label: "x"}) '
+        "{ token userErrors { message } } }",
+        "org:write",
+        lambda w, e: {"o": "acme" if e else "nope-org"},
+    ),
     "revokeApiToken": Op(
         "mutation ($id: String!) { revokeApiToken(input: {tokenId: $id}) { apiToken { revokedAt } userErrors { message } } }",
-        "org:write", lambda w, e: {"id": w.spare_token_id if e else str(uuid.uuid4())}),
-    "createWebhook": Op(CREATE_WEBHOOK, "project:write",
-                        lambda w, e: {"p": w.project_id if e else encode_id("Project", 987654)}),
+        "org:write",
+        lambda w, e: {"id": w.spare_token_id if e else str(uuid.uuid4())},
+    ),
+    "createWebhook": Op(
+        CREATE_WEBHOOK,
+        "project:write",
+        lambda w, e: {"p": w.project_id if e else encode_id("Project", 987654)},
+    ),
     "updateWebhook": Op(
-        "mutation ($id: ID!) { updateWebhook(input: {id: $id, description: \"renamed\"}) "
-        "{ webhook { id } userErrors { message } } }", "project:write", lambda w, e: {"id": _webhook(w, e)}),
+        'mutation ($id: ID!) { updateWebhook(input: {id: $id, description: "renamed"}) '
+        "{ webhook { id } userErrors { message } } }",
+        "project:write",
+        lambda w, e: {"id": _webhook(w, e)},
+    ),
     "deleteWebhook": Op(
         "mutation ($id: ID!) { deleteWebhook(input: {id: $id}) { deletedWebhookId userErrors { message } } }",
-        "project:write", lambda w, e: {"id": _webhook(w, e)}),
-    "issueChanges": Op("subscription ($p: ID!) { issueChanges(projectId: $p) { kind } }", "event:read",
-                       lambda w, e: {"p": w.project_id if e else encode_id("Project", 987654)}),
+        "project:write",
+        lambda w, e: {"id": _webhook(w, e)},
+    ),
+    "issueChanges": Op(
+        "subscription ($p: ID!) { issueChanges(projectId: $p) { kind } }",
+        "event:read",
+        lambda w, e: {"p": w.project_id if e else encode_id("Project", 987654)},
+    ),
 }
 
 
 def root_fields() -> set[str]:
     gql = schema._schema
-    return {name for root in (gql.query_type, gql.mutation_type, gql.subscription_type) if root
-            for name in root.fields}
+    return {
+        name
+        for root in (gql.query_type, gql.mutation_type, gql.subscription_type)
+        if root
+        for name in root.fields
+    }
 
 
 def test_matrix_covers_the_schema() -> None:
     assert set(OPS) == root_fields(), "every root field needs an entry in OPS"
 
 
-async def subscribe(server: Server, token: str | None, op: Op, variables: dict, then: Callable[[], None] | None = None) -> dict:
+async def subscribe(
+    server: Server, token: str | None, op: Op, variables: dict, then: Callable[[], None] | None = None
+) -> dict:
     """What a subscriber sees: a rejected connection, an error, or the first change (after `then`)."""
-    async with websockets.connect(server.url.replace("http", "ws") + "/graphql", subprotocols=["graphql-transport-ws"]) as ws:
-        await ws.send(json.dumps({"type": "connection_init",
-                                  "payload": {"Authorization": f"Bearer {token}"} if token else {}}))
+    async with websockets.connect(
+        server.url.replace("http", "ws") + "/graphql", subprotocols=["graphql-transport-ws"]
+    ) as ws:
+        await ws.send(
+            json.dumps(
+                {"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"} if token else {}}
+            )
+        )
         try:
             ack = json.loads(await asyncio.wait_for(ws.recv(), 5))
         except websockets.ConnectionClosed as closed:
             return {"errors": [{"message": f"connection closed {closed.rcvd.code if closed.rcvd else None}"}]}
         assert ack["type"] == "connection_ack"
-        await ws.send(json.dumps({"id": "1", "type": "subscribe", "payload": {"query": op.doc, "variables": variables}}))
+        await ws.send(
+            json.dumps({"id": "1", "type": "subscribe", "payload": {"query": op.doc, "variables": variables}})
+        )
         if then is not None:
             await asyncio.sleep(0.5)
             await asyncio.to_thread(then)
@@ -249,8 +384,9 @@ async def subscribe(server: Server, token: str | None, op: Op, variables: dict, 
         return message["payload"]
 
 
-async def answer(world: World, name: str, op: Op, token: str | None, exists: bool,
-                 then: Callable[[], None] | None = None) -> tuple[dict, dict]:
+async def answer(
+    world: World, name: str, op: Op, token: str | None, exists: bool, then: Callable[[], None] | None = None
+) -> tuple[dict, dict]:
     variables = op.variables(world, exists)
     if name == "issueChanges":
         result = await subscribe(world.server, token, op, variables, then)
@@ -282,7 +418,9 @@ def denial_tokens(world: World, op: Op, name: str) -> dict[str, str | None]:
         "(b) expired token": world.expired,
         "(c) revoked token": world.revoked,
         "(d) no token": None,
-        "(e) token lacking " + op.scope: world.lacking_personal_org_write if personal else world.lacking[op.scope],
+        "(e) token lacking " + op.scope: world.lacking_personal_org_write
+        if personal
+        else world.lacking[op.scope],
     }
 
 
@@ -295,8 +433,10 @@ async def test_every_operation_denies_wrong_tokens_alike_and_serves_the_right_on
             if not is_denied(name, op, existing):
                 failures.append(f"{name} {case}: not denied: {existing}")
             elif normalized(existing, asked) != normalized(made_up, asked_made_up):
-                failures.append(f"{name} {case}: existing and made-up objects answered differently:\n"
-                                f"  {existing}\n  {made_up}")
+                failures.append(
+                    f"{name} {case}: existing and made-up objects answered differently:\n"
+                    f"  {existing}\n  {made_up}"
+                )
             if "Traceback" in json.dumps(existing) or "Unexpected error" in json.dumps(existing):
                 failures.append(f"{name} {case}: leaked an internal error: {existing}")
     assert not failures, "\n".join(failures)
@@ -310,7 +450,10 @@ async def test_every_operation_works_with_the_right_token(world: World) -> None:
             issue = world.issues[0]["id"]
             then = lambda: world.gql(  # noqa: E731 - a change for the subscriber to see
                 "mutation ($id: ID!, $v: Int!) { updateIssue(input: {id: $id, expectedVersion: $v, status: IGNORED}) "
-                "{ userErrors { message } } }", {"id": issue, "v": _version(world, issue)}, world.org_token)
+                "{ userErrors { message } } }",
+                {"id": issue, "v": _version(world, issue)},
+                world.org_token,
+            )
         result, _ = await answer(world, name, op, op.allowed_token(world), exists=op.allowed_on, then=then)
         data = (result.get("data") or {}).get(name)
         if result.get("errors") or not op.succeeded(data):

@@ -39,8 +39,12 @@ def envelope(message: str) -> tuple[str, bytes]:
 
 def post(server: Server, project: dict, body: bytes, encoding: str) -> httpx.Response:
     return httpx.post(
-        f"{server.url}/api/{project['id']}/envelope/", content=body,
-        headers={"X-Sentry-Auth": f"Sentry sentry_version=7, sentry_key={project['key']}", "Content-Encoding": encoding},
+        f"{server.url}/api/{project['id']}/envelope/",
+        content=body,
+        headers={
+            "X-Sentry-Auth": f"Sentry sentry_version=7, sentry_key={project['key']}",
+            "Content-Encoding": encoding,
+        },
     )
 
 
@@ -52,14 +56,18 @@ def test_each_encoding_is_accepted_and_stored(server: Server, project: dict, enc
     assert response.json() == {"id": event_id}
     query = 'query ($e: String!) { project(organizationSlug: "zipco", slug: "api") { event(eventId: $e) { message } } }'
     deadline = time.monotonic() + 10  # durable at the 200; the read model may lag a moment behind
-    while (found := server.graphql(query, {"e": event_id}, project["token"])["data"]["project"]["event"]) is None:
+    while (
+        found := server.graphql(query, {"e": event_id}, project["token"])["data"]["project"]["event"]
+    ) is None:
         assert time.monotonic() < deadline
         time.sleep(0.05)
     assert found["message"] == f"compressed with {encoding}"
 
 
 @pytest.mark.parametrize("encoding", sorted(COMPRESS))
-def test_a_compression_bomb_is_refused_and_nothing_is_stored(server: Server, project: dict, encoding: str) -> None:
+def test_a_compression_bomb_is_refused_and_nothing_is_stored(
+    server: Server, project: dict, encoding: str
+) -> None:
     stored = server.stored_events()
     _, body = envelope("x")
     bomb = body[:-2] + b" " * (200 * 1024 * 1024) + b'"}'  # 200 MiB of padding inside the message

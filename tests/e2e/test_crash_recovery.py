@@ -104,8 +104,10 @@ def build_envelopes(dsn: str) -> list[Outgoing]:
     with_events = [envelope for envelope in transport.envelopes if envelope.get_event() is not None]
     assert [envelope.get_event()["event_id"] for envelope in with_events] == ids
     assert len(set(ids)) == len(ids)
-    return [Outgoing(event_id, site, gzip.compress(envelope.serialize()))
-            for event_id, site, envelope in zip(ids, sites, with_events, strict=True)]
+    return [
+        Outgoing(event_id, site, gzip.compress(envelope.serialize()))
+        for event_id, site, envelope in zip(ids, sites, with_events, strict=True)
+    ]
 
 
 @dataclass
@@ -136,7 +138,7 @@ class Load:
 
     @property
     def remainder(self) -> list[Outgoing]:
-        return self.outgoing[self.sent:]
+        return self.outgoing[self.sent :]
 
     def _next(self) -> Outgoing | None:
         with self._lock:
@@ -192,7 +194,9 @@ def stored_event_ids(server: Server) -> list[str]:
     """The SDK event ids of every `ErrorEventReceived` in the event store, read-only, duplicates kept."""
     path = server.data_dir / "events.sqlite3"
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as conn:
-        rows = conn.execute("SELECT data FROM events WHERE type = 'ErrorEventReceived' ORDER BY position").fetchall()
+        rows = conn.execute(
+            "SELECT data FROM events WHERE type = 'ErrorEventReceived' ORDER BY position"
+        ).fetchall()
     conn.close()
     return [json.loads(data)["event_id"] for (data,) in rows]
 
@@ -201,9 +205,13 @@ def read_model_event_ids(server: Server, token: str, candidates: list[str]) -> s
     """Which of `candidates` the read model finds through `project { event(eventId:) }`."""
     found: set[str] = set()
     for start in range(0, len(candidates), LOOKUPS_PER_QUERY):
-        chunk = candidates[start:start + LOOKUPS_PER_QUERY]
-        lookups = " ".join(f'e{n}: event(eventId: "{event_id}") {{ eventId }}' for n, event_id in enumerate(chunk))
-        result = server.graphql(f'{{ project(organizationSlug: "acme", slug: "shop") {{ {lookups} }} }}', token=token)
+        chunk = candidates[start : start + LOOKUPS_PER_QUERY]
+        lookups = " ".join(
+            f'e{n}: event(eventId: "{event_id}") {{ eventId }}' for n, event_id in enumerate(chunk)
+        )
+        result = server.graphql(
+            f'{{ project(organizationSlug: "acme", slug: "shop") {{ {lookups} }} }}', token=token
+        )
         assert "errors" not in result, result
         for n, event_id in enumerate(chunk):
             event = result["data"]["project"][f"e{n}"]
@@ -230,8 +238,9 @@ def issues_by_site(server: Server, token: str) -> dict[str, int]:
     return by_site
 
 
-def assert_converged(server: Server, token: str, outgoing: list[Outgoing], must_hold: set[str],
-                     may_hold: set[str]) -> set[str]:
+def assert_converged(
+    server: Server, token: str, outgoing: list[Outgoing], must_hold: set[str], may_hold: set[str]
+) -> set[str]:
     """The store holds `must_hold`, nothing outside `may_hold`, each once; the read model exactly that."""
     wait_for_projector(server)
     in_store = stored_event_ids(server)
@@ -241,8 +250,10 @@ def assert_converged(server: Server, token: str, outgoing: list[Outgoing], must_
     assert stored - may_hold == set(), f"events stored that were never sent: {sorted(stored - may_hold)}"
 
     projected = read_model_event_ids(server, token, [item.event_id for item in outgoing])
-    assert projected == stored, (f"stored but not in the read model: {sorted(stored - projected)}; "
-                                 f"in the read model but not stored: {sorted(projected - stored)}")
+    assert projected == stored, (
+        f"stored but not in the read model: {sorted(stored - projected)}; "
+        f"in the read model but not stored: {sorted(projected - stored)}"
+    )
     site_of = {item.event_id: item.site for item in outgoing}
     expected_by_site = Counter(site_of[event_id] for event_id in stored)
     assert issues_by_site(server, token) == dict(expected_by_site)
@@ -259,8 +270,9 @@ def test_sigkill_during_ingest_loses_nothing_acknowledged(tmp_path: Path) -> Non
         outgoing = build_envelopes(boot["dsn"])
         everything = {item.event_id for item in outgoing}
 
-        load = Load(server, project_id, public_key, outgoing,
-                    kill_after=int(len(outgoing) * KILL_AFTER_ACKNOWLEDGED)).run()
+        load = Load(
+            server, project_id, public_key, outgoing, kill_after=int(len(outgoing) * KILL_AFTER_ACKNOWLEDGED)
+        ).run()
         logs.append(server.log())
         assert load.killed and server.process.returncode == -signal.SIGKILL
         assert load.unexpected == [], server.log()
@@ -270,7 +282,9 @@ def test_sigkill_during_ingest_loses_nothing_acknowledged(tmp_path: Path) -> Non
         assert len(attempted) == load.sent and load.remainder, "the kill should leave envelopes unsent"
 
         server.start()
-        stored = assert_converged(server, boot["token"], outgoing, must_hold=load.acknowledged, may_hold=attempted)
+        stored = assert_converged(
+            server, boot["token"], outgoing, must_hold=load.acknowledged, may_hold=attempted
+        )
         assert len(load.acknowledged) <= len(stored) <= len(attempted)
 
         # The rest of the load, and SDK retries of what was not acknowledged (stored or not) and of

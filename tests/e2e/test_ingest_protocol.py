@@ -51,7 +51,9 @@ class Target:
             if predicate(project):
                 return project
             if time.monotonic() > deadline:
-                raise AssertionError(f"not there in time: {json.dumps(project)[:3000]}\n{self.server.log()[-3000:]}")
+                raise AssertionError(
+                    f"not there in time: {json.dumps(project)[:3000]}\n{self.server.log()[-3000:]}"
+                )
             time.sleep(0.1)
 
     def wait_event(self, event_id: str) -> dict:
@@ -62,8 +64,11 @@ class Target:
         return event
 
     def post(self, body: bytes, path: str = "envelope", headers: dict | None = None) -> httpx.Response:
-        return httpx.post(f"{self.server.url}/api/{self.project_id}/{path}/", content=body, headers={
-            "X-Sentry-Auth": f"Sentry sentry_version=7, sentry_key={self.key}", **(headers or {})})
+        return httpx.post(
+            f"{self.server.url}/api/{self.project_id}/{path}/",
+            content=body,
+            headers={"X-Sentry-Auth": f"Sentry sentry_version=7, sentry_key={self.key}", **(headers or {})},
+        )
 
     def mutate(self, mutation: str, input_: dict) -> dict:
         result = self.server.graphql(mutation, {"input": input_}, self.token)
@@ -72,7 +77,9 @@ class Target:
 
 
 def usage(project: dict, category: str, outcome: str) -> int:
-    return sum(u["quantity"] for u in project["usage"] if u["category"] == category and u["outcome"] == outcome)
+    return sum(
+        u["quantity"] for u in project["usage"] if u["category"] == category and u["outcome"] == outcome
+    )
 
 
 def test_every_corpus_sample_is_accepted_and_becomes_an_event(server: Server) -> None:
@@ -104,12 +111,20 @@ def test_every_sdk_envelope_in_the_corpus_lands_where_it_belongs(server: Server)
         response = target.post(body)
         assert response.status_code == 200, (path.name, response.text)
         attachments += body.count(b'"type":"attachment"') + body.count(b'"type": "attachment"')
-    project = target.wait(lambda p: p["attachmentCount"] >= attachments and p["transactions"]["totalCount"] >= 1
-                          and p["sessions"] and p["issues"]["totalCount"] >= 5)
+    project = target.wait(
+        lambda p: (
+            p["attachmentCount"] >= attachments
+            and p["transactions"]["totalCount"] >= 1
+            and p["sessions"]
+            and p["issues"]["totalCount"] >= 5
+        )
+    )
     assert usage(project, "attachment", "accepted") == attachments
 
 
-def test_real_sdk_transactions_sessions_check_ins_attachments_feedback_and_client_reports(server: Server) -> None:
+def test_real_sdk_transactions_sessions_check_ins_attachments_feedback_and_client_reports(
+    server: Server,
+) -> None:
     target = Target(server, "sdkco", "features")
     dropped = []
 
@@ -119,8 +134,14 @@ def test_real_sdk_transactions_sessions_check_ins_attachments_feedback_and_clien
             return None
         return event
 
-    with sentry_client(target.dsn, traces_sample_rate=1.0, release="features@2.0.0", environment="prod",
-                       before_send=before_send, send_client_reports=True):
+    with sentry_client(
+        target.dsn,
+        traces_sample_rate=1.0,
+        release="features@2.0.0",
+        environment="prod",
+        before_send=before_send,
+        send_client_reports=True,
+    ):
         with sentry_sdk.start_transaction(name="GET /checkout", op="http.server") as transaction:
             with sentry_sdk.start_span(op="db.query", name="SELECT 1"):
                 time.sleep(0.01)
@@ -137,16 +158,39 @@ def test_real_sdk_transactions_sessions_check_ins_attachments_feedback_and_clien
         sentry_sdk.capture_message("drop me")
     assert dropped
 
-    feedback_event = {"event_id": uuid.uuid4().hex, "name": "Ada", "email": "ada@example.com",
-                      "comments": "It broke when I clicked pay", "associated": event_id}
-    report = json.dumps({"event_id": event_id, "name": "Ada", "email": "ada@example.com",
-                         "comments": "It broke when I clicked pay"})
-    assert target.post(b"{}\n" + json.dumps({"type": "user_report"}).encode() + b"\n" + report.encode()).status_code == 200
+    feedback_event = {
+        "event_id": uuid.uuid4().hex,
+        "name": "Ada",
+        "email": "ada@example.com",
+        "comments": "It broke when I clicked pay",
+        "associated": event_id,
+    }
+    report = json.dumps(
+        {
+            "event_id": event_id,
+            "name": "Ada",
+            "email": "ada@example.com",
+            "comments": "It broke when I clicked pay",
+        }
+    )
+    assert (
+        target.post(
+            b"{}\n" + json.dumps({"type": "user_report"}).encode() + b"\n" + report.encode()
+        ).status_code
+        == 200
+    )
     del feedback_event
 
-    project = target.wait(lambda p: p["transactions"]["totalCount"] == 1 and p["checkIns"] and p["feedback"]
-                          and p["sessions"] and p["attachmentCount"] == 1
-                          and usage(p, "error", "client_discard") >= 1)
+    project = target.wait(
+        lambda p: (
+            p["transactions"]["totalCount"] == 1
+            and p["checkIns"]
+            and p["feedback"]
+            and p["sessions"]
+            and p["attachmentCount"] == 1
+            and usage(p, "error", "client_discard") >= 1
+        )
+    )
     tx = project["transactions"]["edges"][0]["node"]
     assert tx["name"] == "GET /checkout" and tx["op"] == "http.server" and tx["status"] == "ok"
     assert tx["durationMs"] >= 10
@@ -156,8 +200,12 @@ def test_real_sdk_transactions_sessions_check_ins_attachments_feedback_and_clien
     assert project["feedback"][0]["comments"] == "It broke when I clicked pay"
     assert project["feedback"][0]["associatedEventId"] == event_id
     event = target.wait_event(event_id)
-    assert event["attachments"] == [{"filename": "app.log", "size": 14, "sha256": event["attachments"][0]["sha256"]}]
-    blob = Path(server.data_dir / "blobs" / event["attachments"][0]["sha256"][:2] / event["attachments"][0]["sha256"])
+    assert event["attachments"] == [
+        {"filename": "app.log", "size": 14, "sha256": event["attachments"][0]["sha256"]}
+    ]
+    blob = Path(
+        server.data_dir / "blobs" / event["attachments"][0]["sha256"][:2] / event["attachments"][0]["sha256"]
+    )
     assert blob.read_bytes() == b"line 1\nline 2\n"
 
 
@@ -169,17 +217,27 @@ SET_SETTINGS = """mutation ($input: UpdateProjectSettingsInput!) { updateProject
 
 def test_rate_limited_key_gets_429_and_the_real_sdk_backs_off(server: Server) -> None:
     target = Target(server, "limited", "burst")
-    result = target.mutate(SET_KEY, {"organizationSlug": "limited", "projectSlug": "burst", "publicKey": target.key,
-                                     "rateLimitPerMinute": 3})
+    result = target.mutate(
+        SET_KEY,
+        {
+            "organizationSlug": "limited",
+            "projectSlug": "burst",
+            "publicKey": target.key,
+            "rateLimitPerMinute": 3,
+        },
+    )
     assert result["updateProjectKey"]["userErrors"] == []
-    if 60 - time.time() % 60 < 10:  # the limit counts per calendar minute: the burst (about a second) fits in one
+    if (
+        60 - time.time() % 60 < 10
+    ):  # the limit counts per calendar minute: the burst (about a second) fits in one
         time.sleep(60 - time.time() % 60 + 0.1)
     with sentry_client(target.dsn):
         for i in range(10):
             sentry_sdk.capture_message(f"burst {i}")
             sentry_sdk.flush()
-    project = target.wait(lambda p: usage(p, "error", "accepted") == 3 and usage(p, "error", "rate_limited") >= 1,
-                          timeout=20)
+    project = target.wait(
+        lambda p: usage(p, "error", "accepted") == 3 and usage(p, "error", "rate_limited") >= 1, timeout=20
+    )
     # After the first 429 the SDK stops sending for the Retry-After window: one refusal, not seven.
     assert usage(project, "error", "rate_limited") == 1
 
@@ -191,7 +249,9 @@ def test_rate_limited_key_gets_429_and_the_real_sdk_backs_off(server: Server) ->
 
 def test_monthly_quota_answers_429_in_sentry_grammar(server: Server) -> None:
     target = Target(server, "quota", "monthly")
-    target.mutate(SET_SETTINGS, {"organizationSlug": "quota", "projectSlug": "monthly", "monthlyEventQuota": 2})
+    target.mutate(
+        SET_SETTINGS, {"organizationSlug": "quota", "projectSlug": "monthly", "monthlyEventQuota": 2}
+    )
     statuses = []
     for i in range(4):
         statuses.append(target.post(json.dumps({"message": f"quota {i}"}).encode(), "store"))
@@ -203,8 +263,10 @@ def test_monthly_quota_answers_429_in_sentry_grammar(server: Server) -> None:
 
 def test_cors_preflight_and_allowed_origins(server: Server) -> None:
     target = Target(server, "browser", "spa")
-    preflight = httpx.options(f"{server.url}/api/{target.project_id}/envelope/",
-                              headers={"Origin": "https://shop.example", "Access-Control-Request-Method": "POST"})
+    preflight = httpx.options(
+        f"{server.url}/api/{target.project_id}/envelope/",
+        headers={"Origin": "https://shop.example", "Access-Control-Request-Method": "POST"},
+    )
     assert preflight.status_code == 200
     assert preflight.headers["Access-Control-Allow-Origin"] == "https://shop.example"
     assert "x-sentry-auth" in preflight.headers["Access-Control-Allow-Headers"]
@@ -212,10 +274,15 @@ def test_cors_preflight_and_allowed_origins(server: Server) -> None:
     body = b'{}\n{"type":"event"}\n{"message":"from a browser"}'
     url = f"{server.url}/api/{target.project_id}/envelope/?sentry_key={target.key}&sentry_version=7"
     allowed = httpx.post(url, content=body, headers={"Origin": "https://shop.example"})
-    assert allowed.status_code == 200 and allowed.headers["Access-Control-Allow-Origin"] == "https://shop.example"
+    assert (
+        allowed.status_code == 200
+        and allowed.headers["Access-Control-Allow-Origin"] == "https://shop.example"
+    )
 
-    target.mutate(SET_SETTINGS, {"organizationSlug": "browser", "projectSlug": "spa",
-                                 "allowedOrigins": ["https://shop.example"]})
+    target.mutate(
+        SET_SETTINGS,
+        {"organizationSlug": "browser", "projectSlug": "spa", "allowedOrigins": ["https://shop.example"]},
+    )
     assert httpx.post(url, content=body, headers={"Origin": "https://shop.example"}).status_code == 200
     refused = httpx.post(url, content=body, headers={"Origin": "https://evil.example"})
     assert refused.status_code == 403 and refused.json()["detail"] == "origin not allowed for this project"
@@ -224,8 +291,13 @@ def test_cors_preflight_and_allowed_origins(server: Server) -> None:
 def test_envelope_header_dsn_authenticates(server: Server) -> None:
     target = Target(server, "dsnauth", "native")
     event_id = uuid.uuid4().hex
-    body = b"\n".join([json.dumps({"event_id": event_id, "dsn": target.dsn}).encode(), b'{"type":"event"}',
-                       json.dumps({"message": "auth by header dsn"}).encode()])
+    body = b"\n".join(
+        [
+            json.dumps({"event_id": event_id, "dsn": target.dsn}).encode(),
+            b'{"type":"event"}',
+            json.dumps({"message": "auth by header dsn"}).encode(),
+        ]
+    )
     response = httpx.post(f"{server.url}/api/{target.project_id}/envelope/", content=body)
     assert response.status_code == 200 and response.json() == {"id": event_id}
     assert target.wait_event(event_id)["title"] == "auth by header dsn"
@@ -236,8 +308,13 @@ def test_sentry_javascript_node_sdk(server: Server, tmp_path: Path) -> None:
     import subprocess
 
     target = Target(server, "jsco", "node")
-    done = subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund", "@sentry/node@9"],
-                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        ["npm", "install", "--silent", "--no-audit", "--no-fund", "@sentry/node@9"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     if done.returncode != 0:
         pytest.skip(f"npm could not install @sentry/node: {done.stderr[-300:]}")
     script = tmp_path / "crash.js"
@@ -266,18 +343,24 @@ def test_disabled_key_empty_body_and_chunked_bodies(server: Server) -> None:
         yield b'{"type":"event"}\n'
         yield json.dumps({"message": "sent in chunks"}).encode()
 
-    chunked = httpx.post(f"{server.url}/api/{target.project_id}/envelope/?sentry_key={target.key}", content=chunks())
+    chunked = httpx.post(
+        f"{server.url}/api/{target.project_id}/envelope/?sentry_key={target.key}", content=chunks()
+    )
     assert chunked.status_code == 200, chunked.text
 
-    target.mutate(SET_KEY, {"organizationSlug": "edges", "projectSlug": "keys", "publicKey": target.key,
-                            "isActive": False})
+    target.mutate(
+        SET_KEY,
+        {"organizationSlug": "edges", "projectSlug": "keys", "publicKey": target.key, "isActive": False},
+    )
     disabled = target.post(b'{}\n{"type":"event"}\n{"message":"after disabling"}')
     assert disabled.status_code == 403 and disabled.json()["detail"] == "sentry_key is disabled"
 
 
 def test_size_limits_are_configurable(tmp_path: Path) -> None:
-    server = Server(tmp_path / "data", env={"STACKLINE_MAX_EVENT_BYTES": "10000",
-                                            "STACKLINE_MAX_ENVELOPE_BYTES": "200000"}).start()
+    server = Server(
+        tmp_path / "data",
+        env={"STACKLINE_MAX_EVENT_BYTES": "10000", "STACKLINE_MAX_ENVELOPE_BYTES": "200000"},
+    ).start()
     try:
         target = Target(server, "small", "limits")
         stored = server.stored_events()

@@ -47,6 +47,7 @@ def exception_of(failure: Callable[[], None]) -> Callable[[], None]:
             failure()
         except Exception:  # noqa: BLE001
             sentry_sdk.capture_exception()
+
     return send
 
 
@@ -63,20 +64,73 @@ def message(text: str, level: str) -> Callable[[], None]:
 #   E "Payment gateway timeout": error, 3 events, 2 users
 A, B, C, D, E = "A", "B", "C", "D", "E"
 OCCURRENCES: list[tuple[str, Occurrence]] = [
-    *[(A, Occurrence("shop@1.0", "production", exception_of(charge_card), {"browser": "Firefox", "region": "eu"},
-                     user=f"u{i}")) for i in (1, 2, 3)],
-    (B, Occurrence("shop@1.1", "staging", message("Disk almost full", "warning"),
-                   {"browser": "Mobile Safari", "region": "us"}, user="u1")),
+    *[
+        (
+            A,
+            Occurrence(
+                "shop@1.0",
+                "production",
+                exception_of(charge_card),
+                {"browser": "Firefox", "region": "eu"},
+                user=f"u{i}",
+            ),
+        )
+        for i in (1, 2, 3)
+    ],
+    (
+        B,
+        Occurrence(
+            "shop@1.1",
+            "staging",
+            message("Disk almost full", "warning"),
+            {"browser": "Mobile Safari", "region": "us"},
+            user="u1",
+        ),
+    ),
     *[(C, Occurrence("shop@1.1", "production", message("Cache warmed", "info"), {"region": "eu"}))] * 5,
-    (D, Occurrence("shop@1.0", "production", exception_of(reserve_stock), {"browser": "Firefox"}, user="u1",
-                   level="fatal")),
-    (D, Occurrence("shop@2.0", "staging", exception_of(reserve_stock), {"browser": "Firefox"}, user="u2",
-                   level="fatal")),
-    *[(E, Occurrence("shop@1.0", "production", message("Payment gateway timeout", "error"),
-                     {"flow": "checkout with coupon"}, user=user)) for user in ("u1", "u2", "u2")],
+    (
+        D,
+        Occurrence(
+            "shop@1.0",
+            "production",
+            exception_of(reserve_stock),
+            {"browser": "Firefox"},
+            user="u1",
+            level="fatal",
+        ),
+    ),
+    (
+        D,
+        Occurrence(
+            "shop@2.0",
+            "staging",
+            exception_of(reserve_stock),
+            {"browser": "Firefox"},
+            user="u2",
+            level="fatal",
+        ),
+    ),
+    *[
+        (
+            E,
+            Occurrence(
+                "shop@1.0",
+                "production",
+                message("Payment gateway timeout", "error"),
+                {"flow": "checkout with coupon"},
+                user=user,
+            ),
+        )
+        for user in ("u1", "u2", "u2")
+    ],
 ]
-TITLES = {A: "ValueError: card declined", B: "Disk almost full", C: "Cache warmed", D: "KeyError: 'sku'",
-          E: "Payment gateway timeout"}
+TITLES = {
+    A: "ValueError: card declined",
+    B: "Disk almost full",
+    C: "Cache warmed",
+    D: "KeyError: 'sku'",
+    E: "Payment gateway timeout",
+}
 
 
 def send_all(dsn: str) -> None:
@@ -105,10 +159,19 @@ class Shop:
         self.dsn, self.token = boot["dsn"], boot["token"]
         self.names: dict[str, str] = {}
 
-    def search(self, query: str | None = None, sort: str | None = None, first: int = 50,
-               after: str | None = None, token: str | None = None) -> dict:
-        result = self.server.graphql(ISSUES, {"org": "acme", "p": "shop", "q": query, "sort": sort, "first": first,
-                                              "after": after}, token or self.token)
+    def search(
+        self,
+        query: str | None = None,
+        sort: str | None = None,
+        first: int = 50,
+        after: str | None = None,
+        token: str | None = None,
+    ) -> dict:
+        result = self.server.graphql(
+            ISSUES,
+            {"org": "acme", "p": "shop", "q": query, "sort": sort, "first": first, "after": after},
+            token or self.token,
+        )
         assert "errors" not in result, result
         return result["data"]["project"]["issues"]
 
@@ -124,8 +187,9 @@ class Shop:
     def update(self, name: str, **input_: object) -> None:
         issue_id = next(i for i, n in self.names.items() if n == name)
         version = self.server.graphql(ISSUE_VERSION, {"id": issue_id}, self.token)["data"]["issue"]["version"]
-        result = self.server.graphql(UPDATE, {"input": {"id": issue_id, "expectedVersion": version, **input_}},
-                                     self.token)
+        result = self.server.graphql(
+            UPDATE, {"input": {"id": issue_id, "expectedVersion": version, **input_}}, self.token
+        )
         assert result["data"]["updateIssue"]["userErrors"] == [], result
 
 
@@ -145,13 +209,18 @@ def shop(server: Server) -> Shop:
     assert sorted(shop.names.values()) == [A, B, C, D, E]
     # Wait for each issue's stream to exist (IssueCreated projected) before changing it.
     deadline = time.monotonic() + 20
-    while any(server.graphql(ISSUE_VERSION, {"id": i}, shop.token)["data"]["issue"]["version"] < 0 for i in shop.names):
+    while any(
+        server.graphql(ISSUE_VERSION, {"id": i}, shop.token)["data"]["issue"]["version"] < 0
+        for i in shop.names
+    ):
         assert time.monotonic() < deadline
         time.sleep(0.1)
 
     member = server.graphql(
         'mutation { addMember(input: {organizationSlug: "acme", email: "dana@example.com", role: "admin"}) '
-        "{ userErrors { message } } }", token=shop.token)
+        "{ userErrors { message } } }",
+        token=shop.token,
+    )
     assert member["data"]["addMember"]["userErrors"] == [], member
     shop.update(B, status="RESOLVED")
     shop.update(C, status="IGNORED")
@@ -220,13 +289,19 @@ def test_each_search_returns_exactly_its_issues(shop: Shop, query: str | None, e
 
 
 def sort_value(node: dict, sort: str) -> object:
-    return {"LAST_SEEN": node["lastSeen"], "FIRST_SEEN": node["firstSeen"], "FREQ": node["timesSeen"],
-            "USERS": node["userCount"]}[sort]
+    return {
+        "LAST_SEEN": node["lastSeen"],
+        "FIRST_SEEN": node["firstSeen"],
+        "FREQ": node["timesSeen"],
+        "USERS": node["userCount"],
+    }[sort]
 
 
 @pytest.mark.parametrize("sort", ["LAST_SEEN", "FIRST_SEEN", "FREQ", "USERS"])
 @pytest.mark.parametrize("query", [None, "is:unresolved", "release:shop@1.0 !level:warning"])
-def test_paging_walks_every_sort_in_order_without_gaps_or_repeats(shop: Shop, sort: str, query: str | None) -> None:
+def test_paging_walks_every_sort_in_order_without_gaps_or_repeats(
+    shop: Shop, sort: str, query: str | None
+) -> None:
     everything = shop.search(query, sort)
     nodes = [e["node"] for e in everything["edges"]]
     # Highest first, ties broken by id (the stored id, inside the global one), highest first.
@@ -258,10 +333,13 @@ def test_sorts_order_by_what_they_name(shop: Shop) -> None:
 
 def test_a_cursor_only_serves_its_own_sort(shop: Shop) -> None:
     cursor = shop.search(sort="FREQ", first=1)["pageInfo"]["endCursor"]
-    result = shop.server.graphql(ISSUES, {"org": "acme", "p": "shop", "sort": "LAST_SEEN", "after": cursor},
-                                 shop.token)
+    result = shop.server.graphql(
+        ISSUES, {"org": "acme", "p": "shop", "sort": "LAST_SEEN", "after": cursor}, shop.token
+    )
     assert "invalid cursor" in result["errors"][0]["message"]
-    result = shop.server.graphql(ISSUES, {"org": "acme", "p": "shop", "after": "bm90IGEgY3Vyc29y"}, shop.token)
+    result = shop.server.graphql(
+        ISSUES, {"org": "acme", "p": "shop", "after": "bm90IGEgY3Vyc29y"}, shop.token
+    )
     assert "invalid cursor" in result["errors"][0]["message"]
 
 
@@ -286,15 +364,24 @@ def test_bad_syntax_is_an_error_naming_the_token(shop: Shop, query: str, token: 
 
 def test_another_organization_sees_nothing(shop: Shop) -> None:
     other = shop.server.bootstrap("globex", "shop")
-    project_id = shop.server.graphql(ISSUES, {"org": "acme", "p": "shop"}, shop.token)["data"]["project"]["id"]
+    project_id = shop.server.graphql(ISSUES, {"org": "acme", "p": "shop"}, shop.token)["data"]["project"][
+        "id"
+    ]
     for query in (None, "is:unresolved", "release:shop@1.0", "declined", "has:browser"):
         result = shop.server.graphql(ISSUES, {"org": "acme", "p": "shop", "q": query}, other["token"])
-        assert result["data"]["project"] is None or result["data"]["project"]["issues"]["totalCount"] == 0, result
+        assert result["data"]["project"] is None or result["data"]["project"]["issues"]["totalCount"] == 0, (
+            result
+        )
         # Its own project of the same slug exists and is empty: no event went there.
         own = shop.server.graphql(ISSUES, {"org": "globex", "p": "shop", "q": query}, other["token"])
-        assert own["data"]["project"]["issues"] == {"totalCount": 0, "pageInfo": {"hasNextPage": False,
-                                                                                  "endCursor": None}, "edges": []}
+        assert own["data"]["project"]["issues"] == {
+            "totalCount": 0,
+            "pageInfo": {"hasNextPage": False, "endCursor": None},
+            "edges": [],
+        }
     node = shop.server.graphql(
         'query ($id: ID!) { node(id: $id) { ... on Project { issues(query: "is:unresolved") { totalCount } } } }',
-        {"id": project_id}, other["token"])
+        {"id": project_id},
+        other["token"],
+    )
     assert node["data"]["node"] is None, node

@@ -3,7 +3,6 @@ lifecycle events the server decides by itself (regressions, ignores that run out
 
 from __future__ import annotations
 
-import asyncio
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -41,8 +40,15 @@ def payment_failure(amount: int) -> None:
     raise ArithmeticError(f"rounding error at {amount}")
 
 
-def send(dsn: str, failure, *args, release: str = "shop@1.0.0", user: dict | None = None,  # noqa: ANN001
-         tags: dict | None = None, times: int = 1) -> None:
+def send(
+    dsn: str,
+    failure,
+    *args,
+    release: str = "shop@1.0.0",
+    user: dict | None = None,  # noqa: ANN001
+    tags: dict | None = None,
+    times: int = 1,
+) -> None:
     with sentry_client(dsn, release=release, environment="production"):
         for i in range(times):
             with sentry_sdk.new_scope() as scope:
@@ -71,7 +77,10 @@ class Project:
         return result["data"]
 
     def issues(self) -> list[dict]:
-        return [e["node"] for e in self.query(ISSUES, {"org": "acme", "p": self.slug})["project"]["issues"]["edges"]]
+        return [
+            e["node"]
+            for e in self.query(ISSUES, {"org": "acme", "p": self.slug})["project"]["issues"]["edges"]
+        ]
 
     def issue(self, issue_id: str) -> dict:
         return self.query(ISSUE, {"id": issue_id})["issue"]
@@ -96,7 +105,9 @@ def member(server: Server) -> str:
     boot = server.bootstrap("acme", "lifecycle-admin")
     result = server.graphql(
         'mutation { addMember(input: {organizationSlug: "acme", email: "Dana@Example.com", role: "admin"}) '
-        "{ email userErrors { message } } }", token=boot["token"])
+        "{ email userErrors { message } } }",
+        token=boot["token"],
+    )
     assert result["data"]["addMember"] == {"email": "dana@example.com", "userErrors": []}
     return "dana@example.com"
 
@@ -112,17 +123,25 @@ async def test_every_kind_of_change_reaches_a_live_subscriber(server: Server, me
     first, second = issues
     async with Subscriber(server.url, project.token, CHANGES, {"p": project.id}) as live:
         assigned = project.update(id=first["id"], expectedVersion=0, assignee=member)["issue"]
-        ignored = project.update(id=first["id"], expectedVersion=assigned["version"], status="IGNORED")["issue"]
+        ignored = project.update(id=first["id"], expectedVersion=assigned["version"], status="IGNORED")[
+            "issue"
+        ]
         project.update(id=first["id"], expectedVersion=ignored["version"], status="UNRESOLVED")
         merged = project.query(MERGE, {"input": {"issueIds": [first["id"], second["id"]]}})["mergeIssues"]
         assert merged["userErrors"] == []
         send(project.dsn, checkout_failure, 2)
 
         def kinds(got: list[dict]) -> set[tuple[str, str]]:
-            return {(m["data"]["issueChanges"]["kind"], m["data"]["issueChanges"]["issue"]["id"]) for m in got}
+            return {
+                (m["data"]["issueChanges"]["kind"], m["data"]["issueChanges"]["issue"]["id"]) for m in got
+            }
 
-        wanted = {("ASSIGNED", first["id"]), ("IGNORED", first["id"]), ("UPDATED", first["id"]),
-                  ("MERGED", second["id"])}
+        wanted = {
+            ("ASSIGNED", first["id"]),
+            ("IGNORED", first["id"]),
+            ("UPDATED", first["id"]),
+            ("MERGED", second["id"]),
+        }
         await live.wait_for(lambda got: wanted <= kinds(got))
     assert not live.errors
 
@@ -139,7 +158,9 @@ async def test_resolve_then_a_new_event_regresses(server: Server) -> None:
         assert resolved["issue"]["status"] == "RESOLVED" and resolved["issue"]["version"] == 1
         send(project.dsn, checkout_failure, 2)
         regressed = project.wait_issue(lambda i: i["substatus"] == "regressed", issue_id=issue["id"])
-        await live.wait_for(lambda got: {"RESOLVED", "REGRESSED"} <= {m["data"]["issueChanges"]["kind"] for m in got})
+        await live.wait_for(
+            lambda got: {"RESOLVED", "REGRESSED"} <= {m["data"]["issueChanges"]["kind"] for m in got}
+        )
 
     assert regressed["status"] == "UNRESOLVED" and regressed["timesSeen"] == 2
     kinds = [a["kind"] for a in regressed["activity"]]
@@ -162,7 +183,9 @@ def test_resolved_in_next_release_regresses_only_for_a_newer_release(server: Ser
 
     send(project.dsn, checkout_failure, 3, release="shop@1.1.0")
     newer = project.wait_issue(lambda i: i["status"] == "UNRESOLVED", issue_id=issue["id"])
-    assert newer["substatus"] == "regressed" and newer["timesSeen"] == 3 and newer["lastRelease"] == "shop@1.1.0"
+    assert (
+        newer["substatus"] == "regressed" and newer["timesSeen"] == 3 and newer["lastRelease"] == "shop@1.1.0"
+    )
 
 
 def test_ignore_until_five_more_events(server: Server) -> None:
@@ -180,7 +203,10 @@ def test_ignore_until_five_more_events(server: Server) -> None:
     send(project.dsn, inventory_failure, "sku-3")
     woke = project.wait_issue(lambda i: i["status"] == "UNRESOLVED", issue_id=issue["id"])
     assert woke["timesSeen"] == 6 and woke["substatus"] == "escalating"
-    assert woke["activity"][-1]["kind"] == "IssueUnignored" and woke["activity"][-1]["data"]["reason"] == "event_count"
+    assert (
+        woke["activity"][-1]["kind"] == "IssueUnignored"
+        and woke["activity"][-1]["data"]["reason"] == "event_count"
+    )
 
 
 def test_ignore_until_users_and_until_a_time(server: Server) -> None:
@@ -197,7 +223,9 @@ def test_ignore_until_users_and_until_a_time(server: Server) -> None:
     assert woke["activity"][-1]["data"]["reason"] == "user_count" and woke["userCount"] == 3
 
     until = (datetime.now(UTC) + timedelta(seconds=2)).isoformat()
-    timed = project.update(id=issue["id"], expectedVersion=woke["version"], status="IGNORED", ignoreUntil=until)
+    timed = project.update(
+        id=issue["id"], expectedVersion=woke["version"], status="IGNORED", ignoreUntil=until
+    )
     assert timed["issue"]["status"] == "IGNORED"
     later = project.wait_issue(lambda i: i["status"] == "UNRESOLVED", issue_id=issue["id"], timeout=10)
     assert later["activity"][-1]["data"]["reason"] == "time"
@@ -215,9 +243,14 @@ def test_assign_to_a_member_and_concurrent_updates_conflict(server: Server, memb
     assert issue["grouping"]["variant"] == "in-app-stacktrace" and issue["grouping"]["config"]
     assert any("checkout_failure" in c for c in issue["grouping"]["components"])
     # Each event says why it was grouped so: the same rule, components and hash as its issue.
-    assert [e["node"]["grouping"] for e in issue["events"]["edges"]] == 3 * [{
-        "config": issue["grouping"]["config"], "variant": "in-app-stacktrace", "hash": issue["grouping"]["hashes"][0],
-        "components": issue["grouping"]["components"]}]
+    assert [e["node"]["grouping"] for e in issue["events"]["edges"]] == 3 * [
+        {
+            "config": issue["grouping"]["config"],
+            "variant": "in-app-stacktrace",
+            "hash": issue["grouping"]["hashes"][0],
+            "components": issue["grouping"]["components"],
+        }
+    ]
 
     stranger = project.update(id=issue["id"], expectedVersion=0, assignee="nobody@example.com")
     assert stranger["userErrors"][0]["field"] == ["assignee"]
@@ -231,13 +264,20 @@ def test_assign_to_a_member_and_concurrent_updates_conflict(server: Server, memb
     import concurrent.futures
 
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        outcomes = list(pool.map(
-            lambda status: project.update(id=issue["id"], expectedVersion=1, status=status), ["RESOLVED", "IGNORED"]))
+        outcomes = list(
+            pool.map(
+                lambda status: project.update(id=issue["id"], expectedVersion=1, status=status),
+                ["RESOLVED", "IGNORED"],
+            )
+        )
     assert sorted(bool(o["userErrors"]) for o in outcomes) == [False, True]
     loser = next(o for o in outcomes if o["userErrors"])
     assert loser["userErrors"][0]["code"] == "CONFLICT"
     final = project.issue(issue["id"])
-    assert final["version"] == 2 and [a["kind"] for a in final["activity"]][-1] in ("IssueResolved", "IssueIgnored")
+    assert final["version"] == 2 and [a["kind"] for a in final["activity"]][-1] in (
+        "IssueResolved",
+        "IssueIgnored",
+    )
 
 
 def test_merge_then_new_events_land_on_the_target_and_unmerge_splits_back(server: Server) -> None:
@@ -253,8 +293,15 @@ def test_merge_then_new_events_land_on_the_target_and_unmerge_splits_back(server
     by_title = {i["title"].split(":")[0]: i for i in issues}
     target, source = by_title["RuntimeError"], by_title["LookupError"]
 
-    merged = project.query(MERGE, {"input": {"issueIds": [target["id"], source["id"]],
-                                             "expectedVersions": [{"id": source["id"], "version": 0}]}})["mergeIssues"]
+    merged = project.query(
+        MERGE,
+        {
+            "input": {
+                "issueIds": [target["id"], source["id"]],
+                "expectedVersions": [{"id": source["id"], "version": 0}],
+            }
+        },
+    )["mergeIssues"]
     assert merged["userErrors"] == []
     assert merged["issue"]["id"] == target["id"] and merged["issue"]["timesSeen"] == 2
     assert len(merged["issue"]["grouping"]["hashes"]) == 2
@@ -267,8 +314,10 @@ def test_merge_then_new_events_land_on_the_target_and_unmerge_splits_back(server
     assert [a["kind"] for a in landed["activity"]] == ["IssueCreated", "IssueAbsorbed"]
 
     source_hash = next(h for h in landed["grouping"]["hashes"] if h != target["grouping"]["hashes"][0])
-    split = project.query(UNMERGE, {"input": {"issueId": target["id"], "hash": source_hash,
-                                              "expectedVersion": landed["version"]}})["unmergeIssue"]
+    split = project.query(
+        UNMERGE,
+        {"input": {"issueId": target["id"], "hash": source_hash, "expectedVersion": landed["version"]}},
+    )["unmergeIssue"]
     assert split["userErrors"] == []
     assert split["issue"]["id"] == source["id"] and split["issue"]["status"] == "UNRESOLVED"
     assert split["issue"]["timesSeen"] == 2 and split["source"]["timesSeen"] == 1

@@ -13,7 +13,7 @@ import websockets
 from tests.e2e.server import Server, Subscriber, sentry_client
 from tests.e2e.test_skeleton import capture, charge, load_user, parse_order
 
-PROJECT = 'query ($org: String!, $p: String!) { project(organizationSlug: $org, slug: $p) { id } }'
+PROJECT = "query ($org: String!, $p: String!) { project(organizationSlug: $org, slug: $p) { id } }"
 CHANGES = "subscription ($p: ID!) { issueChanges(projectId: $p) { kind issue { id title } } }"
 
 
@@ -34,8 +34,12 @@ async def test_subscribers_of_one_operation_share_a_stream_per_organization(tmp_
         acme, acme_again = server.bootstrap("acme", "web"), server.bootstrap("acme", "web")
         globex = server.bootstrap("globex", "shop")
         assert acme["token"] != acme_again["token"]
-        acme_project = server.graphql(PROJECT, {"org": "acme", "p": "web"}, acme["token"])["data"]["project"]["id"]
-        globex_project = server.graphql(PROJECT, {"org": "globex", "p": "shop"}, globex["token"])["data"]["project"]["id"]
+        acme_project = server.graphql(PROJECT, {"org": "acme", "p": "web"}, acme["token"])["data"]["project"][
+            "id"
+        ]
+        globex_project = server.graphql(PROJECT, {"org": "globex", "p": "shop"}, globex["token"])["data"][
+            "project"
+        ]["id"]
 
         first = Subscriber(server.url, acme["token"], CHANGES, {"p": acme_project})
         await first.__aenter__()
@@ -72,8 +76,9 @@ async def test_subscribers_of_one_operation_share_a_stream_per_organization(tmp_
         await streams(server, 0)  # the last subscriber leaving ends its stream
 
         # Messages are small and go to many sockets: no per-socket compression is negotiated.
-        async with websockets.connect(server.url.replace("http", "ws") + "/graphql",
-                                      subprotocols=["graphql-transport-ws"]) as ws:
+        async with websockets.connect(
+            server.url.replace("http", "ws") + "/graphql", subprotocols=["graphql-transport-ws"]
+        ) as ws:
             assert ws.response.headers.get("Sec-WebSocket-Extensions") is None
     finally:
         server.stop()

@@ -37,7 +37,9 @@ def cluster(tmp_path: Path):  # noqa: ANN201 - yields (api_a, api_b, the project
     log = log_path.open("w")
     projector = subprocess.Popen(
         [sys.executable, "-m", "stackline.app.cli", "project", "run", "readmodels", "--data-dir", str(data)],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **env},
     )
     api_a = Server(data, env=env, serve_args=("--no-projectors",))
     api_b = Server(data, env=env, serve_args=("--no-projectors",))
@@ -61,15 +63,23 @@ async def test_a_change_reaches_a_subscriber_on_another_process(cluster) -> None
     boot = api_a.bootstrap("natsco", "web")
     dsn_via_b = boot["dsn"].replace(f":{api_a.port}/", f":{api_b.port}/")
     deadline = time.monotonic() + 15
-    while (project := api_a.graphql(ISSUES_QUERY, {"org": "natsco", "project": "web"}, boot["token"])["data"]["project"]) is None:
-        assert time.monotonic() < deadline, f"the projector never projected the project:\n{projector_log.read_text()}"
+    while (
+        project := api_a.graphql(ISSUES_QUERY, {"org": "natsco", "project": "web"}, boot["token"])["data"][
+            "project"
+        ]
+    ) is None:
+        assert time.monotonic() < deadline, (
+            f"the projector never projected the project:\n{projector_log.read_text()}"
+        )
         time.sleep(0.1)
     assert api_a.graphql("{ __typename }")["data"]  # A answers queries without running projectors
 
     async with Subscriber(api_a.url, boot["token"], SUBSCRIPTION, {"projectId": project["id"]}) as live:
         with sentry_client(dsn_via_b):
             capture(charge, 99)
-        await live.wait_for(lambda got: any(m["data"]["issueChanges"]["kind"] == "CREATED" for m in got), timeout=20)
+        await live.wait_for(
+            lambda got: any(m["data"]["issueChanges"]["kind"] == "CREATED" for m in got), timeout=20
+        )
     created = next(m for m in live.received if m["data"]["issueChanges"]["kind"] == "CREATED")
     assert created["data"]["issueChanges"]["issue"]["title"] == "PaymentDeclined: card declined for 99 EUR"
 

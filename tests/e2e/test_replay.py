@@ -16,7 +16,15 @@ from stackline.readmodels.db import sync_url
 from stackline.readmodels.schema import metadata
 from tests.e2e.conftest import backend_settings
 from tests.e2e.server import Server, sentry_client, stackline
-from tests.e2e.test_lifecycle import MERGE, UNMERGE, Project, checkout_failure, inventory_failure, payment_failure, send
+from tests.e2e.test_lifecycle import (
+    MERGE,
+    UNMERGE,
+    Project,
+    checkout_failure,
+    inventory_failure,
+    payment_failure,
+    send,
+)
 from tests.e2e.test_skeleton import capture, parse_order
 
 VOLATILE = {"projector_checkpoints": {"updated_at"}}
@@ -39,7 +47,11 @@ def dump(database_url: str) -> dict[str, list[tuple]]:
 
 def _comparable(value: object) -> object:
     if isinstance(value, dt.datetime):  # SQLite keeps no zone; PostgreSQL hands back UTC
-        return value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone(dt.UTC).replace(tzinfo=None)
+        return (
+            value.replace(tzinfo=None)
+            if value.tzinfo is None
+            else value.astimezone(dt.UTC).replace(tzinfo=None)
+        )
     return value
 
 
@@ -49,7 +61,15 @@ def stopped_server(request: pytest.FixtureRequest, tmp_path) -> Iterator[tuple[S
         server = Server(tmp_path / "data", env=env).start()
         try:
             project = Project(server, "replayed")
-            send(project.dsn, checkout_failure, 1, release="r@1", user={"id": "a"}, tags={"region": "eu"}, times=3)
+            send(
+                project.dsn,
+                checkout_failure,
+                1,
+                release="r@1",
+                user={"id": "a"},
+                tags={"region": "eu"},
+                times=3,
+            )
             send(project.dsn, inventory_failure, "sku", release="r@2", user={"email": "b@example.com"})
             send(project.dsn, payment_failure, 7, times=2)
             with sentry_client(project.dsn):
@@ -63,22 +83,42 @@ def stopped_server(request: pytest.FixtureRequest, tmp_path) -> Iterator[tuple[S
                 time.sleep(0.1)
             by_type = {i["title"].split(":")[0]: i for i in issues}
             project.update(id=by_type["RuntimeError"]["id"], expectedVersion=0, status="RESOLVED")
-            merged = project.query(MERGE, {"input": {
-                "issueIds": [by_type["LookupError"]["id"], by_type["ArithmeticError"]["id"]]}})["mergeIssues"]["issue"]
+            merged = project.query(
+                MERGE,
+                {"input": {"issueIds": [by_type["LookupError"]["id"], by_type["ArithmeticError"]["id"]]}},
+            )["mergeIssues"]["issue"]
             send(project.dsn, payment_failure, 8)  # lands on the merge's target
-            merged = project.wait_issue(lambda i: i["timesSeen"] == merged["timesSeen"] + 1, issue_id=merged["id"])
+            merged = project.wait_issue(
+                lambda i: i["timesSeen"] == merged["timesSeen"] + 1, issue_id=merged["id"]
+            )
             own = by_type["LookupError"]["grouping"]["hashes"][0]
-            split = project.query(UNMERGE, {"input": {
-                "issueId": merged["id"], "hash": next(h for h in merged["grouping"]["hashes"] if h != own),
-                "expectedVersion": merged["version"]}})["unmergeIssue"]
+            split = project.query(
+                UNMERGE,
+                {
+                    "input": {
+                        "issueId": merged["id"],
+                        "hash": next(h for h in merged["grouping"]["hashes"] if h != own),
+                        "expectedVersion": merged["version"],
+                    }
+                },
+            )["unmergeIssue"]
             assert split["userErrors"] == []
-            project.query(MERGE, {"input": {"issueIds": [by_type["LookupError"]["id"], by_type["ArithmeticError"]["id"]]}})
-            project.update(id=by_type["ValueError"]["id"], expectedVersion=0, status="IGNORED", ignoreUntilEventCount=10)
+            project.query(
+                MERGE,
+                {"input": {"issueIds": [by_type["LookupError"]["id"], by_type["ArithmeticError"]["id"]]}},
+            )
+            project.update(
+                id=by_type["ValueError"]["id"], expectedVersion=0, status="IGNORED", ignoreUntilEventCount=10
+            )
             send(project.dsn, checkout_failure, 2, release="r@3")  # regresses the resolved one
-            project.wait_issue(lambda i: i["substatus"] == "regressed", issue_id=by_type["RuntimeError"]["id"])
+            project.wait_issue(
+                lambda i: i["substatus"] == "regressed", issue_id=by_type["RuntimeError"]["id"]
+            )
         finally:
             server.stop()
-        database_url = env.get("STACKLINE_DATABASE_URL") or f"sqlite:///{tmp_path / 'data' / 'readmodels.sqlite3'}"
+        database_url = (
+            env.get("STACKLINE_DATABASE_URL") or f"sqlite:///{tmp_path / 'data' / 'readmodels.sqlite3'}"
+        )
         yield server, database_url
 
 
@@ -106,7 +146,8 @@ def test_replay_refuses_while_the_projector_runs(stopped_server: tuple[Server, s
 
 
 def test_a_replay_under_a_newer_grouping_config_regroups_from_the_stored_payloads(
-        stopped_server: tuple[Server, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    stopped_server: tuple[Server, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Each event was grouped at ingest, under the config of the day. A replay under another
     config reads the payloads back (the events' bodies, which following the log leaves out)
     and groups them anew: here by the same rules, so the same read models come out."""

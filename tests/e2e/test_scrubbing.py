@@ -40,7 +40,9 @@ async def test_secrets_are_scrubbed_everywhere(tmp_path: Path, scrub_ips: bool) 
     try:
         target = Target(server, "scrubco", "web")
         if scrub_ips:
-            target.mutate(SET_SETTINGS, {"organizationSlug": "scrubco", "projectSlug": "web", "scrubIpAddresses": True})
+            target.mutate(
+                SET_SETTINGS, {"organizationSlug": "scrubco", "projectSlug": "web", "scrubIpAddresses": True}
+            )
         project_id = target.project()["id"]
         async with Subscriber(server.url, target.token, SUBSCRIPTION, {"p": project_id}) as live:
             with sentry_client(target.dsn, include_local_variables=True):
@@ -52,11 +54,17 @@ async def test_secrets_are_scrubbed_everywhere(tmp_path: Path, scrub_ips: bool) 
                     scope.set_context("request_headers", {"Authorization": SECRETS["authorization"]})
                     scope.set_tag("api_key", SECRETS["api_key"])
                     scope.add_breadcrumb(message=f"set cookie {SECRETS['cookie']}", category="http")
-                    event = {"request": {"url": "https://shop.example/pay?token=" + SECRETS["api_key"],
-                                         "headers": {"Authorization": SECRETS["authorization"],
-                                                     "Cookie": SECRETS["cookie"]},
-                                         "cookies": {"sessionid": SECRETS["cookie"]},
-                                         "env": {"REMOTE_ADDR": "203.0.113.77"}}}
+                    event = {
+                        "request": {
+                            "url": "https://shop.example/pay?token=" + SECRETS["api_key"],
+                            "headers": {
+                                "Authorization": SECRETS["authorization"],
+                                "Cookie": SECRETS["cookie"],
+                            },
+                            "cookies": {"sessionid": SECRETS["cookie"]},
+                            "env": {"REMOTE_ADDR": "203.0.113.77"},
+                        }
+                    }
                     scope.add_event_processor(lambda e, hint: {**e, **event})
                     try:
                         leaky_checkout(SECRETS["card"])
@@ -66,10 +74,13 @@ async def test_secrets_are_scrubbed_everywhere(tmp_path: Path, scrub_ips: bool) 
             await live.wait_for(lambda got: len(got) >= 1)
         payload = json.dumps(stored["payload"])
         assert "[Filtered]" in payload
-        graphql = json.dumps(target.server.graphql(
-            '{ project(organizationSlug: "scrubco", slug: "web") { issues { edges { node { title culprit '
-            "tags { key topValues { value } } events { edges { node { message payload tags { key value } } } } } } } } }",
-            token=target.token))
+        graphql = json.dumps(
+            target.server.graphql(
+                '{ project(organizationSlug: "scrubco", slug: "web") { issues { edges { node { title culprit '
+                "tags { key topValues { value } } events { edges { node { message payload tags { key value } } } } } } } } }",
+                token=target.token,
+            )
+        )
         subscription = json.dumps(live.received)
     finally:
         server.stop()
@@ -77,7 +88,12 @@ async def test_secrets_are_scrubbed_everywhere(tmp_path: Path, scrub_ips: bool) 
     log = server.log()
     for name, secret in SECRETS.items():
         needle = secret.replace(" ", "")
-        for where, text in (("payload", payload), ("graphql", graphql), ("subscription", subscription), ("log", log)):
+        for where, text in (
+            ("payload", payload),
+            ("graphql", graphql),
+            ("subscription", subscription),
+            ("log", log),
+        ):
             assert secret not in text and needle not in text, f"{name} leaked into {where}"
         assert secret.encode() not in on_disk and needle.encode() not in on_disk, f"{name} leaked to disk"
     ip_on_disk = b"203.0.113.77" in on_disk

@@ -59,7 +59,9 @@ def send_crashes(dsn: str) -> dict[str, list[str]]:
         sent["parse_order"] = [capture(parse_order, "abc"), capture(parse_order, "xyz")]
         sent["load_user"] = [capture(load_user, {}, "alice")]
         sent["charge"] = [capture(charge, 42)]
-        sent["message"] = [sentry_sdk.capture_message("nightly import finished with warnings", level="warning")]
+        sent["message"] = [
+            sentry_sdk.capture_message("nightly import finished with warnings", level="warning")
+        ]
     return sent
 
 
@@ -88,8 +90,10 @@ async def test_sdk_crashes_become_live_graphql_issues(tmp_path, backend_env) -> 
     server = Server(tmp_path / "data", env=backend_env).start()
     try:
         boot = server.bootstrap("acme", "web")
-        assert boot["dsn"].startswith(f"http://") and boot["dsn"].endswith(f"@127.0.0.1:{server.port}/1")
-        project = server.graphql(ISSUES_QUERY, {"org": "acme", "project": "web"}, boot["token"])["data"]["project"]
+        assert boot["dsn"].startswith("http://") and boot["dsn"].endswith(f"@127.0.0.1:{server.port}/1")
+        project = server.graphql(ISSUES_QUERY, {"org": "acme", "project": "web"}, boot["token"])["data"][
+            "project"
+        ]
         assert project["dsn"] == boot["dsn"]
         assert project["issues"]["totalCount"] == 0
 
@@ -97,7 +101,9 @@ async def test_sdk_crashes_become_live_graphql_issues(tmp_path, backend_env) -> 
             before_sending = datetime.now(UTC)
             sent = send_crashes(boot["dsn"])
             nodes = wait_for_issues(server, boot["token"], count=4, events=5)
-            await live.wait_for(lambda got: sum(m["data"]["issueChanges"]["kind"] == "CREATED" for m in got) >= 4)
+            await live.wait_for(
+                lambda got: sum(m["data"]["issueChanges"]["kind"] == "CREATED" for m in got) >= 4
+            )
             all_received = datetime.now(UTC)
 
         assert len(nodes) == 4
@@ -119,18 +125,26 @@ async def test_sdk_crashes_become_live_graphql_issues(tmp_path, backend_env) -> 
         assert payload["event_id"] == sent["load_user"][0]
         assert payload["release"] == "web@1.0.0" and payload["exception"]["values"][-1]["type"] == "KeyError"
 
-        created = {m["data"]["issueChanges"]["issue"]["id"] for m in live.received
-                   if m["data"]["issueChanges"]["kind"] == "CREATED"}
+        created = {
+            m["data"]["issueChanges"]["issue"]["id"]
+            for m in live.received
+            if m["data"]["issueChanges"]["kind"] == "CREATED"
+        }
         assert created == {n["id"] for n in nodes}
         assert not live.errors
         # Every change says when the projector committed it: after we sent, before it arrived.
         committed = [datetime.fromisoformat(m["data"]["issueChanges"]["committedAt"]) for m in live.received]
-        assert all(before_sending <= at <= all_received for at in committed), (before_sending, committed, all_received)
+        assert all(before_sending <= at <= all_received for at in committed), (
+            before_sending,
+            committed,
+            all_received,
+        )
 
         looked_up = server.graphql(
             'query ($org: String!, $e: String!) { project(organizationSlug: $org, slug: "web") '
             "{ event(eventId: $e) { eventId level message } } }",
-            {"org": "acme", "e": sent["message"][0]}, boot["token"],
+            {"org": "acme", "e": sent["message"][0]},
+            boot["token"],
         )["data"]["project"]["event"]
         assert looked_up["eventId"] == sent["message"][0] and looked_up["level"] == "warning"
     finally:
@@ -151,7 +165,9 @@ def test_restart_keeps_everything_and_projects_nothing_twice(tmp_path, backend_e
         again = server.bootstrap("acme", "web")  # idempotent: same project and DSN, a new token
         assert again["dsn"] == boot["dsn"]
         after = wait_for_issues(server, boot["token"], count=4, events=5)
-        strip = lambda nodes: sorted((n["id"], n["shortId"], n["timesSeen"], n["events"]["totalCount"]) for n in nodes)  # noqa: E731
+        strip = lambda nodes: sorted(
+            (n["id"], n["shortId"], n["timesSeen"], n["events"]["totalCount"]) for n in nodes
+        )  # noqa: E731
         assert strip(after) == strip(before)
 
         with sentry_client(boot["dsn"]):

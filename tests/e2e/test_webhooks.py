@@ -98,7 +98,9 @@ class Receiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
                 body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                receiver.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                receiver.received.append(
+                    Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                )
                 script = receiver.scripts.get(self.path, [200])
                 status = script.pop(0) if len(script) > 1 else script[0]
                 answer = b"busy, come back later" if status >= 500 else b"ok"
@@ -156,14 +158,27 @@ def wait_until(check: Callable[[], object], timeout: float = 20.0, what: str = "
 def setup_project(server: Server, org: str) -> dict:
     boot = server.bootstrap(org, "web")
     boot["project_id"] = wait_until(
-        lambda: (server.graphql(PROJECT, {"org": org, "p": "web"}, boot["token"])["data"]["project"] or {}).get("id"),
-        what="the project")
+        lambda: (
+            server.graphql(PROJECT, {"org": org, "p": "web"}, boot["token"])["data"]["project"] or {}
+        ).get("id"),
+        what="the project",
+    )
     return boot
 
 
 def create_webhook(server: Server, boot: dict, url: str, events: list[str]) -> dict:
-    answer = server.graphql(CREATE, {"input": {"projectId": boot["project_id"], "url": url, "events": events,
-                                               "description": "test receiver"}}, boot["token"])
+    answer = server.graphql(
+        CREATE,
+        {
+            "input": {
+                "projectId": boot["project_id"],
+                "url": url,
+                "events": events,
+                "description": "test receiver",
+            }
+        },
+        boot["token"],
+    )
     payload = answer["data"]["createWebhook"]
     assert payload["userErrors"] == [], payload
     return payload
@@ -196,7 +211,9 @@ def test_a_new_issue_reaches_the_receiver_signed_with_the_secret(server: Server,
     secret, webhook = created["secret"], created["webhook"]
     assert secret and webhook["isActive"] and webhook["events"] == ["CREATED", "REGRESSED"]
     everything = create_webhook(server, boot, f"{receiver.url}/all", ["CREATED", "UPDATED"])["webhook"]
-    listed = server.graphql(WEBHOOKS, {"org": "hookco", "p": "web"}, boot["token"])["data"]["project"]["webhooks"]
+    listed = server.graphql(WEBHOOKS, {"org": "hookco", "p": "web"}, boot["token"])["data"]["project"][
+        "webhooks"
+    ]
     assert [w["id"] for w in listed] == [webhook["id"], everything["id"]]
 
     with sentry_client(boot["dsn"]):
@@ -213,23 +230,40 @@ def test_a_new_issue_reaches_the_receiver_signed_with_the_secret(server: Server,
     assert body["event"] == "CREATED"
     assert body["issue"]["title"] == "CheckoutFailed: cart A-17 could not be paid"
     assert body["issue"]["status"] == "UNRESOLVED"
-    assert body["project"] == {"id": boot["project_id"], "numericId": body["project"]["numericId"], "slug": "web"}
+    assert body["project"] == {
+        "id": boot["project_id"],
+        "numericId": body["project"]["numericId"],
+        "slug": "web",
+    }
     assert body["organization"]["slug"] == "hookco"
     # The issue id in the body is the API's: a receiver can ask for more.
-    issue = server.graphql("query ($id: ID!) { issue(id: $id) { events(first: 1) { edges { node { eventId } } } } }",
-                           {"id": body["issue"]["id"]}, boot["token"])["data"]["issue"]
+    issue = server.graphql(
+        "query ($id: ID!) { issue(id: $id) { events(first: 1) { edges { node { eventId } } } } }",
+        {"id": body["issue"]["id"]},
+        boot["token"],
+    )["data"]["issue"]
     assert issue["events"]["edges"][0]["node"]["eventId"] == event_id.replace("-", "")
 
-    log = wait_until(lambda: [d for d in deliveries(server, boot["token"], webhook["id"]) if d["status"] == "SUCCEEDED"],
-                     what="the delivery log to show success")
+    log = wait_until(
+        lambda: [d for d in deliveries(server, boot["token"], webhook["id"]) if d["status"] == "SUCCEEDED"],
+        what="the delivery log to show success",
+    )
     assert len(log) == 1
-    assert log[0]["deliveryId"] == body["id"] and log[0]["attempts"] == 1 and log[0]["responseStatusCode"] == 200
-    assert log[0]["event"] == "CREATED" and log[0]["issueId"] == body["issue"]["id"] and log[0]["lastError"] is None
+    assert (
+        log[0]["deliveryId"] == body["id"] and log[0]["attempts"] == 1 and log[0]["responseStatusCode"] == 200
+    )
+    assert (
+        log[0]["event"] == "CREATED"
+        and log[0]["issueId"] == body["issue"]["id"]
+        and log[0]["lastError"] is None
+    )
     assert json.loads(request.body) == log[0]["payload"]
     # A second event on the same issue is an UPDATED, which this webhook did not ask for.
     with sentry_client(boot["dsn"]):
         capture(checkout, "A-17")
-    both = wait_until(lambda: len(receiver.at("/all")) >= 2 and receiver.at("/all"), what="CREATED, then UPDATED")
+    both = wait_until(
+        lambda: len(receiver.at("/all")) >= 2 and receiver.at("/all"), what="CREATED, then UPDATED"
+    )
     assert [json.loads(r.body)["event"] for r in both] == ["CREATED", "UPDATED"]
     assert json.loads(both[1].body)["issue"]["timesSeen"] == 2
     assert json.loads(both[0].body)["position"] < json.loads(both[1].body)["position"]
@@ -238,14 +272,21 @@ def test_a_new_issue_reaches_the_receiver_signed_with_the_secret(server: Server,
     assert len(receiver.at("/all")) == 2
 
     # The delivery log pages, newest change first.
-    first = server.graphql(PAGE, {"id": everything["id"], "after": None}, boot["token"])["data"]["node"]["deliveries"]
+    first = server.graphql(PAGE, {"id": everything["id"], "after": None}, boot["token"])["data"]["node"][
+        "deliveries"
+    ]
     assert [e["node"]["event"] for e in first["edges"]] == ["UPDATED"] and first["pageInfo"]["hasNextPage"]
-    second = server.graphql(PAGE, {"id": everything["id"], "after": first["pageInfo"]["endCursor"]},
-                            boot["token"])["data"]["node"]["deliveries"]
-    assert [e["node"]["event"] for e in second["edges"]] == ["CREATED"] and not second["pageInfo"]["hasNextPage"]
+    second = server.graphql(
+        PAGE, {"id": everything["id"], "after": first["pageInfo"]["endCursor"]}, boot["token"]
+    )["data"]["node"]["deliveries"]
+    assert [e["node"]["event"] for e in second["edges"]] == ["CREATED"] and not second["pageInfo"][
+        "hasNextPage"
+    ]
 
 
-def test_a_failing_receiver_gets_the_same_delivery_again_until_it_succeeds(server: Server, receiver: Receiver) -> None:
+def test_a_failing_receiver_gets_the_same_delivery_again_until_it_succeeds(
+    server: Server, receiver: Receiver
+) -> None:
     boot = setup_project(server, "flakyco")
     receiver.scripts["/flaky"] = [500, 500, 200]
     webhook = create_webhook(server, boot, f"{receiver.url}/flaky", ["CREATED"])["webhook"]
@@ -256,8 +297,10 @@ def test_a_failing_receiver_gets_the_same_delivery_again_until_it_succeeds(serve
     attempts = receiver.at("/flaky")
     assert len({a.headers["x-stackline-delivery"] for a in attempts}) == 1  # receivers can dedupe
     assert len({a.body for a in attempts}) == 1
-    log = wait_until(lambda: [d for d in deliveries(server, boot["token"], webhook["id"]) if d["status"] == "SUCCEEDED"],
-                     what="success after retries")
+    log = wait_until(
+        lambda: [d for d in deliveries(server, boot["token"], webhook["id"]) if d["status"] == "SUCCEEDED"],
+        what="success after retries",
+    )
     assert log[0]["attempts"] == 3 and log[0]["responseStatusCode"] == 200
     assert log[0]["deliveryId"] == attempts[0].headers["x-stackline-delivery"]
     time.sleep(1.0)
@@ -270,9 +313,15 @@ def test_a_gone_receiver_fails_the_delivery_without_retries(server: Server, rece
     webhook = create_webhook(server, boot, f"{receiver.url}/gone", ["CREATED"])["webhook"]
     with sentry_client(boot["dsn"]):
         capture(checkout, "C-3")
-    log = wait_until(lambda: [d for d in deliveries(server, boot["token"], webhook["id"]) if d["status"] == "FAILED"],
-                     what="the delivery to fail")
-    assert log[0]["attempts"] == 1 and log[0]["responseStatusCode"] == 410 and log[0]["lastError"].startswith("HTTP 410")
+    log = wait_until(
+        lambda: [d for d in deliveries(server, boot["token"], webhook["id"]) if d["status"] == "FAILED"],
+        what="the delivery to fail",
+    )
+    assert (
+        log[0]["attempts"] == 1
+        and log[0]["responseStatusCode"] == 410
+        and log[0]["lastError"].startswith("HTTP 410")
+    )
     assert log[0]["finishedAt"] is not None
     time.sleep(1.5)  # longer than the longest backoff in this module
     assert len(receiver.at("/gone")) == 1
@@ -285,8 +334,10 @@ def test_an_unreachable_receiver_does_not_hold_up_another_webhook(server: Server
     with sentry_client(boot["dsn"]):
         capture(checkout, "D-4")
     wait_until(lambda: receiver.at("/alive"), what="the healthy webhook's delivery")
-    failing = wait_until(lambda: [d for d in deliveries(server, boot["token"], dead["id"]) if d["attempts"] >= 2],
-                         what="retries to the unreachable receiver")
+    failing = wait_until(
+        lambda: [d for d in deliveries(server, boot["token"], dead["id"]) if d["attempts"] >= 2],
+        what="retries to the unreachable receiver",
+    )
     assert failing[0]["status"] in ("PENDING", "FAILED") and failing[0]["responseStatusCode"] is None
     assert failing[0]["lastError"]
     assert deliveries(server, boot["token"], alive["id"])[0]["status"] == "SUCCEEDED"
@@ -295,19 +346,35 @@ def test_an_unreachable_receiver_does_not_hold_up_another_webhook(server: Server
 def test_webhook_input_is_validated_and_changes_apply(server: Server, receiver: Receiver) -> None:
     boot = setup_project(server, "editco")
     for url in ("ftp://example.com/hook", "not a url", "https://"):
-        answer = server.graphql(CREATE, {"input": {"projectId": boot["project_id"], "url": url, "events": ["CREATED"]}},
-                                boot["token"])["data"]["createWebhook"]
+        answer = server.graphql(
+            CREATE,
+            {"input": {"projectId": boot["project_id"], "url": url, "events": ["CREATED"]}},
+            boot["token"],
+        )["data"]["createWebhook"]
         assert answer["webhook"] is None and answer["userErrors"][0]["field"] == ["url"], answer
-    empty = server.graphql(CREATE, {"input": {"projectId": boot["project_id"], "url": receiver.url, "events": []}},
-                           boot["token"])["data"]["createWebhook"]
+    empty = server.graphql(
+        CREATE, {"input": {"projectId": boot["project_id"], "url": receiver.url, "events": []}}, boot["token"]
+    )["data"]["createWebhook"]
     assert empty["userErrors"][0]["field"] == ["events"]
 
     created = create_webhook(server, boot, f"{receiver.url}/old", ["CREATED"])
-    changed = server.graphql(UPDATE, {"input": {"id": created["webhook"]["id"], "url": f"{receiver.url}/new",
-                                                "events": ["CREATED", "RESOLVED"], "rotateSecret": True}},
-                             boot["token"])["data"]["updateWebhook"]
+    changed = server.graphql(
+        UPDATE,
+        {
+            "input": {
+                "id": created["webhook"]["id"],
+                "url": f"{receiver.url}/new",
+                "events": ["CREATED", "RESOLVED"],
+                "rotateSecret": True,
+            }
+        },
+        boot["token"],
+    )["data"]["updateWebhook"]
     assert changed["userErrors"] == []
-    assert changed["webhook"]["url"] == f"{receiver.url}/new" and changed["webhook"]["events"] == ["CREATED", "RESOLVED"]
+    assert changed["webhook"]["url"] == f"{receiver.url}/new" and changed["webhook"]["events"] == [
+        "CREATED",
+        "RESOLVED",
+    ]
     assert changed["secret"] and changed["secret"] != created["secret"]
     with sentry_client(boot["dsn"]):
         capture(checkout, "E-5")
@@ -316,9 +383,14 @@ def test_webhook_input_is_validated_and_changes_apply(server: Server, receiver: 
     assert request.headers["x-stackline-signature"] == expected  # signed with the rotated secret
     assert receiver.at("/old") == []
 
-    deleted = server.graphql(DELETE, {"input": {"id": created["webhook"]["id"]}}, boot["token"])["data"]["deleteWebhook"]
+    deleted = server.graphql(DELETE, {"input": {"id": created["webhook"]["id"]}}, boot["token"])["data"][
+        "deleteWebhook"
+    ]
     assert deleted == {"deletedWebhookId": created["webhook"]["id"], "userErrors": []}
-    assert server.graphql(WEBHOOKS, {"org": "editco", "p": "web"}, boot["token"])["data"]["project"]["webhooks"] == []
+    assert (
+        server.graphql(WEBHOOKS, {"org": "editco", "p": "web"}, boot["token"])["data"]["project"]["webhooks"]
+        == []
+    )
     with sentry_client(boot["dsn"]):
         capture(checkout, "E-6")
     time.sleep(1.0)
@@ -333,18 +405,26 @@ def test_another_organization_cannot_list_or_change_webhooks(server: Server, rec
 
     assert server.graphql(WEBHOOKS, {"org": "ownerco", "p": "web"}, foreign)["data"]["project"] is None
     assert server.graphql(DELIVERIES, {"id": webhook["id"]}, foreign)["data"]["node"] is None
-    changed = server.graphql(UPDATE, {"input": {"id": webhook["id"], "url": f"{receiver.url}/stolen",
-                                                "rotateSecret": True}}, foreign)["data"]["updateWebhook"]
+    changed = server.graphql(
+        UPDATE,
+        {"input": {"id": webhook["id"], "url": f"{receiver.url}/stolen", "rotateSecret": True}},
+        foreign,
+    )["data"]["updateWebhook"]
     assert changed["webhook"] is None and changed["secret"] is None
     assert changed["userErrors"] == [{"message": "webhook not found", "field": ["id"]}]
     deleted = server.graphql(DELETE, {"input": {"id": webhook["id"]}}, foreign)["data"]["deleteWebhook"]
     assert deleted["deletedWebhookId"] is None and deleted["userErrors"][0]["message"] == "webhook not found"
-    planted = server.graphql(CREATE, {"input": {"projectId": owner["project_id"], "url": f"{receiver.url}/spy",
-                                                "events": ["CREATED"]}}, foreign)["data"]["createWebhook"]
+    planted = server.graphql(
+        CREATE,
+        {"input": {"projectId": owner["project_id"], "url": f"{receiver.url}/spy", "events": ["CREATED"]}},
+        foreign,
+    )["data"]["createWebhook"]
     assert planted["webhook"] is None and planted["userErrors"][0]["field"] == ["projectId"]
 
     # The owner's webhook is untouched and still the only one.
-    listed = server.graphql(WEBHOOKS, {"org": "ownerco", "p": "web"}, owner["token"])["data"]["project"]["webhooks"]
+    listed = server.graphql(WEBHOOKS, {"org": "ownerco", "p": "web"}, owner["token"])["data"]["project"][
+        "webhooks"
+    ]
     assert listed == [{"id": webhook["id"], "url": f"{receiver.url}/mine", "events": ["CREATED"]}]
 
 
@@ -353,8 +433,10 @@ def test_pending_deliveries_survive_a_restart_and_a_replay(tmp_path: Path, recei
     process, with the same delivery id; a replay of the read models neither loses the delivery
     log nor sends past changes again."""
     receiver.scripts["/later"] = [503]
-    server = Server(tmp_path / "data", env={**WEBHOOK_ENV, "STACKLINE_WEBHOOK_BASE_DELAY": "1",
-                                            "STACKLINE_WEBHOOK_MAX_DELAY": "2"}).start()
+    server = Server(
+        tmp_path / "data",
+        env={**WEBHOOK_ENV, "STACKLINE_WEBHOOK_BASE_DELAY": "1", "STACKLINE_WEBHOOK_MAX_DELAY": "2"},
+    ).start()
     try:
         boot = setup_project(server, "restartco")
         webhook = create_webhook(server, boot, f"{receiver.url}/later", ["CREATED"])["webhook"]
@@ -368,8 +450,12 @@ def test_pending_deliveries_survive_a_restart_and_a_replay(tmp_path: Path, recei
 
     restarted = Server(tmp_path / "data", env=WEBHOOK_ENV).start()
     try:
-        log = wait_until(lambda: [d for d in deliveries(restarted, boot["token"], webhook["id"])
-                                  if d["status"] == "SUCCEEDED"], what="the delivery after the restart")
+        log = wait_until(
+            lambda: [
+                d for d in deliveries(restarted, boot["token"], webhook["id"]) if d["status"] == "SUCCEEDED"
+            ],
+            what="the delivery after the restart",
+        )
         assert log[0]["deliveryId"] == first and log[0]["attempts"] >= 2
         assert {r.headers["x-stackline-delivery"] for r in receiver.at("/later")} == {first}
         assert len(deliveries(restarted, boot["token"], webhook["id"])) == 1  # queued once, not again
@@ -379,16 +465,22 @@ def test_pending_deliveries_survive_a_restart_and_a_replay(tmp_path: Path, recei
     stackline("replay", "--quiet", "--data-dir", str(tmp_path / "data"))
     replayed = Server(tmp_path / "data", env=WEBHOOK_ENV).start()
     try:
-        wait_until(lambda: replayed.graphql(WEBHOOKS, {"org": "restartco", "p": "web"}, boot["token"])["data"]["project"],
-                   what="the replayed project")
+        wait_until(
+            lambda: replayed.graphql(WEBHOOKS, {"org": "restartco", "p": "web"}, boot["token"])["data"][
+                "project"
+            ],
+            what="the replayed project",
+        )
         time.sleep(1.5)
         assert {r.headers["x-stackline-delivery"] for r in receiver.at("/later")} == {first}
         [kept] = deliveries(replayed, boot["token"], webhook["id"])
         assert kept["deliveryId"] == first and kept["status"] == "SUCCEEDED"
         with sentry_client(boot["dsn"].replace(f":{server.port}/", f":{replayed.port}/")):
             capture(refund, "F-7")  # a new issue: still delivered after the replay
-        wait_until(lambda: len({r.headers["x-stackline-delivery"] for r in receiver.at("/later")}) == 2,
-                   what="a delivery after the replay")
+        wait_until(
+            lambda: len({r.headers["x-stackline-delivery"] for r in receiver.at("/later")}) == 2,
+            what="a delivery after the replay",
+        )
     finally:
         replayed.stop()
 
@@ -403,8 +495,23 @@ def test_the_webhook_worker_runs_as_a_process_of_its_own(tmp_path: Path, receive
     try:
         for name in ("readmodels", "webhooks"):
             log = (tmp_path / f"{name}.log").open("w")
-            workers.append(subprocess.Popen([sys.executable, "-m", "stackline.app.cli", "project", "run", name,
-                                             "--data-dir", str(data)], stdout=log, stderr=subprocess.STDOUT, env=env))
+            workers.append(
+                subprocess.Popen(
+                    [
+                        sys.executable,
+                        "-m",
+                        "stackline.app.cli",
+                        "project",
+                        "run",
+                        name,
+                        "--data-dir",
+                        str(data),
+                    ],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    env=env,
+                )
+            )
         api.start()
         boot = setup_project(api, "workerco")
         webhook = create_webhook(api, boot, f"{receiver.url}/worker", ["CREATED"])["webhook"]
@@ -412,8 +519,10 @@ def test_the_webhook_worker_runs_as_a_process_of_its_own(tmp_path: Path, receive
             capture(checkout, "G-8")
         request = wait_until(lambda: receiver.at("/worker"), what="a delivery from the worker process")[0]
         assert json.loads(request.body)["issue"]["title"] == "CheckoutFailed: cart G-8 could not be paid"
-        assert wait_until(lambda: [d for d in deliveries(api, boot["token"], webhook["id"]) if d["status"] == "SUCCEEDED"],
-                          what="the log, read by the API process")
+        assert wait_until(
+            lambda: [d for d in deliveries(api, boot["token"], webhook["id"]) if d["status"] == "SUCCEEDED"],
+            what="the log, read by the API process",
+        )
         assert "projector webhooks starting" in (tmp_path / "webhooks.log").read_text()
     finally:
         api.stop()

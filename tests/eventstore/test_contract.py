@@ -13,12 +13,16 @@ from stackline.eventstore.port import Upcasters
 
 
 def events(*names: str, **metadata: str) -> list[NewEvent]:
-    return [NewEvent(type=name, data={"name": name, "nested": {"n": i}}, metadata=dict(metadata)) for i, name in enumerate(names)]
+    return [
+        NewEvent(type=name, data={"name": name, "nested": {"n": i}}, metadata=dict(metadata))
+        for i, name in enumerate(names)
+    ]
 
 
 # An SDK payload's size, and not valid UTF-8: a body is bytes, not text.
-BODY = b"\x00\xff" + orjson.dumps({"frames": [{"filename": f"app/module_{i}.py", "lineno": i, "context": "x" * 64}
-                                                for i in range(100)]})
+BODY = b"\x00\xff" + orjson.dumps(
+    {"frames": [{"filename": f"app/module_{i}.py", "lineno": i, "context": "x" * 64} for i in range(100)]}
+)
 
 
 async def test_append_then_read_keeps_everything(store: EventStore) -> None:
@@ -35,7 +39,14 @@ async def test_append_then_read_keeps_everything(store: EventStore) -> None:
 
 @pytest.mark.parametrize(
     ("expected", "ok"),
-    [(StreamState.ANY, True), (StreamState.EXISTS, True), (1, True), (StreamState.NO_STREAM, False), (0, False), (5, False)],
+    [
+        (StreamState.ANY, True),
+        (StreamState.EXISTS, True),
+        (1, True),
+        (StreamState.NO_STREAM, False),
+        (0, False),
+        (5, False),
+    ],
 )
 async def test_expected_version_of_an_existing_stream(store: EventStore, expected, ok: bool) -> None:  # noqa: ANN001
     await store.append("s", events("A", "B"), StreamState.NO_STREAM)
@@ -48,8 +59,10 @@ async def test_expected_version_of_an_existing_stream(store: EventStore, expecte
         assert [e.type for e in await store.read_stream("s")] == ["A", "B"]
 
 
-@pytest.mark.parametrize(("expected", "ok"), [(StreamState.ANY, True), (StreamState.NO_STREAM, True),
-                                              (StreamState.EXISTS, False), (0, False)])
+@pytest.mark.parametrize(
+    ("expected", "ok"),
+    [(StreamState.ANY, True), (StreamState.NO_STREAM, True), (StreamState.EXISTS, False), (0, False)],
+)
 async def test_expected_version_of_an_absent_stream(store: EventStore, expected, ok: bool) -> None:  # noqa: ANN001
     if ok:
         assert (await store.append("fresh", events("A"), expected)).version == 0
@@ -88,14 +101,18 @@ async def test_read_all_is_the_global_commit_order(store: EventStore) -> None:
 
 async def test_concurrent_appends_at_one_version_one_wins(store: EventStore) -> None:
     await store.append("s", events("Created"), StreamState.NO_STREAM)
-    outcomes = await asyncio.gather(*(store.append("s", events(f"Change{i}"), 0) for i in range(10)), return_exceptions=True)
+    outcomes = await asyncio.gather(
+        *(store.append("s", events(f"Change{i}"), 0) for i in range(10)), return_exceptions=True
+    )
     assert sum(not isinstance(o, Exception) for o in outcomes) == 1
     assert all(isinstance(o, WrongExpectedVersion) for o in outcomes if isinstance(o, Exception))
     assert len(await store.read_stream("s")) == 2
 
 
 async def test_concurrent_appends_each_get_their_own_durable_result(store: EventStore) -> None:
-    results = await asyncio.gather(*(store.append(f"s-{i}", events("A", "B"), StreamState.NO_STREAM) for i in range(50)))
+    results = await asyncio.gather(
+        *(store.append(f"s-{i}", events("A", "B"), StreamState.NO_STREAM) for i in range(50))
+    )
     assert len({r.position for r in results}) == 50
     assert len(await store.read_all(0, limit=1000)) == 100
 
@@ -151,13 +168,24 @@ async def test_subscription_filtered_by_stream_prefix_and_event_type(store: Even
                 return got
         return got
 
-    assert await first(stream_prefix="order-") == [("order-1", "Opened"), ("order-1", "Paid"), ("order-2", "Opened")]
-    assert await first(event_types={"Opened"}) == [("order-1", "Opened"), ("user-1", "Opened"), ("order-2", "Opened")]
+    assert await first(stream_prefix="order-") == [
+        ("order-1", "Opened"),
+        ("order-1", "Paid"),
+        ("order-2", "Opened"),
+    ]
+    assert await first(event_types={"Opened"}) == [
+        ("order-1", "Opened"),
+        ("user-1", "Opened"),
+        ("order-2", "Opened"),
+    ]
 
 
 async def test_old_schema_versions_are_upcast_on_read(store: EventStore, upcasters: Upcasters) -> None:
-    await store.append("user-1", [NewEvent("UserRegistered", {"name": "Ada Lovelace"}, schema_version=1, body=BODY)],
-                       StreamState.NO_STREAM)
+    await store.append(
+        "user-1",
+        [NewEvent("UserRegistered", {"name": "Ada Lovelace"}, schema_version=1, body=BODY)],
+        StreamState.NO_STREAM,
+    )
 
     @upcasters.register("UserRegistered", 1)
     def split_name(data: dict) -> dict:
@@ -184,14 +212,20 @@ async def test_read_positions_finds_events_by_global_position(store: EventStore)
     everything = await store.read_all(0, 10)
     wanted = [everything[2].position, everything[0].position, everything[2].position]
     found = await store.read_positions(wanted)
-    assert [(e.type, e.stream, e.data) for e in found] == [("A1", "a", {"name": "A1", "nested": {"n": 0}}),
-                                                          ("B1", "b", {"name": "B1", "nested": {"n": 0}})]
+    assert [(e.type, e.stream, e.data) for e in found] == [
+        ("A1", "a", {"name": "A1", "nested": {"n": 0}}),
+        ("B1", "b", {"name": "B1", "nested": {"n": 0}}),
+    ]
     assert await store.read_positions([]) == []
     assert await store.read_positions([everything[-1].position + 1000]) == []
 
 
 async def test_bodies_are_read_back_byte_for_byte_by_stream_and_position(store: EventStore) -> None:
-    new = [NewEvent("Received", {"n": 0}, body=BODY), NewEvent("Noted", {"n": 1}), NewEvent("Received", {"n": 2}, body=b"")]
+    new = [
+        NewEvent("Received", {"n": 0}, body=BODY),
+        NewEvent("Noted", {"n": 1}),
+        NewEvent("Received", {"n": 2}, body=b""),
+    ]
     await store.append("s", new, StreamState.NO_STREAM)
     read = await store.read_stream("s")
     assert [e.body for e in read] == [BODY, None, b""]
@@ -219,7 +253,10 @@ async def test_a_retried_append_stores_its_body_once(store: EventStore) -> None:
     batch = [NewEvent("Received", {"n": 0}, body=BODY), NewEvent("Received", {"n": 1}, body=BODY[::-1])]
     first = await store.append("s", batch, StreamState.NO_STREAM)
     assert await store.append("s", batch, StreamState.NO_STREAM) == first
-    assert await asyncio.gather(*(store.append("s", batch, StreamState.NO_STREAM) for _ in range(3))) == [first] * 3
+    assert (
+        await asyncio.gather(*(store.append("s", batch, StreamState.NO_STREAM) for _ in range(3)))
+        == [first] * 3
+    )
     read = await store.read_stream("s")
     assert [e.body for e in read] == [BODY, BODY[::-1]]
     assert [e.body for e in await store.read_positions([e.position for e in read])] == [BODY, BODY[::-1]]
@@ -228,8 +265,12 @@ async def test_a_retried_append_stores_its_body_once(store: EventStore) -> None:
 
 async def test_concurrent_appends_with_bodies_in_one_batch_keep_each_its_own(store: EventStore) -> None:
     bodies = [BODY + str(i).encode() if i % 2 else None for i in range(20)]
-    await asyncio.gather(*(store.append(f"s-{i}", [NewEvent("Received", {"i": i}, body=body)], StreamState.NO_STREAM)
-                           for i, body in enumerate(bodies)))
+    await asyncio.gather(
+        *(
+            store.append(f"s-{i}", [NewEvent("Received", {"i": i}, body=body)], StreamState.NO_STREAM)
+            for i, body in enumerate(bodies)
+        )
+    )
     for i, body in enumerate(bodies):
         [event] = await store.read_stream(f"s-{i}")
         assert (event.data, event.body) == ({"i": i}, body)

@@ -121,7 +121,9 @@ async def test_following_a_sqlite_log_never_reads_the_bodies_table(sqlite_store:
         await sqlite_store.read_stream("s")
 
 
-async def test_following_a_postgres_log_never_selects_the_body_column(postgres_store: PostgresEventStore) -> None:
+async def test_following_a_postgres_log_never_selects_the_body_column(
+    postgres_store: PostgresEventStore,
+) -> None:
     await postgres_store.append("s", [NewEvent("A", {}, body=BODY)], StreamState.NO_STREAM)
     conn = await asyncpg.connect(postgres_store.url)
     try:

@@ -28,11 +28,16 @@ async def test_subscriber_sees_every_event_once_in_commit_order(open_store: Open
 
     async def write(index: int, store) -> None:  # noqa: ANN001
         for chunk in range(0, APPENDS_PER_WRITER, 25):
-            await asyncio.gather(*(
-                store.append(f"w{index}-{(chunk + i) % 7}", [NewEvent("Tick", {"tag": f"{index}:{chunk + i}"})],
-                             StreamState.ANY)
-                for i in range(25)
-            ))
+            await asyncio.gather(
+                *(
+                    store.append(
+                        f"w{index}-{(chunk + i) % 7}",
+                        [NewEvent("Tick", {"tag": f"{index}:{chunk + i}"})],
+                        StreamState.ANY,
+                    )
+                    for i in range(25)
+                )
+            )
 
     follower = asyncio.create_task(follow())
     try:

@@ -4,7 +4,6 @@ is loaded once per request by a DataLoader, whatever the number of issues (no N+
 from __future__ import annotations
 
 import asyncio
-
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -41,14 +40,21 @@ async def services(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> AsyncIter
 
 
 async def run(services: Services, query: str, variables: dict, token: str) -> dict:
-    context = Context(services=services, request=None, response=None,  # type: ignore[arg-type]
-                      viewer=await services.lookups.viewer(token), token=token)
+    context = Context(
+        services=services,
+        request=None,
+        response=None,  # type: ignore[arg-type]
+        viewer=await services.lookups.viewer(token),
+        token=token,
+    )
     result = await schema.execute(query, variable_values=variables, context_value=context)
     assert not result.errors, result.errors
     return result.data  # type: ignore[return-value]
 
 
-async def test_issue_list_with_relations_costs_the_same_statements_for_5_and_25_issues(services: Services) -> None:
+async def test_issue_list_with_relations_costs_the_same_statements_for_5_and_25_issues(
+    services: Services,
+) -> None:
     commands = services.commands
     await commands.ensure_organization("acme")
     project = await commands.ensure_project("acme", "web")
@@ -57,19 +63,35 @@ async def test_issue_list_with_relations_costs_the_same_statements_for_5_and_25_
     org_id = (await commands.load_organization("acme"))[0].id
     now = time.time()
     for n in range(25):
-        payload = {"event_id": uuid.uuid4().hex, "message": f"distinct failure number {n} in module m{n}",
-                   "level": "error", "platform": "python", "timestamp": now - n,
-                   "tags": [["browser", f"b{n % 3}"], ["os", "linux"]]}
-        await commands.receive_intake(project.project_id, [(uuid.uuid4(), error_event_received(
-            org_id, project.project_id, payload["event_id"], now - n, payload))])  # type: ignore[arg-type]
+        payload = {
+            "event_id": uuid.uuid4().hex,
+            "message": f"distinct failure number {n} in module m{n}",
+            "level": "error",
+            "platform": "python",
+            "timestamp": now - n,
+            "tags": [["browser", f"b{n % 3}"], ["os", "linux"]],
+        }
+        await commands.receive_intake(
+            project.project_id,
+            [
+                (
+                    uuid.uuid4(),
+                    error_event_received(org_id, project.project_id, payload["event_id"], now - n, payload),
+                )
+            ],
+        )  # type: ignore[arg-type]
     await services.projector.wait_for(await services.store.head_position(), 10.0)
     listed = await run(services, LIST, {"first": 25}, token)
     issues = [edge["node"] for edge in listed["project"]["issues"]["edges"]]
     assert len(issues) == 25
-    assign = ('mutation ($id: ID!, $v: Int!) { updateIssue(input: {id: $id, expectedVersion: $v, '
-              'assignee: "dana@example.com"}) { userErrors { message } } }')
+    assign = (
+        "mutation ($id: ID!, $v: Int!) { updateIssue(input: {id: $id, expectedVersion: $v, "
+        'assignee: "dana@example.com"}) { userErrors { message } } }'
+    )
     for issue in issues[:3]:
-        version = (await run(services, "query ($id: ID!) { issue(id: $id) { version } }", {"id": issue["id"]}, token))
+        version = await run(
+            services, "query ($id: ID!) { issue(id: $id) { version } }", {"id": issue["id"]}, token
+        )
         done = await run(services, assign, {"id": issue["id"], "v": version["issue"]["version"]}, token)
         assert done["updateIssue"]["userErrors"] == []
 

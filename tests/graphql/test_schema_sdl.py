@@ -20,8 +20,10 @@ def test_committed_sdl_matches_the_code() -> None:
 def test_the_operations_the_spec_names_exist() -> None:
     sdl = SDL.read_text()
     for needle in (
-        "node(id: ID!): Node", "organization(slug: String!): Organization",
-        "project(organizationSlug: String!, slug: String!): Project", "issue(id: ID!): Issue",
+        "node(id: ID!): Node",
+        "organization(slug: String!): Organization",
+        "project(organizationSlug: String!, slug: String!): Project",
+        "issue(id: ID!): Issue",
         "updateIssue(input: UpdateIssueInput!): UpdateIssuePayload!",
         "mergeIssues(input: MergeIssuesInput!): MergeIssuesPayload!",
         "issueChanges(projectId: ID!): IssueChange!",

@@ -13,7 +13,6 @@ import re
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +24,17 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from stackline.domain.error_event import error_event_received
 from stackline.domain.events import ErrorEventReceived, OrganizationCreated, ProjectCreated
 from stackline.domain.issue import IssueAssigned, IssueIgnored, IssueResolved, stream_name
-from stackline.domain.search import Assigned, HasTag, Level, Status, Substatus, TagValue, Term, Text, parse_query
+from stackline.domain.search import (
+    Assigned,
+    HasTag,
+    Level,
+    Status,
+    Substatus,
+    TagValue,
+    Term,
+    Text,
+    parse_query,
+)
 from stackline.eventstore import RecordedEvent
 from stackline.projections.issues import IssuesProjection
 from stackline.projections.projects import ProjectsProjection
@@ -39,14 +48,28 @@ ORG, OTHER_ORG = "org-search", "org-other"
 PROJECT, OTHER_PROJECT = 11, 12
 # (message, culprit, level, tags, release, environment) per event; issues group by message.
 EVENTS = [
-    ("Disk almost full", "app.disk in check", "warning", {"browser": "Firefox", "region": "eu"}, "1.0", "production"),
+    (
+        "Disk almost full",
+        "app.disk in check",
+        "warning",
+        {"browser": "Firefox", "region": "eu"},
+        "1.0",
+        "production",
+    ),
     ("Disk almost full", "app.disk in check", "error", {"browser": "Chrome"}, "1.1", "staging"),
     ("Payment gateway timeout", None, "error", {"browser": "Mobile Safari"}, "1.1", "production"),
     ("Card declined 100%", "app.pay in charge_card", "fatal", {"region": "us"}, "2.0", "prod-eu"),
     ("Cache warmed", None, "info", {}, "1.0", "production"),
     ("Cache warmed", None, "info", {"browser": "firefox"}, "2.0", "staging"),
     ("Handler crashed", "app.web in handler", "error", {"flow": "checkout with coupon"}, "1.0", "production"),
-    ("Queue backlog", "app.jobs in drain", "warning", {"region": "eu", "browser": "Firefox"}, "1.1", "staging"),
+    (
+        "Queue backlog",
+        "app.jobs in drain",
+        "warning",
+        {"region": "eu", "browser": "Firefox"},
+        "1.1",
+        "staging",
+    ),
     ("Login failed_twice", "app.auth in login", "error", {}, None, None),
 ]
 # What happens to issues afterwards, by message.
@@ -64,15 +87,30 @@ class Log:
     def record(self, stream: str, event: Any) -> RecordedEvent:  # noqa: ANN401 - any domain event
         self.position += 1
         self.versions[stream] = version = self.versions.get(stream, -1) + 1
-        return RecordedEvent(id=uuid.uuid4(), stream=stream, version=version, position=self.position,
-                             type=type(event).__name__, schema_version=event.schema_version, data=event.to_data(), metadata={},
-                             recorded_at=datetime.now(UTC))
+        return RecordedEvent(
+            id=uuid.uuid4(),
+            stream=stream,
+            version=version,
+            position=self.position,
+            type=type(event).__name__,
+            schema_version=event.schema_version,
+            data=event.to_data(),
+            metadata={},
+            recorded_at=datetime.now(UTC),
+        )
 
 
 def error_event(org: str, project: int, n: int, spec: tuple) -> ErrorEventReceived:
     message, culprit, level, tags, release, environment = spec
-    payload: dict[str, Any] = {"event_id": uuid.uuid4().hex, "message": message, "level": level, "tags": tags,
-                               "timestamp": 1_700_000_000 + n * 60, "fingerprint": [message], "platform": "python"}
+    payload: dict[str, Any] = {
+        "event_id": uuid.uuid4().hex,
+        "message": message,
+        "level": level,
+        "tags": tags,
+        "timestamp": 1_700_000_000 + n * 60,
+        "fingerprint": [message],
+        "platform": "python",
+    }
     if culprit:
         payload["culprit"] = culprit
     if release:
@@ -84,12 +122,20 @@ def error_event(org: str, project: int, n: int, spec: tuple) -> ErrorEventReceiv
 
 async def build(engine: AsyncEngine) -> None:
     log = Log()
-    setup = [log.record(f"organization-{org}", e) for org, e in (
-        (ORG, OrganizationCreated(ORG, "search", "Search")), (OTHER_ORG, OrganizationCreated(OTHER_ORG, "other", "Other")),
-        (ORG, ProjectCreated(ORG, PROJECT, "web", "Web")), (OTHER_ORG, ProjectCreated(OTHER_ORG, OTHER_PROJECT, "web", "Web")),
-    )]
-    errors = [log.record(f"ingest-{project}", error_event(org, project, n, spec))
-              for org, project in ((ORG, PROJECT), (OTHER_ORG, OTHER_PROJECT)) for n, spec in enumerate(EVENTS)]
+    setup = [
+        log.record(f"organization-{org}", e)
+        for org, e in (
+            (ORG, OrganizationCreated(ORG, "search", "Search")),
+            (OTHER_ORG, OrganizationCreated(OTHER_ORG, "other", "Other")),
+            (ORG, ProjectCreated(ORG, PROJECT, "web", "Web")),
+            (OTHER_ORG, ProjectCreated(OTHER_ORG, OTHER_PROJECT, "web", "Web")),
+        )
+    ]
+    errors = [
+        log.record(f"ingest-{project}", error_event(org, project, n, spec))
+        for org, project in ((ORG, PROJECT), (OTHER_ORG, OTHER_PROJECT))
+        for n, spec in enumerate(EVENTS)
+    ]
     async with engine.begin() as conn:
         await ProjectsProjection().apply_batch(conn, setup, Effects())
         projection = IssuesProjection()
@@ -102,7 +148,9 @@ async def build(engine: AsyncEngine) -> None:
             if title in IGNORED:
                 changes.append(log.record(stream_name(issue_id), IssueIgnored(issue_id, "ops@example.com")))
             if title in ASSIGNED:
-                changes.append(log.record(stream_name(issue_id), IssueAssigned(issue_id, None, ASSIGNED[title])))
+                changes.append(
+                    log.record(stream_name(issue_id), IssueAssigned(issue_id, None, ASSIGNED[title]))
+                )
         await projection.apply_batch(conn, changes, Effects())
         await projection.flush(conn)
 
@@ -123,14 +171,23 @@ def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
 
         async def rows() -> list[dict]:
             async with engine.connect() as conn:
-                found = [dict(r._mapping) for r in await conn.execute(select(issues).where(issues.c.project_id == PROJECT))]
-                tags = list(await conn.execute(select(issue_tags.c.issue_id, issue_tags.c.key, issue_tags.c.value)))
+                found = [
+                    dict(r._mapping)
+                    for r in await conn.execute(select(issues).where(issues.c.project_id == PROJECT))
+                ]
+                tags = list(
+                    await conn.execute(select(issue_tags.c.issue_id, issue_tags.c.key, issue_tags.c.value))
+                )
             for row in found:
                 row["tags"] = {(k, v) for i, k, v in tags if i == row["id"]}
             return found
 
         project_issues = loop.run_until_complete(rows())
-        assert len(project_issues) == 7 and {r["status"] for r in project_issues} == {"unresolved", "resolved", "ignored"}
+        assert len(project_issues) == 7 and {r["status"] for r in project_issues} == {
+            "unresolved",
+            "resolved",
+            "ignored",
+        }
         yield loop, engine, project_issues
     finally:
         loop.run_until_complete(engine.dispose())
@@ -169,21 +226,79 @@ def quoted(value: str) -> str:
 
 
 FILTERS = st.one_of(
-    st.sampled_from(["is:unresolved", "is:resolved", "is:ignored", "is:archived", "is:new", "is:assigned",
-                     "is:unassigned", "level:error", "level:warning", "level:info", "level:fatal", "release:1.0",
-                     "release:1.1", "release:2.0", "release:1.*", "environment:production", "environment:staging",
-                     "environment:prod*", "browser:Firefox", "browser:firefox", "browser:*safari", "browser:*",
-                     "region:eu", "region:us", "has:browser", "has:region", "has:flow", "has:nothing",
-                     "assigned:dana@example.com", "assigned:DANA@example.com", "assigned:nobody@example.com",
-                     'browser:"Mobile Safari"', 'flow:"checkout with coupon"', 'message:"almost full"',
-                     "message:timeout"]),
-    st.tuples(st.sampled_from(["disk", "DISK", "full", "timeout", "100%", "%", "_", "failed_twice", "card_declined",
-                               "handler", "app.", "charge", "coupon", "gateway timeout", "almost disk"]),
-              st.booleans()).map(lambda pair: quoted(pair[0]) if pair[1] or " " in pair[0] else pair[0]),
+    st.sampled_from(
+        [
+            "is:unresolved",
+            "is:resolved",
+            "is:ignored",
+            "is:archived",
+            "is:new",
+            "is:assigned",
+            "is:unassigned",
+            "level:error",
+            "level:warning",
+            "level:info",
+            "level:fatal",
+            "release:1.0",
+            "release:1.1",
+            "release:2.0",
+            "release:1.*",
+            "environment:production",
+            "environment:staging",
+            "environment:prod*",
+            "browser:Firefox",
+            "browser:firefox",
+            "browser:*safari",
+            "browser:*",
+            "region:eu",
+            "region:us",
+            "has:browser",
+            "has:region",
+            "has:flow",
+            "has:nothing",
+            "assigned:dana@example.com",
+            "assigned:DANA@example.com",
+            "assigned:nobody@example.com",
+            'browser:"Mobile Safari"',
+            'flow:"checkout with coupon"',
+            'message:"almost full"',
+            "message:timeout",
+        ]
+    ),
+    st.tuples(
+        st.sampled_from(
+            [
+                "disk",
+                "DISK",
+                "full",
+                "timeout",
+                "100%",
+                "%",
+                "_",
+                "failed_twice",
+                "card_declined",
+                "handler",
+                "app.",
+                "charge",
+                "coupon",
+                "gateway timeout",
+                "almost disk",
+            ]
+        ),
+        st.booleans(),
+    ).map(lambda pair: quoted(pair[0]) if pair[1] or " " in pair[0] else pair[0]),
 )
 QUERIES = st.lists(st.tuples(FILTERS, st.booleans()), max_size=4).map(
-    lambda terms: " ".join("!" + t if negate and ":" in t and not t.startswith('"') else t for t, negate in terms))
-SORT_KEYS = {"LAST_SEEN": "last_seen", "FIRST_SEEN": "first_seen", "FREQ": "times_seen", "USERS": "user_count"}
+    lambda terms: " ".join(
+        "!" + t if negate and ":" in t and not t.startswith('"') else t for t, negate in terms
+    )
+)
+SORT_KEYS = {
+    "LAST_SEEN": "last_seen",
+    "FIRST_SEEN": "first_seen",
+    "FREQ": "times_seen",
+    "USERS": "user_count",
+}
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -194,9 +309,13 @@ def test_search_selects_what_the_terms_say(store: tuple, query: str, sort: str) 
 
     async def run() -> tuple[list, int, list]:
         async with engine.connect() as conn:
-            page = await queries.issues_page(conn, ORG, PROJECT, sort=sort, first=100, after=None, search=terms)
+            page = await queries.issues_page(
+                conn, ORG, PROJECT, sort=sort, first=100, after=None, search=terms
+            )
             count = await queries.issue_count(conn, ORG, PROJECT, terms)
-            other = await queries.issues_page(conn, OTHER_ORG, PROJECT, sort=sort, first=100, after=None, search=terms)
+            other = await queries.issues_page(
+                conn, OTHER_ORG, PROJECT, sort=sort, first=100, after=None, search=terms
+            )
         return page, count, other
 
     page, count, other = loop.run_until_complete(run())

@@ -53,7 +53,9 @@ def test_migrate_command_is_idempotent(database_url: str, tmp_path: Path) -> Non
         done = subprocess.run(
             [sys.executable, "-m", "stackline.app.cli", "migrate", "--data-dir", str(tmp_path / "d")],
             env={"STACKLINE_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"},
-            capture_output=True, text=True, timeout=120,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
         assert done.returncode == 0, done.stderr
         assert "migrated to head" in done.stdout
@@ -62,11 +64,16 @@ def test_migrate_command_is_idempotent(database_url: str, tmp_path: Path) -> Non
 def test_processes_starting_together_all_migrate(database_url: str, tmp_path: Path) -> None:
     """An API and its projector processes start at once and each migrates: the ones that lose the
     race wait for the winner's upgrade instead of dying on tables that already exist."""
-    racers = [subprocess.Popen(
-        [sys.executable, "-m", "stackline.app.cli", "migrate", "--data-dir", str(tmp_path / "d")],
-        env={"STACKLINE_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"},
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    ) for _ in range(4)]
+    racers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "stackline.app.cli", "migrate", "--data-dir", str(tmp_path / "d")],
+            env={"STACKLINE_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(4)
+    ]
     outcomes = [(racer.wait(timeout=120), racer.stderr.read()) for racer in racers]
     for racer in racers:
         racer.stdout.close()
@@ -76,7 +83,8 @@ def test_processes_starting_together_all_migrate(database_url: str, tmp_path: Pa
     try:
         with engine.connect() as conn:
             assert MigrationContext.configure(conn).get_current_heads() == tuple(
-                ScriptDirectory.from_config(alembic_config(database_url)).get_heads())
+                ScriptDirectory.from_config(alembic_config(database_url)).get_heads()
+            )
     finally:
         engine.dispose()
 
@@ -85,7 +93,9 @@ def test_an_unreachable_database_names_the_setting(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "stackline.app.cli", "migrate", "--data-dir", str(tmp_path / "d")],
         env={"STACKLINE_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/nowhere", "PATH": "/usr/bin:/bin"},
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 2
     assert "STACKLINE_DATABASE_URL: cannot reach" in done.stderr and "Traceback" not in done.stderr
@@ -102,7 +112,10 @@ def test_a_failing_migration_is_not_called_unreachable(tmp_path: Path) -> None:
     engine.dispose()
     done = subprocess.run(
         [sys.executable, "-m", "stackline.app.cli", "migrate", "--data-dir", str(data)],
-        env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True, timeout=120,
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 2
     assert "migrating" in done.stderr and "api_tokens already exists" in done.stderr, done.stderr
@@ -115,25 +128,48 @@ def test_grouping_moves_from_the_event_rows_to_their_hash_and_back(database_url:
     config = alembic_config(database_url)
     command.upgrade(config, "0007")
     engine = create_engine(sync_url(database_url))
-    old, new = ({"config": "stackline:1", "variant": "exception", "hash": "a" * 32, "components": [name]}
-                for name in ("type:Old", "type:New"))
+    old, new = (
+        {"config": "stackline:1", "variant": "exception", "hash": "a" * 32, "components": [name]}
+        for name in ("type:Old", "type:New")
+    )
     try:
         with engine.begin() as conn:
             tables = MetaData()
             tables.reflect(conn, only=["events", "issue_hashes"])
-            conn.execute(tables.tables["issue_hashes"].insert(), [{"project_id": 1, "hash": "a" * 32, "issue_id": "i1"}])
+            conn.execute(
+                tables.tables["issue_hashes"].insert(),
+                [{"project_id": 1, "hash": "a" * 32, "issue_id": "i1"}],
+            )
             at = datetime.datetime(2026, 11, 24, tzinfo=datetime.UTC)
-            conn.execute(tables.tables["events"].insert(), [
-                {"project_id": 1, "event_id": f"{n:032x}", "organization_id": "o", "issue_id": "i1", "position": n,
-                 "timestamp": at, "received_at": at, "level": "error", "title": "t", "tags": [], "grouping": grouping,
-                 "hash": "a" * 32} for n, grouping in ((1, old), (2, new))])
+            conn.execute(
+                tables.tables["events"].insert(),
+                [
+                    {
+                        "project_id": 1,
+                        "event_id": f"{n:032x}",
+                        "organization_id": "o",
+                        "issue_id": "i1",
+                        "position": n,
+                        "timestamp": at,
+                        "received_at": at,
+                        "level": "error",
+                        "title": "t",
+                        "tags": [],
+                        "grouping": grouping,
+                        "hash": "a" * 32,
+                    }
+                    for n, grouping in ((1, old), (2, new))
+                ],
+            )
         command.upgrade(config, "head")
         with engine.connect() as conn:
             assert conn.execute(select(issue_hashes.c.grouping)).scalars().all() == [new]
             assert "grouping" not in {c["name"] for c in inspect(conn).get_columns("events")}
         command.downgrade(config, "0007")
         with engine.connect() as conn:
-            assert [json.loads(g) if isinstance(g, str) else g for g in conn.execute(
-                text("SELECT grouping FROM events ORDER BY position")).scalars()] == [new, new]
+            assert [
+                json.loads(g) if isinstance(g, str) else g
+                for g in conn.execute(text("SELECT grouping FROM events ORDER BY position")).scalars()
+            ] == [new, new]
     finally:
         engine.dispose()
