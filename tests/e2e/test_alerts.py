@@ -46,11 +46,16 @@ mutation ($input: CreateAlertRuleInput!) {
 """
 UPDATE = """
 mutation ($input: UpdateAlertRuleInput!) {
-  updateAlertRule(input: $input) { alertRule { id name enabled actionIntervalMinutes } userErrors { message field } }
+  updateAlertRule(input: $input) {
+    alertRule { id name enabled actionIntervalMinutes }
+    userErrors { message field }
+  }
 }
 """
 DELETE = """
-mutation ($input: DeleteAlertRuleInput!) { deleteAlertRule(input: $input) { deletedAlertRuleId userErrors { message field } } }
+mutation ($input: DeleteAlertRuleInput!) {
+  deleteAlertRule(input: $input) { deletedAlertRuleId userErrors { message field } }
+}
 """
 NOTIFICATIONS = """
 query ($id: ID!) {
@@ -75,7 +80,9 @@ query ($org: String!, $p: String!) { project(organizationSlug: $org, slug: $p) {
 """
 ISSUES = """
 query ($org: String!, $p: String!) {
-  project(organizationSlug: $org, slug: $p) { issues(first: 10) { edges { node { id title status version timesSeen } } } }
+  project(organizationSlug: $org, slug: $p) {
+    issues(first: 10) { edges { node { id title status version timesSeen } } }
+  }
 }
 """
 
