@@ -146,7 +146,13 @@ class AlertNotificationsProjection:
         for row in rows:
             rules[row.project_id].append((row, RuleConfig.from_data(row._mapping)))
         triggers = await self._lifecycle_triggers(conn, batch, rules)
-        triggers += await self._frequency_triggers(conn, batch, rules)
+        latest = await self._latest_occurrences(conn, batch, rules)
+        issue_ids = {t.issue_id for t in triggers} | set(latest)
+        if not issue_ids:
+            return
+        # When each rule last told about each issue: the action interval, and what need not be counted.
+        last = await self._last_notified(conn, {row.id for row in rows}, issue_ids)
+        triggers += await self._frequency_triggers(conn, batch[-1].position, rules, latest, last)
         if not triggers:
             return
         triggers.sort(key=lambda t: (t.position, t.issue_id, t.kind))
@@ -164,9 +170,6 @@ class AlertNotificationsProjection:
             conn, {(t.project_id, t.event_id) for _, _, t in candidates if t.event_id}
         )
         matching = await self._matching_queries(conn, candidates)
-        last = await self._last_notified(
-            conn, {row.id for row, _, _ in candidates}, {t.issue_id for t in triggers}
-        )
         chosen: list[tuple[Any, RuleConfig, Trigger]] = []
         for row, config, trigger in candidates:
             fact = facts.get((trigger.project_id, trigger.event_id))
@@ -272,28 +275,23 @@ class AlertNotificationsProjection:
             )
         return triggers
 
-    async def _frequency_triggers(
+    async def _latest_occurrences(
         self, conn: AsyncConnection, batch: Sequence[RecordedEvent], rules: dict[int, list]
-    ) -> list[Trigger]:
-        """Issues of this batch's events over a frequency condition's threshold, counted in SQL."""
-        # project -> (kind, window) -> the lowest threshold any of its rules asks for
-        windows: dict[int, dict[tuple[str, int], int]] = defaultdict(dict)
-        for project_id, project_rules in rules.items():
-            for _, config in project_rules:
-                for c in config.conditions:
-                    if c.kind in FREQUENCY_KINDS:
-                        assert c.window_minutes is not None and c.threshold is not None
-                        key = (c.kind, c.window_minutes)
-                        windows[project_id][key] = min(c.threshold, windows[project_id].get(key, c.threshold))
-        if not windows:
-            return []
+    ) -> dict[str, tuple[RecordedEvent, Any]]:
+        """Issue -> its last stored event of this batch, for projects with a frequency rule."""
+        frequent = {
+            project_id
+            for project_id, project_rules in rules.items()
+            if any(c.kind in FREQUENCY_KINDS for _, config in project_rules for c in config.conditions)
+        }
         received = [
-            (event, event.data)
+            event
             for event in batch
-            if event.type == "ErrorEventReceived" and event.data.get("project_id") in windows
+            if event.type == "ErrorEventReceived" and event.data.get("project_id") in frequent
         ]
         if not received:
-            return []
+            return {}
+        keys = [(event.data["project_id"], event.data["event_id"]) for event in received]
         stored = {
             (row.project_id, row.event_id): row
             for row in await conn.execute(
@@ -303,59 +301,87 @@ class AlertNotificationsProjection:
                     events.c.issue_id,
                     events.c.organization_id,
                     events.c.position,
-                ).where(
-                    tuple_(events.c.project_id, events.c.event_id).in_(
-                        [(data["project_id"], data["event_id"]) for _, data in received]
-                    )
-                )
+                ).where(tuple_(events.c.project_id, events.c.event_id).in_(keys))
             )
         }
-        latest: dict[str, tuple[RecordedEvent, Any]] = {}  # issue -> its last event of the batch
-        for event, data in received:
-            row = stored.get((data["project_id"], data["event_id"]))
+        latest: dict[str, tuple[RecordedEvent, Any]] = {}
+        for event, key in zip(received, keys, strict=True):
+            row = stored.get(key)
             # Not stored at this position: an SDK's retry of an event already counted.
             if row is not None and row.position == event.position:
                 latest[row.issue_id] = (event, row)
+        return latest
+
+    async def _frequency_triggers(
+        self,
+        conn: AsyncConnection,
+        end: int,
+        rules: dict[int, list],
+        latest: dict[str, tuple[RecordedEvent, Any]],
+        last: dict[tuple[str, str], float],
+    ) -> list[Trigger]:
+        """Issues of this batch's events over a frequency condition's threshold, counted in SQL
+        over the `events` read model up to the batch's end (`end`). Only what could notify is
+        counted: not for a rule still within its action interval for the issue (a storm costs a
+        count once per interval, not once per batch), nor when the issue's own total is no more
+        than the threshold."""
         if not latest:
             return []
-        end = batch[-1].position
+        totals = {
+            row.id: row
+            for row in await conn.execute(
+                select(issues.c.id, issues.c.times_seen, issues.c.user_count).where(issues.c.id.in_(latest))
+            )
+        }
+        # (kind, window) -> issue -> the lowest threshold a rule that could notify asks for
+        needed: dict[tuple[str, int], dict[str, int]] = defaultdict(dict)
+        for issue_id, (event, row) in latest.items():
+            total = totals.get(issue_id)
+            if total is None:
+                continue
+            at = event.recorded_at.timestamp()
+            for rule, config in rules.get(row.project_id, ()):
+                if rule.organization_id != row.organization_id or event.position <= rule.created_position:
+                    continue
+                if suppressed(last.get((rule.id, issue_id)), at, config.action_interval_minutes):
+                    continue
+                for c in config.conditions:
+                    if c.kind not in FREQUENCY_KINDS:
+                        continue
+                    assert c.window_minutes is not None and c.threshold is not None
+                    if (total.times_seen if c.kind == EVENT_FREQUENCY else total.user_count) <= c.threshold:
+                        continue
+                    asked = needed[(c.kind, c.window_minutes)]
+                    asked[issue_id] = min(c.threshold, asked.get(issue_id, c.threshold))
+        if not needed:
+            return []
         now = max(event.data["received_at"] for event, _ in latest.values())
         triggers = []
-        by_condition: dict[tuple[str, int], set[str]] = defaultdict(set)
-        for issue_id, (_, row) in latest.items():
-            for kind, window in windows[row.project_id]:
-                by_condition[(kind, window)].add(issue_id)
-        counts: dict[tuple[str, int, str], int] = {}
-        for (kind, window), issue_ids in by_condition.items():
+        for (kind, window), asked in sorted(needed.items()):
             counted = func.count() if kind == EVENT_FREQUENCY else func.count(events.c.user_key.distinct())
             since = datetime.fromtimestamp(now - window * 60, UTC)
-            for issue_id, count in await conn.execute(
+            query = (
                 select(events.c.issue_id, counted)
-                .where(
-                    events.c.issue_id.in_(issue_ids),
-                    events.c.position <= end,
-                    events.c.received_at > since,
-                )
+                .where(events.c.issue_id.in_(asked), events.c.position <= end, events.c.received_at > since)
                 .group_by(events.c.issue_id)
-            ):
-                counts[(kind, window, issue_id)] = count
-        for issue_id, (event, row) in latest.items():
-            for (kind, window), threshold in sorted(windows[row.project_id].items()):
-                count = counts.get((kind, window, issue_id), 0)
-                if count > threshold:
-                    triggers.append(
-                        Trigger(
-                            kind,
-                            row.organization_id,
-                            row.project_id,
-                            issue_id,
-                            event.position,
-                            event.recorded_at.timestamp(),
-                            row.event_id,
-                            count,
-                            window,
-                        )
+            )
+            for issue_id, count in await conn.execute(query):
+                if count <= asked[issue_id]:
+                    continue
+                event, row = latest[issue_id]
+                triggers.append(
+                    Trigger(
+                        kind,
+                        row.organization_id,
+                        row.project_id,
+                        issue_id,
+                        event.position,
+                        event.recorded_at.timestamp(),
+                        row.event_id,
+                        count,
+                        window,
                     )
+                )
         return triggers
 
     async def _event_facts(
