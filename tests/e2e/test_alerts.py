@@ -730,3 +730,53 @@ def test_the_alerts_worker_runs_as_a_process_of_its_own(
             worker.terminate()
             worker.wait(timeout=15)
         api.stop()
+
+
+def test_a_killed_worker_neither_loses_nor_queues_a_notification_twice(
+    tmp_path: Path, receiver: Receiver, mailbox: Mailbox
+) -> None:
+    """SIGKILL while notifications are being queued and sent: after a restart every new issue has
+    exactly one notification row and was told; only a send cut off before its outcome was
+    written may be repeated (at most the sender's in-flight attempts)."""
+    import signal
+
+    from stackline.app.alert_sender import MAX_IN_FLIGHT
+
+    env = alert_env(mailbox)
+    server = Server(tmp_path / "data", env=env).start()
+    issues = 40
+    try:
+        boot = setup_project(server, "crashco")
+        rule = create_rule(
+            server,
+            boot,
+            name="Everything new",
+            conditions=[{"kind": "NEW_ISSUE"}],
+            channels=[{"kind": "SLACK", "url": f"{receiver.url}/crash"}],
+        )
+        with sentry_client(boot["dsn"]):
+            for number in range(issues):
+                with sentry_sdk.new_scope() as scope:
+                    scope.fingerprint = [f"crash-{number}"]
+                    sentry_sdk.capture_message(f"crash number {number:02d}", level="error")
+        wait_until(lambda: receiver.at("/crash"), what="the first notification")
+    finally:
+        server.stop(signal.SIGKILL)
+
+    restarted = Server(tmp_path / "data", env=env).start()
+    try:
+
+        def told() -> list[dict]:
+            return [
+                n for n in notifications(restarted, boot["token"], rule["id"]) if n["status"] == "SUCCEEDED"
+            ]
+
+        wait_until(lambda: len(told()) == issues, timeout=60, what="every issue to be told")
+        rows = notifications(restarted, boot["token"], rule["id"])
+        assert len(rows) == issues and len({n["issueId"] for n in rows}) == issues  # queued once each
+        texts = [json.loads(r.body)["text"] for r in receiver.at("/crash")]
+        for number in range(issues):
+            assert any(f"crash number {number:02d}" in text for text in texts), number
+        assert issues <= len(texts) <= issues + MAX_IN_FLIGHT
+    finally:
+        restarted.stop()
