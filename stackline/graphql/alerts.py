@@ -13,7 +13,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import strawberry
@@ -162,7 +162,7 @@ class AlertRule(Node):
 
     @classmethod
     def from_row(cls, row: Row) -> AlertRule:
-        config = RuleConfig.from_data(row._mapping)
+        config = RuleConfig.from_data(dict(row._mapping))
         return cls(
             id=strawberry.ID(encode_id("AlertRule", row.id)),
             name=config.name,
@@ -339,7 +339,7 @@ def _refusal(error: InvalidCommand) -> UserError:
 
 
 def _conditions(inputs: list[AlertConditionInput]) -> tuple[Condition, ...]:
-    return tuple(Condition(c.kind.value, c.threshold, c.window_minutes) for c in inputs)
+    return tuple(Condition(c.kind.name, c.threshold, c.window_minutes) for c in inputs)
 
 
 def _filters(given: AlertFiltersInput | None) -> Filters:
@@ -363,7 +363,7 @@ def _channels(inputs: list[AlertChannelInput]) -> tuple[Channel, ...]:
             if decoded is None:
                 raise InvalidCommand("channels: webhookId names no webhook of this project")
             webhook_id = decoded[1]
-        channels.append(Channel(c.kind.value, tuple(c.emails), c.url, webhook_id))
+        channels.append(Channel(c.kind.name, tuple(c.emails), c.url, webhook_id))
     return tuple(channels)
 
 
@@ -443,7 +443,7 @@ class AlertMutations:
             )
         viewer = ctx(info).require_viewer("project:write")
         try:
-            changes: dict[str, object] = {}
+            changes: dict[str, Any] = {}
             if input.name is not None:
                 changes["name"] = input.name
             if input.conditions is not None:

@@ -144,7 +144,7 @@ class AlertNotificationsProjection:
             return  # the common case costs one small query per batch
         rules: dict[int, list[tuple[Any, RuleConfig]]] = defaultdict(list)
         for row in rows:
-            rules[row.project_id].append((row, RuleConfig.from_data(row._mapping)))
+            rules[row.project_id].append((row, RuleConfig.from_data(dict(row._mapping))))
         triggers = await self._lifecycle_triggers(conn, batch, rules)
         latest = await self._latest_occurrences(conn, batch, rules)
         issue_ids = {t.issue_id for t in triggers} | set(latest)
