@@ -221,8 +221,10 @@ def _webhook(w: World, exists: bool) -> str:
 
 
 CREATE_ALERT_RULE = (
-    'mutation ($p: ID!) { createAlertRule(input: {projectId: $p, name: "matrix", conditions: [{kind: NEW_ISSUE}], '
-    'channels: [{kind: SLACK, url: "https://hooks.example.com/slack"}]}) { alertRule { id } userErrors { message } } }'
+    'mutation ($p: ID!) { createAlertRule(input: {projectId: $p, name: "matrix", '
+    "conditions: [{kind: NEW_ISSUE}], "
+    'channels: [{kind: SLACK, url: "https://hooks.example.com/slack"}]}) '
+    "{ alertRule { id } userErrors { message } } }"
 )
 
 
@@ -370,7 +372,8 @@ OPS: dict[str, Op] = {
         lambda w, e: {"id": _alert_rule(w, e)},
     ),
     "deleteAlertRule": Op(
-        "mutation ($id: ID!) { deleteAlertRule(input: {id: $id}) { deletedAlertRuleId userErrors { message } } }",
+        "mutation ($id: ID!) { deleteAlertRule(input: {id: $id}) "
+        "{ deletedAlertRuleId userErrors { message } } }",
         "project:write",
         lambda w, e: {"id": _alert_rule(w, e)},
     ),
