@@ -40,7 +40,9 @@ mutation ($input: UpdateWebhookInput!) {
 }
 """
 DELETE = """
-mutation ($input: DeleteWebhookInput!) { deleteWebhook(input: $input) { deletedWebhookId userErrors { message field } } }
+mutation ($input: DeleteWebhookInput!) {
+  deleteWebhook(input: $input) { deletedWebhookId userErrors { message field } }
+}
 """
 DELIVERIES = """
 query ($id: ID!) {
@@ -59,12 +61,16 @@ query ($id: ID!) {
 PAGE = """
 query ($id: ID!, $after: String) {
   node(id: $id) {
-    ... on Webhook { deliveries(first: 1, after: $after) { edges { node { event } } pageInfo { hasNextPage endCursor } } }
+    ... on Webhook {
+      deliveries(first: 1, after: $after) { edges { node { event } } pageInfo { hasNextPage endCursor } }
+    }
   }
 }
 """
 WEBHOOKS = """
-query ($org: String!, $p: String!) { project(organizationSlug: $org, slug: $p) { webhooks { id url events } } }
+query ($org: String!, $p: String!) {
+  project(organizationSlug: $org, slug: $p) { webhooks { id url events } }
+}
 """
 
 
