@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import enum
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import strawberry
@@ -25,6 +26,9 @@ from stackline.readmodels import queries
 from stackline.readmodels.queries import aware
 from stackline.readmodels.schema import attachments as attachments_table
 from stackline.readmodels.schema import transactions as transactions_table
+
+if TYPE_CHECKING:
+    from stackline.graphql.alerts import AlertRule
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 25
@@ -377,6 +381,8 @@ class Project(Node):
     async def settings(self, info: Info) -> ProjectSettings:
         ctx(info).require_scope(self.organization_id, "project:read")
         row = await ctx(info).project_loader().load(self.numeric_id)
+        if row is None:
+            raise PublicError("not found")
         return ProjectSettings(
             scrub_data=row.scrub_data,
             scrub_ip_addresses=row.scrub_ip_addresses,
@@ -551,7 +557,7 @@ class Project(Node):
                 conn,
                 self.organization_id,
                 self.numeric_id,
-                sort=sort.value,
+                sort=sort.name,  # the same as its value, typed as the str it is
                 first=limit + 1,
                 after=after_key,
                 search=search,
@@ -575,6 +581,14 @@ class Project(Node):
         async with ctx(info).services.engine.connect() as conn:
             rows = await queries.webhooks_of(conn, self.organization_id, self.numeric_id)
         return [Webhook.from_row(row) for row in rows]
+
+    @strawberry.field(description="The project's alert rules: when its issues reach whom.")
+    async def alert_rules(
+        self, info: Info
+    ) -> list[Annotated[AlertRule, strawberry.lazy("stackline.graphql.alerts")]]:
+        from stackline.graphql.alerts import alert_rules_of_project
+
+        return await alert_rules_of_project(info, self.organization_id, self.numeric_id)
 
     @strawberry.field(description="An event of this project by the SDK's event_id.")
     async def event(self, info: Info, event_id: str) -> Event | None:
@@ -849,7 +863,7 @@ class Event(Node):
     @strawberry.field(description="The event as stored: normalized and scrubbed.")
     async def payload(self, info: Info) -> JSON:
         ctx(info).require_scope(self.organization_id, "event:read")
-        return await ctx(info).payload_loader().load(self.position) or {}
+        return JSON(await ctx(info).payload_loader().load(self.position) or {})
 
     @strawberry.field(description="Files the SDK attached to this event (minidumps, logs, screenshots, ...).")
     async def attachments(self, info: Info) -> list[Attachment]:
@@ -1080,6 +1094,10 @@ async def resolve_node(info: Info, global_id: str) -> Node | None:
         if type_name == "Webhook":
             row = await queries.webhook(conn, context.viewer.orgs("project:read"), key)  # type: ignore[union-attr]
             return Webhook.from_row(row) if row else None
+        if type_name == "AlertRule":
+            from stackline.graphql.alerts import alert_rule_node
+
+            return await alert_rule_node(info, context.viewer.orgs("project:read"), key)  # type: ignore[union-attr]
         if type_name == "Event":
             project_id, _, event_id = key.partition(":")
             if project_id.isdigit():
