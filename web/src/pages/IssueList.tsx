@@ -4,6 +4,7 @@
 // issues appear and the order and the search filter stay the server's.
 import { useEffect, useMemo, useRef, useState } from "react";
 import { useClient, useQuery } from "urql";
+import { useLiveConnection } from "../client";
 import { Link, useLocation, useParams, useSearch } from "wouter";
 import { LevelBar, StatusBadge } from "../components/Badges";
 import { Sparkline } from "../components/Charts";
@@ -15,6 +16,7 @@ import { graphql } from "../gql";
 import type { IssueListFieldsFragment, IssueSort } from "../gql/graphql";
 import { compactNumber, timeAgo, absolute } from "../lib/time";
 import { paths } from "../paths";
+import { useTitle } from "../lib/title";
 
 graphql(`
   fragment IssueListFields on Issue {
@@ -121,10 +123,11 @@ export function IssueListPage() {
   // Live: rows patched from the subscription, by issue id, newest version wins.
   const [live, setLive] = useState<Map<string, IssueListFieldsFragment>>(new Map());
   const [flash, setFlash] = useState<Set<string>>(new Set());
-  const [connected, setConnected] = useState(false);
+  const { connected, connections } = useLiveConnection();
   const client = useClient();
   const refetchTimer = useRef<number | null>(null);
   const firstPage = !after;
+  useTitle(`Issues · ${org}/${project}`);
 
   useEffect(() => {
     setLive(new Map());
@@ -133,7 +136,6 @@ export function IssueListPage() {
   useEffect(() => {
     if (!projectId) return;
     const subscription = client.subscription(IssueChangesDocument, { projectId }).subscribe((change) => {
-      setConnected(!change.error);
       const issue = change.data?.issueChanges.issue;
       if (!issue) return;
       setLive((current) => {
@@ -159,13 +161,20 @@ export function IssueListPage() {
         }, REFETCH_THROTTLE_MS);
       }
     });
-    setConnected(true);
     return () => {
       subscription.unsubscribe();
       if (refetchTimer.current !== null) window.clearTimeout(refetchTimer.current);
       refetchTimer.current = null;
     };
   }, [client, projectId, firstPage, refetch, refetchStats]);
+
+  // After a reconnection the changes sent meanwhile are lost: read the page again.
+  useEffect(() => {
+    if (connections > 1) {
+      refetch({ requestPolicy: "network-only" });
+      refetchStats({ requestPolicy: "network-only" });
+    }
+  }, [connections, refetch, refetchStats]);
 
   const connection = result.data?.project?.issues;
   const rows = useMemo(() => {
