@@ -14,8 +14,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from stackline.domain.events import DomainEvent, decode, event_type
+from stackline.domain.events import DomainEvent, event_type
 from stackline.domain.organization import InvalidCommand
+from stackline.domain.registry import decode
 from stackline.domain.webhook import Webhook, WebhookConfig, stream_name
 from stackline.eventstore import EventStore, NewEvent, StreamState, WrongExpectedVersion
 
