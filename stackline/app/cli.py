@@ -266,7 +266,8 @@ def parser() -> argparse.ArgumentParser:
     )
     run_p.add_argument(
         "name",
-        help="the projector to run: readmodels, analytics, or webhooks (queues and sends webhook deliveries)",
+        help="the projector to run: readmodels, analytics, webhooks (queues and sends webhook deliveries) "
+        "or alerts (evaluates alert rules, queues and sends their notifications)",
     )
     run_p.set_defaults(run=project_run_command)
 

@@ -23,13 +23,14 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 
-from sqlalchemy import Connection, Index, MetaData, inspect, select, text
+from sqlalchemy import Connection, Index, MetaData, Table, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tqdm import tqdm
 
 from stackline.analytics.schema import create_tables, drop_tables
 from stackline.app.settings import Settings
 from stackline.app.wiring import (
+    ALERT_PROJECTOR,
     ANALYTICS_PROJECTOR,
     PROJECTORS,
     READ_MODEL_PROJECTOR,
@@ -42,7 +43,20 @@ from stackline.app.wiring import (
     read_model_projector,
 )
 from stackline.projections.runner import ProjectorLease, ProjectorRunner, load_checkpoint, save_checkpoint
-from stackline.readmodels.schema import projector_checkpoints, replay_deferred_indexes, webhook_deliveries
+from stackline.readmodels.schema import (
+    alert_notifications,
+    projector_checkpoints,
+    replay_deferred_indexes,
+    webhook_deliveries,
+)
+
+# The workers whose outbox lives among the read models but is not derived from the log alone
+# (what was sent, and when, happened outside it): replay keeps their rows and checkpoints, or
+# every past change would be sent again.
+KEPT_WORKERS: tuple[tuple[str, Table], ...] = (
+    (WEBHOOK_PROJECTOR, webhook_deliveries),
+    (ALERT_PROJECTOR, alert_notifications),
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +90,7 @@ async def replay(settings: Settings, projection: str | None = None, progress: bo
         started = time.perf_counter()
         work = []
         if READ_MODEL_PROJECTOR in wanted:
-            await _require_free(engine, [WEBHOOK_PROJECTOR])
+            await _require_free(engine, [name for name, _ in KEPT_WORKERS])
             await _reset_read_models(settings, engine, keep_analytics=ANALYTICS_PROJECTOR not in wanted)
             deferred = await _drop_deferred_indexes(engine)
         if ANALYTICS_PROJECTOR in wanted:
@@ -162,19 +176,20 @@ async def _in_own_process(function: Callable[..., int], *args: object) -> int:
 async def _reset_read_models(settings: Settings, engine: AsyncEngine, keep_analytics: bool) -> None:
     """Drop every SQL read-model table and build the schema anew, through the migrations; the
     analytics checkpoint survives unless analytics is rebuilt too, and so do the webhook
-    deliveries and the webhook worker's checkpoint."""
+    deliveries, the alert notifications and those workers' checkpoints."""
     kept = 0
     if keep_analytics:
         async with engine.connect() as conn:
             kept = await load_checkpoint(conn, ANALYTICS_PROJECTOR)
-    webhooks = await _webhook_worker_state(engine)
+    workers = [await _worker_state(engine, name, table) for name, table in KEPT_WORKERS]
     # Every table goes, alembic's version too, and the migrations build the schema anew. (Not
     # `alembic downgrade base`: on SQLite some downgrades copy whole tables to alter them.)
     async with engine.begin() as conn:
         await conn.run_sync(_drop_every_table)
     await engine.dispose()
     migrate_read_models(settings.database_url)
-    await _restore_webhook_worker_state(engine, webhooks)
+    for (name, table), state in zip(KEPT_WORKERS, workers, strict=True):
+        await _restore_worker_state(engine, name, table, state)
     if kept:
         async with engine.begin() as conn:
             await save_checkpoint(conn, ANALYTICS_PROJECTOR, kept)
@@ -200,22 +215,24 @@ async def _build_indexes(engine: AsyncEngine, indexes: list[Index], progress: bo
             await conn.run_sync(partial(index.create, checkfirst=True))
 
 
-async def _webhook_worker_state(engine: AsyncEngine) -> tuple[int, list[dict]]:
-    """What replay must not lose: deliveries already queued (and their log of attempts) and how
-    far the webhook worker got, or every past change would be delivered again."""
+async def _worker_state(engine: AsyncEngine, name: str, table: Table) -> tuple[int, list[dict]]:
+    """What replay must not lose of a worker: its outbox rows (and their log of attempts) and
+    how far its projector got."""
     async with engine.connect() as conn:
         tables = await conn.run_sync(lambda sync: set(inspect(sync).get_table_names()))
-        if not {"projector_checkpoints", "webhook_deliveries"} <= tables:
-            return 0, []  # a database from before webhooks (or a new one)
-        position = await load_checkpoint(conn, WEBHOOK_PROJECTOR)
-        rows = [dict(row._mapping) for row in await conn.execute(select(webhook_deliveries))]
+        if not {"projector_checkpoints", table.name} <= tables:
+            return 0, []  # a database from before this worker (or a new one)
+        position = await load_checkpoint(conn, name)
+        rows = [dict(row._mapping) for row in await conn.execute(select(table))]
     return position, rows
 
 
-async def _restore_webhook_worker_state(engine: AsyncEngine, kept: tuple[int, list[dict]]) -> None:
+async def _restore_worker_state(
+    engine: AsyncEngine, name: str, table: Table, kept: tuple[int, list[dict]]
+) -> None:
     position, rows = kept
     async with engine.begin() as conn:
         if position:
-            await save_checkpoint(conn, WEBHOOK_PROJECTOR, position)
+            await save_checkpoint(conn, name, position)
         for start in range(0, len(rows), 1000):
-            await conn.execute(webhook_deliveries.insert(), rows[start : start + 1000])
+            await conn.execute(table.insert(), rows[start : start + 1000])

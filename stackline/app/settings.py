@@ -80,6 +80,35 @@ class WebhookSettings:
 
 
 @dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    """Where alert e-mails go out (README, "Alerts"). No host: e-mail channels fail, saying so."""
+
+    host: str | None = None  # STACKLINE_SMTP_HOST
+    port: int = 25  # STACKLINE_SMTP_PORT
+    username: str | None = None  # STACKLINE_SMTP_USERNAME
+    password: str | None = None  # STACKLINE_SMTP_PASSWORD
+    sender: str = "stackline@localhost"  # STACKLINE_SMTP_FROM
+    starttls: bool | None = None  # STACKLINE_SMTP_STARTTLS: true, false, or unset: when offered
+
+    @classmethod
+    def from_environment(cls) -> SmtpSettings:
+        port_text = os.environ.get("STACKLINE_SMTP_PORT") or "25"
+        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            raise SettingsError(f"STACKLINE_SMTP_PORT: {port_text!r} is not a port number")
+        starttls_text = (os.environ.get("STACKLINE_SMTP_STARTTLS") or "").strip().lower()
+        if starttls_text not in ("", "auto", "true", "false", "1", "0", "yes", "no"):
+            raise SettingsError(f"STACKLINE_SMTP_STARTTLS: {starttls_text!r} is not true, false or auto")
+        return cls(
+            host=os.environ.get("STACKLINE_SMTP_HOST") or None,
+            port=int(port_text),
+            username=os.environ.get("STACKLINE_SMTP_USERNAME") or None,
+            password=os.environ.get("STACKLINE_SMTP_PASSWORD") or None,
+            sender=os.environ.get("STACKLINE_SMTP_FROM") or "stackline@localhost",
+            starttls=None if starttls_text in ("", "auto") else starttls_text in ("true", "1", "yes"),
+        )
+
+
+@dataclass(frozen=True, slots=True)
 class Settings:
     data_dir: Path
     eventstore_url: str
@@ -101,6 +130,7 @@ class Settings:
         return self.data_dir / "analytics"
 
     webhooks: WebhookSettings = WebhookSettings()
+    smtp: SmtpSettings = SmtpSettings()
 
     @classmethod
     def load(cls, data_dir: str | Path | None = None, public_url: str | None = None) -> Settings:
@@ -117,6 +147,7 @@ class Settings:
             nats_prefix=os.environ.get("STACKLINE_NATS_PREFIX") or "stackline",
             clickhouse_url=os.environ.get("STACKLINE_CLICKHOUSE_URL") or None,
             webhooks=WebhookSettings.from_environment(),
+            smtp=SmtpSettings.from_environment(),
         )
 
     def resolved_public_url(self) -> str:

@@ -19,6 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stackline.analytics.port import AnalyticsExecutor, AnalyticsUnavailable
 from stackline.analytics.schema import create_tables
+from stackline.app.alert_commands import AlertCommands
+from stackline.app.alert_sender import AlertSender
 from stackline.app.blobs import BlobStore
 from stackline.app.commands import Commands
 from stackline.app.issue_commands import IssueCommands
@@ -36,6 +38,7 @@ from stackline.eventstore.kurrentdb import KurrentDBEventStore
 from stackline.eventstore.port import Upcasters
 from stackline.eventstore.postgres import PostgresEventStore
 from stackline.eventstore.sqlite import SQLiteEventStore
+from stackline.projections.alerts import AlertNotificationsProjection, AlertRulesProjection
 from stackline.projections.analytics import AnalyticsProjection
 from stackline.projections.intake import IntakeProjection
 from stackline.projections.issues import IssuesProjection
@@ -49,10 +52,12 @@ log = logging.getLogger(__name__)
 READ_MODEL_PROJECTOR = "readmodels"
 ANALYTICS_PROJECTOR = "analytics"
 WEBHOOK_PROJECTOR = "webhooks"
+ALERT_PROJECTOR = "alerts"
 PROJECTORS = (
     READ_MODEL_PROJECTOR,
     ANALYTICS_PROJECTOR,
     WEBHOOK_PROJECTOR,
+    ALERT_PROJECTOR,
 )  # what `stackline project run NAME` knows
 IGNORE_EXPIRY_SECONDS = 1.0
 
@@ -128,7 +133,13 @@ def read_model_projector(store: EventStore, engine: AsyncEngine, bus: Bus | None
         READ_MODEL_PROJECTOR,
         store,
         engine,
-        [ProjectsProjection(), IssuesProjection(store), IntakeProjection(), WebhooksProjection()],
+        [
+            ProjectsProjection(),
+            IssuesProjection(store),
+            IntakeProjection(),
+            WebhooksProjection(),
+            AlertRulesProjection(),
+        ],
         bus,
     )
 
@@ -178,6 +189,20 @@ def webhook_worker(
     return projector, sender
 
 
+def alert_worker(
+    settings: Settings, store: EventStore, engine: AsyncEngine, read_models: ProjectorRunner
+) -> tuple[ProjectorRunner, AlertSender]:
+    """The alerts worker: a projector that queues notifications (trailing the read models, whose
+    rows and counts it reads) and the sender that delivers them while that projector's lease is held."""
+    projection = AlertNotificationsProjection()
+    projector = ProjectorRunner(
+        ALERT_PROJECTOR, store, engine, [projection], trails=read_models, idle=projection.is_idle
+    )
+    sender = AlertSender(engine, settings, AlertCommands(store), projector)
+    projection.on_queued = sender.wake
+    return projector, sender
+
+
 def migrate_read_models(url: str) -> None:
     """Bring the read-model schema to the newest migration (blocking). Bad settings name
     themselves; so does a migration that fails on a database it reached (not "cannot reach")."""
@@ -212,6 +237,9 @@ class Services:
     webhook_commands: WebhookCommands
     webhook_projector: ProjectorRunner
     webhook_sender: WebhookSender
+    alert_commands: AlertCommands
+    alert_projector: ProjectorRunner
+    alert_sender: AlertSender
     outcomes: OutcomeTally = field(default_factory=OutcomeTally)
     analytics: AnalyticsExecutor | None = None
     analytics_projector: ProjectorRunner | None = None
@@ -240,8 +268,8 @@ class Services:
 
     def start_projectors(self, names: tuple[str, ...] = PROJECTORS) -> None:
         """Run the named projectors here: `readmodels` (with the clock's ignore expiry), `analytics`
-        (when its store is open here) and `webhooks` (the delivery queue and its sender). Each
-        works while its lease is held."""
+        (when its store is open here), `webhooks` (the delivery queue and its sender) and `alerts`
+        (the notification queue and its sender). Each works while its lease is held."""
         loop = asyncio.get_running_loop()
         work: list[tuple[str, Coroutine[Any, Any, None]]] = []
         if READ_MODEL_PROJECTOR in names:
@@ -252,6 +280,11 @@ class Services:
             work += [
                 ("webhook-projector", self.webhook_projector.run()),
                 ("webhook-sender", self.webhook_sender.run()),
+            ]
+        if ALERT_PROJECTOR in names:
+            work += [
+                ("alert-projector", self.alert_projector.run()),
+                ("alert-sender", self.alert_sender.run()),
             ]
         for name, coroutine in work:
             task = loop.create_task(coroutine, name=name)
@@ -316,6 +349,7 @@ async def open_services(settings: Settings, analytics: bool = True) -> Services:
         raise
     projector = read_model_projector(store, engine, bus)
     webhook_projector, webhook_sender = webhook_worker(settings, store, engine, projector)
+    alert_projector, alert_sender = alert_worker(settings, store, engine, projector)
     services = Services(
         settings,
         store,
@@ -330,6 +364,9 @@ async def open_services(settings: Settings, analytics: bool = True) -> Services:
         WebhookCommands(store),
         webhook_projector,
         webhook_sender,
+        AlertCommands(store),
+        alert_projector,
+        alert_sender,
     )
     if not analytics:
         services.analytics_unavailable = "this process does not open the analytics store"

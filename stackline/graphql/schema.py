@@ -15,6 +15,7 @@ from stackline.app.issue_commands import UNSET, IssueUpdate
 from stackline.domain.issue import VersionConflict, issue_id_for
 from stackline.domain.organization import ALL_SCOPES, InvalidCommand
 from stackline.domain.webhook import WebhookConfig
+from stackline.graphql.alerts import AlertMutations, AlertRule
 from stackline.graphql.context import NotAuthenticated, PublicError, ctx, decode_id
 from stackline.graphql.limits import QueryCostLimiter
 from stackline.graphql.types import (
@@ -432,7 +433,7 @@ async def _fresh_webhook(
 
 
 @strawberry.type
-class Mutation:
+class Mutation(AlertMutations):
     @strawberry.mutation(
         description="Send a project's issue changes to a URL, signed with a secret shown once."
     )
@@ -1007,7 +1008,7 @@ schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,
-    types=[Organization, Project, Issue, Event, Webhook],
+    types=[Organization, Project, Issue, Event, Webhook, AlertRule],
     extensions=[
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),

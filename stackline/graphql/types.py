@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import enum
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Annotated
 
 import orjson
 import strawberry
@@ -26,6 +27,9 @@ from stackline.readmodels import queries
 from stackline.readmodels.queries import aware
 from stackline.readmodels.schema import attachments as attachments_table
 from stackline.readmodels.schema import transactions as transactions_table
+
+if TYPE_CHECKING:
+    from stackline.graphql.alerts import AlertRule
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 25
@@ -579,6 +583,14 @@ class Project(Node):
             rows = await queries.webhooks_of(conn, self.organization_id, self.numeric_id)
         return [Webhook.from_row(row) for row in rows]
 
+    @strawberry.field(description="The project's alert rules: when its issues reach whom.")
+    async def alert_rules(
+        self, info: Info
+    ) -> list[Annotated[AlertRule, strawberry.lazy("stackline.graphql.alerts")]]:
+        from stackline.graphql.alerts import alert_rules_of_project
+
+        return await alert_rules_of_project(info, self.organization_id, self.numeric_id)
+
     @strawberry.field(description="An event of this project by the SDK's event_id.")
     async def event(self, info: Info, event_id: str) -> Event | None:
         ctx(info).require_scope(self.organization_id, "event:read")
@@ -1077,6 +1089,10 @@ async def resolve_node(info: Info, global_id: str) -> Node | None:
         if type_name == "Webhook":
             row = await queries.webhook(conn, context.viewer.orgs("project:read"), key)  # type: ignore[union-attr]
             return Webhook.from_row(row) if row else None
+        if type_name == "AlertRule":
+            from stackline.graphql.alerts import alert_rule_node
+
+            return await alert_rule_node(info, context.viewer.orgs("project:read"), key)  # type: ignore[union-attr]
         if type_name == "Event":
             project_id, _, event_id = key.partition(":")
             if project_id.isdigit():

@@ -382,6 +382,57 @@ webhook_deliveries = Table(
 )
 
 
+# Alert rules: a read model of the `alert-rule-{id}` streams (projector `readmodels`).
+alert_rules = Table(
+    "alert_rules",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("organization_id", String(36), nullable=False),
+    Column("project_id", BigInteger, nullable=False, index=True),
+    Column("name", String(200), nullable=False),
+    Column("conditions", JSON, nullable=False),
+    Column("filters", JSON, nullable=False),
+    Column("action_interval_minutes", Integer, nullable=False),
+    Column("channels", JSON, nullable=False),
+    Column("enabled", Boolean, nullable=False),
+    Column("created_position", BigInteger, nullable=False),  # only later triggers notify
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# The alerts worker's outbox and notification log (projector `alerts`, then its sender): one row
+# per trigger and channel. Not derived from the log alone (attempts happen outside it), and the
+# action interval is read from it: replay keeps these rows.
+alert_notifications = Table(
+    "alert_notifications",
+    metadata,
+    Column("id", String(36), primary_key=True),  # derived from rule, issue, trigger and channel
+    Column("rule_id", String(36), nullable=False),
+    Column("organization_id", String(36), nullable=False),
+    Column("project_id", BigInteger, nullable=False),
+    Column("issue_id", String(36), nullable=False),
+    Column("trigger", String(32), nullable=False),  # the condition kind that fired
+    Column("channel", JSON, nullable=False),  # the rule's channel as it was when queued
+    Column("channel_kind", String(16), nullable=False),
+    Column("target", Text, nullable=False),  # who is told: addresses, URL, webhook
+    Column("position", BigInteger, nullable=False),  # the event-store position of the trigger
+    Column("triggered_at", Float, nullable=False),  # the log's time of the trigger (unix)
+    Column("subject", Text, nullable=False),  # JSON: issue, project, counts, link
+    Column("status", String(16), nullable=False),  # PENDING | SUCCEEDED | FAILED
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", Float),  # unix time; None once finished
+    Column("last_error", Text),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("last_attempt_at", DateTime(timezone=True)),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("recorded_position", BigInteger),  # where its outcome was appended to the rule's stream
+    Column("finished_at", DateTime(timezone=True)),
+    Index("ix_alert_notifications_rule_position", "rule_id", "position"),
+    Index("ix_alert_notifications_rule_issue", "rule_id", "issue_id", "triggered_at"),
+    Index("ix_alert_notifications_due", "status", "next_attempt_at"),
+)
+
+
 def replay_deferred_indexes(dialect: str) -> list[Index]:
     """The indexes `stackline replay` builds after the log is applied rather than row by row:
     every non-unique index of the tables that grow with the log. They serve the API's reads

@@ -220,6 +220,23 @@ def _webhook(w: World, exists: bool) -> str:
     return w.gql(CREATE_WEBHOOK, {"p": w.project_id}, w.org_token)["data"]["createWebhook"]["webhook"]["id"]
 
 
+CREATE_ALERT_RULE = (
+    'mutation ($p: ID!) { createAlertRule(input: {projectId: $p, name: "matrix", '
+    "conditions: [{kind: NEW_ISSUE}], "
+    'channels: [{kind: SLACK, url: "https://hooks.example.com/slack"}]}) '
+    "{ alertRule { id } userErrors { message } } }"
+)
+
+
+def _alert_rule(w: World, exists: bool) -> str:
+    """A fresh alert rule of acme's project (each case may change or delete its own), or a made-up id."""
+    if not exists:
+        return ghost("AlertRule")
+    return w.gql(CREATE_ALERT_RULE, {"p": w.project_id}, w.org_token)["data"]["createAlertRule"]["alertRule"][
+        "id"
+    ]
+
+
 OPS: dict[str, Op] = {
     "node": Op(
         "query ($id: ID!) { node(id: $id) { id ... on Issue { title } } }",
@@ -342,6 +359,23 @@ OPS: dict[str, Op] = {
         "mutation ($id: ID!) { deleteWebhook(input: {id: $id}) { deletedWebhookId userErrors { message } } }",
         "project:write",
         lambda w, e: {"id": _webhook(w, e)},
+    ),
+    "createAlertRule": Op(
+        CREATE_ALERT_RULE,
+        "project:write",
+        lambda w, e: {"p": w.project_id if e else encode_id("Project", 987654)},
+    ),
+    "updateAlertRule": Op(
+        'mutation ($id: ID!) { updateAlertRule(input: {id: $id, name: "renamed"}) '
+        "{ alertRule { id } userErrors { message } } }",
+        "project:write",
+        lambda w, e: {"id": _alert_rule(w, e)},
+    ),
+    "deleteAlertRule": Op(
+        "mutation ($id: ID!) { deleteAlertRule(input: {id: $id}) "
+        "{ deletedAlertRuleId userErrors { message } } }",
+        "project:write",
+        lambda w, e: {"id": _alert_rule(w, e)},
     ),
     "issueChanges": Op(
         "subscription ($p: ID!) { issueChanges(projectId: $p) { kind } }",

@@ -1,0 +1,489 @@
+"""Alert rules in GraphQL: the `AlertRule` type with its notification log, and the mutations that
+create, update and delete rules (`AlertMutations`, part of the schema's `Mutation`).
+
+Reading rules needs `project:read` in the rule's organization, changing them `project:write`;
+another organization's rule answers like a missing one. Mutations append through
+`stackline/app/alert_commands.py` and answer with the rule as the read model shows it once the
+projector has applied the change. Never writes read models.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated, Any
+
+import orjson
+import strawberry
+from sqlalchemy import Row
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from stackline.domain.alert import Channel, Condition, Filters, RuleConfig, parse_tag_filter
+from stackline.domain.organization import InvalidCommand
+from stackline.graphql.context import PublicError, ctx, decode_id, encode_id
+from stackline.graphql.types import Node, PageInfo, decode_cursor, encode_cursor, page_size
+from stackline.readmodels import alert_queries, queries
+from stackline.readmodels.queries import aware
+
+if TYPE_CHECKING:
+    from stackline.graphql.schema import UserError
+
+
+@strawberry.enum(description="What fires an alert rule (any one of its conditions does).")
+class AlertConditionKind(enum.Enum):
+    NEW_ISSUE = strawberry.enum_value("NEW_ISSUE", description="An issue is created.")
+    REGRESSION = strawberry.enum_value("REGRESSION", description="A resolved issue sees a new event.")
+    ESCALATION = strawberry.enum_value(
+        "ESCALATION", description="An ignored issue's ignore condition ends (count, users or time)."
+    )
+    EVENT_FREQUENCY = strawberry.enum_value(
+        "EVENT_FREQUENCY", description="An issue is seen more than `threshold` times in `windowMinutes`."
+    )
+    USER_FREQUENCY = strawberry.enum_value(
+        "USER_FREQUENCY", description="More than `threshold` distinct users see an issue in `windowMinutes`."
+    )
+
+
+@strawberry.enum(description="Where an alert rule's notifications go.")
+class AlertChannelKind(enum.Enum):
+    EMAIL = strawberry.enum_value("EMAIL", description="E-mail over SMTP (STACKLINE_SMTP_*) to `emails`.")
+    SLACK = strawberry.enum_value(
+        "SLACK", description="A Slack-compatible incoming webhook `url` (Mattermost; Discord's /slack URL)."
+    )
+    WEBHOOK = strawberry.enum_value(
+        "WEBHOOK", description="One of the project's signed webhooks (`webhookId`)."
+    )
+
+
+@strawberry.enum
+class AlertNotificationStatus(enum.Enum):
+    PENDING = "PENDING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+
+@strawberry.type
+class AlertCondition:
+    kind: AlertConditionKind
+    threshold: int | None
+    window_minutes: int | None
+
+
+@strawberry.type(description="All must hold for a trigger to notify.")
+class AlertFilters:
+    levels: list[str] = strawberry.field(
+        description="The triggering event's level is one of these (empty: any)."
+    )
+    environment: str | None = strawberry.field(
+        description="The triggering event's environment (`*` wildcards)."
+    )
+    release: str | None = strawberry.field(description="The triggering event's release (`*` wildcards).")
+    tags: list[str] = strawberry.field(description="`key:value` tags the triggering event carries.")
+    query: str = strawberry.field(description="Issue search syntax the issue must match (docs/search.md).")
+
+
+@strawberry.type
+class AlertChannel:
+    kind: AlertChannelKind
+    emails: list[str]
+    url: str | None
+    webhook_id: strawberry.ID | None
+
+
+@strawberry.type(description="One trigger told to one channel, and how sending it went.")
+class AlertNotification:
+    notification_id: str = strawberry.field(description="The same on every attempt (X-Stackline-Delivery).")
+    trigger: AlertConditionKind
+    channel: AlertChannelKind
+    target: str = strawberry.field(description="Who is told: addresses, URL or webhook.")
+    issue_id: strawberry.ID = strawberry.field(description="The global id of the issue.")
+    status: AlertNotificationStatus
+    attempts: int
+    last_error: str | None = strawberry.field(description="Why the latest attempt failed, if it did.")
+    triggered_at: datetime
+    created_at: datetime
+    last_attempt_at: datetime | None
+    next_attempt_at: datetime | None = strawberry.field(description="When PENDING: the next attempt's time.")
+    sent_at: datetime | None
+    finished_at: datetime | None
+    payload: JSON = strawberry.field(description="What the notification says about the issue and trigger.")
+
+    @classmethod
+    def from_row(cls, row: Row) -> AlertNotification:
+        return cls(
+            notification_id=row.id,
+            trigger=AlertConditionKind(row.trigger),
+            channel=AlertChannelKind(row.channel_kind),
+            target=row.target,
+            issue_id=strawberry.ID(encode_id("Issue", row.issue_id)),
+            status=AlertNotificationStatus(row.status),
+            attempts=row.attempts,
+            last_error=row.last_error,
+            triggered_at=datetime.fromtimestamp(row.triggered_at, UTC),
+            created_at=aware(row.created_at),
+            last_attempt_at=aware(row.last_attempt_at) if row.last_attempt_at else None,
+            next_attempt_at=datetime.fromtimestamp(row.next_attempt_at, UTC) if row.next_attempt_at else None,
+            sent_at=aware(row.sent_at) if row.sent_at else None,
+            finished_at=aware(row.finished_at) if row.finished_at else None,
+            payload=orjson.loads(row.subject),
+        )
+
+
+@strawberry.type
+class AlertNotificationEdge:
+    node: AlertNotification
+    cursor: str
+
+
+@strawberry.type
+class AlertNotificationConnection:
+    edges: list[AlertNotificationEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type(description="When a project's issues reach a human, and through which channels.")
+class AlertRule(Node):
+    name: str
+    conditions: list[AlertCondition] = strawberry.field(description="Any one of them fires the rule.")
+    filters: AlertFilters
+    action_interval_minutes: int = strawberry.field(
+        description="At most one notification per issue per interval."
+    )
+    channels: list[AlertChannel]
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime
+    rule_id: strawberry.Private[str]
+    organization_id: strawberry.Private[str]
+
+    @classmethod
+    def from_row(cls, row: Row) -> AlertRule:
+        config = RuleConfig.from_data(dict(row._mapping))
+        return cls(
+            id=strawberry.ID(encode_id("AlertRule", row.id)),
+            name=config.name,
+            conditions=[
+                AlertCondition(
+                    kind=AlertConditionKind(c.kind), threshold=c.threshold, window_minutes=c.window_minutes
+                )
+                for c in config.conditions
+            ],
+            filters=AlertFilters(
+                levels=list(config.filters.levels),
+                environment=config.filters.environment,
+                release=config.filters.release,
+                tags=[f"{k}:{v}" for k, v in config.filters.tags],
+                query=config.filters.query,
+            ),
+            action_interval_minutes=config.action_interval_minutes,
+            channels=[
+                AlertChannel(
+                    kind=AlertChannelKind(c.kind),
+                    emails=list(c.emails),
+                    url=c.url,
+                    webhook_id=strawberry.ID(encode_id("Webhook", c.webhook_id)) if c.webhook_id else None,
+                )
+                for c in config.channels
+            ],
+            enabled=config.enabled,
+            created_at=aware(row.created_at),
+            updated_at=aware(row.updated_at),
+            rule_id=row.id,
+            organization_id=row.organization_id,
+        )
+
+    @strawberry.field(description="The notifications this rule queued, newest trigger first.")
+    async def notifications(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> AlertNotificationConnection:
+        ctx(info).require_scope(self.organization_id, "project:read")
+        limit = page_size(first)
+        cursor = decode_cursor(after)
+        if cursor is not None and (
+            len(cursor) != 2 or not isinstance(cursor[0], int) or not isinstance(cursor[1], str)
+        ):
+            raise PublicError("invalid cursor")
+        async with ctx(info).services.engine.connect() as conn:
+            rows = await alert_queries.notifications_page(
+                conn,
+                self.organization_id,
+                self.rule_id,
+                first=limit + 1,
+                after=(cursor[0], cursor[1]) if cursor else None,
+            )
+            total = await alert_queries.notification_count(conn, self.organization_id, self.rule_id)
+        edges = [
+            AlertNotificationEdge(node=AlertNotification.from_row(r), cursor=encode_cursor(r.position, r.id))
+            for r in rows[:limit]
+        ]
+        return AlertNotificationConnection(
+            edges=edges,
+            total_count=total,
+            page_info=PageInfo(
+                has_next_page=len(rows) > limit,
+                has_previous_page=after is not None,
+                start_cursor=edges[0].cursor if edges else None,
+                end_cursor=edges[-1].cursor if edges else None,
+            ),
+        )
+
+
+async def alert_rules_of_project(info: Info, organization_id: str, project_id: int) -> list[AlertRule]:
+    """`Project.alertRules`."""
+    ctx(info).require_scope(organization_id, "project:read")
+    async with ctx(info).services.engine.connect() as conn:
+        rows = await alert_queries.alert_rules_of(conn, organization_id, project_id)
+    return [AlertRule.from_row(row) for row in rows]
+
+
+async def alert_rule_node(info: Info, org_ids: frozenset[str], rule_id: str) -> AlertRule | None:
+    """`node(id:)` for an AlertRule, among the organizations where the viewer reads projects."""
+    async with ctx(info).services.engine.connect() as conn:
+        row = await alert_queries.alert_rule(conn, org_ids, rule_id)
+    return AlertRule.from_row(row) if row else None
+
+
+# -- mutations ---------------------------------------------------------------------------------
+
+
+@strawberry.input
+class AlertConditionInput:
+    kind: AlertConditionKind
+    threshold: int | None = strawberry.field(
+        default=None, description="Frequency kinds: more than this many."
+    )
+    window_minutes: int | None = strawberry.field(
+        default=None, description="Frequency kinds: within these minutes."
+    )
+
+
+@strawberry.input
+class AlertFiltersInput:
+    levels: list[str] = strawberry.field(default_factory=list)
+    environment: str | None = None
+    release: str | None = None
+    tags: list[str] = strawberry.field(default_factory=list, description="`key:value` each.")
+    query: str = ""
+
+
+@strawberry.input
+class AlertChannelInput:
+    kind: AlertChannelKind
+    emails: list[str] = strawberry.field(default_factory=list, description="EMAIL: the recipients.")
+    url: str | None = strawberry.field(default=None, description="SLACK: the incoming webhook URL.")
+    webhook_id: strawberry.ID | None = strawberry.field(
+        default=None, description="WEBHOOK: the webhook's id."
+    )
+
+
+@strawberry.input
+class CreateAlertRuleInput:
+    project_id: strawberry.ID
+    name: str
+    conditions: list[AlertConditionInput]
+    channels: list[AlertChannelInput]
+    filters: AlertFiltersInput | None = None
+    action_interval_minutes: int = 60
+    enabled: bool = True
+
+
+@strawberry.type
+class CreateAlertRulePayload:
+    alert_rule: AlertRule | None
+    user_errors: list[Annotated[UserError, strawberry.lazy("stackline.graphql.schema")]]
+
+
+@strawberry.input
+class UpdateAlertRuleInput:
+    id: strawberry.ID
+    name: str | None = None
+    conditions: list[AlertConditionInput] | None = None
+    channels: list[AlertChannelInput] | None = None
+    filters: AlertFiltersInput | None = None
+    action_interval_minutes: int | None = None
+    enabled: bool | None = None
+
+
+@strawberry.type
+class UpdateAlertRulePayload:
+    alert_rule: AlertRule | None
+    user_errors: list[Annotated[UserError, strawberry.lazy("stackline.graphql.schema")]]
+
+
+@strawberry.input
+class DeleteAlertRuleInput:
+    id: strawberry.ID
+
+
+@strawberry.type
+class DeleteAlertRulePayload:
+    deleted_alert_rule_id: strawberry.ID | None
+    user_errors: list[Annotated[UserError, strawberry.lazy("stackline.graphql.schema")]]
+
+
+def _user_error(message: str, field: list[str] | None = None) -> UserError:
+    from stackline.graphql.schema import UserError
+
+    return UserError(message=message, field=field)
+
+
+def _refusal(error: InvalidCommand) -> UserError:
+    """A command's refusal, with the input field it is about (its message starts with it)."""
+    first = str(error).split(" ", 1)[0].rstrip(":").split(".", 1)[0]
+    known = ("name", "conditions", "channels", "filters", "actionIntervalMinutes")
+    return _user_error(str(error), [first] if first in known else None)
+
+
+def _conditions(inputs: list[AlertConditionInput]) -> tuple[Condition, ...]:
+    return tuple(Condition(c.kind.name, c.threshold, c.window_minutes) for c in inputs)
+
+
+def _filters(given: AlertFiltersInput | None) -> Filters:
+    if given is None:
+        return Filters()
+    return Filters(
+        tuple(given.levels),
+        given.environment,
+        given.release,
+        tuple(parse_tag_filter(tag) for tag in given.tags),
+        given.query,
+    )
+
+
+def _channels(inputs: list[AlertChannelInput]) -> tuple[Channel, ...]:
+    channels = []
+    for c in inputs:
+        webhook_id = None
+        if c.webhook_id is not None:
+            decoded = decode_id(c.webhook_id, "Webhook")
+            if decoded is None:
+                raise InvalidCommand("channels: webhookId names no webhook of this project")
+            webhook_id = decoded[1]
+        channels.append(Channel(c.kind.name, tuple(c.emails), c.url, webhook_id))
+    return tuple(channels)
+
+
+async def _project_webhooks(info: Info, organization_id: str, project_id: int) -> list[str]:
+    async with ctx(info).services.engine.connect() as conn:
+        return [row.id for row in await queries.webhooks_of(conn, organization_id, project_id)]
+
+
+async def _rule_row(info: Info, global_id: str) -> Row | None:
+    """The rule, if it is in an organization where the viewer may change projects."""
+    decoded = decode_id(global_id, "AlertRule")
+    if decoded is None:
+        return None
+    async with ctx(info).services.engine.connect() as conn:
+        return await alert_queries.alert_rule(conn, ctx(info).orgs("project:write"), decoded[1])
+
+
+async def _fresh_rule(
+    info: Info, organization_id: str, rule_id: str, position: int | None
+) -> AlertRule | None:
+    """The rule as the read model shows it once the projector has applied `position`."""
+    services = ctx(info).services
+    if position is not None:
+        await services.projector.wait_for(position, 5.0)
+    async with services.engine.connect() as conn:
+        row = await alert_queries.alert_rule(conn, {organization_id}, rule_id)
+    return AlertRule.from_row(row) if row else None
+
+
+@strawberry.type
+class AlertMutations:
+    @strawberry.mutation(description="Create an alert rule on a project: when its issues reach whom.")
+    async def create_alert_rule(self, info: Info, input: CreateAlertRuleInput) -> CreateAlertRulePayload:
+        context = ctx(info)
+        viewer = context.require_viewer("project:write")
+        decoded = decode_id(input.project_id, "Project")
+        found = {}
+        if decoded is not None and decoded[1].isdigit():
+            async with context.services.engine.connect() as conn:
+                found = await queries.projects_by_ids(conn, viewer.orgs("project:write"), [int(decoded[1])])
+        if not found:
+            return CreateAlertRulePayload(
+                alert_rule=None, user_errors=[_user_error("project not found", ["projectId"])]
+            )
+        project_id, project = next(iter(found.items()))
+        try:
+            config = RuleConfig(
+                input.name,
+                _conditions(input.conditions),
+                _filters(input.filters),
+                input.action_interval_minutes,
+                _channels(input.channels),
+                input.enabled,
+            )
+            created = await context.services.alert_commands.create(
+                project.organization_id,
+                project_id,
+                config,
+                await _project_webhooks(info, project.organization_id, project_id),
+                viewer.actor,
+            )
+        except InvalidCommand as error:
+            return CreateAlertRulePayload(alert_rule=None, user_errors=[_refusal(error)])
+        return CreateAlertRulePayload(
+            alert_rule=await _fresh_rule(info, project.organization_id, created.rule_id, created.position),
+            user_errors=[],
+        )
+
+    @strawberry.mutation(
+        description="Change an alert rule: the fields given replace the rule's, the others stay."
+    )
+    async def update_alert_rule(self, info: Info, input: UpdateAlertRuleInput) -> UpdateAlertRulePayload:
+        row = await _rule_row(info, input.id)
+        if row is None:
+            return UpdateAlertRulePayload(
+                alert_rule=None, user_errors=[_user_error("alert rule not found", ["id"])]
+            )
+        viewer = ctx(info).require_viewer("project:write")
+        try:
+            changes: dict[str, Any] = {}
+            if input.name is not None:
+                changes["name"] = input.name
+            if input.conditions is not None:
+                changes["conditions"] = _conditions(input.conditions)
+            if input.channels is not None:
+                changes["channels"] = _channels(input.channels)
+            if input.filters is not None:
+                changes["filters"] = _filters(input.filters)
+            if input.action_interval_minutes is not None:
+                changes["action_interval_minutes"] = input.action_interval_minutes
+            if input.enabled is not None:
+                changes["enabled"] = input.enabled
+            change: Callable[[RuleConfig], RuleConfig] = lambda config: replace(config, **changes)  # noqa: E731
+            updated = await ctx(info).services.alert_commands.update(
+                row.id,
+                row.organization_id,
+                change,
+                await _project_webhooks(info, row.organization_id, row.project_id),
+                viewer.actor,
+            )
+        except InvalidCommand as error:
+            return UpdateAlertRulePayload(alert_rule=None, user_errors=[_refusal(error)])
+        return UpdateAlertRulePayload(
+            alert_rule=await _fresh_rule(info, row.organization_id, row.id, updated.position), user_errors=[]
+        )
+
+    @strawberry.mutation(description="Delete an alert rule: it notifies nobody any more (its audit stays).")
+    async def delete_alert_rule(self, info: Info, input: DeleteAlertRuleInput) -> DeleteAlertRulePayload:
+        row = await _rule_row(info, input.id)
+        if row is None:
+            return DeleteAlertRulePayload(
+                deleted_alert_rule_id=None, user_errors=[_user_error("alert rule not found", ["id"])]
+            )
+        viewer = ctx(info).require_viewer("project:write")
+        try:
+            deleted = await ctx(info).services.alert_commands.delete(
+                row.id, row.organization_id, viewer.actor
+            )
+        except InvalidCommand as error:
+            return DeleteAlertRulePayload(deleted_alert_rule_id=None, user_errors=[_refusal(error)])
+        if deleted.position is not None:
+            await ctx(info).services.projector.wait_for(deleted.position, 5.0)
+        return DeleteAlertRulePayload(deleted_alert_rule_id=input.id, user_errors=[])
