@@ -17,8 +17,9 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from stackline.domain.alert import AlertRule, RuleConfig, stream_name
-from stackline.domain.events import DomainEvent, decode, event_type
+from stackline.domain.events import DomainEvent, event_type
 from stackline.domain.organization import InvalidCommand
+from stackline.domain.registry import decode
 from stackline.eventstore import EventStore, NewEvent, StreamState, WrongExpectedVersion
 
 RETRIES = 10
