@@ -143,3 +143,51 @@ def test_frequency_counts_the_window_only_and_fires_once_per_interval(
         assert [r.id for r in await w.notified()] == [row.id]
 
     loop.run_until_complete(scenario())
+
+
+def test_the_sender_records_each_outcome_once_in_the_rules_stream(
+    world: tuple[asyncio.AbstractEventLoop, World], tmp_path: Path
+) -> None:
+    """Sent, the notification is `AlertNotificationSent` in the rule's stream; an outcome whose
+    recording was cut off (its `recorded_position` still empty) is recorded by the sweep, and a
+    second recording stores nothing new (the event's id comes from the notification)."""
+    import httpx
+    from sqlalchemy import update
+
+    from stackline.app.alert_sender import AlertSender
+    from stackline.app.settings import Settings
+
+    loop, w = world
+    received: list[httpx.Request] = []
+
+    def slack(request: httpx.Request) -> httpx.Response:
+        received.append(request)
+        return httpx.Response(200, text="ok")
+
+    async def scenario() -> None:
+        for minutes in (0, 1, 2):
+            await w.occur(T0 + minutes * MINUTE)
+        await w.catch_up()
+        [row] = await w.notified()
+        w.alerts.running = True  # as while its lease is held
+        sender = AlertSender(w.engine, Settings.load(tmp_path / "settings"), AlertCommands(w.store), w.alerts)
+        async with httpx.AsyncClient(transport=httpx.MockTransport(slack)) as client:
+            await sender.dispatch_due(client)
+            await asyncio.gather(*sender._tasks)
+        assert len(received) == 1 and received[0].url == "https://hooks.example.com/x"
+        [sent] = await w.notified()
+        assert sent.status == "SUCCEEDED" and sent.attempts == 1 and sent.recorded_position is not None
+
+        async def audit() -> list[str]:
+            stream = await w.store.read_stream(f"alert-rule-{row.rule_id}")
+            return [e.type for e in stream]
+
+        assert await audit() == ["AlertRuleCreated", "AlertNotificationSent"]
+        async with w.engine.begin() as conn:
+            await conn.execute(update(alert_notifications).values(recorded_position=None))
+        await sender.record_unrecorded()
+        assert await audit() == ["AlertRuleCreated", "AlertNotificationSent"]
+        [again] = await w.notified()
+        assert again.recorded_position == sent.recorded_position
+
+    loop.run_until_complete(scenario())
