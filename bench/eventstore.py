@@ -182,29 +182,37 @@ async def main() -> None:
                 admin = await asyncpg.connect(POSTGRES_URL)
                 await admin.execute(f'CREATE DATABASE "{database}"')
                 try:
-                    url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{database}"
-                    results.append(
-                        await bench("PostgreSQL", lambda: PostgresEventStore.open(url), args.appends)
-                    )
+                    postgres_url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{database}"
+
+                    async def open_postgres(url: str = postgres_url) -> EventStore:
+                        return await PostgresEventStore.open(url)
+
+                    results.append(await bench("PostgreSQL", open_postgres, args.appends))
                 finally:
                     await admin.execute(f'DROP DATABASE "{database}" WITH (FORCE)')
                     await admin.close()
             elif engine == "kurrentdb" and KURRENTDB_URL:
                 sep = "&" if "?" in KURRENTDB_URL else "?"
-                url = f"{KURRENTDB_URL}{sep}namespace=bench{uuid.uuid4().hex[:8]}"
-                results.append(await bench("KurrentDB", lambda: KurrentDBEventStore.open(url), args.appends))
+                kurrent_url = f"{KURRENTDB_URL}{sep}namespace=bench{uuid.uuid4().hex[:8]}"
+
+                async def open_kurrentdb(url: str = kurrent_url) -> EventStore:
+                    return await KurrentDBEventStore.open(url)
+
+                results.append(await bench("KurrentDB", open_kurrentdb, args.appends))
 
     lines = [
         f"Measured {datetime.now(UTC):%Y-%m-%d} at commit `{commit()}` on this 2-core machine; "
         f"{args.appends} one-event appends per concurrency level, payload ~1.5 KB JSON.",
         "",
-        "| engine | appends/s, 1 writer | appends/s, 8 | appends/s, 64 | appends/s, 256 | events/s, 64 writers × 10-event appends | read-all events/s | live lag p50 | live lag p99 |",
+        "| engine | appends/s, 1 writer | appends/s, 8 | appends/s, 64 | appends/s, 256 | events/s, 64 "
+        "writers × 10-event appends | read-all events/s | live lag p50 | live lag p99 |",
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         c = r["concurrent"]
         lines.append(
-            f"| {r['engine']} | {r['single']:,.0f} | {c[8]:,.0f} | {c[64]:,.0f} | {c[256]:,.0f} | {r['batched']:,.0f} | "
+            f"| {r['engine']} | {r['single']:,.0f} | {c[8]:,.0f} | {c[64]:,.0f} | {c[256]:,.0f} | "
+            f"{r['batched']:,.0f} | "
             f"{r['read']:,.0f} ({r['read_count']:,} events) | {r['lag_p50']:.1f} ms | {r['lag_p99']:.1f} ms |"
         )
     lines += [

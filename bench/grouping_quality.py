@@ -75,7 +75,8 @@ def main() -> None:
             "uv run python bench/grouping_quality.py --seeds 7 --no-write",
             "```",
             "",
-            f"Measured {datetime.now(UTC):%Y-%m-%d} with sentry-sdk {sentry_sdk.VERSION}. Each seed's corpus is",
+            f"Measured {datetime.now(UTC):%Y-%m-%d} with sentry-sdk {sentry_sdk.VERSION}."
+            " Each seed's corpus is",
             "a few hundred events the real SDK builds from a small fake shop application (compiled several",
             "times at different line numbers), each labelled with its logical issue; see",
             "`tests/domain/grouping_corpus.py` for what counts as one issue. **Precision**: of the pairs of",

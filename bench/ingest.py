@@ -613,8 +613,9 @@ def fmt_ms(per_event_seconds: float | None) -> str:
 def markdown_table(results: Sequence[LevelResult]) -> str:
     lines = [
         (
-            "| concurrency | events | accepted events/s | p50 ms | p99 ms | max ms | server CPU ms/event (incl. projection) "
-            "| client CPU ms/event | projector backlog at last 200 | catch-up s | end-to-end events/s |"
+            "| concurrency | events | accepted events/s | p50 ms | p99 ms | max ms | server CPU ms/event "
+            "(incl. projection) | client CPU ms/event | projector backlog at last 200 | catch-up s "
+            "| end-to-end events/s |"
         ),
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
@@ -776,7 +777,8 @@ def run(args: argparse.Namespace, server: LocalServer | None) -> Report:
     compressed = statistics.mean(len(e.body) for e in envelopes)
     raw = statistics.mean(e.raw_size for e in envelopes)
     say(
-        f"  built in {build_seconds:.1f} s; mean body {compressed / 1024:.1f} KiB gzipped, {raw / 1024:.1f} KiB raw"
+        f"  built in {build_seconds:.1f} s; mean body {compressed / 1024:.1f} KiB gzipped, "
+        f"{raw / 1024:.1f} KiB raw"
     )
 
     with asyncio.Runner(loop_factory=_loop_factory()) as runner:
@@ -789,7 +791,8 @@ def run(args: argparse.Namespace, server: LocalServer | None) -> Report:
     summary = [
         (
             f"All {total_events} measured events answered 200 with their own event id; posting took "
-            f"{total_post:.1f} s in all, projection catch-up after the levels' last 200s {total_catch_up:.2f} s "
+            f"{total_post:.1f} s in all, projection catch-up after the levels' last 200s "
+            f"{total_catch_up:.2f} s "
             f"(end to end {total_events / (total_post + total_catch_up):.0f} events/s)."
         ),
     ]
@@ -815,8 +818,9 @@ def run(args: argparse.Namespace, server: LocalServer | None) -> Report:
 
     parameters = (
         f"{total_events} events (+{args.warmup} warm-up, not counted) over concurrency "
-        f"{', '.join(map(str, args.levels))}, an even share each, at most {args.level_seconds:.0f} s per level; one keep-alive connection per client "
-        f"({'raw asyncio HTTP/1.1' if args.client == 'raw' else 'httpx.AsyncClient'}); sentry-sdk "
+        f"{', '.join(map(str, args.levels))}, an even share each, at most {args.level_seconds:.0f} s per "
+        "level; one keep-alive connection per client ("
+        f"{'raw asyncio HTTP/1.1' if args.client == 'raw' else 'httpx.AsyncClient'}); sentry-sdk "
         f"{sentry_sdk.VERSION} envelopes, one error or message event each, gzip level {GZIP_LEVEL}, "
         f"mean {compressed / 1024:.1f} KiB on the wire ({raw / 1024:.1f} KiB raw); "
         f"{'server started by the bench on a fresh data dir' if server else 'existing server at ' + url}"

@@ -69,7 +69,9 @@ def rows_for(org: str, project: int, count: int, rng: random.Random) -> tuple[li
                 "short_id": f"P{project}-{n}",
                 "primary_hash": uuid.uuid4().hex,
                 "grouping_variant": "exception",
-                "title": f"{rng.choice(['ValueError', 'KeyError', 'OSError'])}: {rng.choice(WORDS)} in handler {n}",
+                "title": (
+                    f"{rng.choice(['ValueError', 'KeyError', 'OSError'])}: {rng.choice(WORDS)} in handler {n}"
+                ),
                 "culprit": f"app.views.{rng.choice(WORDS)} in handle_{n % 97}",
                 "level": rng.choice(["error"] * 6 + ["warning", "info", "fatal"]),
                 "status": rng.choice(["unresolved"] * 7 + ["resolved", "resolved", "ignored"]),
@@ -127,7 +129,7 @@ async def run_engine(name: str, url: str, count: int, runs: int) -> list[str]:
                 total = await queries.issue_count(conn, ORG, PROJECT, search)
                 pages.append((middle - start) * 1000)
                 counts.append((time.perf_counter() - middle) * 1000)
-            both = sorted(p + c for p, c in zip(pages, counts))
+            both = sorted(p + c for p, c in zip(pages, counts, strict=True))
             plan = await explain(conn, name, dialect, search, sort)
             lines.append(
                 f"| {name} | `{query or '(none)'}` | {sort} | {total} | {statistics.median(pages):.1f} | "
@@ -169,7 +171,8 @@ async def main() -> None:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     lines = [
-        "| engine | query | sort | matches | page p50 ms | count p50 ms | both p95 ms | indexes in the page's plan |",
+        "| engine | query | sort | matches | page p50 ms | count p50 ms | both p95 ms | indexes in the "
+        "page's plan |",
         "|---|---|---|---|---|---|---|---|",
     ]
     engines = args.engines.split(",")

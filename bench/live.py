@@ -469,7 +469,8 @@ async def open_subscribers(url: str, token: str, project_id: str, count: int, ra
             )
             if subscriber.task in done or not subscriber.subscribed.is_set():
                 raise RuntimeError(
-                    f"a subscriber could not subscribe: {subscriber.task.exception() if subscriber.task.done() else 'timeout'}"
+                    "a subscriber could not subscribe: "
+                    f"{subscriber.task.exception() if subscriber.task.done() else 'timeout'}"
                 )
 
     await asyncio.gather(*(start(s) for s in subscribers))
@@ -661,17 +662,19 @@ def describe(result: RunResult) -> str:
 
 def table(results: Sequence[RunResult], median_index: int) -> str:
     lines = [
-        "| run | subscribers | changes | p50 ms | p95 ms | p99 ms | max ms | deliveries | deliveries/s | missed "
-        "| API CPU ms/change | API RSS peak MiB | load before |",
+        "| run | subscribers | changes | p50 ms | p95 ms | p99 ms | max ms | deliveries | deliveries/s | "
+        "missed | API CPU ms/change | API RSS peak MiB | load before |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for i, r in enumerate(results):
         mark = " (median)" if i == median_index and len(results) > 1 else ""
         lines.append(
-            f"| {i + 1}{mark} | {r.subscribers} | {r.changes} | {r.percentile_ms(0.5):.1f} | {r.percentile_ms(0.95):.1f} "
-            f"| {r.percentile_ms(0.99):.1f} | {r.percentile_ms(1.0):.1f} | {len(r.latencies)} "
+            f"| {i + 1}{mark} | {r.subscribers} | {r.changes} | {r.percentile_ms(0.5):.1f} | "
+            f"{r.percentile_ms(0.95):.1f} | {r.percentile_ms(0.99):.1f} | {r.percentile_ms(1.0):.1f} "
+            f"| {len(r.latencies)} "
             f"| {r.deliveries_per_second:.0f} | {'**' + str(r.missed) + '**' if r.missed else 0} "
-            f"| {r.api_cpu_seconds / r.changes * 1000:.1f} | {r.api_hwm_kib / 1024:.0f} | {r.load_before:.2f} |"
+            f"| {r.api_cpu_seconds / r.changes * 1000:.1f} | {r.api_hwm_kib / 1024:.0f} | "
+            f"{r.load_before:.2f} |"
         )
     return "\n".join(lines)
 
@@ -687,7 +690,8 @@ def report(args: argparse.Namespace, results: Sequence[RunResult], notes: Sequen
     )
     when = dt.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z")
     bullets = [
-        f"Median run (by p99): {describe(m)}. Target p99 < 200 ms: **{'met' if m.percentile_ms(0.99) < 200 else 'NOT met'}**.",
+        f"Median run (by p99): {describe(m)}. Target p99 < 200 ms: "
+        f"**{'met' if m.percentile_ms(0.99) < 200 else 'NOT met'}**.",
         f"Missed deliveries over all runs: {sum(r.missed for r in results)}"
         + (
             " (every subscriber got every change)."
@@ -707,9 +711,11 @@ def report(args: argparse.Namespace, results: Sequence[RunResult], notes: Sequen
         f"Changes per run are what the projector published: each event is one change, except that an update "
         f"applied in the same projector batch as its issue's creation folds into the CREATED "
         f"({', '.join(str(r.folded) for r in results)} folded per run, out of {args.events} events).",
-        f"Subscribing {m.subscribers} websockets until all had the warm-up change took {m.subscribe_seconds:.1f} s.",
+        f"Subscribing {m.subscribers} websockets until all had the warm-up change took "
+        f"{m.subscribe_seconds:.1f} s.",
         f"API process CPU {m.api_cpu_seconds:.1f} s, benchmark client CPU {m.client_cpu_seconds:.1f} s over "
-        f"{m.delivery_seconds:.1f} s from the first POST to the last delivery; API RSS {m.api_rss_kib / 1024:.0f} MiB at the end, "
+        f"{m.delivery_seconds:.1f} s from the first POST to the last delivery; API RSS "
+        f"{m.api_rss_kib / 1024:.0f} MiB at the end, "
         f"peak {m.api_hwm_kib / 1024:.0f} MiB"
         + (f"; projector process peak {m.projector_hwm_kib / 1024:.0f} MiB." if m.projector_hwm_kib else "."),
     ]
@@ -717,8 +723,9 @@ def report(args: argparse.Namespace, results: Sequence[RunResult], notes: Sequen
         bullets.append("Server log problems: " + "; ".join(notes))
     machine = (
         f"{os.cpu_count()} cores ({cpu_model()}), {platform.system()} {platform.release()}, Python "
-        f"{platform.python_version()}; the client's {m.subscribers} websockets run in one asyncio process on the "
-        f"same cores as the server, and other work shared the machine (load average before each run in the table)"
+        f"{platform.python_version()}; the client's {m.subscribers} websockets run in one asyncio process on "
+        "the same cores as the server, and other work shared the machine (load average before each run in "
+        "the table)"
     )
     return (
         f"### {'NATS' if args.nats else 'Embedded'} — {when}, commit `{git_commit()}`\n\n"

@@ -265,7 +265,8 @@ async def reads(url: str, token: str, samples: int) -> list[Timing]:
                 )
             )
         if "tagFacets" in project_fields:
-            facets = """query($org: String!, $project: String!) { project(organizationSlug: $org, slug: $project) {
+            facets = """query($org: String!, $project: String!) {
+                project(organizationSlug: $org, slug: $project) {
                 tagFacets { key count topValues { value count } } } }"""
             timings.append(await time_query(client, "project tag facets", facets, args, samples))
         if "tagFacets" in issue_fields:
@@ -344,9 +345,9 @@ async def main() -> None:
 
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')} at commit `{git_commit()}` on this 2-core machine: "
-        f"{args.events:,} error events (real `sentry-sdk` payloads, varied) over {args.issues:,} issues in one "
-        f"project, appended through the event store; {args.samples} sequential GraphQL requests per query over "
-        "HTTP to a real `stackline serve`, after warm-up.",
+        f"{args.events:,} error events (real `sentry-sdk` payloads, varied) over {args.issues:,} issues in "
+        f"one project, appended through the event store; {args.samples} sequential GraphQL requests per "
+        "query over HTTP to a real `stackline serve`, after warm-up.",
         "",
         "| engine | load (append) | replay, all read models | "
         + " | ".join(f"{t.name} p50 / p95" for t in results[0].timings)

@@ -117,7 +117,7 @@ async def merge_largest(settings: Settings, pairs: int) -> None:
     store = await open_event_store(settings.eventstore_url)
     try:
         commands = IssueCommands(store)
-        for target, source in zip(ids[0::2], ids[1::2]):
+        for target, source in zip(ids[0::2], ids[1::2], strict=False):
             await commands.merge([source], target, {}, actor=None)
     finally:
         await store.close()
@@ -176,15 +176,17 @@ async def main() -> None:
         ceiling = "–" if not machine else f"{cores * 1e6 / machine:,.0f} events/s"
         analytics = micros(timed.per_event(timed.cpu.children)) if second_process else "–"
         return (
-            f"| {engine} | {name} | {timed.result.rate:,.0f} events/s | {micros(timed.per_event(timed.cpu.process))} | "
+            f"| {engine} | {name} | {timed.result.rate:,.0f} events/s | "
+            f"{micros(timed.per_event(timed.cpu.process))} | "
             f"{analytics} | {micros(machine)} | {ceiling} |"
         )
 
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')} at commit `{git_commit()}` on this 2-core machine: "
-        f"{args.events:,} error events (real `sentry-sdk` payloads, varied; the loader of `bench/reads.py`) over "
-        f'{args.events // 100:,} issues, rebuilt by `stackline replay`. "Both" is the default replay, with the '
-        "analytics projector in a second process; the last column replays the SQL read models again after "
+        f"{args.events:,} error events (real `sentry-sdk` payloads, varied; the loader of `bench/reads.py`) "
+        f'over {args.events // 100:,} issues, rebuilt by `stackline replay`. "Both" is the default replay, '
+        "with the analytics projector in a second process; the last column replays the SQL read models "
+        "again after "
         f"{args.merges} merges of the largest issues were appended to the log.",
         "",
         "| engine | both (default) | SQL read models alone | analytics alone | SQL read models, "
@@ -199,12 +201,14 @@ async def main() -> None:
     lines += [
         "",
         f"CPU time per event of the same replays. The process is the one `stackline replay` runs in: the SQL "
-        "read models' projector, or analytics when it replays alone; a default replay runs analytics in a second "
-        "process (its start-up included). The machine is every core's busy time (/proc/stat), the PostgreSQL "
-        "server's included; "
-        f"{cores} cores divided by it is the most this machine could replay at, however well the work overlapped.",
+        "read models' projector, or analytics when it replays alone; a default replay runs analytics in a "
+        "second process (its start-up included). The machine is every core's busy time (/proc/stat), the "
+        "PostgreSQL server's included; "
+        f"{cores} cores divided by it is the most this machine could replay at, however well the work "
+        "overlapped.",
         "",
-        "| engine | replay | events/s | replaying process | analytics process | whole machine | the machine's ceiling |",
+        "| engine | replay | events/s | replaying process | analytics process | whole machine | the "
+        "machine's ceiling |",
         "|---|---|---|---|---|---|---|",
     ]
     for r in results:

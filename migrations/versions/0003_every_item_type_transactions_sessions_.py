@@ -1,4 +1,5 @@
-"""every item type: transactions, sessions, attachments, check-ins, feedback, usage; project settings and key limits
+"""every item type: transactions, sessions, attachments, check-ins, feedback, usage; project
+settings and key limits
 
 Revision ID: 0003
 Revises: 0002

@@ -51,11 +51,12 @@ async def event_stats(
     """Errors per bucket (all of them: zero-filled) for a project, or an issue's hashes."""
     starts = period.bucket_starts(now)
     sql = (
-        "SELECT toUInt32(toUnixTimestamp(toStartOfInterval(timestamp, toIntervalSecond({step:UInt32})))) AS bucket,"
-        " count(), uniqExactIf(user, user != '')"
+        "SELECT toUInt32(toUnixTimestamp(toStartOfInterval(timestamp, toIntervalSecond({step:UInt32}))))"
+        " AS bucket, count(), uniqExactIf(user, user != '')"
         f" FROM events FINAL WHERE {TENANT} AND type = 'error'"
         + (ISSUE_SCOPE if hashes is not None else "")
-        + " AND timestamp >= toDateTime64({start:UInt32}, 3, 'UTC') AND timestamp < toDateTime64({end:UInt32}, 3, 'UTC')"
+        + " AND timestamp >= toDateTime64({start:UInt32}, 3, 'UTC')"
+        " AND timestamp < toDateTime64({end:UInt32}, 3, 'UTC')"
         " GROUP BY bucket ORDER BY bucket"
     )
     parameters = {
@@ -98,7 +99,8 @@ async def tag_facets(
     the per-day tag counts (schema.py), summed."""
     sql = (
         "SELECT key, value, sum(times) AS n, toUnixTimestamp64Milli(min(first_seen)),"
-        " toUnixTimestamp64Milli(max(last_seen)), sum(n) OVER (PARTITION BY key), count() OVER (PARTITION BY key)"
+        " toUnixTimestamp64Milli(max(last_seen)),"
+        " sum(n) OVER (PARTITION BY key), count() OVER (PARTITION BY key)"
         + (" FROM issue_tag_counts" if hashes is not None else " FROM error_tag_counts")
         + f" WHERE {TENANT}"
         + (ISSUE_SCOPE if hashes is not None else "")
@@ -232,32 +234,10 @@ class OutcomeRow:
 async def outcomes(executor: AnalyticsExecutor, org: str, project_id: int, since: float) -> list[OutcomeRow]:
     """Items per UTC day, data category, outcome (accepted, rate_limited, client_discard, ...) and reason."""
     sql = (
-        "SELECT toString(toDate(timestamp)) AS day, category, outcome, reason, sum(quantity) FROM outcomes FINAL"
+        "SELECT toString(toDate(timestamp)) AS day, category, outcome, reason, sum(quantity)"
+        " FROM outcomes FINAL"
         f" WHERE {TENANT} AND timestamp >= toDateTime({{since:UInt32}}, 'UTC')"
         " GROUP BY day, category, outcome, reason ORDER BY day, category, outcome, reason"
     )
     rows = await executor.query(sql, {"org": org, "project": project_id, "since": int(since)})
     return [OutcomeRow(*row) for row in rows]
-
-
-@dataclass(frozen=True, slots=True)
-class SessionRow:
-    day: str
-    release: str
-    environment: str
-    status: str
-    quantity: int
-    errors: int
-
-
-async def session_totals(
-    executor: AnalyticsExecutor, org: str, project_id: int, since: float
-) -> list[SessionRow]:
-    """Release-health sessions per UTC day (of their start), release, environment and status."""
-    sql = (
-        "SELECT toString(toDate(started)) AS day, release, environment, status, sum(quantity), sum(errors)"
-        f" FROM sessions FINAL WHERE {TENANT} AND started >= toDateTime({{since:UInt32}}, 'UTC')"
-        " GROUP BY day, release, environment, status ORDER BY day, release, environment, status"
-    )
-    rows = await executor.query(sql, {"org": org, "project": project_id, "since": int(since)})
-    return [SessionRow(*row) for row in rows]

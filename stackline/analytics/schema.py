@@ -11,8 +11,8 @@ in the SQL read model (`issue_hashes`), and a query for an issue asks for its ha
 here ever changes after it is written.
 
 Tag facets read two AggregatingMergeTree tables of error counts per tag value and UTC day, one
-per project and one per grouping hash, instead of array-joining every event's tags (a 1 M-event
-project's facets took 220 ms that way), filled by materialized views from Null "inbox" tables.
+per project and one per grouping hash, instead of array-joining every event's tags (too slow
+for a large project: docs/benchmarks.md), filled by materialized views from Null "inbox" tables.
 They add up, so they cannot collapse a row written twice: the projector sends each event to the
 inboxes once, leaving out what `counted_through` says a table holds already, month by month
 (the log never holds an event twice: appends are idempotent on the event's id). Usually every
@@ -131,7 +131,7 @@ def _counting(table: str, source: str) -> str:
 
 # Where error rows go when every counts table is to count them all (the usual case): one insert,
 # parsed once, whose materialized views store the rows in `events` and count them into each
-# counts table. (Three inserts of the same rows cost 2.0 s of CPU per 100 k events, this one 1.2.)
+# counts table: parsing the rows once costs less CPU than three inserts (docs/benchmarks.md).
 EVENTS_INBOX = "events_inbox"
 _SHARED_VIEWS = {
     f"{EVENTS_INBOX}_to_events": f"events AS SELECT * FROM {EVENTS_INBOX}",

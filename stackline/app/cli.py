@@ -61,8 +61,8 @@ def serve(args: argparse.Namespace) -> int:
         print(f"stackline data directory: {settings.data_dir}", flush=True)
         # What start-up built (modules, the GraphQL schema, table metadata) lives as long as the
         # process: keep it out of the collector's full scans, each of which stops every
-        # websocket's fan-out (with 1,000 subscribers a full scan took 50-120 ms, about half of
-        # it over start-up's objects; bench/live.py).
+        # websocket's fan-out, and about half of which went over start-up's objects
+        # (docs/benchmarks.md, "Figures behind choices in the code").
         gc.collect()
         gc.freeze()
         await uvicorn.Server(config).serve(sockets=[sock])

@@ -115,7 +115,7 @@ class IssueCommands:
                 try:
                     position = await self._append(
                         target, target.absorb(actor, source.id or "", merged[0].hashes), actor
-                    )  # type: ignore[attr-defined]
+                    )
                     break
                 except VersionConflict:
                     if attempt == 4:

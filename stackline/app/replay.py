@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 from sqlalchemy import Connection, Index, MetaData, Table, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -111,8 +112,8 @@ async def replay(settings: Settings, projection: str | None = None, progress: bo
         deferred = []
         if engine.dialect.name == "postgresql":
             # Tables filled in a few big transactions have no statistics until autovacuum
-            # gets to them, and meanwhile the planner guesses: the issue list took 73 ms
-            # instead of 0.4 ms. A database that grew live has been analyzed along the way.
+            # gets to them, and meanwhile the planner guesses, badly for the issue list
+            # (docs/benchmarks.md). A database that grew live has been analyzed along the way.
             async with engine.begin() as conn:
                 await conn.execute(text("ANALYZE"))
         return ReplayResult(events=min(positions), seconds=time.perf_counter() - started)
@@ -211,7 +212,7 @@ async def _drop_deferred_indexes(engine: AsyncEngine) -> list[Index]:
 async def _build_indexes(engine: AsyncEngine, indexes: list[Index], progress: bool) -> None:
     for index in tqdm(indexes, unit="index", desc="building indexes", disable=not progress):
         async with engine.begin() as conn:
-            await conn.run_sync(lambda sync: index.create(sync, checkfirst=True))
+            await conn.run_sync(partial(index.create, checkfirst=True))
 
 
 async def _worker_state(engine: AsyncEngine, name: str, table: Table) -> tuple[int, list[dict]]:

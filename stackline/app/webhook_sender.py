@@ -152,10 +152,10 @@ class WebhookSender:
         if 200 <= response.status_code < 300:
             return response.status_code, None, None
         text = snippet[:ERROR_SNIPPET].decode(errors="replace").strip()
-        error = f"HTTP {response.status_code}" + (f": {text}" if text else "")
+        failure = f"HTTP {response.status_code}" + (f": {text}" if text else "")
         return (
             response.status_code,
-            error,
+            failure,
             retry_after_seconds(response.headers.get("Retry-After"), time.time()),
         )
 

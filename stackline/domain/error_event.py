@@ -90,7 +90,9 @@ def grouping_of(event: ErrorEventReceived) -> GroupingResult:
 def upcast_v1(data: dict[str, Any]) -> dict[str, Any]:
     """Schema 1 stored the payload as an object and no facts."""
     lifted = {k: v for k, v in data.items() if k != "payload"}
-    payload = data.get("payload") if isinstance(data.get("payload"), dict) else {}
+    payload = data.get("payload")
+    if not isinstance(payload, dict):
+        payload = {}
     lifted["payload_json"] = orjson.dumps(payload).decode()
     lifted["facts"] = facts_of(payload, data.get("received_at") or 0.0)
     return lifted

@@ -7,7 +7,6 @@ changes; a new shape gets a new schema version and an upcaster. Pure: no I/O.
 from __future__ import annotations
 
 import dataclasses
-import functools
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -146,7 +145,8 @@ class ErrorEventReceived(DomainEvent):
             raise LookupError(
                 f"event {self.event_id}: its payload is the stored event's body, not read with it"
             )
-        return orjson.loads(self.payload_json)
+        payload: dict[str, Any] = orjson.loads(self.payload_json)
+        return payload
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -304,6 +304,10 @@ EVENT_TYPES: dict[str, type[DomainEvent]] = {
 # Each accepted item's data category, as quotas and outcomes count it (sessions count their
 # quantity, under "session"). Every one of these types carries `organization_id`, `project_id`
 # and `received_at` in its data.
+# The events counted as an "accepted" outcome; isinstance takes the union.
+AcceptedEvent = (
+    ErrorEventReceived | TransactionReceived | AttachmentStored | CheckInReceived | FeedbackReceived
+)
 ACCEPTED_CATEGORY: dict[type[DomainEvent], str] = {
     ErrorEventReceived: "error",
     TransactionReceived: "transaction",
@@ -331,6 +335,14 @@ def decode(type_name: str, data: dict[str, Any]) -> DomainEvent | None:
     return cls(**values)
 
 
-@functools.cache
+_FIELDS: dict[type[DomainEvent], tuple[tuple[str, bool], ...]] = {}
+
+
 def _fields_of(cls: type[DomainEvent]) -> tuple[tuple[str, bool], ...]:
-    return tuple((f.name, str(f.type).startswith("tuple")) for f in dataclasses.fields(cls))
+    """(name, declared as a tuple) for each field of an event class, computed once per class."""
+    fields = _FIELDS.get(cls)
+    if fields is None:
+        fields = _FIELDS[cls] = tuple(
+            (f.name, str(f.type).startswith("tuple")) for f in dataclasses.fields(cls)
+        )
+    return fields

@@ -307,7 +307,9 @@ def session_updates(payload: dict[str, Any], received_at: float) -> list[dict[st
             return received_at
         return started
 
-    attrs = payload.get("attrs") if isinstance(payload.get("attrs"), dict) else {}
+    attrs = payload.get("attrs")
+    if not isinstance(attrs, dict):
+        attrs = {}
     release = _text(attrs.get("release"), 250)
     environment = _text(attrs.get("environment"), 64)
     if isinstance(payload.get("aggregates"), list):

@@ -292,7 +292,7 @@ class Issue:
             return []
         return [IssueAssigned(issue_id, actor, assignee)]
 
-    def merge_into(self, actor: str | None, expected_version: int | None, target: Issue) -> list[DomainEvent]:
+    def merge_into(self, actor: str | None, expected_version: int | None, target: Issue) -> list[IssueMerged]:
         issue_id = self.require_current(expected_version)
         if target.id is None or target.status == MERGED:
             raise InvalidCommand("the merge target does not exist or was merged itself")

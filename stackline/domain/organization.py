@@ -68,7 +68,8 @@ def stream_name(slug: str) -> str:
 def check_slug(slug: str, what: str) -> None:
     if not SLUG.match(slug):
         raise InvalidCommand(
-            f"{what} slug {slug!r} must be 1-50 lowercase letters, digits, '-' or '_', starting with a letter or digit"
+            f"{what} slug {slug!r} must be 1-50 lowercase letters, digits, '-' or '_', starting with a "
+            "letter or digit"
         )
 
 
@@ -139,9 +140,9 @@ class Organization:
                         project.public_keys.append(key)
                         project.key_limits[key] = KeyLimits()
             case ProjectSettingsChanged() as e:
-                project = self._project_by_id(e.project_id)
-                if project is not None:
-                    project.settings = ProjectSettings(
+                changed = self._project_by_id(e.project_id)
+                if changed is not None:
+                    changed.settings = ProjectSettings(
                         e.scrub_data,
                         e.scrub_ip_addresses,
                         e.sensitive_fields,
@@ -150,9 +151,9 @@ class Organization:
                         e.monthly_event_quota,
                     )
             case ProjectKeyLimitsChanged() as e:
-                project = self._project_by_id(e.project_id)
-                if project is not None:
-                    project.key_limits[e.public_key] = KeyLimits(
+                limited = self._project_by_id(e.project_id)
+                if limited is not None:
+                    limited.key_limits[e.public_key] = KeyLimits(
                         e.is_active, e.rate_limit_per_second, e.rate_limit_per_minute
                     )
 

@@ -152,7 +152,7 @@ def _is_term(token: str, negated: bool, value: str) -> Term:
 
 def _tokens(query: str) -> list[tuple[str, bool, str | None, str]]:
     """(token as written, negated, key or None for free text, value) for each term."""
-    found = []
+    found: list[tuple[str, bool, str | None, str]] = []
     i, end = 0, len(query)
     while i < end:
         if query[i].isspace():

@@ -225,7 +225,8 @@ class RetryPolicy:
         every sender at once); a receiver's `Retry-After` wins, up to `max_delay`."""
         if retry_after is not None:
             return min(retry_after, self.max_delay)
-        ceiling = min(self.max_delay, self.base_delay * 2 ** (attempts - 1))
+        # 2.0, not 2: `int ** int` is typed Any (a negative exponent makes a float).
+        ceiling: float = min(self.max_delay, self.base_delay * 2.0 ** (attempts - 1))
         return ceiling / 2 + (rand or random).uniform(0, ceiling / 2)
 
     def after_answer(self, attempts: int, status_code: int | None) -> str:

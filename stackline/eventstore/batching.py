@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Sequence
+from collections.abc import AsyncGenerator, Awaitable, Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from stackline.eventstore.port import (
@@ -79,11 +79,12 @@ def decide_batch(
             continue
         if any(i in stored for i in ids):
             found = [stored.get(i) for i in ids]
-            if all(f is not None and f.stream == pending.stream for f in found):  # a retried append
-                last = max(found, key=lambda f: f.position)  # type: ignore[arg-type, return-value]
-                outcomes.append(AppendResult(version=last.version, position=last.position))  # type: ignore[union-attr]
+            known = [f for f in found if f is not None]
+            if len(known) == len(found) and all(f.stream == pending.stream for f in known):  # a retry
+                last = max(known, key=lambda f: f.position)
+                outcomes.append(AppendResult(version=last.version, position=last.position))
             else:
-                outcomes.append(DuplicateEventId(pending.stream, [f.stream for f in found if f is not None]))
+                outcomes.append(DuplicateEventId(pending.stream, [f.stream for f in known]))
             continue
         actual = versions.get(pending.stream, -1)
         try:
@@ -187,7 +188,7 @@ async def catch_up(
     poll_seconds: float,
     stream_prefix: str | None = None,
     event_types: Collection[str] | None = None,
-) -> AsyncIterator[Sequence[RecordedEvent]]:
+) -> AsyncGenerator[Sequence[RecordedEvent], None]:
     position = after_position
     types = frozenset(event_types) if event_types is not None else None
     while True:

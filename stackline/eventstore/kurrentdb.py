@@ -22,8 +22,9 @@ import asyncio
 import base64
 import contextlib
 import sys
-from collections.abc import AsyncIterator, Collection, Sequence
+from collections.abc import AsyncGenerator, Collection, Sequence
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import orjson
@@ -77,7 +78,7 @@ class KurrentDBEventStore:
         self.prefix = f"{namespace}/" if namespace else ""
         self.upcasters = upcasters
         self._wake = WakeUp()
-        self._live: asyncio.Task | None = None
+        self._live: asyncio.Task[None] | None = None
 
     @classmethod
     async def open(cls, url: str, upcasters: Upcasters = NO_UPCASTERS) -> KurrentDBEventStore:
@@ -87,7 +88,7 @@ class KurrentDBEventStore:
         store._live = asyncio.get_running_loop().create_task(store._follow_live())
         return store
 
-    def _filter(self) -> dict:
+    def _filter(self) -> dict[str, Any]:
         if not self.prefix:
             return {}
         return {"filter_include": [self.prefix], "filter_by_stream_name": True, "filter_by_prefix": True}
@@ -211,7 +212,7 @@ class KurrentDBEventStore:
         batch_size: int = 500,
         stream_prefix: str | None = None,
         event_types: Collection[str] | None = None,
-    ) -> AsyncIterator[Sequence[RecordedEvent]]:
+    ) -> AsyncGenerator[Sequence[RecordedEvent], None]:
         return catch_up(
             self.read_all, self._wake, after_position, batch_size, POLL_SECONDS, stream_prefix, event_types
         )

@@ -15,7 +15,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import uuid
-from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from collections.abc import AsyncGenerator, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -122,7 +122,7 @@ class EventStore(Protocol):
         batch_size: int = 500,
         stream_prefix: str | None = None,
         event_types: Collection[str] | None = None,
-    ) -> AsyncIterator[Sequence[RecordedEvent]]:
+    ) -> AsyncGenerator[Sequence[RecordedEvent], None]:
         """Catch-up subscription over the global log: batches in order, then live, forever;
         optionally only events of streams starting with `stream_prefix` or of `event_types`.
         Without bodies."""

@@ -21,7 +21,7 @@ poll as the fallback should a notification be lost with its connection.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from collections.abc import AsyncGenerator, Callable, Collection, Sequence
 from datetime import UTC
 
 import asyncpg
@@ -149,7 +149,8 @@ class PostgresEventStore:
                 # One index probe per stream: `stream = ANY(...) GROUP BY` would let the planner
                 # pick a sequential scan of the whole log (it does on a fresh, unanalyzed table).
                 for r in await conn.fetch(
-                    "SELECT s.stream, (SELECT max(version) FROM events e WHERE e.stream = s.stream) AS version"
+                    "SELECT s.stream, (SELECT max(version) FROM events e WHERE e.stream = s.stream) AS "
+                    "version"
                     " FROM unnest($1::text[]) AS s(stream)",
                     sorted({p.stream for p in batch}),
                 )
@@ -195,7 +196,8 @@ class PostgresEventStore:
         if backwards and from_version < 0:
             from_version = 2**62
         return await self._fetch(
-            f"SELECT {COLUMNS}, body FROM events WHERE stream = $1 AND version {op} $2 ORDER BY version {order} LIMIT $3",
+            f"SELECT {COLUMNS}, body FROM events WHERE stream = $1 AND version {op} $2 ORDER BY version "
+            f"{order} LIMIT $3",
             stream,
             from_version,
             limit,
@@ -218,7 +220,8 @@ class PostgresEventStore:
 
     async def head_position(self) -> int:
         assert self._pool is not None
-        return await self._pool.fetchval("SELECT coalesce(max(position), 0) FROM events")
+        head: int = await self._pool.fetchval("SELECT coalesce(max(position), 0) FROM events")
+        return head
 
     def subscribe(
         self,
@@ -227,7 +230,7 @@ class PostgresEventStore:
         batch_size: int = 500,
         stream_prefix: str | None = None,
         event_types: Collection[str] | None = None,
-    ) -> AsyncIterator[Sequence[RecordedEvent]]:
+    ) -> AsyncGenerator[Sequence[RecordedEvent], None]:
         return catch_up(
             self.read_all,
             self._group.committed,

@@ -21,10 +21,11 @@ import dataclasses
 import sqlite3
 import threading
 import uuid
-from collections.abc import AsyncIterator, Callable, Collection, Sequence
+from collections.abc import AsyncGenerator, Callable, Collection, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -77,7 +78,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _recorded(row: tuple) -> RecordedEvent:
+def _recorded(row: tuple[Any, ...]) -> RecordedEvent:
     position, event_id, stream, version, type_, schema_version, data, metadata, recorded_at = row
     return RecordedEvent(
         id=uuid.UUID(event_id),
@@ -92,7 +93,7 @@ def _recorded(row: tuple) -> RecordedEvent:
     )
 
 
-def _recorded_with_body(row: tuple) -> RecordedEvent:
+def _recorded_with_body(row: tuple[Any, ...]) -> RecordedEvent:
     """A row of `WITH_BODIES`: the columns `_recorded` takes, then the body (NULL if none).
     Apart from `_recorded` so that the converter a replay calls per event stays lean."""
     event = _recorded(row[:-1])
@@ -137,7 +138,8 @@ class SQLiteEventStore:
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
                 for event_id, stream, version, position in conn.execute(
-                    f"SELECT event_id, stream, version, position FROM events WHERE event_id IN ({','.join('?' * len(chunk))})",
+                    "SELECT event_id, stream, version, position FROM events WHERE event_id IN "
+                    f"({','.join('?' * len(chunk))})",
                     chunk,
                 ):
                     stored[uuid.UUID(event_id)] = StoredId(stream, version, position)
@@ -147,7 +149,8 @@ class SQLiteEventStore:
                 now = datetime.now(UTC).timestamp()
                 first = conn.execute("SELECT COALESCE(MAX(position), 0) + 1 FROM events").fetchone()[0]
                 conn.executemany(
-                    "INSERT INTO events (event_id, stream, version, type, schema_version, data, metadata, recorded_at)"
+                    "INSERT INTO events (event_id, stream, version, type, schema_version, data, metadata, "
+                    "recorded_at)"
                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [
                         (
@@ -190,7 +193,10 @@ class SQLiteEventStore:
         return conn
 
     async def _read(
-        self, sql: str, params: tuple, convert: Callable[[tuple], RecordedEvent] = _recorded
+        self,
+        sql: str,
+        params: tuple[Any, ...],
+        convert: Callable[[tuple[Any, ...]], RecordedEvent] = _recorded,
     ) -> list[RecordedEvent]:
         def run() -> list[RecordedEvent]:
             upcast = self.upcasters.upcast
@@ -242,7 +248,7 @@ class SQLiteEventStore:
         batch_size: int = 500,
         stream_prefix: str | None = None,
         event_types: Collection[str] | None = None,
-    ) -> AsyncIterator[Sequence[RecordedEvent]]:
+    ) -> AsyncGenerator[Sequence[RecordedEvent], None]:
         return catch_up(
             self.read_all,
             self._group.committed,

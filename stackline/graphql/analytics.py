@@ -10,8 +10,10 @@ from __future__ import annotations
 import enum
 import time
 from datetime import UTC, datetime
+from typing import Any
 
 import strawberry
+from sqlalchemy import Row
 from strawberry.types import Info
 
 from stackline.analytics import AnalyticsExecutor, AnalyticsUnavailable
@@ -121,7 +123,7 @@ def event_filter(query: str | None) -> analytics.EventFilter:
 
 async def event_page(
     info: Info, org_id: str, project_id: int, where: analytics.EventFilter, first: int, after: list | None
-) -> tuple[list[tuple[object, tuple[int, str]]], int, bool]:
+) -> tuple[list[tuple[Row[Any], tuple[int, str]]], int, bool]:
     """Rows of the SQL read model for a page of matching events (newest first), each with its
     (timestamp ms, event id) cursor; the total matching; whether more follow."""
     if after is not None and not (

@@ -2,8 +2,8 @@
 subscribed to the same operation.
 
 strawberry runs each subscription on its own. With 1,000 websockets following one project,
-every issue change was read from the read model, executed and JSON-encoded 1,000 times, about
-1 ms of CPU per websocket (bench/live.py): fan-out topped out near 1,000 deliveries/s. Here,
+every issue change was read from the read model, executed and JSON-encoded 1,000 times, and
+that CPU capped fan-out (docs/benchmarks.md, "Figures behind choices in the code"). Here,
 subscriptions with the same document, operation name, variables and viewer rights share ONE
 strawberry stream running in a task of its own; each result is encoded once, and each
 websocket's operation task only sends the shared text with its own operation id.
@@ -11,8 +11,9 @@ websocket's operation task only sends the shared text with its own operation id.
 Sharing is sound because a resolver's answer depends on nothing but the viewer's effective
 scopes per organization (every read filters by organization; scopes gate fields): the key
 carries those, never a token. Each member's own token is looked up again before each delivery,
-so a revoked token or a removed member stops receiving even while others share the stream. Each member has a bounded queue, like the bus: a slow websocket loses its oldest
-results and never holds up the others. Whatever is not a valid subscription document (queries
+so a revoked token or a removed member stops receiving even while others share the stream.
+Each member has a bounded queue, like the bus: a slow websocket loses its oldest results and
+never holds up the others. Whatever is not a valid subscription document (queries
 and mutations over the socket, documents that fail to parse or validate) goes through strawberry
 exactly as before, so its errors and close codes are strawberry's own.
 """
@@ -31,9 +32,9 @@ import orjson
 from graphql import GraphQLSchema, OperationType, get_operation_ast, parse, validate
 from graphql.error import GraphQLError
 from starlette.websockets import WebSocketDisconnect
+from strawberry import Schema
 from strawberry.asgi import ASGIWebSocketAdapter
 from strawberry.http.exceptions import WebSocketDisconnected
-from strawberry.schema import BaseSchema
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     BaseGraphQLTransportWSHandler,
     Operation,
@@ -73,7 +74,9 @@ def _is_subscription(schema: GraphQLSchema, query: str, operation_name: str | No
 class _Group:
     """One strawberry stream and the queues of the websockets that share it."""
 
-    def __init__(self, hub: SharedSubscriptions, key: tuple, operation: Operation, context: Context) -> None:
+    def __init__(
+        self, hub: SharedSubscriptions, key: tuple, operation: Operation[Context, None], context: Context
+    ) -> None:
         self.hub = hub
         self.key = key
         self.members: set[asyncio.Queue[SharedResult | object]] = set()
@@ -94,6 +97,8 @@ class _Group:
             )
             async with aclosing(source):
                 async for result in source:
+                    if not isinstance(result, ExecutionResult):
+                        continue  # incremental-delivery frames: no @defer/@stream in this schema
                     if result.errors:
                         # Errors usually end the stream; whoever subscribes next gets a stream
                         # (and errors) of its own rather than joining one that is ending.
@@ -119,11 +124,11 @@ class _Group:
 class SharedSubscriptions:
     """The running shared streams of one GraphQL view, by operation and viewer rights."""
 
-    def __init__(self, schema: BaseSchema) -> None:
+    def __init__(self, schema: Schema) -> None:
         self.schema = schema
         self._groups: dict[tuple, _Group] = {}
 
-    def key_for(self, operation: Operation, context: Context) -> tuple | None:
+    def key_for(self, operation: Operation[Context, None], context: Context) -> tuple | None:
         """The sharing key of an operation, or None when strawberry should run it alone."""
         viewer = context.viewer
         if viewer is None or not _is_subscription(
@@ -137,7 +142,9 @@ class SharedSubscriptions:
         return (operation.query, operation.operation_name, variables, rights_of(viewer))
 
     @asynccontextmanager
-    async def join(self, key: tuple, operation: Operation, context: Context) -> AsyncIterator[asyncio.Queue]:
+    async def join(
+        self, key: tuple, operation: Operation[Context, None], context: Context
+    ) -> AsyncIterator[asyncio.Queue]:
         group = self._groups.get(key)
         if group is None:
             group = self._groups[key] = _Group(self, key, operation, context)
@@ -197,6 +204,8 @@ class SharingTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if key is None:
             await super().run_operation(operation)
             return
+        websocket = self.websocket
+        assert isinstance(websocket, WebSocketAdapter)  # the view's websocket_adapter_class
         async with shared.join(key, operation, self.context) as queue:
             prefix = '{"id":' + orjson.dumps(operation.id).decode() + ',"type":"next","payload":'
             first = True
@@ -219,9 +228,7 @@ class SharingTransportWSHandler(BaseGraphQLTransportWSHandler[Context, None]):
                 viewer = await self.context.services.lookups.viewer(token) if token else None
                 allowed = viewer is not None and rights_of(viewer) == key[-1]
                 try:
-                    await self.websocket.send_text(
-                        prefix + (item.payload if allowed else NO_LONGER_ALLOWED) + "}"
-                    )  # type: ignore[attr-defined]
+                    await websocket.send_text(prefix + (item.payload if allowed else NO_LONGER_ALLOWED) + "}")
                 except WebSocketDisconnected:
                     return
                 if not allowed:

@@ -125,9 +125,9 @@ def cost_rule(variables: Mapping[str, Any], limit: int) -> type[ValidationRule]:
             if cost > limit:
                 self.report_error(
                     GraphQLError(
-                        f"query cost {cost:,} exceeds the limit of {limit:,}: every field costs 1, times the page "
-                        f"size (first, default {DEFAULT_PAGE}) of each connection around it; ask for smaller pages "
-                        "or fewer nested connections",
+                        f"query cost {cost:,} exceeds the limit of {limit:,}: every field costs 1, times the "
+                        f"page size (first, default {DEFAULT_PAGE}) of each connection around it; ask for "
+                        "smaller pages or fewer nested connections",
                         node,
                     )
                 )

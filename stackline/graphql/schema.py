@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
+from typing import Any
 
 import strawberry
 from graphql import GraphQLError
@@ -669,7 +670,7 @@ class Mutation(AlertMutations):
         self, info: Info, input: UpdateProjectSettingsInput
     ) -> UpdateProjectSettingsPayload:
         viewer = ctx(info).require_viewer("project:write")
-        changes = {
+        changes: dict[str, Any] = {
             name: value
             for name, value in (
                 ("scrub_data", input.scrub_data),
@@ -703,7 +704,7 @@ class Mutation(AlertMutations):
     @strawberry.mutation(description="Enable or disable a DSN key and set its rate limits.")
     async def update_project_key(self, info: Info, input: UpdateProjectKeyInput) -> UpdateProjectKeyPayload:
         viewer = ctx(info).require_viewer("project:write")
-        changes = {
+        changes: dict[str, Any] = {
             name: value
             for name, value in (
                 ("is_active", input.is_active),
@@ -808,8 +809,9 @@ class Mutation(AlertMutations):
         except InvalidCommand as error:
             return CreateOrganizationPayload(organization=None, user_errors=[user_error(error, ["slug"])])
         await _settle(info, await context.services.store.head_position())
+        assert org.id is not None  # a created organization has its id
         async with context.services.engine.connect() as conn:
-            row = await queries.organization(conn, [org.id], org.id)  # type: ignore[list-item]
+            row = await queries.organization(conn, [org.id], org.id)
         return CreateOrganizationPayload(
             organization=Organization.from_row(row) if row else None, user_errors=[]
         )
@@ -839,16 +841,19 @@ class Mutation(AlertMutations):
                 )
             held = viewer.grants[org.id]
         else:
-            viewer = context.viewer
-            if viewer is None:
+            caller = context.viewer
+            if caller is None:
                 raise NotAuthenticated()
+            viewer = caller
             if not viewer.is_personal:
                 return CreateApiTokenPayload(
                     token=None,
                     api_token=None,
                     user_errors=[
                         UserError(
-                            message="a personal token is created with a personal token (or `stackline token`)",
+                            message=(
+                                "a personal token is created with a personal token (or `stackline token`)"
+                            ),
                             field=["organizationSlug"],
                         )
                     ],
@@ -873,12 +878,9 @@ class Mutation(AlertMutations):
                     input.organization_slug, input.label, scopes, viewer.actor, expires_at
                 )
             else:
+                assert viewer.user_email is not None  # checked above: a personal token
                 issued = await commands.issue_personal_token(
-                    viewer.user_email,
-                    input.label,
-                    scopes,
-                    expires_at,  # type: ignore[arg-type]
-                    viewer.actor,
+                    viewer.user_email, input.label, scopes, expires_at, viewer.actor
                 )
         except InvalidCommand as error:
             return CreateApiTokenPayload(
@@ -917,6 +919,10 @@ class Mutation(AlertMutations):
             else:
                 async with context.services.engine.connect() as conn:
                     org = await queries.organization(conn, [row.organization_id], row.organization_id)
+                if org is None:  # the token's organization is not in the read model yet
+                    return RevokeApiTokenPayload(
+                        api_token=None, user_errors=[UserError(message="token not found", field=["tokenId"])]
+                    )
                 position = await context.services.commands.revoke_token(
                     row.token_id, org_slug=org.slug, actor=viewer.actor
                 )
@@ -925,7 +931,7 @@ class Mutation(AlertMutations):
         await _settle(info, position)
         async with context.services.engine.connect() as conn:
             row = await queries.api_token(conn, input.token_id)
-        return RevokeApiTokenPayload(api_token=ApiToken.from_row(row), user_errors=[])
+        return RevokeApiTokenPayload(api_token=ApiToken.from_row(row) if row else None, user_errors=[])
 
 
 ORG_NOT_FOUND = UserError(message="organization not found", field=["organizationSlug"])

@@ -381,6 +381,8 @@ class Project(Node):
     async def settings(self, info: Info) -> ProjectSettings:
         ctx(info).require_scope(self.organization_id, "project:read")
         row = await ctx(info).project_loader().load(self.numeric_id)
+        if row is None:
+            raise PublicError("not found")
         return ProjectSettings(
             scrub_data=row.scrub_data,
             scrub_ip_addresses=row.scrub_ip_addresses,
@@ -555,7 +557,7 @@ class Project(Node):
                 conn,
                 self.organization_id,
                 self.numeric_id,
-                sort=sort.value,
+                sort=sort.name,  # the same as its value, typed as the str it is
                 first=limit + 1,
                 after=after_key,
                 search=search,
@@ -861,7 +863,7 @@ class Event(Node):
     @strawberry.field(description="The event as stored: normalized and scrubbed.")
     async def payload(self, info: Info) -> JSON:
         ctx(info).require_scope(self.organization_id, "event:read")
-        return await ctx(info).payload_loader().load(self.position) or {}
+        return JSON(await ctx(info).payload_loader().load(self.position) or {})
 
     @strawberry.field(description="Files the SDK attached to this event (minidumps, logs, screenshots, ...).")
     async def attachments(self, info: Info) -> list[Attachment]:

@@ -22,7 +22,7 @@ from stackline.graphql.fanout import SharedSubscriptions, SharingTransportWSHand
 from stackline.graphql.schema import schema
 
 
-class GraphQLView(GraphQL):
+class GraphQLView(GraphQL[Context, None]):
     # Subscriptions of one operation share one execution per change (fanout.py).
     graphql_transport_ws_handler_class = SharingTransportWSHandler
     websocket_adapter_class = WebSocketAdapter

@@ -33,6 +33,7 @@ from stackline.analytics.schema import EVENTS_INBOX, TAG_COUNTS, counted_through
 from stackline.domain.error_event import grouping_of, user_key
 from stackline.domain.events import (
     ACCEPTED_CATEGORY,
+    AcceptedEvent,
     ClientReportReceived,
     ErrorEventReceived,
     OutcomesRecorded,
@@ -125,11 +126,11 @@ class AnalyticsProjection:
 
         decoded = [(event, decode(event.type, event.data)) for event in batch]
         for event, domain_event in await with_payloads(self.store, decoded):
-            category = ACCEPTED_CATEGORY.get(type(domain_event))
-            if category is not None:
+            if isinstance(domain_event, AcceptedEvent):
+                category = ACCEPTED_CATEGORY[type(domain_event)]
                 outcome(
                     domain_event, event.position, 0, domain_event.received_at, category, "accepted", "", 1
-                )  # type: ignore[union-attr]
+                )
             match domain_event:
                 case ErrorEventReceived() as e:
                     events.append(_error_row(event, e))

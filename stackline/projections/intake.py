@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from stackline.domain.events import (
     ACCEPTED_CATEGORY,
+    AcceptedEvent,
     AttachmentStored,
     CheckInReceived,
     ClientReportReceived,
@@ -87,10 +88,17 @@ class IntakeProjection:
                 )
                 continue
             domain_event = decode(event.type, event.data)
-            category = ACCEPTED_CATEGORY.get(type(domain_event))
-            if category is not None:
-                at = domain_event.received_at
-                count(domain_event.organization_id, domain_event.project_id, at, category, "accepted", "", 1)  # type: ignore[union-attr]
+            if isinstance(domain_event, AcceptedEvent):
+                category = ACCEPTED_CATEGORY[type(domain_event)]
+                count(
+                    domain_event.organization_id,
+                    domain_event.project_id,
+                    domain_event.received_at,
+                    category,
+                    "accepted",
+                    "",
+                    1,
+                )
             match domain_event:
                 case TransactionReceived() as e:
                     await self._transaction(conn, event, e)

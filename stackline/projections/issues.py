@@ -279,11 +279,11 @@ class IssuesProjection:
                         "grouping": item.grouping.to_data(),
                     }
                 )
-                reaction = IssueCreated(
+                creation = IssueCreated(
                     issue_id, received.organization_id, project_id, item.grouping.hash, received.event_id
                 )
                 effects.reactions.append(
-                    Reaction(stream_name(issue_id), reaction, event, StreamState.NO_STREAM)
+                    Reaction(stream_name(issue_id), creation, event, StreamState.NO_STREAM)
                 )
                 effects.changes.append(
                     IssueChange("CREATED", received.organization_id, project_id, issue_id, event.position)
@@ -413,7 +413,8 @@ class IssuesProjection:
         """Move hashes (all, or one) and their events from one issue to another; recount both."""
         # The move and the recounts find an issue's events by this index, which a replay builds
         # only at the end (`schema.replay_deferred_indexes`): a replay's first move builds it
-        # now, rather than every move scanning the events table (0.7 s a move at 300 k events).
+        # now, rather than every move scanning the events table (docs/benchmarks.md, "Figures
+        # behind choices in the code").
         await conn.run_sync(lambda sync: EVENTS_BY_ISSUE.create(sync, checkfirst=True))
         hashes = update(issue_hashes).where(issue_hashes.c.issue_id == source)
         moved_events = update(events).where(events.c.issue_id == source)
@@ -495,7 +496,7 @@ async def recount(conn: AsyncConnection, issue_id: str) -> None:
 def _apply_lifecycle(row: dict[str, Any], change: DomainEvent) -> str:
     """Change an issue's row as an issue-stream event says; the kind of change to announce
     ("" for none). Merges and unmerges also move rows, which the projection does itself."""
-    cleared_ignore = {
+    cleared_ignore: dict[str, Any] = {
         "ignore_until_count": None,
         "ignore_until_timestamp": None,
         "ignore_until_users": None,

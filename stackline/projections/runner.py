@@ -21,7 +21,7 @@ import logging
 import os
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -36,9 +36,8 @@ from stackline.readmodels.schema import projector_checkpoints
 log = logging.getLogger(__name__)
 REPLAY_BATCH = 10000
 # Events per transaction in a replay. Each window ends by writing its held-back issue rows and
-# tag counts, about as many as a whole log of 10 k issues has: 1 M events replayed at 10.4 k
-# events/s in windows of 100 k (flushes 16.6 s), 12.3 k in 250 k (8.2 s), 12.6 k in 500 k
-# (5.2 s); peak RSS 587, 660 and 779 MB.
+# tag counts, about as many as a whole log of 10 k issues has, so fewer windows replay faster;
+# larger ones cost memory (docs/benchmarks.md, "Figures behind choices in the code").
 REPLAY_WINDOW = 250_000
 CHECKPOINT_POLL_SECONDS = 0.05
 LEASE_RETRY_SECONDS = 1.0
@@ -224,7 +223,7 @@ class ProjectorRunner:
                     while await self._apply_window(_window(batches, REPLAY_WINDOW, on_batch)):
                         pass
 
-    async def _read_ahead(self, position: int) -> AsyncIterator[Sequence[RecordedEvent]]:
+    async def _read_ahead(self, position: int) -> AsyncGenerator[Sequence[RecordedEvent], None]:
         upcoming = asyncio.ensure_future(self.store.read_all(self.position, REPLAY_BATCH))
         try:
             while batch := await upcoming:

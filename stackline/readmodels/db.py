@@ -10,6 +10,7 @@ import fcntl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import orjson
 from alembic import command
@@ -46,7 +47,8 @@ def _with_driver(url: str, blocking: bool) -> str:
     drivers = DRIVERS.get(parsed.get_backend_name())
     if drivers is None:
         raise ValueError(
-            f"STACKLINE_DATABASE_URL: unsupported database {parsed.get_backend_name()!r} (use sqlite or postgresql)"
+            f"STACKLINE_DATABASE_URL: unsupported database {parsed.get_backend_name()!r} (use sqlite or "
+            "postgresql)"
         )
     return parsed.set(drivername=drivers[blocking]).render_as_string(hide_password=False)
 
@@ -67,7 +69,7 @@ def _json_text(value: object) -> str:
 
 def create_engine(url: str) -> AsyncEngine:
     # orjson for JSON columns: the stdlib encoder was a tenth of a replay's CPU time.
-    options = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
+    options: dict[str, Any] = {"json_serializer": _json_text, "json_deserializer": orjson.loads}
     if make_url(url).get_backend_name() == "postgresql":
         # Plans are made for each statement's values and the table's current size: a generic plan
         # cached while a table was small (a replay's first batches) keeps scanning it whole.

@@ -30,12 +30,6 @@ async def upsert(
     await conn.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=update))
 
 
-async def insert_if_absent(conn: AsyncConnection, table: Table, values: dict[str, Any]) -> bool:
-    """True when the row was inserted, False when a row with its key already existed."""
-    result = await conn.execute(_insert(conn, table).values(**values).on_conflict_do_nothing())
-    return result.rowcount == 1
-
-
 async def insert_absent(
     conn: AsyncConnection, table: Table, rows: list[dict[str, Any]], *, returning: tuple[Any, ...]
 ) -> list[Row]:
@@ -90,6 +84,7 @@ async def insert_many(conn: AsyncConnection, table: Table, rows: list[dict[str, 
         for row in rows
     ]
     raw = await conn.get_raw_connection()
+    assert raw.driver_connection is not None  # an open connection's asyncpg connection
     await raw.driver_connection.copy_records_to_table(table.name, records=records, columns=columns)
 
 

@@ -54,7 +54,8 @@ async def store_errors(executor: AnalyticsExecutor, rows: list[dict]) -> None:
 
 async def test_rows_come_back_as_plain_values(executor: AnalyticsExecutor) -> None:
     rows = await executor.query(
-        "SELECT {s:String}, {n:UInt64}, {f:Float64}, {a:Array(String)}, map('k', {s:String}), toUInt64(18446744073709551615)",
+        "SELECT {s:String}, {n:UInt64}, {f:Float64}, {a:Array(String)}, map('k', {s:String}), "
+        "toUInt64(18446744073709551615)",
         {"s": "it's a \\ back'slash", "n": 7, "f": 1.5, "a": ["x", "y'z"]},
     )
     assert rows == [

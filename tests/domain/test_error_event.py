@@ -77,5 +77,5 @@ def test_the_payload_is_the_body_not_the_data() -> None:
     assert orjson.loads(event.body()) == event.payload
     logged = decode("ErrorEventReceived", event.to_data())
     with pytest.raises(LookupError):
-        logged.payload
+        _ = logged.payload
     assert logged.with_payload(event.body()) == event

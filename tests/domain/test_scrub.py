@@ -19,11 +19,14 @@ def sample(name: str) -> dict:
     return load_json(f"sentry-samples/{name}")
 
 
-def scrubbed(payload: dict, config: ScrubConfig = ScrubConfig()) -> dict:
+DEFAULT_CONFIG = ScrubConfig()
+
+
+def scrubbed(payload: dict, config: ScrubConfig = DEFAULT_CONFIG) -> dict:
     return scrub_event(payload, config).payload
 
 
-def text(value: str, config: ScrubConfig = ScrubConfig()) -> str:
+def text(value: str, config: ScrubConfig = DEFAULT_CONFIG) -> str:
     """What the scrubber makes of one string (as an exception value)."""
     payload = {"exception": {"values": [{"type": "E", "value": value}]}}
     return scrubbed(payload, config)["exception"]["values"][0]["value"]

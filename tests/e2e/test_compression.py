@@ -54,7 +54,10 @@ def test_each_encoding_is_accepted_and_stored(server: Server, project: dict, enc
     response = post(server, project, COMPRESS[encoding](body), encoding)
     assert response.status_code == 200, response.text
     assert response.json() == {"id": event_id}
-    query = 'query ($e: String!) { project(organizationSlug: "zipco", slug: "api") { event(eventId: $e) { message } } }'
+    query = (
+        'query ($e: String!) { project(organizationSlug: "zipco", slug: "api") { event(eventId: $e) { '
+        "message } } }"
+    )
     deadline = time.monotonic() + 10  # durable at the 200; the read model may lag a moment behind
     while (
         found := server.graphql(query, {"e": event_id}, project["token"])["data"]["project"]["event"]

@@ -174,7 +174,9 @@ def post(client: httpx.Client, url: str, project_id: str, public_key: str, item:
         headers={
             "Content-Encoding": "gzip",
             "Content-Type": "application/x-sentry-envelope",
-            "X-Sentry-Auth": f"Sentry sentry_version=7, sentry_key={public_key}, sentry_client=crash-recovery-test",
+            "X-Sentry-Auth": (
+                f"Sentry sentry_version=7, sentry_key={public_key}, sentry_client=crash-recovery-test"
+            ),
         },
     )
 

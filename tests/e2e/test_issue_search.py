@@ -16,7 +16,8 @@ import sentry_sdk
 from tests.e2e.server import Server, sentry_client
 
 ISSUES = """query ($org: String!, $p: String!, $q: String, $sort: IssueSort, $first: Int, $after: String) {
-  project(organizationSlug: $org, slug: $p) { id issues(query: $q, sort: $sort, first: $first, after: $after) {
+  project(organizationSlug: $org, slug: $p) {
+    id issues(query: $q, sort: $sort, first: $first, after: $after) {
     totalCount pageInfo { hasNextPage endCursor }
     edges { cursor node { id title culprit level status timesSeen userCount firstSeen lastSeen } } } } }"""
 UPDATE = """mutation ($input: UpdateIssueInput!) { updateIssue(input: $input) { userErrors { message } } }"""
@@ -380,7 +381,8 @@ def test_another_organization_sees_nothing(shop: Shop) -> None:
             "edges": [],
         }
     node = shop.server.graphql(
-        'query ($id: ID!) { node(id: $id) { ... on Project { issues(query: "is:unresolved") { totalCount } } } }',
+        'query ($id: ID!) { node(id: $id) { ... on Project { issues(query: "is:unresolved") { totalCount } } '
+        "} }",
         {"id": project_id},
         other["token"],
     )

@@ -11,7 +11,8 @@ import sentry_sdk
 
 from tests.e2e.server import Server, Subscriber, sentry_client
 
-ISSUE_FIELDS = """id shortId title status substatus version timesSeen userCount assignee firstRelease lastRelease
+ISSUE_FIELDS = """id shortId title status substatus version timesSeen userCount assignee
+  firstRelease lastRelease
   activity { kind actor at data }
   tags { key totalValues topValues { value count } }
   grouping { config variant components hashes }
@@ -50,7 +51,7 @@ def send(
     times: int = 1,
 ) -> None:
     with sentry_client(dsn, release=release, environment="production"):
-        for i in range(times):
+        for _ in range(times):
             with sentry_sdk.new_scope() as scope:
                 if user:
                     scope.set_user(user)

@@ -18,7 +18,8 @@ SETTINGS = (
     "scrubIpAddresses: true}) { project { slug } userErrors { message } } }"
 )
 ROLE = (
-    'mutation ($e: String!, $r: String!) { updateMember(input: {organizationSlug: "acme", email: $e, role: $r}) '
+    'mutation ($e: String!, $r: String!) { updateMember(input: {organizationSlug: "acme", email: $e, role: '
+    "$r}) "
     "{ member { email role } userErrors { message } } }"
 )
 REMOVE = (

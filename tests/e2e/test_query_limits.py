@@ -88,6 +88,7 @@ def test_a_malicious_query_gets_a_clear_error(server: Server, token: str, case: 
 def test_a_reasonable_issue_list_is_within_the_limits(server: Server, token: str) -> None:
     query = (
         '{ project(organizationSlug: "acme", slug: "web") { issues(first: 25) { edges { node { id title '
-        "project { slug } tags { key topValues { value count } } events(first: 5) { edges { node { id } } } } } } } }"
+        "project { slug } tags { key topValues { value count } } events(first: 5) { edges { node { id } } } "
+        "} } } } }"
     )
     assert "errors" not in server.graphql(query, token=token)

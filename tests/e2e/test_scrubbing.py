@@ -77,7 +77,8 @@ async def test_secrets_are_scrubbed_everywhere(tmp_path: Path, scrub_ips: bool) 
         graphql = json.dumps(
             target.server.graphql(
                 '{ project(organizationSlug: "scrubco", slug: "web") { issues { edges { node { title culprit '
-                "tags { key topValues { value } } events { edges { node { message payload tags { key value } } } } } } } } }",
+                "tags { key topValues { value } } events { edges { node { message payload tags { key value } "
+                "} } } } } } } }",
                 token=target.token,
             )
         )

@@ -22,7 +22,9 @@ query ($org: String!, $project: String!) {
 """
 
 SUBSCRIPTION = """
-subscription ($projectId: ID!) { issueChanges(projectId: $projectId) { kind committedAt issue { id shortId title timesSeen } } }
+subscription ($projectId: ID!) {
+  issueChanges(projectId: $projectId) { kind committedAt issue { id shortId title timesSeen } }
+}
 """
 
 
@@ -165,9 +167,10 @@ def test_restart_keeps_everything_and_projects_nothing_twice(tmp_path, backend_e
         again = server.bootstrap("acme", "web")  # idempotent: same project and DSN, a new token
         assert again["dsn"] == boot["dsn"]
         after = wait_for_issues(server, boot["token"], count=4, events=5)
-        strip = lambda nodes: sorted(
-            (n["id"], n["shortId"], n["timesSeen"], n["events"]["totalCount"]) for n in nodes
-        )  # noqa: E731
+
+        def strip(nodes: list[dict]) -> list[tuple]:
+            return sorted((n["id"], n["shortId"], n["timesSeen"], n["events"]["totalCount"]) for n in nodes)
+
         assert strip(after) == strip(before)
 
         with sentry_client(boot["dsn"]):

@@ -7,9 +7,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import BACKENDS, backend_settings
-from tests.e2e.server import Server, sentry_client, stackline
+from tests.e2e.server import Server, kill_group, sentry_client, spawn, stackline
 from tests.e2e.test_skeleton import capture
 
 # Small backoff so retries happen within a test; the policy is the production one.
@@ -43,7 +40,9 @@ mutation ($input: UpdateWebhookInput!) {
 }
 """
 DELETE = """
-mutation ($input: DeleteWebhookInput!) { deleteWebhook(input: $input) { deletedWebhookId userErrors { message field } } }
+mutation ($input: DeleteWebhookInput!) {
+  deleteWebhook(input: $input) { deletedWebhookId userErrors { message field } }
+}
 """
 DELIVERIES = """
 query ($id: ID!) {
@@ -62,12 +61,16 @@ query ($id: ID!) {
 PAGE = """
 query ($id: ID!, $after: String) {
   node(id: $id) {
-    ... on Webhook { deliveries(first: 1, after: $after) { edges { node { event } } pageInfo { hasNextPage endCursor } } }
+    ... on Webhook {
+      deliveries(first: 1, after: $after) { edges { node { event } } pageInfo { hasNextPage endCursor } }
+    }
   }
 }
 """
 WEBHOOKS = """
-query ($org: String!, $p: String!) { project(organizationSlug: $org, slug: $p) { webhooks { id url events } } }
+query ($org: String!, $p: String!) {
+  project(organizationSlug: $org, slug: $p) { webhooks { id url events } }
+}
 """
 
 
@@ -488,28 +491,14 @@ def test_pending_deliveries_survive_a_restart_and_a_replay(tmp_path: Path, recei
 def test_the_webhook_worker_runs_as_a_process_of_its_own(tmp_path: Path, receiver: Receiver) -> None:
     """`serve --no-projectors` with `project run readmodels` and `project run webhooks` beside it."""
     data = tmp_path / "data"
-    env = {**os.environ, **WEBHOOK_ENV}
     workers = []
     api = Server(data, env=WEBHOOK_ENV, serve_args=("--no-projectors",))
     stackline("migrate", "--data-dir", str(data))  # once, before three processes start on the same files
     try:
         for name in ("readmodels", "webhooks"):
-            log = (tmp_path / f"{name}.log").open("w")
             workers.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "stackline.app.cli",
-                        "project",
-                        "run",
-                        name,
-                        "--data-dir",
-                        str(data),
-                    ],
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    env=env,
+                spawn(
+                    ["project", "run", name, "--data-dir", str(data)], tmp_path / f"{name}.log", WEBHOOK_ENV
                 )
             )
         api.start()
@@ -527,5 +516,4 @@ def test_the_webhook_worker_runs_as_a_process_of_its_own(tmp_path: Path, receive
     finally:
         api.stop()
         for worker in workers:
-            worker.terminate()
-            worker.wait(timeout=15)
+            kill_group(worker)

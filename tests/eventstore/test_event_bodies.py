@@ -78,7 +78,8 @@ async def test_a_sqlite_file_from_before_bodies_opens_and_takes_bodies(tmp_path:
     with sqlite3.connect(path) as conn:
         conn.executescript(SQLITE_SCHEMA_BEFORE_BODIES)
         conn.execute(
-            "INSERT INTO events (event_id, stream, version, type, schema_version, data, metadata, recorded_at)"
+            "INSERT INTO events (event_id, stream, version, type, schema_version, data, metadata, "
+            "recorded_at)"
             " VALUES (?, 's', 0, 'Old', 1, ?, ?, 0)",
             (str(uuid.uuid4()), b'{"x": 1}', b"{}"),
         )

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from stackline.graphql.schema import schema
 
+pytestmark = pytest.mark.unit  # reads files and the code, runs nothing
 SDL = Path(__file__).resolve().parents[2] / "schema.graphql"
 
 

@@ -21,7 +21,8 @@ from stackline.app import settings as settings_module
 from stackline.app.cli import parser
 from stackline.app.wiring import PROJECTORS
 
-COMPOSE_FILE = Path(__file__).resolve().parents[1] / "docker-compose.yml"
+pytestmark = pytest.mark.unit  # reads files and the code, runs nothing
+COMPOSE_FILE = Path(__file__).resolve().parents[2] / "docker-compose.yml"
 DEFAULT = re.compile(r"\$\{[A-Z_]+:-([^}]*)\}")
 
 

@@ -1,0 +1,51 @@
+"""Test tiers by directory: `unit` (pure code on plain data, no I/O: runs in seconds),
+`integration` (real engines: SQLite files, the machine's PostgreSQL and NATS, chDB) and `e2e`
+(a real `stackline serve` with the real `sentry-sdk`). `uv run pytest -m unit -n 0` runs the
+pure tier alone.
+
+Each test directory has its tier here, so a new test needs no decorator; a module whose tests
+are all of another tier than its directory's says so with `pytestmark`. A directory missing
+from the table stops the run rather than leaving its tests outside every tier.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+TIERS = ("unit", "integration", "e2e")
+TESTS = Path(__file__).resolve().parent
+TIER_OF_DIRECTORY = {
+    "domain": "unit",
+    "app": "integration",
+    "analytics": "integration",
+    "bus": "integration",
+    "eventstore": "integration",
+    "graphql": "integration",
+    "projections": "integration",
+    "readmodels": "integration",
+    "e2e": "e2e",
+}
+
+
+def tier_of(item: pytest.Item) -> str:
+    """The tier a module declares with `pytestmark`, or else its directory's."""
+    declared = [mark.name for mark in item.iter_markers() if mark.name in TIERS]
+    if declared:
+        return declared[0]
+    relative = item.path.resolve().relative_to(TESTS)
+    directory = relative.parts[0] if len(relative.parts) > 1 else ""
+    if directory not in TIER_OF_DIRECTORY:
+        raise pytest.UsageError(
+            f"{relative}: tests/{directory or '<top level>'} has no tier; add it to TIER_OF_DIRECTORY "
+            "in tests/conftest.py (or move the test into a directory that has one)"
+        )
+    return TIER_OF_DIRECTORY[directory]
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        tier = tier_of(item)
+        if not any(mark.name == tier for mark in item.iter_markers()):
+            item.add_marker(getattr(pytest.mark, tier))
