@@ -1,4 +1,4 @@
-"""The one Starlette app: ingest routes, `/graphql` and `/healthz`, around the wired services."""
+"""The one Starlette app: ingest routes, `/graphql`, `/healthz` and the web UI, around the wired services."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
+from stackline import webui
 from stackline.app import ingest
 from stackline.app.settings import Settings
 from stackline.app.wiring import Services, open_services
@@ -56,6 +57,8 @@ def create_app(
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),
+            # Last: the UI's paths (`/`, `/login`, `/orgs/...`, `/assets/...`) never shadow the API's.
+            *webui.routes(),
         ],
         lifespan=lifespan,
     )
