@@ -97,7 +97,15 @@ async def test_issue_list_with_relations_costs_the_same_statements_for_5_and_25_
 
     statements: list[str] = []
 
-    background = {"projector", "ignore-expiry", "webhook-projector", "webhook-sender", "analytics-projector"}
+    background = {
+        "projector",
+        "ignore-expiry",
+        "webhook-projector",
+        "webhook-sender",
+        "analytics-projector",
+        "alert-projector",
+        "alert-sender",
+    }
 
     def count(conn, cursor, statement, *args) -> None:  # noqa: ANN001 - SQLAlchemy's event signature
         task = asyncio.current_task()
