@@ -18,6 +18,7 @@ from sqlalchemy import Row
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from stackline.domain.issue import ChangeKind
 from stackline.domain.search import SearchSyntaxError, parse_query
 from stackline.graphql import analytics
 from stackline.graphql.analytics import StatsBucket, StatsPeriod, TagFacet
@@ -927,16 +928,10 @@ class EventConnection:
     total_count: int
 
 
-@strawberry.enum
-class IssueChangeKind(enum.Enum):
-    CREATED = "CREATED"
-    UPDATED = "UPDATED"
-    REGRESSED = "REGRESSED"
-    RESOLVED = "RESOLVED"
-    IGNORED = "IGNORED"
-    ASSIGNED = "ASSIGNED"
-    MERGED = "MERGED"
-    UNMERGED = "UNMERGED"
+# The domain's kinds of issue change (`stackline.domain.issue.ChangeKind`, what `CHANGE_KIND`
+# maps each issue event to), under the API's name.
+IssueChangeKind = ChangeKind
+strawberry.enum(ChangeKind, name="IssueChangeKind")
 
 
 @strawberry.type
