@@ -622,8 +622,9 @@ class Project(Node):
         return await analytics.user_count(info, self.organization_id, self.numeric_id)
 
     @strawberry.field(
-        description="The project's error events, newest first, filtered by `query`: "
-        "`release:1.2 environment:prod level:error browser:Firefox` (other keys are tags)."
+        description="The project's error events, newest first, filtered by `query` in the issue "
+        "search syntax (docs/search.md): `release:1.2 !level:error browser:Fire* has:url`, free "
+        "text on the title; `is:` and `assigned:` describe issues and are refused by name."
     )
     async def events(
         self, info: Info, first: int | None = None, after: str | None = None, query: str | None = None
