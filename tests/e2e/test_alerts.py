@@ -778,3 +778,29 @@ def test_a_killed_worker_neither_loses_nor_queues_a_notification_twice(
         assert issues <= len(texts) <= issues + MAX_IN_FLIGHT
     finally:
         restarted.stop()
+
+
+def test_replay_refuses_to_rebuild_the_alerts_outbox(tmp_path: Path) -> None:
+    """`--projection alerts` (or webhooks) would mean sending everything again: a clear refusal."""
+    import subprocess
+    import sys
+
+    for name in ("alerts", "webhooks"):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "stackline.app.cli",
+                "replay",
+                "--quiet",
+                "--projection",
+                name,
+                "--data-dir",
+                str(tmp_path / "data"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 2, done.stderr
+        assert f"stackline replay: {name!r} is not rebuilt" in done.stderr
