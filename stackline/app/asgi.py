@@ -58,7 +58,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        opened = services or await open_services(settings)
+        opened = services or await open_services(settings, runs_projectors=run_projectors)
         app.state.services = opened
         services_ = opened
         services_.start_serving()
