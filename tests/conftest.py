@@ -25,6 +25,7 @@ TIER_OF_DIRECTORY = {
     "graphql": "integration",
     "projections": "integration",
     "readmodels": "integration",
+    "webui": "integration",
     "e2e": "e2e",
 }
 

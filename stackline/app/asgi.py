@@ -14,6 +14,7 @@ from stackline import webui
 from stackline.app import ingest
 from stackline.app.settings import Settings
 from stackline.app.wiring import Services, open_services
+from stackline.domain import registry
 from stackline.graphql.view import GraphQLView
 
 
@@ -27,6 +28,9 @@ async def healthz(request: Request) -> JSONResponse:
             "projector_running": services.projector_running,
             # Live subscriptions: one shared stream per distinct operation and viewer rights.
             "subscription_streams": request.app.state.shared_subscriptions.streams,
+            # Stored events of types this version does not know, skipped by this process's
+            # readers (`stackline.domain.registry`): empty unless a newer version wrote them.
+            "unknown_event_types": registry.unknown_event_types(),
         }
     )
 

@@ -32,7 +32,7 @@ from stackline.app.webhook_sender import WebhookSender
 from stackline.bus import Bus
 from stackline.bus.memory import InProcessBus
 from stackline.bus.nats import NatsBus
-from stackline.domain.error_event import UPCASTERS as ERROR_EVENT_UPCASTERS
+from stackline.domain import registry
 from stackline.eventstore import EventStore
 from stackline.eventstore.kurrentdb import KurrentDBEventStore
 from stackline.eventstore.port import Upcasters
@@ -63,9 +63,10 @@ IGNORE_EXPIRY_SECONDS = 1.0
 
 
 def domain_upcasters() -> Upcasters:
-    """Every upcaster the domain defines, for the event store to lift old shapes on read."""
+    """Every upcaster the domain defines (each beside its event; `stackline.domain.registry`
+    collects them), for the event store to lift old shapes on read."""
     upcasters = Upcasters()
-    for (type_name, version), function in ERROR_EVENT_UPCASTERS.items():
+    for (type_name, version), function in registry.upcasters().items():
         upcasters.register(type_name, version)(function)
     return upcasters
 

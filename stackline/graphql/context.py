@@ -24,7 +24,8 @@ from strawberry.types import Info
 
 from stackline.app.lookups import Viewer
 from stackline.app.wiring import Services
-from stackline.domain.events import ErrorEventReceived, decode
+from stackline.domain.error_event import ErrorEventReceived
+from stackline.domain.registry import decode
 from stackline.readmodels import queries
 
 

@@ -12,7 +12,7 @@ from strawberry.extensions import MaskErrors, MaxTokensLimiter, QueryDepthLimite
 from strawberry.types import Info
 
 from stackline.app.issue_commands import UNSET, IssueUpdate
-from stackline.domain.issue import VersionConflict
+from stackline.domain.issue import VersionConflict, issue_id_for
 from stackline.domain.organization import ALL_SCOPES, InvalidCommand
 from stackline.domain.webhook import WebhookConfig
 from stackline.graphql.alerts import AlertMutations, AlertRule
@@ -33,7 +33,6 @@ from stackline.graphql.types import (
     Webhook,
     resolve_node,
 )
-from stackline.projections.issues import issue_id_for
 from stackline.readmodels import queries
 
 MAX_DEPTH = 12

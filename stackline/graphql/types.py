@@ -18,6 +18,7 @@ from sqlalchemy import Row
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from stackline.domain.issue import ChangeKind
 from stackline.domain.search import SearchSyntaxError, parse_query
 from stackline.graphql import analytics
 from stackline.graphql.analytics import StatsBucket, StatsPeriod, TagFacet
@@ -621,8 +622,9 @@ class Project(Node):
         return await analytics.user_count(info, self.organization_id, self.numeric_id)
 
     @strawberry.field(
-        description="The project's error events, newest first, filtered by `query`: "
-        "`release:1.2 environment:prod level:error browser:Firefox` (other keys are tags)."
+        description="The project's error events, newest first, filtered by `query` in the issue "
+        "search syntax (docs/search.md): `release:1.2 !level:error browser:Fire* has:url`, free "
+        "text on the title; `is:` and `assigned:` describe issues and are refused by name."
     )
     async def events(
         self, info: Info, first: int | None = None, after: str | None = None, query: str | None = None
@@ -926,16 +928,10 @@ class EventConnection:
     total_count: int
 
 
-@strawberry.enum
-class IssueChangeKind(enum.Enum):
-    CREATED = "CREATED"
-    UPDATED = "UPDATED"
-    REGRESSED = "REGRESSED"
-    RESOLVED = "RESOLVED"
-    IGNORED = "IGNORED"
-    ASSIGNED = "ASSIGNED"
-    MERGED = "MERGED"
-    UNMERGED = "UNMERGED"
+# The domain's kinds of issue change (`stackline.domain.issue.ChangeKind`, what `CHANGE_KIND`
+# maps each issue event to), under the API's name.
+IssueChangeKind = ChangeKind
+strawberry.enum(ChangeKind, name="IssueChangeKind")
 
 
 @strawberry.type

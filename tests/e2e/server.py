@@ -1,8 +1,15 @@
-"""A real `stackline serve` in a subprocess, and the clients tests talk to it with."""
+"""A real `stackline serve` in a subprocess, and the clients tests talk to it with.
+
+Every process started here runs in a process group of its own and is killed with its group on
+every way out (a start-up that times out, an early exit, a fixture's teardown, Ctrl-C): a server
+left behind holds hundreds of MB and slows the runs after it into more timeouts. It must never
+leave a process running once `start` raises or `stop` returns.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import json
 import os
@@ -20,7 +27,11 @@ import httpx
 import sentry_sdk
 import websockets
 
-START_TIMEOUT = 30.0
+# Generous on purpose: on a loaded 2-core machine a cold start (imports, migrations, chDB) has
+# taken over 30 s. A process that dies fails the wait at once, so the deadline only costs time
+# when a server truly hangs.
+START_TIMEOUT = float(os.environ.get("STACKLINE_TEST_START_TIMEOUT", "120"))
+STOP_TIMEOUT = 15.0
 
 
 def free_port() -> int:
@@ -34,12 +45,56 @@ def stackline(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
         [sys.executable, "-m", "stackline.app.cli", *args],
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=120,  # a cold CLI start on a loaded machine
         env={**os.environ, **(env or {})},
     )
     if done.returncode != 0:
         raise RuntimeError(f"stackline {' '.join(args)} failed:\n{done.stderr}")
     return done
+
+
+_spawned: list[subprocess.Popen[str]] = []
+
+
+@atexit.register
+def _kill_leftovers() -> None:
+    """A last resort for a test process that ends without running its fixtures' teardown."""
+    for process in _spawned:
+        if process.returncode is None:
+            kill_group(process, signal.SIGKILL, timeout=5)
+
+
+def spawn(args: list[str], log_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """`python -m stackline.app.cli ARGS` in a new session (so a process group of its own, which
+    `kill_group` ends with every child it started), output to `log_path`."""
+    with log_path.open("w") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "stackline.app.cli", *args],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, **(env or {})},
+            start_new_session=True,
+        )
+    _spawned.append(process)
+    return process
+
+
+def kill_group(
+    process: subprocess.Popen[str], sig: int = signal.SIGTERM, timeout: float = STOP_TIMEOUT
+) -> None:
+    """Send `sig` to the process's group, wait up to `timeout` for the leader, then SIGKILL the
+    group (children included, even when the leader has already exited) and reap the leader."""
+    pgid = process.pid  # the leader of a new session: its group id is its pid
+    try:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, sig)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=timeout)
+    finally:  # even when a Ctrl-C lands while waiting
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pgid, signal.SIGKILL)
+        process.wait()
 
 
 @dataclass
@@ -55,35 +110,33 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> Server:
+    def start(self, timeout: float | None = None) -> Server:
+        """Start `stackline serve` and wait until `/healthz` answers 200. On any failure (the
+        process exits, the deadline passes, Ctrl-C) the process group is killed before raising."""
         self.log_path = self.data_dir.parent / f"serve-{self.port}-{time.monotonic_ns()}.log"
-        log = self.log_path.open("w")
-        self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "stackline.app.cli",
-                "serve",
-                "--port",
-                str(self.port),
-                "--data-dir",
-                str(self.data_dir),
-                *self.serve_args,
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            text=True,
-            env={**os.environ, **self.env},
+        self.process = spawn(
+            ["serve", "--port", str(self.port), "--data-dir", str(self.data_dir), *self.serve_args],
+            self.log_path,
+            self.env,
         )
-        deadline = time.monotonic() + START_TIMEOUT
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RuntimeError(f"stackline serve exited:\n{self.log()}")
+        try:
+            self._wait_healthy(self.process, START_TIMEOUT if timeout is None else timeout)
+        except BaseException:
+            kill_group(self.process, signal.SIGKILL, timeout=5)
+            raise
+        return self
+
+    def _wait_healthy(self, process: subprocess.Popen[str], timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            if process.poll() is not None:
+                raise RuntimeError(f"stackline serve exited with {process.returncode}:\n{self.log()}")
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return self
-            time.sleep(0.1)
-        raise RuntimeError(f"stackline serve did not become healthy:\n{self.log()}")
+                if httpx.get(f"{self.url}/healthz", timeout=2).status_code == 200:
+                    return
+            if time.monotonic() >= deadline:
+                raise RuntimeError(f"stackline serve did not become healthy in {timeout:g} s:\n{self.log()}")
+            time.sleep(0.2)
 
     def stored_events(self) -> int:
         """How many events ingest has stored, not counting its own refusal tallies
@@ -117,13 +170,16 @@ class Server:
         return self.log_path.read_text() if self.log_path else ""
 
     def stop(self, sig: int = signal.SIGTERM) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(sig)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        """Stop the server with `sig` (SIGKILL to simulate a crash), its whole process group with
+        it; waits up to 15 s before killing the group outright."""
+        if self.process is not None:
+            kill_group(self.process, sig)
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
 
     def bootstrap(self, org: str, project: str) -> dict[str, str]:
         done = stackline(

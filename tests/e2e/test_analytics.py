@@ -147,8 +147,15 @@ def test_stats_facets_and_filtered_events(server: Server) -> None:
     assert event_ids("environment:staging") == set(sent["charge-chrome"])
     assert event_ids("browser:Firefox region:eu") == set(sent["parse"])
     assert event_ids("browser:Safari") == set()
-    bad = server.graphql(PROJECT, {"org": "statsco", "p": "web", "q": "release"}, boot["token"])
-    assert "expected key:value" in bad["errors"][0]["message"]
+    # The issue search's syntax (it read `!browser:Firefox` as a tag named `!browser`).
+    assert event_ids("!browser:Firefox") == set(sent["charge-chrome"])
+    assert event_ids("browser:Fire* !region:eu") == {*sent["charge-firefox-a"], *sent["charge-firefox-b"]}
+    bad = server.graphql(
+        PROJECT, {"org": "statsco", "p": "web", "q": "level:error is:unresolved"}, boot["token"]
+    )
+    assert "'is:unresolved' filters issues, not events" in bad["errors"][0]["message"]
+    bad = server.graphql(PROJECT, {"org": "statsco", "p": "web", "q": 'release:"web'}, boot["token"])
+    assert "unterminated quote" in bad["errors"][0]["message"]
 
 
 def test_another_organization_sees_nothing(server: Server) -> None:

@@ -5,8 +5,6 @@ a third, projector-only process."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -14,7 +12,7 @@ from pathlib import Path
 import nats
 import pytest
 
-from tests.e2e.server import Server, Subscriber, sentry_client, stackline
+from tests.e2e.server import Server, Subscriber, kill_group, sentry_client, spawn, stackline
 from tests.e2e.test_skeleton import ISSUES_QUERY, SUBSCRIPTION, capture, charge
 
 NATS_URL = os.environ.get("STACKLINE_TEST_NATS_URL", "nats://127.0.0.1:4222")
@@ -34,13 +32,7 @@ def cluster(tmp_path: Path):  # noqa: ANN201 - yields (api_a, api_b, the project
     env = {"STACKLINE_NATS_URL": NATS_URL, "STACKLINE_NATS_PREFIX": prefix}
     data = tmp_path / "data"
     log_path = tmp_path / "projector.log"
-    log = log_path.open("w")
-    projector = subprocess.Popen(
-        [sys.executable, "-m", "stackline.app.cli", "project", "run", "readmodels", "--data-dir", str(data)],
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        env={**os.environ, **env},
-    )
+    projector = spawn(["project", "run", "readmodels", "--data-dir", str(data)], log_path, env)
     api_a = Server(data, env=env, serve_args=("--no-projectors",))
     api_b = Server(data, env=env, serve_args=("--no-projectors",))
     try:
@@ -50,9 +42,7 @@ def cluster(tmp_path: Path):  # noqa: ANN201 - yields (api_a, api_b, the project
     finally:
         api_a.stop()
         api_b.stop()
-        projector.terminate()
-        projector.wait(timeout=15)
-        log.close()
+        kill_group(projector)
         from tests.postgres import run_sync
 
         run_sync(delete_stream(f"{prefix.upper()}_ISSUES"))

@@ -7,9 +7,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -20,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e.conftest import BACKENDS, backend_settings
-from tests.e2e.server import Server, sentry_client, stackline
+from tests.e2e.server import Server, kill_group, sentry_client, spawn, stackline
 from tests.e2e.test_skeleton import capture
 
 # Small backoff so retries happen within a test; the policy is the production one.
@@ -290,6 +287,38 @@ def test_a_new_issue_reaches_the_receiver_signed_with_the_secret(server: Server,
     ]
 
 
+RESOLVE = (
+    "mutation ($id: ID!, $v: Int!) { updateIssue(input: {id: $id, expectedVersion: $v, status: RESOLVED}) "
+    "{ issue { status version } userErrors { message code } } }"
+)
+
+
+def test_the_version_in_a_payload_is_what_expected_version_needs(server: Server, receiver: Receiver) -> None:
+    """A receiver resolves the issue a CREATED delivery announced, with the body's version: no
+    CONFLICT (it said -1, the version before the issue's stream existed)."""
+    boot = setup_project(server, "versionco")
+    create_webhook(server, boot, f"{receiver.url}/versions", ["CREATED", "RESOLVED"])
+    with sentry_client(boot["dsn"]):
+        capture(checkout, "V-1")
+    created = json.loads(wait_until(lambda: receiver.at("/versions"), what="the CREATED POST")[0].body)
+    assert created["event"] == "CREATED" and created["issue"]["version"] == 0
+
+    def resolve() -> dict | None:
+        answer = server.graphql(
+            RESOLVE, {"id": created["issue"]["id"], "v": created["issue"]["version"]}, boot["token"]
+        )
+        payload = answer["data"]["updateIssue"]
+        if any("still being created" in e["message"] for e in payload["userErrors"]):
+            return None  # the issue's stream is appended a moment after the issue appears
+        return payload
+
+    resolved = wait_until(resolve, what="the issue's stream")
+    assert resolved["userErrors"] == [] and resolved["issue"]["status"] == "RESOLVED"
+    announced = wait_until(lambda: receiver.at("/versions")[1:], what="the RESOLVED POST")[0]
+    body = json.loads(announced.body)
+    assert body["event"] == "RESOLVED" and body["issue"]["version"] == resolved["issue"]["version"] == 1
+
+
 def test_a_failing_receiver_gets_the_same_delivery_again_until_it_succeeds(
     server: Server, receiver: Receiver
 ) -> None:
@@ -494,28 +523,14 @@ def test_pending_deliveries_survive_a_restart_and_a_replay(tmp_path: Path, recei
 def test_the_webhook_worker_runs_as_a_process_of_its_own(tmp_path: Path, receiver: Receiver) -> None:
     """`serve --no-projectors` with `project run readmodels` and `project run webhooks` beside it."""
     data = tmp_path / "data"
-    env = {**os.environ, **WEBHOOK_ENV}
     workers = []
     api = Server(data, env=WEBHOOK_ENV, serve_args=("--no-projectors",))
     stackline("migrate", "--data-dir", str(data))  # once, before three processes start on the same files
     try:
         for name in ("readmodels", "webhooks"):
-            log = (tmp_path / f"{name}.log").open("w")
             workers.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "stackline.app.cli",
-                        "project",
-                        "run",
-                        name,
-                        "--data-dir",
-                        str(data),
-                    ],
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    env=env,
+                spawn(
+                    ["project", "run", name, "--data-dir", str(data)], tmp_path / f"{name}.log", WEBHOOK_ENV
                 )
             )
         api.start()
@@ -533,5 +548,4 @@ def test_the_webhook_worker_runs_as_a_process_of_its_own(tmp_path: Path, receive
     finally:
         api.stop()
         for worker in workers:
-            worker.terminate()
-            worker.wait(timeout=15)
+            kill_group(worker)
