@@ -42,8 +42,8 @@ from stackline.app.replay import replay  # noqa: E402
 from stackline.app.settings import Settings  # noqa: E402
 from stackline.app.wiring import open_event_store  # noqa: E402
 from stackline.domain.envelope import parse_envelope  # noqa: E402
-from stackline.domain.error_event import error_event_received  # noqa: E402
-from stackline.domain.events import ErrorEventReceived, event_type  # noqa: E402
+from stackline.domain.error_event import ErrorEventReceived, error_event_received  # noqa: E402
+from stackline.domain.events import event_type  # noqa: E402
 from stackline.domain.intake import Intake, IntakeSettings, plan_envelope  # noqa: E402
 from stackline.eventstore import NewEvent, StreamState  # noqa: E402
 from tests.e2e.conftest import backend_settings  # noqa: E402

@@ -19,7 +19,6 @@ from stackline.domain.events import (
     DomainEvent,
     OutcomesRecorded,
     ProjectIdAllocated,
-    decode,
     event_type,
 )
 from stackline.domain.organization import (
@@ -29,6 +28,7 @@ from stackline.domain.organization import (
     ProjectState,
     stream_name,
 )
+from stackline.domain.registry import decode
 from stackline.domain.user import User, normalize_email
 from stackline.domain.user import stream_name as user_stream
 from stackline.eventstore import EventStore, NewEvent, StreamState, WrongExpectedVersion

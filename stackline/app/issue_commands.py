@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from stackline.domain.events import DomainEvent, decode, event_type
+from stackline.domain.events import DomainEvent, event_type
 from stackline.domain.issue import Issue, VersionConflict, stream_name
 from stackline.domain.organization import InvalidCommand
+from stackline.domain.registry import decode
 from stackline.eventstore import EventStore, NewEvent, StreamState, WrongExpectedVersion
 
 UNSET = object()

@@ -1,16 +1,41 @@
 """Domain events: the vocabulary stackline stores, as small immutable dataclasses.
 
 Names are in the past tense and each has a schema version. The meaning of a stored event never
-changes; a new shape gets a new schema version and an upcaster. Pure: no I/O.
+changes; a new shape gets a new schema version and an upcaster. Each module that defines events
+registers them with `@register` and the upcasters of their old shapes with `@upcasts`, beside
+them; `stackline.domain.registry` imports every such module and decodes. This module holds the
+organizations', users' and ingest's events (but the error event's: `error_event.py`). Pure: no I/O.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
-import orjson
+Upcast = Callable[[dict[str, Any]], dict[str, Any]]
+E = TypeVar("E", bound="type[DomainEvent]")
+
+# Filled as modules are imported; read through `stackline.domain.registry`, which imports them all.
+REGISTERED: dict[str, type[DomainEvent]] = {}
+UPCASTS: dict[tuple[str, int], Upcast] = {}
+
+
+def register(cls: E) -> E:
+    """Make a domain event type decodable from the store, under its class name."""
+    REGISTERED[cls.__name__] = cls
+    return cls
+
+
+def upcasts(type_name: str, from_version: int) -> Callable[[Upcast], Upcast]:
+    """Register a function that lifts a stored event's data from `from_version` to the next."""
+
+    def add(function: Upcast) -> Upcast:
+        UPCASTS[(type_name, from_version)] = function
+        return function
+
+    return add
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,11 +46,23 @@ class DomainEvent:
         # Shallow on purpose: asdict() would deep-copy every ingested payload.
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> DomainEvent:
+        """The event from its stored data (at its current schema version)."""
+        values = {}
+        for name, is_tuple in _fields_of(cls):
+            if name in data:
+                value = data[name]
+                # JSON has no tuples; fields declared as tuples come back from lists.
+                values[name] = tuple(value) if is_tuple and isinstance(value, list) else value
+        return cls(**values)
+
     def body(self) -> bytes | None:
         """The part stored as the event's body rather than in its data (`NewEvent.body`)."""
         return None
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class OrganizationCreated(DomainEvent):
     organization_id: str
@@ -33,6 +70,7 @@ class OrganizationCreated(DomainEvent):
     name: str
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class ProjectCreated(DomainEvent):
     organization_id: str
@@ -42,6 +80,7 @@ class ProjectCreated(DomainEvent):
     platform: str | None = None
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class ProjectKeyCreated(DomainEvent):
     organization_id: str
@@ -50,6 +89,7 @@ class ProjectKeyCreated(DomainEvent):
     label: str
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class ApiTokenIssued(DomainEvent):
     """Only the token's hash is ever stored; the token itself is shown once, to its creator."""
@@ -62,6 +102,7 @@ class ApiTokenIssued(DomainEvent):
     expires_at: float | None = None  # unix time; absent in tokens issued before expiry existed
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class ApiTokenRevoked(DomainEvent):
     """In the stream the token was issued in: `organization-{slug}` or `user-{email}`."""
@@ -71,6 +112,7 @@ class ApiTokenRevoked(DomainEvent):
     email: str | None = None
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class MemberAdded(DomainEvent):
     organization_id: str
@@ -78,6 +120,7 @@ class MemberAdded(DomainEvent):
     role: str  # owner | admin | member
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class MemberRoleChanged(DomainEvent):
     organization_id: str
@@ -85,12 +128,14 @@ class MemberRoleChanged(DomainEvent):
     role: str
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class MemberRemoved(DomainEvent):
     organization_id: str
     email: str
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class UserRegistered(DomainEvent):
     """A person, known by email; first in the stream `user-{email}`."""
@@ -100,6 +145,7 @@ class UserRegistered(DomainEvent):
     name: str
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class PersonalTokenIssued(DomainEvent):
     """A user's own API token: its scopes in an organization are limited by the user's role there.
@@ -114,6 +160,7 @@ class PersonalTokenIssued(DomainEvent):
     expires_at: float | None = None
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class ProjectIdAllocated(DomainEvent):
     """Numeric project ids (the DSN needs one) come from one sequence stream."""
@@ -121,56 +168,7 @@ class ProjectIdAllocated(DomainEvent):
     project_id: int
 
 
-@dataclass(frozen=True, slots=True)
-class ErrorEventReceived(DomainEvent):
-    """An SDK's error or message event, as accepted by ingest: the normalized, scrubbed payload
-    as JSON text, and the facts decided from it (see `stackline.domain.error_event`).
-
-    Since schema 3 the payload is stored as the event's body, apart from its data: following
-    the log reads the facts only. An event decoded from the log therefore has no payload
-    (`payload_json` None) unless it was read with its body (`with_payload`); schema 2 events
-    kept it in their data."""
-
-    schema_version: ClassVar[int] = 3
-    organization_id: str
-    project_id: int
-    event_id: str
-    received_at: float
-    facts: dict[str, Any]
-    payload_json: str | None = None
-
-    @property
-    def payload(self) -> dict[str, Any]:
-        if self.payload_json is None:
-            raise LookupError(
-                f"event {self.event_id}: its payload is the stored event's body, not read with it"
-            )
-        payload: dict[str, Any] = orjson.loads(self.payload_json)
-        return payload
-
-    def to_data(self) -> dict[str, Any]:
-        return {
-            "organization_id": self.organization_id,
-            "project_id": self.project_id,
-            "event_id": self.event_id,
-            "received_at": self.received_at,
-            "facts": self.facts,
-        }
-
-    def body(self) -> bytes | None:
-        return None if self.payload_json is None else self.payload_json.encode()
-
-    def with_payload(self, body: bytes | None) -> ErrorEventReceived:
-        """This event with the payload from its stored body (read by `read_positions`)."""
-        return self if body is None else dataclasses.replace(self, payload_json=body.decode())
-
-
-def register(cls: type[DomainEvent]) -> type[DomainEvent]:
-    """Make a domain event type decodable from the store (aggregate modules register theirs)."""
-    EVENT_TYPES[cls.__name__] = cls
-    return cls
-
-
+@register
 @dataclass(frozen=True, slots=True)
 class TransactionReceived(DomainEvent):
     organization_id: str
@@ -180,6 +178,7 @@ class TransactionReceived(DomainEvent):
     payload: dict[str, Any]
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class SessionsReceived(DomainEvent):
     """Release-health session updates, one entry per status: {release, environment, status,
@@ -191,6 +190,7 @@ class SessionsReceived(DomainEvent):
     updates: list[dict[str, Any]]
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class AttachmentStored(DomainEvent):
     """The bytes live in the blob store under `sha256`, written before this event was appended."""
@@ -207,6 +207,7 @@ class AttachmentStored(DomainEvent):
     received_at: float
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class CheckInReceived(DomainEvent):
     organization_id: str
@@ -219,6 +220,7 @@ class CheckInReceived(DomainEvent):
     received_at: float
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class FeedbackReceived(DomainEvent):
     organization_id: str
@@ -231,6 +233,7 @@ class FeedbackReceived(DomainEvent):
     received_at: float
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class ClientReportReceived(DomainEvent):
     """What an SDK says it dropped itself: [{reason, category, quantity}]."""
@@ -241,6 +244,7 @@ class ClientReportReceived(DomainEvent):
     discarded: list[dict[str, Any]]
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class OutcomesRecorded(DomainEvent):
     """Ingest's own tally of what it refused over a short window: [{category, outcome, reason,
@@ -252,6 +256,7 @@ class OutcomesRecorded(DomainEvent):
     outcomes: list[dict[str, Any]]
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class ProjectSettingsChanged(DomainEvent):
     organization_id: str
@@ -264,6 +269,7 @@ class ProjectSettingsChanged(DomainEvent):
     monthly_event_quota: int | None
 
 
+@register
 @dataclass(frozen=True, slots=True)
 class ProjectKeyLimitsChanged(DomainEvent):
     organization_id: str
@@ -274,65 +280,8 @@ class ProjectKeyLimitsChanged(DomainEvent):
     rate_limit_per_minute: int | None
 
 
-EVENT_TYPES: dict[str, type[DomainEvent]] = {
-    cls.__name__: cls
-    for cls in (
-        OrganizationCreated,
-        ProjectCreated,
-        ProjectKeyCreated,
-        ApiTokenIssued,
-        ApiTokenRevoked,
-        MemberAdded,
-        MemberRoleChanged,
-        MemberRemoved,
-        UserRegistered,
-        PersonalTokenIssued,
-        ProjectIdAllocated,
-        ErrorEventReceived,
-        TransactionReceived,
-        SessionsReceived,
-        AttachmentStored,
-        CheckInReceived,
-        FeedbackReceived,
-        ClientReportReceived,
-        OutcomesRecorded,
-        ProjectSettingsChanged,
-        ProjectKeyLimitsChanged,
-    )
-}
-
-# Each accepted item's data category, as quotas and outcomes count it (sessions count their
-# quantity, under "session"). Every one of these types carries `organization_id`, `project_id`
-# and `received_at` in its data.
-# The events counted as an "accepted" outcome; isinstance takes the union.
-AcceptedEvent = (
-    ErrorEventReceived | TransactionReceived | AttachmentStored | CheckInReceived | FeedbackReceived
-)
-ACCEPTED_CATEGORY: dict[type[DomainEvent], str] = {
-    ErrorEventReceived: "error",
-    TransactionReceived: "transaction",
-    AttachmentStored: "attachment",
-    CheckInReceived: "monitor",
-    FeedbackReceived: "feedback",
-}
-
-
 def event_type(event: DomainEvent) -> str:
     return type(event).__name__
-
-
-def decode(type_name: str, data: dict[str, Any]) -> DomainEvent | None:
-    """The domain event for a stored type and data; None for a type this code does not know."""
-    cls = EVENT_TYPES.get(type_name)
-    if cls is None:
-        return None
-    values = {}
-    for name, is_tuple in _fields_of(cls):
-        if name in data:
-            value = data[name]
-            # JSON has no tuples; fields declared as tuples come back from lists.
-            values[name] = tuple(value) if is_tuple and isinstance(value, list) else value
-    return cls(**values)
 
 
 _FIELDS: dict[type[DomainEvent], tuple[tuple[str, bool], ...]] = {}

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from stackline.domain.envelope import Envelope, EnvelopeError, EnvelopeItem
-from stackline.domain.error_event import error_event_received
+from stackline.domain.error_event import ErrorEventReceived, error_event_received
 from stackline.domain.events import (
     AttachmentStored,
     CheckInReceived,
@@ -32,6 +32,19 @@ from stackline.domain.events import (
 from stackline.domain.normalize import normalize_event
 from stackline.domain.scrub import ScrubConfig, scrub_event
 from stackline.domain.summary import parse_timestamp
+
+# The events counted as an "accepted" outcome, and the data category each counts in; isinstance
+# takes the union.
+AcceptedEvent = (
+    ErrorEventReceived | TransactionReceived | AttachmentStored | CheckInReceived | FeedbackReceived
+)
+ACCEPTED_CATEGORY: dict[type[DomainEvent], str] = {
+    ErrorEventReceived: "error",
+    TransactionReceived: "transaction",
+    AttachmentStored: "attachment",
+    CheckInReceived: "monitor",
+    FeedbackReceived: "feedback",
+}
 
 INTAKE_NAMESPACE = uuid.UUID("0b5e8f0e-9a51-4c57-a9d4-0d1f3c2e7a61")
 EVENT_ID = re.compile(r"^[0-9a-f]{32}$")

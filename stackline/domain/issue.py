@@ -6,11 +6,19 @@ last saw. Occurrences change it by themselves: `react_to_occurrence` is what the
 processor asks when a new event lands on the issue, and answers with `IssueRegressed` or
 `IssueUnignored` when that event ends a resolution or an ignore condition.
 
+This is the lifecycle's only home: `Issue.apply` says what each event does to an issue, and the
+read model stores what it says (`projections/issues.py` applies the same events to an `Issue`
+rebuilt from the row). Likewise the issue id of a grouping hash (`issue_id_for`) and the kind
+of change each event announces (`CHANGE_KIND`, from which the webhooks' kinds and GraphQL's
+`IssueChangeKind` are derived) are decided here.
+
 Pure: no I/O. Every decision depends only on the aggregate's state and the arguments.
 """
 
 from __future__ import annotations
 
+import enum
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -23,17 +31,32 @@ UNRESOLVED, RESOLVED, IGNORED, MERGED = "unresolved", "resolved", "ignored", "me
 REACTIVE = frozenset({RESOLVED, IGNORED})
 
 
+ISSUE_NAMESPACE = uuid.UUID("6f1d3a52-54c3-4ad5-9f4e-4c7c2a3b9e10")
+
+
 def stream_name(issue_id: str) -> str:
     return f"issue-{issue_id}"
+
+
+def issue_id_for(project_id: int, primary_hash: str) -> str:
+    """The id of the issue a grouping hash first creates in a project: derived, not drawn, so
+    that a replay rebuilds the same ids and an unmerge knows where a hash goes back to."""
+    return str(uuid.uuid5(ISSUE_NAMESPACE, f"{project_id}:{primary_hash}"))
 
 
 # -- events ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class IssueEvent(DomainEvent):
+    """An event of an issue's stream (`issue-{issue_id}`)."""
+
+    issue_id: str
+
+
 @register
 @dataclass(frozen=True, slots=True)
-class IssueCreated(DomainEvent):
-    issue_id: str
+class IssueCreated(IssueEvent):
     organization_id: str
     project_id: int
     primary_hash: str
@@ -42,11 +65,10 @@ class IssueCreated(DomainEvent):
 
 @register
 @dataclass(frozen=True, slots=True)
-class IssueResolved(DomainEvent):
+class IssueResolved(IssueEvent):
     """`in_next_release`: only an event of a release first seen after this resolution regresses
     it; `release_position` is the newest release's first-seen position at the time."""
 
-    issue_id: str
     actor: str | None
     in_next_release: bool = False
     release_position: int | None = None
@@ -54,17 +76,15 @@ class IssueResolved(DomainEvent):
 
 @register
 @dataclass(frozen=True, slots=True)
-class IssueUnresolved(DomainEvent):
-    issue_id: str
+class IssueUnresolved(IssueEvent):
     actor: str | None
 
 
 @register
 @dataclass(frozen=True, slots=True)
-class IssueIgnored(DomainEvent):
+class IssueIgnored(IssueEvent):
     """Ignored forever when every condition is None; otherwise until the first one is met."""
 
-    issue_id: str
     actor: str | None
     until_event_count: int | None = None
     until_timestamp: float | None = None
@@ -73,34 +93,30 @@ class IssueIgnored(DomainEvent):
 
 @register
 @dataclass(frozen=True, slots=True)
-class IssueUnignored(DomainEvent):
-    issue_id: str
+class IssueUnignored(IssueEvent):
     actor: str | None
     reason: str  # "manual" | "event_count" | "user_count" | "time"
 
 
 @register
 @dataclass(frozen=True, slots=True)
-class IssueRegressed(DomainEvent):
-    issue_id: str
+class IssueRegressed(IssueEvent):
     event_id: str
     release: str | None
 
 
 @register
 @dataclass(frozen=True, slots=True)
-class IssueAssigned(DomainEvent):
-    issue_id: str
+class IssueAssigned(IssueEvent):
     actor: str | None
     assignee: str | None  # a member's email; None unassigns
 
 
 @register
 @dataclass(frozen=True, slots=True)
-class IssueMerged(DomainEvent):
+class IssueMerged(IssueEvent):
     """In the source's stream: its hashes now belong to `into_issue_id`."""
 
-    issue_id: str
     actor: str | None
     into_issue_id: str
     hashes: tuple[str, ...]
@@ -108,10 +124,9 @@ class IssueMerged(DomainEvent):
 
 @register
 @dataclass(frozen=True, slots=True)
-class IssueAbsorbed(DomainEvent):
+class IssueAbsorbed(IssueEvent):
     """In the target's stream: the counterpart of `IssueMerged`."""
 
-    issue_id: str
     actor: str | None
     source_issue_id: str
     hashes: tuple[str, ...]
@@ -119,11 +134,10 @@ class IssueAbsorbed(DomainEvent):
 
 @register
 @dataclass(frozen=True, slots=True)
-class IssueUnmerged(DomainEvent):
+class IssueUnmerged(IssueEvent):
     """In the stream of the issue that gives a hash back: later events of that hash go to
     `to_issue_id` (the issue the hash first created), which becomes unresolved again."""
 
-    issue_id: str
     actor: str | None
     hash: str
     to_issue_id: str
@@ -131,13 +145,46 @@ class IssueUnmerged(DomainEvent):
 
 @register
 @dataclass(frozen=True, slots=True)
-class IssueRestored(DomainEvent):
+class IssueRestored(IssueEvent):
     """In the stream of an issue that was merged away and got a hash back by an unmerge."""
 
-    issue_id: str
     actor: str | None
     hash: str
     from_issue_id: str
+
+
+class ChangeKind(enum.StrEnum):
+    """The kinds of issue change subscribers and webhooks hear of: GraphQL's `IssueChangeKind`
+    is this enum, and a webhook asks for some of them."""
+
+    CREATED = "CREATED"  # the error event that formed the issue
+    UPDATED = "UPDATED"  # a later error event, or a change with no kind of its own
+    REGRESSED = "REGRESSED"
+    RESOLVED = "RESOLVED"
+    IGNORED = "IGNORED"
+    ASSIGNED = "ASSIGNED"
+    MERGED = "MERGED"
+    UNMERGED = "UNMERGED"
+
+
+# What each issue-stream event announces, if anything: the one table the issue projection
+# (live subscriptions) and the webhook worker both read. IssueCreated announces nothing, since
+# CREATED comes from the error event that formed the issue; the issue a merge gives events to is
+# also announced UPDATED, by the projection, at the merge.
+CHANGE_KIND: dict[type[IssueEvent], ChangeKind | None] = {
+    IssueCreated: None,
+    IssueResolved: ChangeKind.RESOLVED,
+    IssueUnresolved: ChangeKind.UPDATED,
+    IssueIgnored: ChangeKind.IGNORED,
+    IssueUnignored: ChangeKind.UPDATED,
+    IssueRegressed: ChangeKind.REGRESSED,
+    IssueAssigned: ChangeKind.ASSIGNED,
+    IssueMerged: ChangeKind.MERGED,
+    IssueAbsorbed: ChangeKind.UPDATED,
+    IssueUnmerged: ChangeKind.UNMERGED,
+    IssueRestored: ChangeKind.UPDATED,
+}
+ISSUE_CHANGE_KINDS: tuple[str, ...] = tuple(ChangeKind)  # in the order the API lists them
 
 
 # -- the aggregate -----------------------------------------------------------------------------
@@ -188,48 +235,49 @@ class Issue:
         return self.id is not None
 
     def apply(self, event: DomainEvent) -> None:
+        """What an event of the issue's stream does to it. A status keeps the fields of its
+        own (a resolution's release, an ignore's conditions and counts) and no other's: every
+        change of status starts from `_enter`, which clears what belonged to the status left."""
         match event:
             case IssueCreated():
                 self.id, self.project_id = event.issue_id, event.project_id
                 self.organization_id, self.primary_hash = event.organization_id, event.primary_hash
                 self.hashes = {event.primary_hash}
             case IssueResolved():
-                self.status, self.substatus = RESOLVED, "resolved"
+                self._enter(RESOLVED, "resolved")
                 self.resolved_in_next_release = event.in_next_release
                 self.resolved_release_position = event.release_position
             case IssueUnresolved():
-                self.status, self.substatus = UNRESOLVED, "ongoing"
+                self._enter(UNRESOLVED, "ongoing")
             case IssueIgnored():
-                self.status, self.substatus = IGNORED, "archived_until_condition_met"
-                if not any((event.until_event_count, event.until_timestamp, event.until_user_count)):
-                    self.substatus = "archived_forever"
+                conditions = (event.until_event_count, event.until_timestamp, event.until_user_count)
+                forever = not any(conditions)
+                self._enter(IGNORED, "archived_forever" if forever else "archived_until_condition_met")
                 self.ignore_until_count = event.until_event_count
                 self.ignore_until_timestamp = event.until_timestamp
                 self.ignore_until_users = event.until_user_count
-                self.events_since_ignore, self.users_since_ignore = 0, set()
             case IssueUnignored():
-                self.status, self.substatus = (
-                    UNRESOLVED,
-                    "escalating" if event.reason != "manual" else "ongoing",
-                )
-                self._clear_ignore()
+                self._enter(UNRESOLVED, "ongoing" if event.reason == "manual" else "escalating")
             case IssueRegressed():
-                self.status, self.substatus = UNRESOLVED, "regressed"
-                self.resolved_in_next_release, self.resolved_release_position = False, None
+                self._enter(UNRESOLVED, "regressed")
             case IssueAssigned():
                 self.assignee = event.assignee
             case IssueMerged():
-                self.status, self.merged_into = MERGED, event.into_issue_id
+                self._enter(MERGED, "merged")
+                self.merged_into = event.into_issue_id
                 self.hashes -= set(event.hashes)
             case IssueAbsorbed():
                 self.hashes |= set(event.hashes)
             case IssueUnmerged():
                 self.hashes.discard(event.hash)
             case IssueRestored():
-                self.status, self.substatus, self.merged_into = UNRESOLVED, "ongoing", None
+                self._enter(UNRESOLVED, "ongoing")
+                self.merged_into = None
                 self.hashes.add(event.hash)
 
-    def _clear_ignore(self) -> None:
+    def _enter(self, status: str, substatus: str) -> None:
+        self.status, self.substatus = status, substatus
+        self.resolved_in_next_release, self.resolved_release_position = False, None
         self.ignore_until_count = self.ignore_until_timestamp = self.ignore_until_users = None
         self.events_since_ignore, self.users_since_ignore = 0, set()
 

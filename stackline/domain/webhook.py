@@ -17,19 +17,9 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from stackline.domain.events import DomainEvent, register
+from stackline.domain.issue import ISSUE_CHANGE_KINDS  # what a webhook can ask for: every kind
 from stackline.domain.organization import InvalidCommand
 
-# The kinds of issue change a webhook can ask for: those the issue projection publishes.
-ISSUE_CHANGE_KINDS = (
-    "CREATED",
-    "UPDATED",
-    "REGRESSED",
-    "RESOLVED",
-    "IGNORED",
-    "ASSIGNED",
-    "MERGED",
-    "UNMERGED",
-)
 MAX_URL_LENGTH = 2000
 MAX_DESCRIPTION_LENGTH = 500
 

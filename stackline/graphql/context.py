@@ -24,7 +24,8 @@ from strawberry.types import Info
 
 from stackline.app.lookups import Viewer
 from stackline.app.wiring import Services
-from stackline.domain.events import ErrorEventReceived, decode
+from stackline.domain.error_event import ErrorEventReceived
+from stackline.domain.registry import decode
 from stackline.readmodels import queries
 
 
@@ -52,6 +53,12 @@ class Context:
         if self.viewer is None:
             raise NotAuthenticated()
         if not self.viewer.orgs(scope):
+            if self.viewer.is_personal and not self.viewer.roles:
+                # Not a scope the token could be given: its user belongs to no organization.
+                raise PublicError(
+                    f"this API token's user ({self.viewer.user_email}) is not a member of any "
+                    "organization: an owner adds them (addMember), or they create one (createOrganization)"
+                )
             raise PublicError(f"this API token lacks the {scope!r} scope")
         return self.viewer
 

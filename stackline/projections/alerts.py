@@ -49,7 +49,7 @@ from stackline.domain.alert import (
     event_matches,
     suppressed,
 )
-from stackline.domain.events import decode
+from stackline.domain.registry import decode
 from stackline.domain.search import parse_query
 from stackline.domain.webhook import PENDING
 from stackline.eventstore import RecordedEvent

@@ -30,17 +30,15 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from stackline.analytics.port import AnalyticsExecutor, json_each_row
 from stackline.analytics.schema import EVENTS_INBOX, TAG_COUNTS, counted_through, inbox
-from stackline.domain.error_event import grouping_of, user_key
+from stackline.domain.error_event import ErrorEventReceived, grouping_of, user_key
 from stackline.domain.events import (
-    ACCEPTED_CATEGORY,
-    AcceptedEvent,
     ClientReportReceived,
-    ErrorEventReceived,
     OutcomesRecorded,
     SessionsReceived,
     TransactionReceived,
-    decode,
 )
+from stackline.domain.intake import ACCEPTED_CATEGORY, AcceptedEvent
+from stackline.domain.registry import decode
 from stackline.domain.summary import parse_timestamp, summarize
 from stackline.eventstore import EventStore, RecordedEvent
 from stackline.projections.payloads import with_payloads
@@ -210,24 +208,24 @@ class AnalyticsProjection:
 
 def _error_row(event: RecordedEvent, e: ErrorEventReceived) -> dict[str, Any]:
     facts = e.facts
-    summary = facts["summary"]  # as `summary.EventSummary` fields
+    summary = facts.summary
     return {
         "organization_id": e.organization_id,
         "project_id": e.project_id,
         "type": "error",
-        "timestamp": clickhouse_time(summary["timestamp"]),
+        "timestamp": clickhouse_time(summary.timestamp),
         "event_id": e.event_id,
         "primary_hash": grouping_of(e).hash,
         "position": event.position,
-        "level": summary["level"],
-        "platform": summary["platform"] or "",
-        "release": facts["release"] or "",
-        "environment": facts["environment"] or "",
-        "user": facts["user"] or "",
-        "title": summary["title"],
-        "transaction": facts["transaction"] or "",
+        "level": summary.level,
+        "platform": summary.platform or "",
+        "release": facts.release or "",
+        "environment": facts.environment or "",
+        "user": facts.user or "",
+        "title": summary.title,
+        "transaction": facts.transaction or "",
         "duration_ms": 0.0,
-        "tags": dict(summary["tags"]),
+        "tags": dict(summary.tags),
     }
 
 

@@ -16,19 +16,18 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from stackline.domain.error_event import ErrorEventReceived
 from stackline.domain.events import (
-    ACCEPTED_CATEGORY,
-    AcceptedEvent,
     AttachmentStored,
     CheckInReceived,
     ClientReportReceived,
-    ErrorEventReceived,
     FeedbackReceived,
     OutcomesRecorded,
     SessionsReceived,
     TransactionReceived,
-    decode,
 )
+from stackline.domain.intake import ACCEPTED_CATEGORY, AcceptedEvent
+from stackline.domain.registry import decode
 from stackline.domain.summary import parse_timestamp
 from stackline.eventstore import RecordedEvent
 from stackline.projections.runner import Effects

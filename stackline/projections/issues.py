@@ -11,7 +11,6 @@ reaction to append; the status changes when that event comes back through the lo
 
 from __future__ import annotations
 
-import uuid
 from collections import Counter, defaultdict
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -22,29 +21,24 @@ from sqlalchemy import bindparam, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from stackline.bus import IssueChange
-from stackline.domain.error_event import grouping_of
-from stackline.domain.events import DomainEvent, ErrorEventReceived, decode
+from stackline.domain.error_event import ErrorEventReceived, grouping_of
 from stackline.domain.grouping import GroupingResult
 from stackline.domain.issue import (
+    CHANGE_KIND,
     IGNORED,
-    MERGED,
     REACTIVE,
-    RESOLVED,
     UNRESOLVED,
     Issue,
-    IssueAssigned,
     IssueCreated,
-    IssueIgnored,
+    IssueEvent,
     IssueMerged,
-    IssueRegressed,
-    IssueResolved,
-    IssueRestored,
-    IssueUnignored,
     IssueUnmerged,
-    IssueUnresolved,
     Occurrence,
+    issue_id_for,
     stream_name,
 )
+from stackline.domain.registry import decode
+from stackline.domain.summary import EventSummary
 from stackline.eventstore import EventStore, RecordedEvent, StreamState
 from stackline.projections.payloads import with_payloads
 from stackline.projections.runner import Effects, Reaction
@@ -62,7 +56,6 @@ from stackline.readmodels.schema import (
 from stackline.readmodels.upsert import insert_absent, insert_many, upsert_counts
 
 EVENTS_BY_ISSUE = next(index for index in events.indexes if index.name == "ix_events_issue_position")
-ISSUE_NAMESPACE = uuid.UUID("6f1d3a52-54c3-4ad5-9f4e-4c7c2a3b9e10")
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 TAG_LIMIT = 200
 
@@ -77,12 +70,9 @@ def short_id(project_slug: str, number: int) -> str:
             return f"{project_slug.upper()}-{digits}"
 
 
-def issue_id_for(project_id: int, primary_hash: str) -> str:
-    return str(uuid.uuid5(ISSUE_NAMESPACE, f"{project_id}:{primary_hash}"))
-
-
 def issue_state(row: Mapping[str, Any]) -> Issue:
-    """The aggregate's state as far as occurrences care, rebuilt from the issue's row."""
+    """The aggregate's state, rebuilt from the issue's row (all but its hashes, which
+    `issue_hashes` keeps and no decision about the row needs)."""
     return Issue(
         id=row["id"],
         project_id=row["project_id"],
@@ -103,11 +93,19 @@ def issue_state(row: Mapping[str, Any]) -> Issue:
     )
 
 
+def lifecycle_values(issue: Issue) -> dict[str, Any]:
+    """What the aggregate decided, as the row's lifecycle columns (the version aside: the row
+    takes the stream's version of the event it applied)."""
+    values = {name: getattr(issue, name) for name in _LIFECYCLE if name != "version"}
+    values["users_since_ignore"] = sorted(issue.users_since_ignore)
+    return values
+
+
 @dataclass(slots=True)
 class _Occurrence:
     event: RecordedEvent
     received: ErrorEventReceived
-    summary: dict[str, Any]  # the facts' summary, as `summary.EventSummary` fields
+    summary: EventSummary  # the facts' summary
     grouping: GroupingResult
     seen: datetime
     release: str | None
@@ -174,7 +172,7 @@ class IssuesProjection:
         """Events are applied a run at a time (a few statements per run, not per event): a run
         of occurrences, then a run of issue-stream events, and so on, in log order."""
         occurrences: list[tuple[RecordedEvent, ErrorEventReceived]] = []
-        lifecycle: list[tuple[RecordedEvent, DomainEvent]] = []
+        lifecycle: list[tuple[RecordedEvent, IssueEvent]] = []
         for event in batch:
             domain_event = decode(event.type, event.data)
             if isinstance(domain_event, ErrorEventReceived):
@@ -182,7 +180,7 @@ class IssuesProjection:
                     await self._lifecycle(conn, lifecycle, effects)
                     lifecycle = []
                 occurrences.append((event, domain_event))
-            elif domain_event is not None and type(domain_event).__module__ == "stackline.domain.issue":
+            elif isinstance(domain_event, IssueEvent):
                 if occurrences:
                     await self._occurrences(conn, occurrences, effects)
                     occurrences = []
@@ -299,7 +297,7 @@ class IssuesProjection:
                             item.release,
                             release_position,
                             item.user,
-                            item.summary["timestamp"],
+                            item.summary.timestamp,
                         )
                     ):
                         effects.reactions.append(
@@ -315,8 +313,8 @@ class IssuesProjection:
                     )
             if item.user:
                 seen_by.add((issue_id, item.user))
-            at = item.summary["timestamp"]
-            for key, value in item.summary["tags"][:TAG_LIMIT]:
+            at = item.summary.timestamp
+            for key, value in item.summary.tags[:TAG_LIMIT]:
                 pair = (issue_id, key[:200], value[:200])
                 counted = tag_counts.get(pair)
                 if counted is None:
@@ -357,15 +355,16 @@ class IssuesProjection:
     # -- the issue streams -----------------------------------------------------------------
 
     async def _lifecycle(
-        self, conn: AsyncConnection, run: list[tuple[RecordedEvent, DomainEvent]], effects: Effects
+        self, conn: AsyncConnection, run: list[tuple[RecordedEvent, IssueEvent]], effects: Effects
     ) -> None:
-        """Issue-stream events change their issue's row in memory, in order; the rows and the
-        activity are written once per run. A merge or unmerge moves rows between issues in the
-        database, so the run is written out before one and read anew after it."""
-        rows = await self._rows(conn, {change.issue_id for _, change in run})  # type: ignore[attr-defined]
+        """Issue-stream events change their issue's row in memory, in order, as the `Issue`
+        aggregate applies them (the row stores what it decides); the rows and the activity are
+        written once per run. A merge or unmerge moves rows between issues in the database, so
+        the run is written out before one and read anew after it."""
+        rows = await self._rows(conn, {change.issue_id for _, change in run})
         activity: list[dict[str, Any]] = []
         for event, change in run:
-            issue_id: str = change.issue_id  # type: ignore[attr-defined]
+            issue_id = change.issue_id
             row = rows.get(issue_id)
             if row is None:  # e.g. an issue from an older grouping config, after a replay
                 continue
@@ -385,7 +384,9 @@ class IssuesProjection:
                 effects.changes.append(
                     IssueChange("UPDATED", row["organization_id"], row["project_id"], target, event.position)
                 )
-            kind = _apply_lifecycle(row, change)
+            state = issue_state(row)
+            state.apply(change)
+            row.update(lifecycle_values(state))
             row["version"] = event.version
             self._dirty[issue_id] = row
             activity.append(
@@ -399,9 +400,11 @@ class IssuesProjection:
                     "at": event.recorded_at,
                 }
             )
-            if kind:
+            if kind := CHANGE_KIND[type(change)]:
                 effects.changes.append(
-                    IssueChange(kind, row["organization_id"], row["project_id"], issue_id, event.position)
+                    IssueChange(
+                        kind.value, row["organization_id"], row["project_id"], issue_id, event.position
+                    )
                 )
         await self._write_activity(conn, activity)
 
@@ -493,75 +496,6 @@ async def recount(conn: AsyncConnection, issue_id: str) -> None:
         )
 
 
-def _apply_lifecycle(row: dict[str, Any], change: DomainEvent) -> str:
-    """Change an issue's row as an issue-stream event says; the kind of change to announce
-    ("" for none). Merges and unmerges also move rows, which the projection does itself."""
-    cleared_ignore: dict[str, Any] = {
-        "ignore_until_count": None,
-        "ignore_until_timestamp": None,
-        "ignore_until_users": None,
-        "events_since_ignore": 0,
-        "users_since_ignore": [],
-    }
-    match change:
-        case IssueResolved():
-            row.update(
-                status=RESOLVED,
-                substatus="resolved",
-                resolved_in_next_release=change.in_next_release,
-                resolved_release_position=change.release_position,
-                **cleared_ignore,
-            )
-            return "RESOLVED"
-        case IssueUnresolved():
-            row.update(
-                status=UNRESOLVED,
-                substatus="ongoing",
-                resolved_in_next_release=False,
-                resolved_release_position=None,
-            )
-        case IssueIgnored():
-            forever = not any((change.until_event_count, change.until_timestamp, change.until_user_count))
-            row.update(
-                status=IGNORED,
-                substatus="archived_forever" if forever else "archived_until_condition_met",
-                **cleared_ignore,
-            )
-            row.update(
-                ignore_until_count=change.until_event_count,
-                ignore_until_timestamp=change.until_timestamp,
-                ignore_until_users=change.until_user_count,
-            )
-            return "IGNORED"
-        case IssueUnignored():
-            row.update(
-                status=UNRESOLVED,
-                substatus="ongoing" if change.reason == "manual" else "escalating",
-                **cleared_ignore,
-            )
-        case IssueRegressed():
-            row.update(
-                status=UNRESOLVED,
-                substatus="regressed",
-                resolved_in_next_release=False,
-                resolved_release_position=None,
-            )
-            return "REGRESSED"
-        case IssueAssigned():
-            row["assignee"] = change.assignee
-            return "ASSIGNED"
-        case IssueMerged():
-            row.update(status=MERGED, substatus="merged", merged_into=change.into_issue_id)
-            return "MERGED"
-        case IssueUnmerged():
-            return "UNMERGED"
-        case IssueRestored():
-            row.update(status=UNRESOLVED, substatus="ongoing", merged_into=None)
-        case IssueCreated():
-            return ""
-    return "UPDATED"
-
-
 # What occurrences and issue-stream events change on an issue's row.
 _LIFECYCLE = (
     "version",
@@ -597,16 +531,16 @@ _WRITTEN = tuple(
 
 def _analyze(event: RecordedEvent, received: ErrorEventReceived) -> _Occurrence:
     facts = received.facts
-    summary = facts["summary"]
+    summary = facts.summary
     return _Occurrence(
         event=event,
         received=received,
         summary=summary,
         grouping=grouping_of(received),
-        seen=datetime.fromtimestamp(summary["timestamp"], UTC),
-        release=facts["release"],
-        environment=facts["environment"],
-        user=facts["user"],
+        seen=datetime.fromtimestamp(summary.timestamp, UTC),
+        release=facts.release,
+        environment=facts.environment,
+        user=facts.user,
     )
 
 
@@ -619,9 +553,9 @@ def _new_issue_row(issue_id: str, item: _Occurrence, short: str) -> dict[str, An
         "short_id": short,
         "primary_hash": item.grouping.hash,
         "grouping_variant": item.grouping.variant,
-        "title": summary["title"],
-        "culprit": summary["culprit"],
-        "level": summary["level"],
+        "title": summary.title,
+        "culprit": summary.culprit,
+        "level": summary.level,
         "status": UNRESOLVED,
         "substatus": "new",
         "first_seen": item.seen,
@@ -631,7 +565,9 @@ def _new_issue_row(issue_id: str, item: _Occurrence, short: str) -> dict[str, An
         "first_release": item.release,
         "last_release": item.release,
         "last_position": item.event.position,
-        "version": -1,
+        # What `expectedVersion` needs: the IssueCreated appended in reaction to this event is
+        # the stream's first event, version 0. (Until it lands, a change is told to retry.)
+        "version": 0,
         "assignee": None,
         "merged_into": None,
         "resolved_in_next_release": False,
@@ -652,7 +588,7 @@ def _count_occurrence(row: dict[str, Any], item: _Occurrence, position: int) -> 
     if item.seen >= last_seen:  # the issue shows what its latest event says
         row["last_seen"] = item.seen
         summary = item.summary
-        row["title"], row["culprit"], row["level"] = summary["title"], summary["culprit"], summary["level"]
+        row["title"], row["culprit"], row["level"] = summary.title, summary.culprit, summary.level
         if item.release:
             row["last_release"] = item.release
 
@@ -667,11 +603,11 @@ def _event_row(item: _Occurrence, issue_id: str) -> dict[str, Any]:
         "position": item.event.position,
         "timestamp": item.seen,
         "received_at": datetime.fromtimestamp(received.received_at, UTC),
-        "level": summary["level"],
-        "title": summary["title"],
-        "message": summary["message"],
-        "platform": summary["platform"],
-        "tags": summary["tags"],
+        "level": summary.level,
+        "title": summary.title,
+        "message": summary.message,
+        "platform": summary.platform,
+        "tags": summary.tags,
         "hash": grouping.hash,
         "release": item.release,
         "environment": item.environment,

@@ -7,8 +7,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TypeVar
 
-from stackline.domain.error_event import needs_payload
-from stackline.domain.events import DomainEvent, ErrorEventReceived
+from stackline.domain.error_event import ErrorEventReceived, needs_payload
+from stackline.domain.events import DomainEvent
 from stackline.eventstore import EventStore, RecordedEvent
 
 Decoded = TypeVar("Decoded", bound=DomainEvent | None)

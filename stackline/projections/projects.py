@@ -8,13 +8,13 @@ from datetime import UTC, datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from stackline.domain.error_event import ErrorEventReceived
 from stackline.domain.events import (
     ApiTokenIssued,
     ApiTokenRevoked,
     AttachmentStored,
     CheckInReceived,
     ClientReportReceived,
-    ErrorEventReceived,
     FeedbackReceived,
     MemberAdded,
     MemberRemoved,
@@ -29,8 +29,8 @@ from stackline.domain.events import (
     SessionsReceived,
     TransactionReceived,
     UserRegistered,
-    decode,
 )
+from stackline.domain.registry import decode
 from stackline.eventstore import RecordedEvent
 from stackline.projections.runner import Effects
 from stackline.readmodels.schema import api_tokens, members, organizations, project_keys, projects, users

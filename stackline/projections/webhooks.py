@@ -25,18 +25,9 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from stackline.bus import IssueChange
-from stackline.domain.events import ErrorEventReceived, decode
-from stackline.domain.issue import (
-    IssueAssigned,
-    IssueIgnored,
-    IssueMerged,
-    IssueRegressed,
-    IssueResolved,
-    IssueRestored,
-    IssueUnignored,
-    IssueUnmerged,
-    IssueUnresolved,
-)
+from stackline.domain.error_event import ErrorEventReceived
+from stackline.domain.issue import CHANGE_KIND, IssueEvent
+from stackline.domain.registry import decode
 from stackline.domain.webhook import (
     PENDING,
     WebhookChanged,
@@ -50,21 +41,6 @@ from stackline.readmodels.queries import aware
 from stackline.readmodels.schema import events, issues, organizations, projects, webhook_deliveries, webhooks
 
 DELIVERY_NAMESPACE = uuid.UUID("2b0f7c36-5a1e-4f7e-9d51-3f0b8f6c1a77")
-
-# What each issue-stream event means to a subscriber: the kinds `IssuesProjection._lifecycle`
-# publishes. IssueCreated and IssueAbsorbed publish nothing there (CREATED comes from the event
-# that formed the issue), so nothing here either.
-LIFECYCLE_KINDS: dict[type, str] = {
-    IssueResolved: "RESOLVED",
-    IssueUnresolved: "UPDATED",
-    IssueIgnored: "IGNORED",
-    IssueUnignored: "UPDATED",
-    IssueRegressed: "REGRESSED",
-    IssueAssigned: "ASSIGNED",
-    IssueMerged: "MERGED",
-    IssueUnmerged: "UNMERGED",
-    IssueRestored: "UPDATED",
-}
 
 
 def global_id(type_name: str, key: object) -> str:
@@ -211,7 +187,7 @@ class WebhookDeliveriesProjection:
             if any(kind in h.events for h in hooks for kind in ("CREATED", "UPDATED"))
         }
         occurrences: list[tuple[RecordedEvent, ErrorEventReceived]] = []
-        lifecycle: list[tuple[RecordedEvent, Any]] = []
+        lifecycle: list[tuple[RecordedEvent, IssueEvent, str]] = []
         for event in batch:
             if event.type == "ErrorEventReceived":
                 if event.data.get("project_id") in wants_occurrences:
@@ -220,12 +196,13 @@ class WebhookDeliveriesProjection:
                     occurrences.append((event, received))
             elif event.type.startswith("Issue"):
                 change = decode(event.type, event.data)
-                if type(change) in LIFECYCLE_KINDS:
-                    lifecycle.append((event, change))
+                # The kinds the issue projection publishes, from the domain's one table.
+                if isinstance(change, IssueEvent) and (announced := CHANGE_KIND[type(change)]):
+                    lifecycle.append((event, change, announced.value))
         found: list[IssueChange] = []
         found += await self._occurrences(conn, occurrences)
         if lifecycle:
-            ids = {c.issue_id for _, c in lifecycle}
+            ids = {c.issue_id for _, c, _ in lifecycle}
             owners = {
                 row.id: row
                 for row in await conn.execute(
@@ -234,13 +211,13 @@ class WebhookDeliveriesProjection:
                     )
                 )
             }
-            for event, change in lifecycle:
+            for event, change, kind in lifecycle:
                 owner = owners.get(change.issue_id)
                 if owner is None or owner.project_id not in by_project:
                     continue
                 found.append(
                     IssueChange(
-                        LIFECYCLE_KINDS[type(change)],
+                        kind,
                         owner.organization_id,
                         owner.project_id,
                         change.issue_id,

@@ -21,8 +21,9 @@ from stackline.domain.alert import (
     parse_tag_filter,
     suppressed,
 )
-from stackline.domain.events import decode, event_type
+from stackline.domain.events import event_type
 from stackline.domain.organization import InvalidCommand
+from stackline.domain.registry import decode
 
 SLACK = Channel("SLACK", url="https://hooks.slack.test/T1/B2/x")
 

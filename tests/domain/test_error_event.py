@@ -8,14 +8,16 @@ import orjson
 import pytest
 
 from stackline.domain.error_event import (
+    ErrorEventFacts,
+    ErrorEventReceived,
     error_event_received,
     grouping_of,
     needs_payload,
     summary_of,
     upcast_v1,
 )
-from stackline.domain.events import ErrorEventReceived, decode
-from stackline.domain.grouping import group_event
+from stackline.domain.grouping import GroupingResult, group_event
+from stackline.domain.registry import decode
 from stackline.domain.summary import summarize
 from tests.corpus import load_json
 
@@ -35,7 +37,7 @@ def test_facts_are_what_the_payload_says() -> None:
     assert event.payload == orjson.loads(orjson.dumps(payload))
     assert summary_of(event) == summarize(payload, RECEIVED)
     assert grouping_of(event) == group_event(payload)
-    assert (event.facts["release"], event.facts["user"]) == ("web@1.2.3", "email:ada@example.com")
+    assert (event.facts.release, event.facts.user) == ("web@1.2.3", "email:ada@example.com")
 
 
 def test_a_schema_1_event_reads_as_schema_2_with_the_same_facts() -> None:
@@ -58,10 +60,9 @@ def test_a_newer_grouping_config_regroups_from_the_payload() -> None:
     event = error_event_received("org", 1, "c" * 32, RECEIVED, payload)
     stale = dataclasses.replace(
         event,
-        facts={
-            **event.facts,
-            "grouping": {"config": "older:0", "hash": "0" * 32, "variant": "fallback", "components": []},
-        },
+        facts=dataclasses.replace(
+            event.facts, grouping=GroupingResult("0" * 32, "fallback", ()), grouping_config="older:0"
+        ),
     )
     assert grouping_of(stale) == group_event(payload)
     # As decoded from the log, without its body, the event says it needs its payload first.
@@ -79,3 +80,16 @@ def test_the_payload_is_the_body_not_the_data() -> None:
     with pytest.raises(LookupError):
         _ = logged.payload
     assert logged.with_payload(event.body()) == event
+
+
+def test_the_facts_are_typed_and_stored_as_before() -> None:
+    """Typed in memory, the same JSON in the log: events stored before the facts were typed
+    decode to the same facts, and an event's data round-trips."""
+    event = error_event_received("org", 1, "e" * 32, RECEIVED, sample())
+    assert isinstance(event.facts, ErrorEventFacts)
+    data = event.to_data()
+    assert set(data["facts"]) == {"summary", "release", "environment", "transaction", "user", "grouping"}
+    assert data["facts"]["summary"]["tags"] == [list(pair) for pair in summary_of(event).tags]
+    assert decode("ErrorEventReceived", orjson.loads(orjson.dumps(data))) == dataclasses.replace(
+        event, payload_json=None
+    )

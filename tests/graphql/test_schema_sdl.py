@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from stackline.domain.issue import ISSUE_CHANGE_KINDS, ChangeKind
 from stackline.graphql.schema import schema
+from stackline.graphql.types import IssueChangeKind
 
 pytestmark = pytest.mark.unit  # reads files and the code, runs nothing
 SDL = Path(__file__).resolve().parents[2] / "schema.graphql"
@@ -32,3 +34,11 @@ def test_the_operations_the_spec_names_exist() -> None:
         "issueChanges(projectId: ID!): IssueChange!",
     ):
         assert needle in sdl, needle
+
+
+def test_issue_change_kinds_are_the_domains() -> None:
+    """`IssueChangeKind` is the domain's `ChangeKind`, so a kind added there shows up here."""
+    assert IssueChangeKind is ChangeKind
+    enum_values = schema.get_type_by_name("IssueChangeKind")
+    assert enum_values is not None
+    assert [value.name for value in enum_values.values] == list(ISSUE_CHANGE_KINDS)

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from stackline.domain.error_event import error_event_received
-from stackline.domain.events import ErrorEventReceived, OrganizationCreated, ProjectCreated
+from stackline.domain.error_event import ErrorEventReceived, error_event_received
+from stackline.domain.events import OrganizationCreated, ProjectCreated
 from stackline.domain.issue import IssueAssigned, IssueIgnored, IssueResolved, stream_name
 from stackline.domain.search import (
     Assigned,
