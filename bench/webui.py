@@ -61,13 +61,20 @@ new MutationObserver(() => {
 
 
 def bundle_sizes() -> dict[str, int]:
-    sizes = {"js": 0, "js_gzip": 0, "css": 0, "css_gzip": 0}
+    """Bytes and gzip bytes of every JS and CSS asset, and of the JS that index.html loads
+    before any page (the entry and its preloads; other pages are chunks fetched when shown)."""
+    index = (DIST / "index.html").read_text()
+    sizes = {"js": 0, "js_gzip": 0, "css": 0, "css_gzip": 0, "first_js": 0, "first_js_gzip": 0}
     for path in (DIST / "assets").iterdir():
         kind = "js" if path.suffix == ".js" else "css" if path.suffix == ".css" else None
         if kind:
             data = path.read_bytes()
+            packed = len(gzip.compress(data, 9))
             sizes[kind] += len(data)
-            sizes[f"{kind}_gzip"] += len(gzip.compress(data, 9))
+            sizes[f"{kind}_gzip"] += packed
+            if kind == "js" and f"/assets/{path.name}" in index:
+                sizes["first_js"] += len(data)
+                sizes["first_js_gzip"] += packed
     return sizes
 
 
@@ -280,7 +287,9 @@ def main() -> None:
         return f"median **{statistics.median(values):.0f} ms**, p95 {percentile(values, 0.95):.0f} ms"
 
     lines = [
-        f"- bundle: JS {kib['js']:.0f} KiB, **{kib['js_gzip']:.1f} KiB gzip** (goal < 300 KB); "
+        f"- bundle: JS loaded before any page {kib['first_js']:.0f} KiB, "
+        f"**{kib['first_js_gzip']:.1f} KiB gzip** (goal < 300 KB); all JS, every page's chunk included, "
+        f"{kib['js']:.0f} KiB, {kib['js_gzip']:.1f} KiB gzip; "
         f"CSS {kib['css']:.0f} KiB, {kib['css_gzip']:.1f} KiB gzip",
         f"- issue list with {count} issues stored, {len(paint)} cold loads (empty cache each): "
         f"first contentful paint {spread(paint)}; first issue rows in the DOM {spread(rows)} (goal < 1 s)",
