@@ -257,7 +257,8 @@ def main() -> None:
 
     sizes = bundle_sizes()
     print(
-        f"bundle: JS {sizes['js'] / 1024:.0f} KiB ({sizes['js_gzip'] / 1024:.1f} KiB gzip), "
+        f"bundle: JS {sizes['js'] / 1024:.0f} KiB ({sizes['js_gzip'] / 1024:.1f} KiB gzip, "
+        f"{sizes['first_js_gzip'] / 1024:.1f} KiB before any page), "
         f"CSS {sizes['css'] / 1024:.0f} KiB ({sizes['css_gzip'] / 1024:.1f} KiB gzip)",
         flush=True,
     )
