@@ -8,11 +8,11 @@ plain numbers.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from stackline.analytics.port import AnalyticsExecutor
+from stackline.domain import search
 
 TENANT = "organization_id = {org:String} AND project_id = {project:UInt64}"
 ISSUE_SCOPE = " AND primary_hash IN {hashes:Array(String)}"
@@ -135,59 +135,72 @@ async def distinct_users(
 
 
 class InvalidEventQuery(ValueError):
-    """The events search string does not parse; the message says why."""
+    """The events search string does not parse or asks what events cannot answer; the message
+    names the token at fault."""
+
+
+# Terms of the issue search that are about an event (the others, `is:` and `assigned:`, are
+# about an issue's triage and are refused by name).
+_EVENT_COLUMNS = {"release": "release", "environment": "environment"}
 
 
 @dataclass(frozen=True, slots=True)
 class EventFilter:
-    """What `Project.events(query:)` understands: `release:1.2 environment:prod level:error
-    browser:Firefox` (any other `key:value` is a tag; quote values with spaces)."""
+    """What `Project.events(query:)` understands, in the issue search syntax (docs/search.md):
+    `level:`, `release:`, `environment:`, any other `key:value` as a tag (`*` wildcards),
+    `has:key`, free text on the title, each negatable with `!`. `is:` and `assigned:` describe
+    issues, not events, and are refused naming the token."""
 
-    release: str | None = None
-    environment: str | None = None
-    level: str | None = None
-    tags: tuple[tuple[str, str], ...] = field(default_factory=tuple)
+    clauses: tuple[str, ...] = ()
+    values: tuple[tuple[str, object], ...] = ()
 
     @classmethod
     def parse(cls, query: str | None) -> EventFilter:
-        if not query or not query.strip():
-            return cls()
         try:
-            tokens = shlex.split(query)
-        except ValueError as error:
-            raise InvalidEventQuery(f"cannot read the query: {error}") from None
-        found: dict[str, str] = {}
-        tags: list[tuple[str, str]] = []
-        for token in tokens:
-            key, sep, value = token.partition(":")
-            if not sep or not key or not value:
-                raise InvalidEventQuery(f"expected key:value, got {token!r}")
-            if key in ("release", "environment", "level"):
-                found[key] = value
-            else:
-                tags.append((key, value))
-        return cls(tags=tuple(tags), **found)
+            terms = search.parse_terms(query)
+        except search.SearchSyntaxError as error:
+            raise InvalidEventQuery(str(error)) from None
+        clauses: list[str] = []
+        values: dict[str, object] = {}
+
+        def bind(value: object, kind: str = "String") -> str:
+            name = f"q{len(values)}"
+            values[name] = value
+            return f"{{{name}:{kind}}}"
+
+        for token, term in terms:
+            match term:
+                case search.Level(level, negated):
+                    clause = f"level = {bind(level)}"
+                case search.TagValue(key, value, negated):
+                    column = _EVENT_COLUMNS.get(key) or f"tags[{bind(key)}]"
+                    if "*" in value:
+                        clause = f"{column} LIKE {bind(_like(value))}"
+                    else:
+                        clause = f"{column} = {bind(value)}"
+                case search.HasTag(key, negated):
+                    known = _EVENT_COLUMNS.get(key)
+                    clause = f"{known} != ''" if known else f"mapContains(tags, {bind(key)})"
+                case search.Text(text, negated):
+                    clause = f"positionCaseInsensitiveUTF8(title, {bind(text)}) > 0"
+                case _:
+                    raise InvalidEventQuery(
+                        f"{token!r} filters issues, not events; use it in Project.issues(query:)"
+                    )
+            clauses.append(f"NOT ({clause})" if negated else clause)
+        return cls(tuple(clauses), tuple(values.items()))
 
     def sql(self) -> str:
-        clauses = [
-            f" AND {column} = {{{column}:String}}"
-            for column in ("release", "environment", "level")
-            if getattr(self, column) is not None
-        ]
-        if self.tags:
-            clauses.append(
-                " AND arrayAll((k, v) -> tags[k] = v, {tag_keys:Array(String)}, {tag_values:Array(String)})"
-            )
-        return "".join(clauses)
+        return "".join(f" AND {clause}" for clause in self.clauses)
 
     def parameters(self) -> dict[str, object]:
-        return {
-            "release": self.release or "",
-            "environment": self.environment or "",
-            "level": self.level or "",
-            "tag_keys": [k for k, _ in self.tags],
-            "tag_values": [v for _, v in self.tags],
-        }
+        return dict(self.values)
+
+
+def _like(pattern: str) -> str:
+    """A search wildcard (`*`) as a LIKE pattern, LIKE's own metacharacters escaped."""
+    escaped = pattern.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return escaped.replace("*", "%")
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,16 +13,15 @@ rule's stream, under an id derived from the notification, so recording it twice 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from stackline.app.stream_commands import append_decided, load_aggregate, retrying
 from stackline.domain.alert import AlertRule, RuleConfig, stream_name
 from stackline.domain.events import DomainEvent, event_type
 from stackline.domain.organization import InvalidCommand
-from stackline.domain.registry import decode
-from stackline.eventstore import EventStore, NewEvent, StreamState, WrongExpectedVersion
+from stackline.eventstore import EventStore, NewEvent, StreamState
 
-RETRIES = 10
 AUDIT_NAMESPACE = uuid.UUID("8f3a5d0e-1c2b-4e7f-a6d9-0b5c4e3f2a19")
 
 
@@ -37,36 +36,12 @@ class AlertCommands:
         self.store = store
 
     async def load(self, rule_id: str) -> AlertRule:
-        recorded = await self.store.read_stream(stream_name(rule_id))
-        return AlertRule.from_events(
-            (e for r in recorded if (e := decode(r.type, r.data)) is not None),
-            recorded[-1].version if recorded else -1,
-        )
+        return await load_aggregate(self.store, stream_name(rule_id), AlertRule.from_events)
 
     async def _append(
         self, rule: AlertRule, rule_id: str, events: Sequence[DomainEvent], actor: str | None
     ) -> int | None:
-        if not events:
-            return None
-        result = await self.store.append(
-            stream_name(rule_id),
-            [
-                NewEvent(
-                    event_type(e), e.to_data(), metadata={"actor": actor}, schema_version=e.schema_version
-                )
-                for e in events
-            ],
-            rule.version if rule.version >= 0 else StreamState.NO_STREAM,
-        )
-        return result.position
-
-    async def _retrying(self, attempt: Callable[[], Awaitable[AlertRuleResult]]) -> AlertRuleResult:
-        for _ in range(RETRIES):
-            try:
-                return await attempt()
-            except WrongExpectedVersion:
-                continue
-        raise InvalidCommand("too many concurrent changes; try again")
+        return await append_decided(self.store, stream_name(rule_id), rule.version, events, actor)
 
     async def _load_owned(self, rule_id: str, organization_id: str) -> AlertRule:
         rule = await self.load(rule_id)
@@ -104,14 +79,14 @@ class AlertCommands:
             events = rule.update(change(rule.config), project_webhooks)
             return AlertRuleResult(rule_id, await self._append(rule, rule_id, events, actor))
 
-        return await self._retrying(attempt)
+        return await retrying(attempt)
 
     async def delete(self, rule_id: str, organization_id: str, actor: str | None) -> AlertRuleResult:
         async def attempt() -> AlertRuleResult:
             rule = await self._load_owned(rule_id, organization_id)
             return AlertRuleResult(rule_id, await self._append(rule, rule_id, rule.delete(), actor))
 
-        return await self._retrying(attempt)
+        return await retrying(attempt)
 
     async def record_notification(self, rule_id: str, event: DomainEvent) -> int:
         """Append a notification's outcome to its rule's stream (deleted rules included: the

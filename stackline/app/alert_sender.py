@@ -20,6 +20,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -41,15 +42,17 @@ log = logging.getLogger(__name__)
 MAX_IN_FLIGHT = 8
 ERROR_SNIPPET = 500  # bytes of a failed answer's body kept
 USER_AGENT = "stackline-alerts/1"
+AUDIT_SWEEP_SECONDS = 300.0  # how often outcomes not yet in the log are looked for (see run)
 
 
+@dataclass(frozen=True, slots=True)
 class Attempt:
-    """One attempt's result: `ok`, or an error that is worth retrying or final."""
+    """One attempt's result: `ok`, or an error that is worth retrying (or final)."""
 
-    def __init__(
-        self, ok: bool, error: str | None = None, retryable: bool = True, retry_after: float | None = None
-    ):
-        self.ok, self.error, self.retryable, self.retry_after = ok, error, retryable, retry_after
+    ok: bool
+    error: str | None = None
+    retryable: bool = True
+    retry_after: float | None = None  # seconds, from the receiver's Retry-After
 
 
 class AlertSender:
@@ -75,6 +78,7 @@ class AlertSender:
         self._in_flight: set[str] = set()
         self._tasks: set[asyncio.Task] = set()
         self._wake = asyncio.Event()
+        self._swept_at: float | None = None
 
     def wake(self) -> None:
         """Look for due notifications now (the projector queued some)."""
@@ -87,8 +91,15 @@ class AlertSender:
             try:
                 while True:
                     if self.projector.running:
-                        await self.record_unrecorded()
+                        # Outcomes are appended as they happen; only a crash in between leaves
+                        # one out, so the sweep runs when this process starts sending and now
+                        # and then, not on every round.
+                        if self._swept_at is None or time.monotonic() - self._swept_at > AUDIT_SWEEP_SECONDS:
+                            self._swept_at = time.monotonic()
+                            await self.record_unrecorded()
                         await self.dispatch_due(client)
+                    else:
+                        self._swept_at = None
                     self._wake.clear()
                     try:
                         await asyncio.wait_for(self._wake.wait(), self.webhooks.poll_interval)

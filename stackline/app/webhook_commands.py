@@ -14,13 +14,11 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from stackline.domain.events import DomainEvent, event_type
+from stackline.app.stream_commands import append_decided, load_aggregate, retrying
+from stackline.domain.events import DomainEvent
 from stackline.domain.organization import InvalidCommand
-from stackline.domain.registry import decode
 from stackline.domain.webhook import Webhook, WebhookConfig, stream_name
-from stackline.eventstore import EventStore, NewEvent, StreamState, WrongExpectedVersion
-
-RETRIES = 10
+from stackline.eventstore import EventStore
 
 
 def new_secret() -> str:
@@ -39,36 +37,15 @@ class WebhookCommands:
         self.store = store
 
     async def load(self, webhook_id: str) -> Webhook:
-        recorded = await self.store.read_stream(stream_name(webhook_id))
-        return Webhook.from_events(
-            (e for r in recorded if (e := decode(r.type, r.data)) is not None),
-            recorded[-1].version if recorded else -1,
-        )
+        return await load_aggregate(self.store, stream_name(webhook_id), Webhook.from_events)
 
     async def _append(
         self, webhook: Webhook, webhook_id: str, events: Sequence[DomainEvent], actor: str | None
     ) -> int | None:
-        if not events:
-            return None
-        result = await self.store.append(
-            stream_name(webhook_id),
-            [
-                NewEvent(
-                    event_type(e), e.to_data(), metadata={"actor": actor}, schema_version=e.schema_version
-                )
-                for e in events
-            ],
-            webhook.version if webhook.version >= 0 else StreamState.NO_STREAM,
-        )
-        return result.position
+        return await append_decided(self.store, stream_name(webhook_id), webhook.version, events, actor)
 
     async def _retrying(self, attempt: Callable[[], Awaitable[WebhookResult]]) -> WebhookResult:
-        for _ in range(RETRIES):
-            try:
-                return await attempt()
-            except WrongExpectedVersion:
-                continue
-        raise InvalidCommand("too many concurrent changes; try again")
+        return await retrying(attempt)
 
     async def _load_owned(self, webhook_id: str, organization_id: str) -> Webhook:
         webhook = await self.load(webhook_id)

@@ -101,11 +101,17 @@ Term = Status | Substatus | Assigned | Level | TagValue | HasTag | Text
 
 def parse_query(query: str | None) -> tuple[Term, ...]:
     """The query's terms, in order; all of them must hold for an issue to match."""
-    terms: list[Term] = []
+    return tuple(term for _, term in parse_terms(query))
+
+
+def parse_terms(query: str | None) -> tuple[tuple[str, Term], ...]:
+    """Each term with its token as written, for searches that support only some kinds of term
+    (`Project.events`) and must name the token they refuse."""
+    terms: list[tuple[str, Term]] = []
     for token, negated, key, value in _tokens(query or ""):
         if len(terms) == MAX_TERMS:
             raise SearchSyntaxError(token, f"a search holds at most {MAX_TERMS} terms")
-        terms.append(_term(token, negated, key, value))
+        terms.append((token, _term(token, negated, key, value)))
     return tuple(terms)
 
 

@@ -567,7 +567,9 @@ def _new_issue_row(issue_id: str, item: _Occurrence, short: str) -> dict[str, An
         "first_release": item.release,
         "last_release": item.release,
         "last_position": item.event.position,
-        "version": -1,
+        # What `expectedVersion` needs: the IssueCreated appended in reaction to this event is
+        # the stream's first event, version 0. (Until it lands, a change is told to retry.)
+        "version": 0,
         "assignee": None,
         "merged_into": None,
         "resolved_in_next_release": False,

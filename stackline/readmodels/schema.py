@@ -124,7 +124,8 @@ issues = Table(
     Column("first_release", String(250)),
     Column("last_release", String(250)),
     Column("last_position", BigInteger, nullable=False),
-    # The issue stream's version (-1 until the lifecycle's IssueCreated is projected).
+    # The issue stream's version: 0 from the start (the IssueCreated the issue's first event
+    # appends is the stream's version 0), so payloads show what `expectedVersion` needs.
     Column("version", BigInteger, nullable=False, server_default="-1"),
     Column("assignee", String(254)),
     Column("merged_into", String(36)),

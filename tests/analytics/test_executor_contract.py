@@ -9,6 +9,7 @@ from stackline.analytics.port import AnalyticsExecutor
 from stackline.analytics.queries import (
     PERIODS,
     EventFilter,
+    InvalidEventQuery,
     event_count,
     event_stats,
     events_page,
@@ -215,3 +216,50 @@ async def test_a_writer_and_readers_share_the_store_concurrently(executor: Analy
 
     await asyncio.gather(write(), read(), read(), read())
     assert await event_count(executor, "org-a", 1, EventFilter()) == 200
+
+
+async def test_events_take_the_issue_search_syntax(executor: AnalyticsExecutor) -> None:
+    """Negation, wildcards, has:, free text: the issue search's parser, not tag names
+    (`!level:error` used to be read as a tag called `!level` and matched nothing)."""
+    await executor.insert(
+        "events",
+        [
+            error(1, NOW - 30, level="error", title="KeyError: 'alice'", tags={"browser": "Firefox 120"}),
+            error(2, NOW - 20, level="warning", title="slow import", tags={"browser": "Chrome 119"}),
+            error(3, NOW - 10, level="error", title="ValueError: bad", release="web@1.2", tags={}),
+        ],
+    )
+
+    async def matching(query: str) -> list[int]:
+        refs = await events_page(executor, "org-a", 1, EventFilter.parse(query), first=10)
+        return sorted(int(r.event_id, 16) for r in refs)
+
+    assert await matching("!level:error") == [2]
+    assert await matching("level:error") == [1, 3]
+    assert await matching("browser:Firefox*") == [1]
+    assert await matching("!browser:Firefox*") == [2, 3]
+    assert await matching("has:browser") == [1, 2]
+    assert await matching("!has:browser") == [3]
+    assert await matching("keyerror") == [1]
+    assert await matching('"slow import" level:warning') == [2]
+    assert await matching("release:web@1.*") == [3]
+    assert await matching("browser:100%_x") == []  # LIKE's own wildcards are plain characters
+
+
+def test_event_queries_refuse_issue_terms_by_name() -> None:
+    for query, token in (
+        ("is:unresolved level:error", "is:unresolved"),
+        ("assigned:a@b.c", "assigned:a@b.c"),
+    ):
+        try:
+            EventFilter.parse(query)
+        except InvalidEventQuery as error:
+            assert repr(token) in str(error) and "Project.issues" in str(error)
+        else:
+            raise AssertionError(f"{query!r} was accepted")
+    try:
+        EventFilter.parse("level:loud")
+    except InvalidEventQuery as error:
+        assert "'level:loud'" in str(error)
+    else:
+        raise AssertionError("level:loud was accepted")

@@ -23,7 +23,7 @@ query ($org: String!, $project: String!) {
 
 SUBSCRIPTION = """
 subscription ($projectId: ID!) {
-  issueChanges(projectId: $projectId) { kind committedAt issue { id shortId title timesSeen } }
+  issueChanges(projectId: $projectId) { kind committedAt issue { id shortId title timesSeen version } }
 }
 """
 
@@ -133,6 +133,12 @@ async def test_sdk_crashes_become_live_graphql_issues(tmp_path, backend_env) -> 
             if m["data"]["issueChanges"]["kind"] == "CREATED"
         }
         assert created == {n["id"] for n in nodes}
+        # What `expectedVersion` needs for a new issue (it said -1, before the stream existed).
+        assert {
+            m["data"]["issueChanges"]["issue"]["version"]
+            for m in live.received
+            if m["data"]["issueChanges"]["kind"] == "CREATED"
+        } == {0}
         assert not live.errors
         # Every change says when the projector committed it: after we sent, before it arrived.
         committed = [datetime.fromisoformat(m["data"]["issueChanges"]["committedAt"]) for m in live.received]

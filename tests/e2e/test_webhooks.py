@@ -287,6 +287,38 @@ def test_a_new_issue_reaches_the_receiver_signed_with_the_secret(server: Server,
     ]
 
 
+RESOLVE = (
+    "mutation ($id: ID!, $v: Int!) { updateIssue(input: {id: $id, expectedVersion: $v, status: RESOLVED}) "
+    "{ issue { status version } userErrors { message code } } }"
+)
+
+
+def test_the_version_in_a_payload_is_what_expected_version_needs(server: Server, receiver: Receiver) -> None:
+    """A receiver resolves the issue a CREATED delivery announced, with the body's version: no
+    CONFLICT (it said -1, the version before the issue's stream existed)."""
+    boot = setup_project(server, "versionco")
+    create_webhook(server, boot, f"{receiver.url}/versions", ["CREATED", "RESOLVED"])
+    with sentry_client(boot["dsn"]):
+        capture(checkout, "V-1")
+    created = json.loads(wait_until(lambda: receiver.at("/versions"), what="the CREATED POST")[0].body)
+    assert created["event"] == "CREATED" and created["issue"]["version"] == 0
+
+    def resolve() -> dict | None:
+        answer = server.graphql(
+            RESOLVE, {"id": created["issue"]["id"], "v": created["issue"]["version"]}, boot["token"]
+        )
+        payload = answer["data"]["updateIssue"]
+        if any("still being created" in e["message"] for e in payload["userErrors"]):
+            return None  # the issue's stream is appended a moment after the issue appears
+        return payload
+
+    resolved = wait_until(resolve, what="the issue's stream")
+    assert resolved["userErrors"] == [] and resolved["issue"]["status"] == "RESOLVED"
+    announced = wait_until(lambda: receiver.at("/versions")[1:], what="the RESOLVED POST")[0]
+    body = json.loads(announced.body)
+    assert body["event"] == "RESOLVED" and body["issue"]["version"] == resolved["issue"]["version"] == 1
+
+
 def test_a_failing_receiver_gets_the_same_delivery_again_until_it_succeeds(
     server: Server, receiver: Receiver
 ) -> None:

@@ -3,6 +3,8 @@
 export const paths = {
   home: () => "/",
   project: (org: string, project: string) => `/orgs/${enc(org)}/projects/${enc(project)}`,
+  settings: (org: string, project: string) => `/orgs/${enc(org)}/projects/${enc(project)}/settings`,
+  alerts: (org: string, project: string) => `/orgs/${enc(org)}/projects/${enc(project)}/alerts`,
   issues: (org: string, project: string) => `/orgs/${enc(org)}/projects/${enc(project)}/issues`,
   issue: (org: string, project: string, issueId: string) =>
     `/orgs/${enc(org)}/projects/${enc(project)}/issues/${enc(issueId)}`,

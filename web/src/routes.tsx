@@ -4,10 +4,12 @@
 // fallback, stackline/webui/__init__.py), so new paths belong under `/orgs/`.
 import type { ComponentType } from "react";
 import { paths } from "./paths";
+import { AlertRulesPage } from "./pages/AlertRules";
 import { IssueDetailPage } from "./pages/IssueDetail";
 import { IssueListPage } from "./pages/IssueList";
 import { PickerPage } from "./pages/Picker";
-import { ProjectHomePage } from "./pages/ProjectHome";
+import { ProjectOverviewPage } from "./pages/ProjectOverview";
+import { ProjectSettingsPage } from "./pages/ProjectSettings";
 
 export interface RouteDef {
   path: string;
@@ -16,13 +18,18 @@ export interface RouteDef {
 
 export const routes: RouteDef[] = [
   { path: "/", component: PickerPage },
-  { path: "/orgs/:org/projects/:project", component: ProjectHomePage },
+  { path: "/orgs/:org/projects/:project", component: ProjectOverviewPage },
+  { path: "/orgs/:org/projects/:project/alerts", component: AlertRulesPage },
+  { path: "/orgs/:org/projects/:project/settings", component: ProjectSettingsPage },
   { path: "/orgs/:org/projects/:project/issues", component: IssueListPage },
   { path: "/orgs/:org/projects/:project/issues/:issueId", component: IssueDetailPage },
   { path: "/orgs/:org/projects/:project/issues/:issueId/events/:eventId", component: IssueDetailPage },
 ];
 
-/** The tabs of a project's pages, in the header. */
-export const projectNav: { label: string; to: (org: string, project: string) => string }[] = [
+/** The tabs of a project's pages, in the header; `exact`: active on that path only (not below it). */
+export const projectNav: { label: string; to: (org: string, project: string) => string; exact?: boolean }[] = [
+  { label: "Overview", to: paths.project, exact: true },
   { label: "Issues", to: paths.issues },
+  { label: "Alerts", to: paths.alerts },
+  { label: "Settings", to: paths.settings },
 ];

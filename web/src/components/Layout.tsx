@@ -53,7 +53,7 @@ export function Layout({ children }: { children: ReactNode }) {
             {projectNav.map((tab) => {
               const to = tab.to(decodeURIComponent(params.org), decodeURIComponent(params.project));
               return (
-                <Link key={tab.label} href={to} className={location.startsWith(to) ? "tab active" : "tab"}>
+                <Link key={tab.label} href={to} className={(tab.exact ? location === to : location.startsWith(to)) ? "tab active" : "tab"}>
                   {tab.label}
                 </Link>
               );
