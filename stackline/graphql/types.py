@@ -591,6 +591,13 @@ class Project(Node):
 
         return await alert_rules_of_project(info, self.organization_id, self.numeric_id)
 
+    @strawberry.field(description="An issue of this project by its short id (`WEB-2`, any case).")
+    async def issue_by_short_id(self, info: Info, short_id: str) -> Issue | None:
+        ctx(info).require_scope(self.organization_id, "event:read")
+        async with ctx(info).services.engine.connect() as conn:
+            row = await queries.issue_by_short_id(conn, self.organization_id, self.numeric_id, short_id)
+        return Issue.from_row(row) if row else None
+
     @strawberry.field(description="An event of this project by the SDK's event_id.")
     async def event(self, info: Info, event_id: str) -> Event | None:
         ctx(info).require_scope(self.organization_id, "event:read")
