@@ -330,8 +330,9 @@ export function IssueDetailPage() {
           <section className="card">
             <div className="card-header"><h2>Tags</h2></div>
             <div className="pad facets">
-              {issue.tagFacets.length === 0 && <div className="muted small">No tags.</div>}
-              {issue.tagFacets.map((facet) => (
+              {issue.tagFacets === null && <div className="muted small">Tags unavailable (no analytics store in this API process).</div>}
+              {issue.tagFacets?.length === 0 && <div className="muted small">No tags.</div>}
+              {(issue.tagFacets ?? []).map((facet) => (
                 <div className="facet" key={facet.key}>
                   <div className="facet-key">
                     {facet.key}{" "}

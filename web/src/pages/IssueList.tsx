@@ -190,7 +190,7 @@ export function IssueListPage() {
 
   const sparklines = useMemo(() => {
     const byId = new Map<string, { start: string; count: number }[]>();
-    for (const edge of stats.data?.project?.issues.edges ?? []) byId.set(edge.node.id, edge.node.stats);
+    for (const edge of stats.data?.project?.issues.edges ?? []) if (edge.node.stats) byId.set(edge.node.id, edge.node.stats);
     return byId;
   }, [stats.data]);
 
