@@ -405,3 +405,43 @@ def test_another_organization_sees_nothing(shop: Shop) -> None:
         other["token"],
     )
     assert node["data"]["node"] is None, node
+
+
+def test_tags_derived_from_the_event_are_searchable(server: Server) -> None:
+    """browser, os, url, server_name and user.* as Sentry derives them from contexts, request and
+    user: `browser:Firefox`, `user.email:` and `url:` find the issue (they found nothing)."""
+    boot = server.bootstrap("tagco", "web")
+    with sentry_client(boot["dsn"], server_name="web-7"):
+        with sentry_sdk.new_scope() as scope:
+            scope.set_user({"id": "u-9", "email": "ana@tagco.test"})
+            scope.set_context("browser", {"name": "Firefox", "version": "120.0"})
+            scope.set_context("os", {"name": "Ubuntu", "version": "22.04"})
+            scope.add_event_processor(
+                lambda e, hint: {**e, "request": {"url": "https://shop.tagco.test/pay?x=1", "method": "POST"}}
+            )
+            exception_of(charge_card)()
+    query = (
+        'query ($q: String) { project(organizationSlug: "tagco", slug: "web") '
+        "{ issues(query: $q) { totalCount } events(query: $q) { totalCount } } }"
+    )
+
+    def counts(q: str) -> tuple[int, int]:
+        project = server.graphql(query, {"q": q}, boot["token"])["data"]["project"]
+        return project["issues"]["totalCount"], project["events"]["totalCount"]
+
+    deadline = time.monotonic() + 30
+    while counts("") != (1, 1):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    for q in (
+        "browser:Firefox*",
+        "browser.name:Firefox",
+        "os.name:Ubuntu",
+        "server_name:web-7",
+        "user.email:ana@tagco.test",
+        "user.id:u-9",
+        "url:https://shop.tagco.test/pay",
+        "url:*tagco.test*",
+    ):
+        assert counts(q) == (1, 1), q
+    assert counts("user.email:bob@tagco.test") == (0, 0)
