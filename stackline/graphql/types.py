@@ -18,6 +18,7 @@ from sqlalchemy import Row
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from stackline.app.attachments import download_path
 from stackline.domain.issue import ChangeKind
 from stackline.domain.search import SearchSyntaxError, parse_query
 from stackline.graphql import analytics
@@ -224,6 +225,9 @@ class Attachment:
     attachment_type: str
     size: int
     sha256: str
+    download_path: str = strawberry.field(
+        description="GET it with the same `Authorization: Bearer <API token>` (event:read) for the bytes."
+    )
 
 
 def dsn_for(info: Info, public_key: str, project_id: int) -> str:
@@ -892,6 +896,7 @@ class Event(Node):
                 attachment_type=r.attachment_type,
                 size=r.size,
                 sha256=r.sha256,
+                download_path=download_path(r.project_id, r.attachment_id),
             )
             for r in rows
         ]

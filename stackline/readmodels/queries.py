@@ -317,6 +317,18 @@ async def public_keys_of_projects(
     return list(await conn.execute(query))
 
 
+async def attachment(
+    conn: AsyncConnection, org_ids: Collection[str], project_id: int, attachment_id: str
+) -> Row | None:
+    """One attachment, within the caller's organizations."""
+    query = select(attachments).where(
+        attachments.c.project_id == project_id,
+        attachments.c.attachment_id == attachment_id,
+        attachments.c.organization_id.in_(org_ids),
+    )
+    return (await conn.execute(query)).first()
+
+
 async def attachments_of_events(
     conn: AsyncConnection, org_ids: Collection[str], keys: Sequence[tuple[int, str]]
 ) -> list[Row]:
