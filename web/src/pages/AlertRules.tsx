@@ -2,7 +2,7 @@
 // recent notifications (status, attempts, the last error: failures stay visible); creating,
 // editing, enabling or disabling and deleting rules (project:write).
 import { useState } from "react";
-import { useMutation, useQuery } from "urql";
+import { useClient, useMutation, useQuery } from "urql";
 import { Link, useParams } from "wouter";
 import { useAccess } from "../access";
 import { RuleEditor } from "../components/alerts/RuleEditor";
@@ -127,7 +127,8 @@ type Webhook = NonNullable<AlertRulesQuery["project"]>["webhooks"][number];
 
 export function AlertRulesPage() {
   const { org, project } = useParams<{ org: string; project: string }>();
-  const [{ data, error, fetching }, refetch] = useQuery({ query: AlertRulesDocument, variables: { org, project } });
+  const [{ data, error, fetching }] = useQuery({ query: AlertRulesDocument, variables: { org, project } });
+  const client = useClient();
   const { access } = useAccess(org);
   const writable = can(access, "project:write");
   const why = lacking(access, "project:write");
@@ -138,7 +139,8 @@ export function AlertRulesPage() {
   const [{ fetching: creating }, create] = useMutation(CreateAlertRuleDocument);
   const [{ fetching: updating }, update] = useMutation(UpdateAlertRuleDocument);
   const [, remove] = useMutation(DeleteAlertRuleDocument);
-  const reload = () => refetch({ requestPolicy: "network-only" });
+  // Awaitable, so a switch holds the asked-for state until the stored one has arrived.
+  const reload = () => client.query(AlertRulesDocument, { org, project }, { requestPolicy: "network-only" }).toPromise();
 
   const found = data?.project;
   if (error && !found) return <div className="page"><ErrorBox error={error} /></div>;
@@ -152,15 +154,15 @@ export function AlertRulesPage() {
     const found_ = problems(result, payload);
     setErrors(found_);
     if (!found_.length) {
+      await reload();
       setEditing(null);
-      reload();
     }
   }
 
   async function act(run: () => Promise<Problem[]>) {
     const found_ = await run();
     setListErrors(found_);
-    if (!found_.length) reload();
+    if (!found_.length) await reload();
   }
 
   const editorFor = (rule: Rule | null) => (
@@ -267,9 +269,12 @@ function RuleCard({
   writable: boolean;
   why?: string;
   onEdit: () => void;
-  onToggle: () => void;
+  onToggle: () => Promise<void>;
   onDelete: () => void;
 }) {
+  // The switch shows the state asked for until the refetched rule shows the stored one.
+  const [pending, setPending] = useState<boolean | null>(null);
+  const enabled = pending ?? rule.enabled;
   const f = rule.filters;
   const filters = [
     f.levels.length ? `level ${f.levels.join(" or ")}` : null,
@@ -290,8 +295,18 @@ function RuleCard({
         </div>
         <div className="row-actions">
           <label className="switch" title={why}>
-            <input type="checkbox" checked={rule.enabled} disabled={!writable} onChange={onToggle} aria-label={`${rule.name} enabled`} />
-            <span>{rule.enabled ? "enabled" : "disabled"}</span>
+            <input
+              type="checkbox"
+              checked={enabled}
+              disabled={!writable || pending !== null}
+              aria-label={`${rule.name} enabled`}
+              onChange={async (e) => {
+                setPending(e.target.checked);
+                await onToggle();
+                setPending(null);
+              }}
+            />
+            <span>{enabled ? "enabled" : "disabled"}</span>
           </label>
           <button className="btn btn-small" disabled={!writable} title={why} onClick={onEdit}>
             Edit

@@ -122,6 +122,8 @@ function KeyLimits({ org, project, row, writable, why }: { org: string; project:
   const [perMinute, setPerMinute] = useState(row.rateLimitPerMinute?.toString() ?? "");
   const [errors, setErrors] = useState<Problem[]>([]);
   const [saved, setSaved] = useState(false);
+  // The switch shows the state asked for until the refetched key shows the stored one.
+  const [pendingActive, setPendingActive] = useState<boolean | null>(null);
   const [{ fetching }, update] = useMutation(UpdateProjectKeyDocument);
   const base = { organizationSlug: org, projectSlug: project, publicKey: row.publicKey };
   const dirty = perSecond !== (row.rateLimitPerSecond?.toString() ?? "") || perMinute !== (row.rateLimitPerMinute?.toString() ?? "");
@@ -157,12 +159,16 @@ function KeyLimits({ org, project, row, writable, why }: { org: string; project:
           <label className="switch" title={why}>
             <input
               type="checkbox"
-              checked={row.isActive}
+              checked={pendingActive ?? row.isActive}
               disabled={!writable || fetching}
               aria-label={`Key ${row.publicKey} enabled`}
-              onChange={(e) => run({ isActive: e.target.checked })}
+              onChange={async (e) => {
+                setPendingActive(e.target.checked);
+                await run({ isActive: e.target.checked });
+                setPendingActive(null);
+              }}
             />
-            <span>{row.isActive ? "enabled" : "disabled"}</span>
+            <span>{(pendingActive ?? row.isActive) ? "enabled" : "disabled"}</span>
           </label>
         </td>
         <td>
