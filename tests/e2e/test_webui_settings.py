@@ -314,7 +314,7 @@ def test_a_member_sees_settings_read_only_and_no_other_tenant(browser: Any, serv
 
     page = open_page(browser, server.url, member, "/orgs/ro/projects/web/settings")
     page.get_by_role("note").wait_for()
-    assert "your role (member) lacks project:write" in page.get_by_role("note").inner_text()
+    assert "Your role (member) lacks project:write" in page.get_by_role("note").inner_text()
     assert page.locator("#dsn").input_value() == boot["dsn"]
     assert page.get_by_role("button", name="Save limits").is_disabled()
     assert page.get_by_label("Scrub IP addresses").is_disabled()

@@ -102,6 +102,13 @@ export function Members({ org, access, viewerEmail }: { org: string; access: Acc
           </tr>
         </thead>
         <tbody>
+          {data?.organization?.members.length === 0 && (
+            <tr>
+              <td colSpan={4} className="muted">
+                No members yet: the organization is run by its organization tokens.
+              </td>
+            </tr>
+          )}
           {data?.organization?.members.map((m) => {
             // Only owners make, demote or remove owners.
             const locked = !writable || (m.role === "owner" && !owner);
