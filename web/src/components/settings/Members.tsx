@@ -181,7 +181,7 @@ export function Members({ org, access, viewerEmail }: { org: string; access: Acc
         </label>
         <label>
           <span className="field-label">Role</span>
-          <select className="btn" value={role} disabled={!writable} onChange={(e) => setRole(e.target.value)}>
+          <select className="btn" aria-label="Role of the new member" value={role} disabled={!writable} onChange={(e) => setRole(e.target.value)}>
             {ROLES.map((r) => (
               <option key={r} value={r} disabled={r === "owner" && !owner}>
                 {r}
