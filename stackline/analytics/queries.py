@@ -179,8 +179,8 @@ class EventFilter:
                     else:
                         clause = f"{column} = {bind(value)}"
                 case search.HasTag(key, negated):
-                    column = _EVENT_COLUMNS.get(key)
-                    clause = f"{column} != ''" if column else f"mapContains(tags, {bind(key)})"
+                    known = _EVENT_COLUMNS.get(key)
+                    clause = f"{known} != ''" if known else f"mapContains(tags, {bind(key)})"
                 case search.Text(text, negated):
                     clause = f"positionCaseInsensitiveUTF8(title, {bind(text)}) > 0"
                 case _:

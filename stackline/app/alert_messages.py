@@ -3,7 +3,8 @@ Slack-compatible JSON message, a signed-webhook JSON body.
 
 Built from a notification row's `subject` (what the alerts projector saw when it queued it) and
 the server's public URL, which links to the issue's page in the web UI
-(`/<org>/<project>/issues/<issue id>`). Pure rendering: never sends, never reads a database.
+(`/orgs/<org>/projects/<project>/issues/<issue's GraphQL id>`). Pure rendering: never sends,
+never reads a database.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import html
 from email.message import EmailMessage
 from typing import Any
+from urllib.parse import quote
 
 TRIGGER_WORDS = {
     "NEW_ISSUE": "New issue",
@@ -23,10 +25,11 @@ LEVEL_COLOURS = {"fatal": "#7a0000", "error": "#e03e2f", "warning": "#f5a623", "
 
 
 def issue_link(public_url: str, subject: dict[str, Any]) -> str:
-    return (
-        f"{public_url.rstrip('/')}/{subject['organization']['slug']}/{subject['project']['slug']}"
-        f"/issues/{subject['issue']['id']}"
-    )
+    """The issue's page in the web UI (`paths.issue` in web/src/paths.ts), which names the issue
+    by its GraphQL id."""
+    org, project = quote(subject["organization"]["slug"], safe=""), quote(subject["project"]["slug"], safe="")
+    issue = quote(subject["issue"]["globalId"], safe="")
+    return f"{public_url.rstrip('/')}/orgs/{org}/projects/{project}/issues/{issue}"
 
 
 def headline(subject: dict[str, Any]) -> str:

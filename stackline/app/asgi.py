@@ -13,19 +13,34 @@ from starlette.routing import Route, WebSocketRoute
 from stackline import webui
 from stackline.app import ingest
 from stackline.app.settings import Settings
-from stackline.app.wiring import Services, open_services
+from stackline.app.wiring import READ_MODEL_PROJECTOR, Services, open_services
 from stackline.domain import registry
 from stackline.graphql.view import GraphQLView
+from stackline.projections.runner import load_checkpoint
 
 
 async def healthz(request: Request) -> JSONResponse:
     services = request.app.state.services
+    running = services.projector_running
+    here = request.app.state.runs_projectors
+    # None where no read-model projector runs at all: its 0 read as "nothing projected yet".
+    projector: dict[str, object] = {"projector_position": services.projector.position if here else None}
+    if not running:
+        # Not a position of 0: say where the read models are and why this process is not moving them.
+        async with services.engine.connect() as conn:
+            projector["readmodels_checkpoint"] = await load_checkpoint(conn, READ_MODEL_PROJECTOR)
+        projector["projector"] = (
+            "not running yet: starting, or standing by while another process holds it"
+            if here
+            else "not running in this process (serve --no-projectors): "
+            "`stackline project run readmodels` runs it"
+        )
     return JSONResponse(
         {
             "status": "ok",
             "eventstore_head": await services.store.head_position(),
-            "projector_position": services.projector.position,
-            "projector_running": services.projector_running,
+            **projector,
+            "projector_running": running,
             # Live subscriptions: one shared stream per distinct operation and viewer rights.
             "subscription_streams": request.app.state.shared_subscriptions.streams,
             # Stored events of types this version does not know, skipped by this process's
@@ -43,7 +58,7 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        opened = services or await open_services(settings)
+        opened = services or await open_services(settings, runs_projectors=run_projectors)
         app.state.services = opened
         services_ = opened
         services_.start_serving()
@@ -67,4 +82,5 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.shared_subscriptions = graphql.shared_subscriptions
+    app.state.runs_projectors = run_projectors
     return app

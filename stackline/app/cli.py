@@ -43,7 +43,8 @@ def serve(args: argparse.Namespace) -> int:
     url = f"http://{args.host}:{port}"
 
     async def run() -> None:
-        services = await open_services(settings)  # bad settings stop us here, with a clear message
+        # Bad settings stop us here, with a clear message.
+        services = await open_services(settings, runs_projectors=not args.no_projectors)
         settings.record_server(settings.public_url or url)
         app = create_app(settings, run_projectors=not args.no_projectors, services=services)
         # No permessage-deflate: subscription messages are a few hundred bytes, and compressing

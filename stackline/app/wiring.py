@@ -332,11 +332,20 @@ def _report_crash(task: asyncio.Task) -> None:
         log.error("%s stopped", task.get_name(), exc_info=task.exception())
 
 
-async def open_services(settings: Settings, analytics: bool = True) -> Services:
+# Embedded chDB is written only by an analytics projector in the same process: an API process
+# without projectors would read a store nobody feeds (all zeros, without a word).
+ANALYTICS_APART = (
+    "an API process without projectors (serve --no-projectors) reads analytics from a ClickHouse "
+    "server only: set STACKLINE_CLICKHOUSE_URL in every process and run `stackline project run analytics`"
+)
+
+
+async def open_services(settings: Settings, analytics: bool = True, runs_projectors: bool = True) -> Services:
     """Open every adapter and bring the read model schema up to date (alembic).
 
-    The analytics store is opened only when `analytics` is asked for. When chDB's directory is
-    held by another process, this process serves without it: its analytics fields answer why."""
+    The analytics store is opened only when `analytics` is asked for, and embedded chDB only in a
+    process that runs projectors (`ANALYTICS_APART`). When chDB's directory is held by another
+    process, this process serves without it. Without it, its analytics fields answer why."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     store = await open_event_store(settings.eventstore_url)
     engine = open_read_models(settings.database_url)
@@ -370,6 +379,10 @@ async def open_services(settings: Settings, analytics: bool = True) -> Services:
     )
     if not analytics:
         services.analytics_unavailable = "this process does not open the analytics store"
+        return services
+    if not runs_projectors and settings.analytics_enabled and not settings.clickhouse_url:
+        log.warning("serving without analytics: %s", ANALYTICS_APART)
+        services.analytics_unavailable = ANALYTICS_APART
         return services
     try:
         services.analytics = await open_analytics(settings)

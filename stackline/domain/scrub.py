@@ -15,6 +15,16 @@ Two kinds of rules, as in Sentry's data scrubber (written here from its public d
 Keys named in `ScrubConfig.safe_fields` (exact name, any case) keep their whole value untouched:
 a safe field wins over every rule, as in Sentry.
 
+Ids are not card numbers: a value made only of digits under a key named like an id (`id`,
+`thread.id`, `order_id`, `requestId`) is kept, since the SDK's 15-digit thread ids pass the
+Luhn check one time in ten; numbers (JSON integers) are never scanned, as Relay's card rule
+applies to strings only.
+
+The SDK's own annotations (`_meta`: what it removed or substituted, in Sentry's format) are kept,
+their key names not judged (only their strings scanned), and every value scrubbed here is
+annotated there too (`{"": {"rem": [["@stackline:filter", "s"]]}}` at its path), beside the
+dotted paths under `_stackline.scrubbed`.
+
 Pure: no I/O. It returns a new dict and never mutates its input. It runs on every ingested event,
 so it walks the payload once, with regexes compiled once per configuration and a cheap test
 before the expensive ones. Total: it never raises on odd input.
@@ -51,6 +61,10 @@ DEFAULT_SENSITIVE_FIELDS = (
 )
 SENSITIVE_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "x-api-key", "proxy-authorization"})
 STACKLINE_KEY = "_stackline"
+META_KEY = "_meta"
+SUBSTITUTED = ["@stackline:filter", "s"]  # Sentry's remark: rule id, "s" for substituted
+# Keys that name an id: `id`, `thread.id`, `order_id`, `span-id`, `requestId`, `tid`.
+_ID_KEY = re.compile(r"(?:^|[._\-])(?i:id)$|[a-z]Id$|^(?i:tid|pid)$")
 # Beyond this nesting a payload is garbage (normalize_event cuts it at 64); rather than recurse
 # further, the whole subtree is filtered, so depth can neither crash us nor hide a secret.
 MAX_DEPTH = 128
@@ -89,7 +103,32 @@ def scrub_event(payload: dict[str, Any], config: ScrubConfig = ScrubConfig()) ->
         earlier = marker.get("scrubbed")
         marker["scrubbed"] = [*(earlier if isinstance(earlier, list) else ()), *paths]
         scrubbed[STACKLINE_KEY] = marker
+        meta = scrubbed.get(META_KEY)
+        scrubbed[META_KEY] = _annotate(meta if isinstance(meta, dict) else {}, walk.scrubbed_keys)
     return ScrubResult(scrubbed, paths)
+
+
+def _annotate(meta: dict[str, Any], paths: list[tuple[Any, ...]]) -> dict[str, Any]:
+    """`meta` (a copy the walk made) with a substitution remark at each scrubbed path, merged
+    with whatever the SDK said there."""
+    for path in paths:
+        if not path or path[0] == META_KEY:
+            continue
+        node = meta
+        for part in path:
+            child = node.get(str(part))
+            if not isinstance(child, dict):
+                child = node[str(part)] = {}
+            node = child
+        remarks = node.get("")
+        if not isinstance(remarks, dict):
+            remarks = node[""] = {}
+        rem = remarks.get("rem")
+        if not isinstance(rem, list):
+            rem = remarks["rem"] = []
+        if SUBSTITUTED not in rem:
+            rem.append(list(SUBSTITUTED))
+    return meta
 
 
 # --- rules compiled per configuration --------------------------------------------------------
@@ -303,15 +342,18 @@ class _Walk:
     a dotted path only for a value that gets scrubbed, which keeps the common case cheap.
     """
 
-    __slots__ = ("rules", "path", "scrubbed")
+    __slots__ = ("rules", "path", "scrubbed", "scrubbed_keys")
 
     def __init__(self, rules: _Rules) -> None:
         self.rules = rules
         self.path: list[Any] = []
         self.scrubbed: list[str] = []
+        self.scrubbed_keys: list[tuple[Any, ...]] = []
 
     def record(self, *tail: Any) -> None:
-        self.scrubbed.append(".".join(map(str, (*self.path, *tail))))
+        keys = (*self.path, *tail)
+        self.scrubbed.append(".".join(map(str, keys)))
+        self.scrubbed_keys.append(keys)
 
     def event(self, payload: dict[str, Any]) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -319,6 +361,10 @@ class _Walk:
         for key, value in payload.items():
             if key == "modules":
                 out[key] = _copy(value)  # package names and versions: nothing to hide
+            elif key == META_KEY:
+                path.append(key)
+                out[key] = self.annotations(value, 1)
+                path.pop()
             elif key in _REQUEST_KEYS and isinstance(value, dict):
                 path.append(key)
                 out[key] = self.request(value)
@@ -366,6 +412,8 @@ class _Walk:
         if type(value) is str:
             if len(value) < _SHORTEST_MATCH:
                 return value
+            if value.isdigit() and type(key) is str and _ID_KEY.search(key):
+                return value  # an id, not a card number (see the module's docstring)
             scrubbed = self.rules.scrub_text(value)
             if scrubbed is not value:
                 self.record(key)
@@ -412,6 +460,33 @@ class _Walk:
             else:
                 out.append(self.entry(index, item, depth))
         return out
+
+    def annotations(self, value: Any, depth: int) -> Any:
+        """The SDK's `_meta`: copied with its key names unjudged (they name the fields it
+        annotates, `cookies` or `password` among them), its strings scanned."""
+        if depth > MAX_DEPTH:
+            self.record()
+            return FILTERED
+        if isinstance(value, dict):
+            out: dict[Any, Any] = {}
+            for key, item in value.items():
+                self.path.append(key)
+                out[key] = self.annotations(item, depth + 1)
+                self.path.pop()
+            return out
+        if isinstance(value, list):
+            items = []
+            for index, item in enumerate(value):
+                self.path.append(index)
+                items.append(self.annotations(item, depth + 1))
+                self.path.pop()
+            return items
+        if isinstance(value, str) and len(value) >= _SHORTEST_MATCH:
+            scrubbed = self.rules.scrub_text(value)
+            if scrubbed is not value:
+                self.record()
+            return scrubbed
+        return value
 
     def filtered(self, value: Any, *tail: Any) -> Any:
         """FILTERED in place of a value that could hold a secret; booleans and empties stay."""

@@ -53,6 +53,12 @@ class Context:
         if self.viewer is None:
             raise NotAuthenticated()
         if not self.viewer.orgs(scope):
+            if self.viewer.is_personal and not self.viewer.roles:
+                # Not a scope the token could be given: its user belongs to no organization.
+                raise PublicError(
+                    f"this API token's user ({self.viewer.user_email}) is not a member of any "
+                    "organization: an owner adds them (addMember), or they create one (createOrganization)"
+                )
             raise PublicError(f"this API token lacks the {scope!r} scope")
         return self.viewer
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncGenerator
 from datetime import UTC, datetime
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import MaskErrors, MaxTokensLimiter, QueryDepthLimiter
-from strawberry.types import Info
+from strawberry.types import ExecutionContext, Info
 
 from stackline.app.issue_commands import UNSET, IssueUpdate
 from stackline.domain.issue import VersionConflict, issue_id_for
@@ -34,6 +35,10 @@ from stackline.graphql.types import (
     resolve_node,
 )
 from stackline.readmodels import queries
+
+# Errors the client caused, apart from Strawberry's own logger (`strawberry.execution`), which
+# keeps the unexpected ones.
+client_log = logging.getLogger("stackline.graphql.client_errors")
 
 MAX_DEPTH = 12
 MAX_TOKENS = 5000
@@ -1004,7 +1009,28 @@ def _should_mask(error: GraphQLError) -> bool:
     return original is not None and not isinstance(original, PublicError)
 
 
-schema = strawberry.Schema(
+def _is_client_mistake(error: GraphQLError) -> bool:
+    """A bad query, a missing scope, a refused search: the client's to fix, not ours."""
+    return error.original_error is None or isinstance(error.original_error, PublicError)
+
+
+class Schema(strawberry.Schema):
+    """Client mistakes are logged at INFO without a traceback; everything else at ERROR with
+    one (Strawberry's default logs every error at ERROR with a traceback)."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        unexpected = []
+        for error in errors:
+            if _is_client_mistake(error):
+                client_log.info("GraphQL error for the client: %s (path %s)", error.message, error.path)
+            else:
+                unexpected.append(error)
+        super().process_errors(unexpected, execution_context)
+
+
+schema = Schema(
     query=Query,
     mutation=Mutation,
     subscription=Subscription,

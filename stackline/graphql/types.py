@@ -600,24 +600,27 @@ class Project(Node):
             )
         return Event.from_row(row) if row else None
 
-    # Served by the analytics store (stackline/graphql/analytics.py).
+    # Served by the analytics store (stackline/graphql/analytics.py). Nullable, so that a
+    # process without it (`analytics unavailable: ...`) fails these fields alone, not the project.
 
     @strawberry.field(
         description="Error events per bucket over the period (zero-filled), from the analytics store."
     )
-    async def stats(self, info: Info, period: StatsPeriod) -> list[StatsBucket]:
+    async def stats(self, info: Info, period: StatsPeriod) -> list[StatsBucket] | None:
         ctx(info).require_scope(self.organization_id, "event:read")
         return await analytics.stats(info, self.organization_id, self.numeric_id, period)
 
     @strawberry.field(
         description="Tag keys of the project's errors with counts and top values (all keys, or `keys`)."
     )
-    async def tag_facets(self, info: Info, keys: list[str] | None = None, top: int = 5) -> list[TagFacet]:
+    async def tag_facets(
+        self, info: Info, keys: list[str] | None = None, top: int = 5
+    ) -> list[TagFacet] | None:
         ctx(info).require_scope(self.organization_id, "event:read")
         return await analytics.facets(info, self.organization_id, self.numeric_id, keys, top)
 
     @strawberry.field(description="Distinct users of the project's errors, from the analytics store.")
-    async def user_count(self, info: Info) -> int:
+    async def user_count(self, info: Info) -> int | None:
         ctx(info).require_scope(self.organization_id, "event:read")
         return await analytics.user_count(info, self.organization_id, self.numeric_id)
 
@@ -628,7 +631,7 @@ class Project(Node):
     )
     async def events(
         self, info: Info, first: int | None = None, after: str | None = None, query: str | None = None
-    ) -> EventConnection:
+    ) -> EventConnection | None:
         ctx(info).require_scope(self.organization_id, "event:read")
         limit = page_size(first)
         page, total, more = await analytics.event_page(
@@ -652,7 +655,7 @@ class Project(Node):
         )
 
     @strawberry.field(description="Items per day, category, outcome and reason, from the analytics store.")
-    async def outcomes(self, info: Info, days: int = 30) -> list[UsageBucket]:
+    async def outcomes(self, info: Info, days: int = 30) -> list[UsageBucket] | None:
         ctx(info).require_scope(self.organization_id, "project:read")
         rows = await analytics.outcomes(info, self.organization_id, self.numeric_id, days)
         return [
@@ -827,10 +830,11 @@ class Issue(Node):
             ),
         )
 
-    # Served by the analytics store (stackline/graphql/analytics.py), through the issue's hashes.
+    # Served by the analytics store (stackline/graphql/analytics.py), through the issue's hashes;
+    # nullable like the project's.
 
     @strawberry.field(description="The issue's events per bucket over the period (zero-filled).")
-    async def stats(self, info: Info, period: StatsPeriod) -> list[StatsBucket]:
+    async def stats(self, info: Info, period: StatsPeriod) -> list[StatsBucket] | None:
         ctx(info).require_scope(self.organization_id, "event:read")
         hashes = await analytics.issue_hashes(info, self.organization_id, self.issue_id)
         return await analytics.stats(info, self.organization_id, self.project_id, period, hashes)
@@ -839,7 +843,9 @@ class Issue(Node):
         description="Tag keys of the issue's events with counts and top values, from the analytics "
         "store (all keys, or `keys`)."
     )
-    async def tag_facets(self, info: Info, keys: list[str] | None = None, top: int = 5) -> list[TagFacet]:
+    async def tag_facets(
+        self, info: Info, keys: list[str] | None = None, top: int = 5
+    ) -> list[TagFacet] | None:
         ctx(info).require_scope(self.organization_id, "event:read")
         hashes = await analytics.issue_hashes(info, self.organization_id, self.issue_id)
         return await analytics.facets(info, self.organization_id, self.project_id, keys, top, hashes)

@@ -571,3 +571,66 @@ def test_any_dict_scrubs_without_error(payload):
     result = scrub_event(payload, WITH_IPS)
     assert payload == before
     assert isinstance(result.payload, dict)
+
+
+# --- ids that happen to pass the Luhn check ----------------------------------------------------
+
+
+def test_thread_ids_and_other_id_fields_are_not_card_numbers():
+    # sentry-sdk puts every span's thread id (15 digits on Linux, as a string) under
+    # `contexts.trace.data`; one in ten passes the Luhn check, which filtered it.
+    thread_id = "139885532654462"  # passes the Luhn check
+    assert scrub_event({"contexts": {}}).payload == {"contexts": {}}
+    payload = {
+        "contexts": {"trace": {"data": {"thread.id": thread_id, "thread.name": "MainThread"}}},
+        "threads": {"values": [{"id": thread_id, "name": "MainThread"}]},
+        "extra": {"order_id": "4111111111111111", "requestId": "5555555555554444", "id": thread_id},
+        "tags": [["thread.id", thread_id]],
+    }
+    assert scrubbed(payload) == payload
+
+
+def test_card_numbers_in_other_fields_and_text_are_still_filtered():
+    payload = {
+        "extra": {
+            "card_number": "4111111111111111",
+            "order_id": "card 4111 1111 1111 1111",
+            "cc": "4111111111111111",
+        }
+    }
+    assert scrubbed(payload)["extra"] == {
+        "card_number": FILTERED,
+        "order_id": f"card {FILTERED}",
+        "cc": FILTERED,
+    }
+
+
+# --- the SDK's own annotations -------------------------------------------------------------------
+
+
+def test_the_sdks_meta_annotations_are_kept_and_ours_merged_in():
+    # sentry-sdk replaces what it withholds itself and says so under `_meta` (Sentry's format:
+    # the path to the value, then `""` with the rules that removed or substituted it).
+    sdk_meta = {
+        "request": {
+            "cookies": {"": {"rem": [["!config", "x"]]}},
+            "data": {"": {"rem": [["!config", "x"]], "len": 2048}},
+        }
+    }
+    payload = {
+        "request": {"cookies": "", "data": "", "headers": {"Authorization": "Basic c2VjcmV0"}},
+        "extra": {"password": "hunter2"},
+        "_meta": sdk_meta,
+    }
+    meta = scrubbed(payload)["_meta"]
+    assert meta["request"]["cookies"] == sdk_meta["request"]["cookies"]
+    assert meta["request"]["data"] == sdk_meta["request"]["data"]
+    assert meta["request"]["headers"]["Authorization"] == {"": {"rem": [["@stackline:filter", "s"]]}}
+    assert meta["extra"]["password"] == {"": {"rem": [["@stackline:filter", "s"]]}}
+
+
+def test_meta_is_added_only_when_something_was_scrubbed():
+    assert "_meta" not in scrubbed({"extra": {"a": "b"}})
+    assert scrubbed({"extra": {"password": "x"}})["_meta"] == {
+        "extra": {"password": {"": {"rem": [["@stackline:filter", "s"]]}}}
+    }

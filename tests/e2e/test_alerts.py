@@ -251,11 +251,9 @@ def test_a_new_exception_reaches_a_real_smtp_server_and_a_slack_receiver(
         for part in message.walk()
         if not part.is_multipart()
     }
-    raw_issue_id = (
-        __import__("base64").urlsafe_b64decode(issue["id"] + "=" * (-len(issue["id"]) % 4)).decode()
-    )
-    # STACKLINE_PUBLIC_URL is unset: the address `serve` records (what DSNs use) is the base.
-    link = f"{server.url}/mailco/web/issues/{raw_issue_id.split(':', 1)[1]}"
+    # The web UI's issue page (web/src/paths.ts). STACKLINE_PUBLIC_URL is unset: the address
+    # `serve` records (what DSNs use) is the base.
+    link = f"{server.url}/orgs/mailco/projects/web/issues/{issue['id']}"
     assert set(parts) == {"text/plain", "text/html"}
     for body in parts.values():
         assert title in body and link in body
@@ -329,13 +327,13 @@ def test_a_frequency_rule_fires_exactly_once_for_a_burst_of_500_events(
                 capture(checkout, "B-1")
     title = "CheckoutFailed: cart B-1 could not be paid"
     wait_until(
-        lambda: issue_of(server, boot, "burstco", title)["timesSeen"] == 500, timeout=60, what="500 events"
+        lambda: issue_of(server, boot, "burstco", title)["timesSeen"] == 500, timeout=180, what="500 events"
     )
     # Log order: the sentinel's new issue comes after every event of the burst, so once it is
     # told, the alerts projector has judged the whole burst.
     with sentry_client(boot["dsn"]):
         capture(refund, "R-1")
-    wait_until(lambda: receiver.at("/sentinel"), timeout=30, what="the sentinel")
+    wait_until(lambda: receiver.at("/sentinel"), timeout=120, what="the sentinel")
     time.sleep(1.0)
     assert len(receiver.at("/storm")) == 1
     [told] = notifications(server, boot["token"], frequent["id"])
@@ -481,7 +479,7 @@ def test_signed_webhook_channel_and_failures_are_visible(server: Server, receive
         body["event"] == "ALERT" and body["trigger"] == "NEW_ISSUE" and body["rule"]["name"] == "Everywhere"
     )
     assert body["id"] == request.headers["x-stackline-delivery"] == signed["notificationId"]
-    assert body["link"].startswith(f"{server.url}/failco/web/issues/")
+    assert body["link"].startswith(f"{server.url}/orgs/failco/projects/web/issues/")
 
     types = wait_until(
         lambda: (t := stream_types(server, rule["id"])) and len(t) == 4 and t, what="the audit events"
@@ -780,3 +778,29 @@ def test_a_killed_worker_neither_loses_nor_queues_a_notification_twice(
         assert issues <= len(texts) <= issues + MAX_IN_FLIGHT
     finally:
         restarted.stop()
+
+
+def test_replay_refuses_to_rebuild_the_alerts_outbox(tmp_path: Path) -> None:
+    """`--projection alerts` (or webhooks) would mean sending everything again: a clear refusal."""
+    import subprocess
+    import sys
+
+    for name in ("alerts", "webhooks"):
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "stackline.app.cli",
+                "replay",
+                "--quiet",
+                "--projection",
+                name,
+                "--data-dir",
+                str(tmp_path / "data"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 2, done.stderr
+        assert f"stackline replay: {name!r} is not rebuilt" in done.stderr

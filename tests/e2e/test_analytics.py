@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, delete
 from stackline.readmodels.db import sync_url
 from stackline.readmodels.schema import projector_checkpoints
 from tests.e2e.conftest import backend_settings
-from tests.e2e.server import Server, sentry_client, stackline
+from tests.e2e.server import Server, kill_group, sentry_client, spawn, stackline
 from tests.e2e.test_skeleton import charge, parse_order
 
 PROJECT = """
@@ -224,3 +224,55 @@ def test_replays_and_reapplied_batches_do_not_double_counts(backend: dict[str, s
         assert read(server, boot["token"], "replayco") == before
     finally:
         server.stop()
+
+
+SCALED = """
+query ($org: String!) {
+  project(organizationSlug: $org, slug: "web") {
+    id
+    issues(first: 10) { edges { node { title timesSeen day: stats(period: HOUR_24) { count } } } }
+    stats(period: DAY_14) { count }
+    userCount
+  }
+}
+"""
+
+
+def test_an_api_process_apart_from_its_projectors_degrades_field_by_field(tmp_path) -> None:  # noqa: ANN001
+    """The README's scale-out recipe without a ClickHouse server: `serve --no-projectors` beside
+    `project run readmodels` on the embedded stores. Issues are served; each analytics field is
+    null with an error saying what analytics needs (it nulled the whole project on one process
+    and read zeros without a word on the other)."""
+    data = tmp_path / "data"
+    stackline("migrate", "--data-dir", str(data))
+    projector = spawn(["project", "run", "readmodels", "--data-dir", str(data)], tmp_path / "projector.log")
+    try:
+        with Server(data, serve_args=("--no-projectors",)).start() as api:
+            boot = api.bootstrap("scaleco", "web")
+            with sentry_client(boot["dsn"]):
+                try:
+                    charge(7)
+                except Exception:  # noqa: BLE001
+                    sentry_sdk.capture_exception()
+            deadline = time.monotonic() + 30
+            while True:
+                answer = api.graphql(SCALED, {"org": "scaleco"}, boot["token"])
+                project = (answer.get("data") or {}).get("project")
+                if project and project["issues"]["edges"]:
+                    break
+                assert time.monotonic() < deadline, (answer, api.log())
+                time.sleep(0.2)
+    finally:
+        kill_group(projector)
+    assert project["issues"]["edges"][0]["node"]["timesSeen"] == 1
+    assert project["issues"]["edges"][0]["node"]["day"] is None
+    assert project["stats"] is None and project["userCount"] is None
+    paths = sorted(tuple(map(str, e["path"])) for e in answer["errors"])
+    assert paths == [
+        ("project", "issues", "edges", "0", "node", "day"),
+        ("project", "stats"),
+        ("project", "userCount"),
+    ]
+    for error in answer["errors"]:
+        assert error["message"].startswith("analytics unavailable: an API process without projectors")
+        assert "STACKLINE_CLICKHOUSE_URL" in error["message"]

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 import sentry_sdk
+from sentry_sdk.utils import AnnotatedValue
 
 from tests.e2e.server import Server, Subscriber, sentry_client
 from tests.e2e.test_ingest_protocol import SET_SETTINGS, Target
@@ -100,3 +101,34 @@ async def test_secrets_are_scrubbed_everywhere(tmp_path: Path, scrub_ips: bool) 
     ip_on_disk = b"203.0.113.77" in on_disk
     assert ip_on_disk is not scrub_ips, "client IPs are kept by default and dropped when the project says so"
     assert time.time()  # the server answered everything above; nothing more to wait for
+
+
+def test_thread_ids_and_the_sdks_meta_survive(tmp_path: Path) -> None:
+    """Every event the SDK sends inside a span carries `contexts.trace.data["thread.id"]`, a
+    15-digit string that passes the Luhn check one time in ten (this one does): it is no card.
+    What the SDK says it withheld (`_meta`) is kept, and what was scrubbed here is added to it."""
+    thread_id = "139885532654462"
+    server = Server(tmp_path / "data").start()
+    try:
+        target = Target(server, "threadco", "web")
+        with sentry_client(target.dsn, traces_sample_rate=1.0):
+            with sentry_sdk.start_transaction(name="checkout"), sentry_sdk.new_scope() as scope:
+                sentry_sdk.get_current_span().set_data("thread.id", thread_id)
+                scope.set_extra("db_password", SECRETS["password"])
+                # As the SDK's integrations withhold a request body too large to send: its
+                # serializer turns this into `_meta.request.data`.
+                withheld = {"data": AnnotatedValue.removed_because_over_size_limit()}
+                scope.add_event_processor(
+                    lambda e, hint: {**e, "request": withheld} if e.get("exception") else e
+                )
+                try:
+                    leaky_checkout(SECRETS["card"])
+                except ValueError:
+                    event_id = sentry_sdk.capture_exception()
+        stored = target.wait_event(event_id)["payload"]
+    finally:
+        server.stop()
+    assert stored["contexts"]["trace"]["data"]["thread.id"] == thread_id
+    assert stored["_meta"]["request"] == {"data": {"": {"rem": [["!config", "x"]]}}}
+    assert stored["_meta"]["extra"]["db_password"] == {"": {"rem": [["@stackline:filter", "s"]]}}
+    assert stored["extra"]["db_password"] == "[Filtered]"

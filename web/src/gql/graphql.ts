@@ -399,7 +399,7 @@ export type IssueDetailQueryVariables = Exact<{
 }>;
 
 
-export type IssueDetailQuery = { issue: { firstRelease: string | null, groupingVariant: string, id: string, shortId: string, title: string, culprit: string | null, level: string, status: IssueStatus, substatus: string, timesSeen: number, userCount: number, firstSeen: string, lastSeen: string, lastRelease: string | null, assignee: string | null, version: number, project: { id: string, slug: string, name: string }, grouping: { config: string, variant: string, components: Array<string>, hashes: Array<string> } | null, tagFacets: Array<{ key: string, count: number, distinctValues: number, topValues: Array<{ value: string, count: number }> }>, activity: Array<{ kind: string, actor: string | null, at: string, data: unknown }> } | null };
+export type IssueDetailQuery = { issue: { firstRelease: string | null, groupingVariant: string, id: string, shortId: string, title: string, culprit: string | null, level: string, status: IssueStatus, substatus: string, timesSeen: number, userCount: number, firstSeen: string, lastSeen: string, lastRelease: string | null, assignee: string | null, version: number, project: { id: string, slug: string, name: string }, grouping: { config: string, variant: string, components: Array<string>, hashes: Array<string> } | null, tagFacets: Array<{ key: string, count: number, distinctValues: number, topValues: Array<{ value: string, count: number }> }> | null, activity: Array<{ kind: string, actor: string | null, at: string, data: unknown }> } | null };
 
 export type IssueStatsQueryVariables = Exact<{
   id: string | number;
@@ -407,7 +407,7 @@ export type IssueStatsQueryVariables = Exact<{
 }>;
 
 
-export type IssueStatsQuery = { issue: { id: string, stats: Array<{ start: string, count: number, users: number }> } | null };
+export type IssueStatsQuery = { issue: { id: string, stats: Array<{ start: string, count: number, users: number }> | null } | null };
 
 export type IssueEventsQueryVariables = Exact<{
   id: string | number;
@@ -464,7 +464,7 @@ export type IssueListStatsQueryVariables = Exact<{
 }>;
 
 
-export type IssueListStatsQuery = { project: { id: string, issues: { edges: Array<{ node: { id: string, stats: Array<{ start: string, count: number }> } }> } } | null };
+export type IssueListStatsQuery = { project: { id: string, issues: { edges: Array<{ node: { id: string, stats: Array<{ start: string, count: number }> | null } }> } } | null };
 
 export type IssueListChangesSubscriptionVariables = Exact<{
   projectId: string | number;
@@ -480,7 +480,7 @@ export type OverviewStatsQueryVariables = Exact<{
 }>;
 
 
-export type OverviewStatsQuery = { project: { id: string, userCount: number, stats: Array<{ start: string, count: number, users: number }> } | null };
+export type OverviewStatsQuery = { project: { id: string, userCount: number | null, stats: Array<{ start: string, count: number, users: number }> | null } | null };
 
 export type ProjectOverviewQueryVariables = Exact<{
   org: string;

@@ -330,8 +330,10 @@ export function IssueDetailPage() {
           <section className="card">
             <div className="card-header"><h2>Tags</h2></div>
             <div className="pad facets">
-              {issue.tagFacets.length === 0 && <div className="muted small">No tags.</div>}
-              {issue.tagFacets.map((facet) => (
+              {/* null where the analytics store is unavailable (the query's error says why) */}
+              {issue.tagFacets == null && <div className="muted small">Tag counts unavailable.</div>}
+              {issue.tagFacets?.length === 0 && <div className="muted small">No tags.</div>}
+              {(issue.tagFacets ?? []).map((facet) => (
                 <div className="facet" key={facet.key}>
                   <div className="facet-key">
                     {facet.key}{" "}

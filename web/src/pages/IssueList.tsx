@@ -190,7 +190,10 @@ export function IssueListPage() {
 
   const sparklines = useMemo(() => {
     const byId = new Map<string, { start: string; count: number }[]>();
-    for (const edge of stats.data?.project?.issues.edges ?? []) byId.set(edge.node.id, edge.node.stats);
+    // stats is null where the analytics store is unavailable: no sparkline then, the rest shows.
+    for (const edge of stats.data?.project?.issues.edges ?? []) {
+      if (edge.node.stats) byId.set(edge.node.id, edge.node.stats);
+    }
     return byId;
   }, [stats.data]);
 

@@ -141,7 +141,7 @@ export function ProjectOverviewPage() {
 
       <div className="tiles">
         <Tile label={`Errors, ${periodLabel}`} value={stats.data ? compactNumber(errorCount) : "…"} testId="event-count" exact={errorCount} />
-        <Tile label="Users affected" value={stats.data?.project ? compactNumber(stats.data.project.userCount) : "…"} />
+        <Tile label="Users affected" value={stats.data?.project ? (stats.data.project.userCount == null ? "n/a" : compactNumber(stats.data.project.userCount)) : "…"} />
         <Tile label="Unresolved issues" value={compactNumber(found.issues.totalCount)} />
         <Tile label="Errors accepted, 30 d" value={compactNumber(errorTotals?.accepted ?? 0)} />
         <Tile
