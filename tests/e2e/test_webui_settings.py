@@ -1,6 +1,7 @@
 """The web UI's project pages in a real browser (Debian's Chromium through Playwright) against a
 real `stackline serve` fed by the real sentry-sdk: the settings page's DSN, key rate limits and
-scrubbing (persisted, confirmed through GraphQL), userErrors shown as the server words them, an
+scrubbing (persisted, confirmed through GraphQL), members and a token shown once then revoked,
+userErrors shown as the server words them, an
 alert rule's whole life through the UI with a failing notification on view, the overview's
 counts of what the SDK sent, and a member's read-only view that cannot reach another tenant.
 
@@ -314,7 +315,7 @@ def test_a_member_sees_settings_read_only_and_no_other_tenant(browser: Any, serv
 
     page = open_page(browser, server.url, member, "/orgs/ro/projects/web/settings")
     page.get_by_role("note").wait_for()
-    assert "your role (member) lacks project:write" in page.get_by_role("note").inner_text()
+    assert "Your role (member) lacks project:write" in page.get_by_role("note").inner_text()
     assert page.locator("#dsn").input_value() == boot["dsn"]
     assert page.get_by_role("button", name="Save limits").is_disabled()
     assert page.get_by_label("Scrub IP addresses").is_disabled()
@@ -343,4 +344,69 @@ def test_a_member_sees_settings_read_only_and_no_other_tenant(browser: Any, serv
         page.get_by_role("alert").wait_for()
         assert "project not found" in page.get_by_role("alert").inner_text()
         assert page.locator("#dsn").count() == 0
+    page.context.close()
+
+
+def test_members_tokens_and_origins_from_the_settings_page(browser: Any, server: Server) -> None:
+    boot = server.bootstrap("team", "web")
+    page = open_page(browser, server.url, boot["token"], "/orgs/team/projects/web/settings")
+    page.on("dialog", lambda dialog: dialog.accept())
+
+    # A bad allowed origin: refused, in the server's words, and nothing stored.
+    scrubbing = page.locator("#scrubbing")
+    scrubbing.get_by_label("Allowed browser origins").fill("not an origin")
+    scrubbing.get_by_role("button", name="Save scrubbing settings").click()
+    assert "must look like https://example.com" in scrubbing.get_by_role("alert").inner_text()
+
+    # Members: a bad address refused; an admin added, then made a member.
+    members = page.locator("#members")
+    members.get_by_label("Add a member").fill("nope")
+    members.get_by_role("button", name="Add member").click()
+    assert "'nope' is not an email address" in members.get_by_role("alert").inner_text()
+    members.get_by_label("Add a member").fill("dev@team.test")
+    members.get_by_label("Role of the new member").select_option("admin")
+    members.get_by_role("button", name="Add member").click()
+    role = members.get_by_label("Role of dev@team.test")
+    role.wait_for()
+    assert role.input_value() == "admin"
+    role.select_option("member")
+    page.wait_for_function(
+        "document.querySelector('[aria-label=\"Role of dev@team.test\"]').value === 'member'"
+    )
+    listed = server.graphql('{ organization(slug: "team") { members { email role } } }', token=boot["token"])
+    deadline = time.monotonic() + 10
+    while listed["data"]["organization"]["members"] != [{"email": "dev@team.test", "role": "member"}]:
+        assert time.monotonic() < deadline, listed
+        time.sleep(0.2)
+        listed = server.graphql(
+            '{ organization(slug: "team") { members { email role } } }', token=boot["token"]
+        )
+
+    # An organization token with one scope: its secret shown once, and it works with that scope.
+    tokens = page.locator("#tokens")
+    tokens.get_by_label("Label").fill("read-only ci")
+    for scope in ("org:read", "org:write", "project:write", "event:read", "event:write"):
+        tokens.get_by_label(scope, exact=True).uncheck()
+    tokens.get_by_role("button", name="Create token").click()
+    secret = page.get_by_label("New API token")
+    secret.wait_for()
+    token = secret.input_value()
+    viewer = until_accepted(server, token)
+    assert server.graphql("{ viewer { scopes } }", token=viewer)["data"]["viewer"]["scopes"] == [
+        "project:read"
+    ]
+    row = tokens.locator("tr", has_text="read-only ci")
+    row.wait_for()
+    page.reload()
+    row.wait_for()
+    assert page.get_by_label("New API token").count() == 0
+    assert token not in page.content()
+
+    # Revoked from its row: the token is refused from then on.
+    row.get_by_role("button", name="Revoke").click()
+    row.get_by_text("revoked").wait_for()
+    deadline = time.monotonic() + 10  # other API processes may cache a token for 2 s
+    while "errors" not in server.graphql("{ viewer { tokenId } }", token=token):
+        assert time.monotonic() < deadline, "the revoked token still works"
+        time.sleep(0.2)
     page.context.close()
