@@ -1,9 +1,9 @@
 """The web UI's project pages in a real browser (Debian's Chromium through Playwright) against a
 real `stackline serve` fed by the real sentry-sdk: the settings page's DSN, key rate limits and
 scrubbing (persisted, confirmed through GraphQL), members and a token shown once then revoked,
-userErrors shown as the server words them, an
-alert rule's whole life through the UI with a failing notification on view, the overview's
-counts of what the SDK sent, and a member's read-only view that cannot reach another tenant.
+userErrors shown as the server words them, an alert rule's whole life through the UI with a
+failing notification on view, the overview's counts of what the SDK sent, and a member's
+read-only view that cannot reach another tenant.
 
 Screenshots of each page go to /tmp/ui2-*.png.
 """
