@@ -18,6 +18,7 @@ from typing import Any
 
 import pytest
 import sentry_sdk
+from sentry_sdk.crons import capture_checkin
 
 from tests.e2e import server as server_harness
 from tests.e2e.browser import WAIT_MS, chromium, open_page
@@ -256,7 +257,11 @@ def test_an_alert_rule_made_in_the_ui_lives_and_its_failures_show(browser: Any, 
 
 def test_the_overview_counts_what_the_sdk_sent(browser: Any, server: Server) -> None:
     boot = server.bootstrap("stats", "web")
-    with sentry_client(boot["dsn"], release="web@1.0", environment="production"):
+    with sentry_client(boot["dsn"], release="web@1.0", environment="production", traces_sample_rate=1.0):
+        with sentry_sdk.start_transaction(name="GET /checkout", op="http.server") as transaction:
+            transaction.set_status("ok")
+        check_in = capture_checkin(monitor_slug="nightly-import", status="in_progress")
+        capture_checkin(monitor_slug="nightly-import", check_in_id=check_in, status="ok", duration=12.5)
         for n in range(3):
             with sentry_sdk.new_scope() as scope:
                 scope.fingerprint = [f"overview {n}"]
@@ -282,6 +287,12 @@ def test_the_overview_counts_what_the_sdk_sent(browser: Any, server: Server) -> 
     reload_until(page, lambda: crash_free.inner_text() == "75.00 %", "the crash-free rate")
     assert "web@1.0" in page.locator(".card", has_text="Release health").inner_text()
     assert page.locator(".card", has_text="Unresolved issues").locator(".row-item").count() == 3
+    transactions = page.locator(".card", has_text="Transactions")
+    reload_until(page, lambda: "GET /checkout" in transactions.inner_text(), "the transaction")
+    assert "http.server" in transactions.inner_text()
+    check_ins = page.locator(".card", has_text="Cron check-ins").locator("tr", has_text="nightly-import")
+    reload_until(page, lambda: check_ins.count() > 0 and "12.5 s" in check_ins.inner_text(), "the check-in")
+    assert check_ins.locator(".checkin").inner_text() == "ok"
     assert page.locator(".tab.active").inner_text() == "Overview"
     page.screenshot(path="/tmp/ui2-overview.png", full_page=True)
     page.context.close()
