@@ -293,6 +293,35 @@ def test_the_overview_counts_what_the_sdk_sent(browser: Any, server: Server) -> 
     check_ins = page.locator(".card", has_text="Cron check-ins").locator("tr", has_text="nightly-import")
     reload_until(page, lambda: check_ins.count() > 0 and "12.5 s" in check_ins.inner_text(), "the check-in")
     assert check_ins.locator(".checkin").inner_text() == "ok"
+
+    # Over a key's rate limit the SDK's errors are answered 429: the overview counts them apart.
+    (key,) = project_state(server, boot["token"], "stats", "web")["keys"]
+    limited = server.graphql(
+        "mutation ($i: UpdateProjectKeyInput!) { updateProjectKey(input: $i) { userErrors { message } } }",
+        {
+            "i": {
+                "organizationSlug": "stats",
+                "projectSlug": "web",
+                "publicKey": key["publicKey"],
+                "rateLimitPerMinute": 1,
+            }
+        },
+        token=boot["token"],
+    )
+    assert limited["data"]["updateProjectKey"]["userErrors"] == []
+    time.sleep(2.5)  # ingest re-reads a key's limits at most 2 s after a change
+    with sentry_client(boot["dsn"], release="web@1.0"):
+        for n in range(3):
+            try:
+                raise KeyError(f"limited {n}")
+            except KeyError:
+                sentry_sdk.capture_exception()
+    refused = page.get_by_test_id("rate-limited")
+    reload_until(page, lambda: refused.inner_text() not in ("0", "…"), "rate-limited errors", timeout=60)
+    row = page.locator(".card", has_text="Outcomes, 30 days").locator("tr", has_text="error")
+    assert row.locator("td.warn").inner_text() == refused.inner_text()
+    assert "rate_limited" in row.inner_text()
+    page.screenshot(path="/tmp/ui2-overview-limited.png", full_page=True)
     assert page.locator(".tab.active").inner_text() == "Overview"
     page.screenshot(path="/tmp/ui2-overview.png", full_page=True)
     page.context.close()
