@@ -20,7 +20,6 @@ import pytest
 import sentry_sdk
 from sentry_sdk.crons import capture_checkin
 
-from tests.e2e import server as server_harness
 from tests.e2e.browser import WAIT_MS, chromium, open_page
 from tests.e2e.server import Server, free_port, sentry_client, stackline
 from tests.e2e.test_auth_matrix import personal_token, until_accepted
@@ -42,11 +41,7 @@ def browser() -> Iterator[Any]:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     # One attempt per notification: a failure is final at once instead of after minutes of backoff.
     env = {"STACKLINE_WEBHOOK_MAX_ATTEMPTS": "1", "STACKLINE_WEBHOOK_TIMEOUT": "2"}
-    with pytest.MonkeyPatch.context() as patch:
-        # The browser tests share a 2-core machine with other suites' servers: starting one has
-        # been measured at 68 s under that load, past the harness's usual 30 s.
-        patch.setattr(server_harness, "START_TIMEOUT", 180.0)
-        running = Server(tmp_path_factory.mktemp("webui-settings") / "data", env=env).start()
+    running = Server(tmp_path_factory.mktemp("webui-settings") / "data", env=env).start()
     try:
         yield running
     finally:
