@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import importlib.metadata
 import json
 import logging
 import socket
@@ -19,6 +20,20 @@ from stackline.app.commands import Commands
 from stackline.app.settings import DEFAULT_HOST, DEFAULT_PORT, Settings, SettingsError
 from stackline.app.wiring import migrate_read_models, open_event_store
 from stackline.domain.organization import ALL_SCOPES, InvalidCommand
+
+
+class AnnouncingServer(uvicorn.Server):
+    """Says it listens once start-up (the app's lifespan: projectors, subscriptions) is done,
+    not before: a request sent on that line is served."""
+
+    def __init__(self, config: uvicorn.Config, announcement: str) -> None:
+        super().__init__(config)
+        self.announcement = announcement
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        if not self.should_exit:
+            print(self.announcement, flush=True)
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -58,7 +73,6 @@ def serve(args: argparse.Namespace) -> int:
             lifespan="on",
             timeout_graceful_shutdown=5,
         )
-        print(f"stackline listening on {url} (GraphQL: {url}/graphql)", flush=True)
         print(f"stackline data directory: {settings.data_dir}", flush=True)
         # What start-up built (modules, the GraphQL schema, table metadata) lives as long as the
         # process: keep it out of the collector's full scans, each of which stops every
@@ -66,7 +80,9 @@ def serve(args: argparse.Namespace) -> int:
         # (docs/benchmarks.md, "Figures behind choices in the code").
         gc.collect()
         gc.freeze()
-        await uvicorn.Server(config).serve(sockets=[sock])
+        await AnnouncingServer(config, f"stackline listening on {url} (GraphQL: {url}/graphql)").serve(
+            sockets=[sock]
+        )
 
     uvloop.run(run())
     return 0
@@ -85,12 +101,16 @@ async def _bootstrap(
         token = await commands.issue_token(org_slug, "bootstrap", actor="bootstrap")
     finally:
         await store.close()
+    from stackline.graphql.context import encode_id
+
     scheme, _, host = settings.resolved_public_url().partition("://")
     return {
         "dsn": f"{scheme}://{project.public_keys[0]}@{host}/{project.project_id}",
         "token": token.token,
         "organization": org_slug,
         "project": project_slug,
+        # The GraphQL id `issueChanges(projectId:)` and `node(id:)` take.
+        "project_id": encode_id("Project", project.project_id),
     }
 
 
@@ -106,8 +126,12 @@ def bootstrap(args: argparse.Namespace) -> int:
     else:
         print(f"organization: {result['organization']}")
         print(f"project:      {result['project']}")
+        print(f"project id:   {result['project_id']}  (GraphQL, e.g. issueChanges(projectId: …))")
         print(f"DSN:          {result['dsn']}")
-        print(f"API token:    {result['token']}  (shown once; send as 'Authorization: Bearer …')")
+        print(
+            f"API token:    {result['token']}  (a new one each run; shown once; "
+            "send as 'Authorization: Bearer …')"
+        )
     return 0
 
 
@@ -200,8 +224,16 @@ def schema_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def package_version() -> str:
+    try:
+        return importlib.metadata.version("stackline")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree that is not installed
+        return "unknown"
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="stackline", description="A Sentry-compatible error tracker.")
+    root.add_argument("--version", action="version", version=f"stackline {package_version()}")
     commands = root.add_subparsers(dest="command", required=True)
 
     def with_data_dir(p: argparse.ArgumentParser) -> argparse.ArgumentParser:

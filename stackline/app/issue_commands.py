@@ -8,6 +8,7 @@ other hears `VersionConflict`. Handlers never write read models.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -18,6 +19,7 @@ from stackline.domain.registry import decode
 from stackline.eventstore import EventStore, NewEvent, StreamState, WrongExpectedVersion
 
 UNSET = object()
+CREATION_WAIT_SECONDS = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,10 +64,21 @@ class IssueCommands:
             raise VersionConflict(error.actual) from None
         return result.position
 
+    async def load_created(self, issue_id: str, wait: float = CREATION_WAIT_SECONDS) -> Issue:
+        """The issue, waiting up to `wait` seconds for its stream: callers ask for issues the read
+        models already show, whose `IssueCreated` the projector appends a moment after the row
+        appears (the row says version 0 meanwhile, the version that event will have)."""
+        deadline = asyncio.get_running_loop().time() + wait
+        while not (issue := await self.load(issue_id)).exists:
+            if asyncio.get_running_loop().time() >= deadline:
+                break
+            await asyncio.sleep(0.05)
+        return issue
+
     async def update(
         self, issue_id: str, expected_version: int, change: IssueUpdate, actor: str | None
     ) -> int | None:
-        issue = await self.load(issue_id)
+        issue = await self.load_created(issue_id)
         if not issue.exists:
             raise InvalidCommand("issue not found (or still being created; retry in a moment)")
         decided: list[DomainEvent] = []
@@ -100,10 +113,10 @@ class IssueCommands:
     ) -> int | None:
         """Merge each source into the target: `IssueMerged` in every source's stream (each at the
         version its client saw), then `IssueAbsorbed` in the target's."""
-        target = await self.load(target_id)
+        target = await self.load_created(target_id)
         if not target.exists:
             raise InvalidCommand("merge target not found")
-        sources = [await self.load(source_id) for source_id in source_ids if source_id != target_id]
+        sources = [await self.load_created(source_id) for source_id in source_ids if source_id != target_id]
         if not sources:
             raise InvalidCommand("name at least one issue besides the target")
         for source in sources:  # decide all before appending any

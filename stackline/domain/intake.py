@@ -3,7 +3,10 @@
 Every item type has a home: `event` → ErrorEventReceived (issues), `transaction` →
 TransactionReceived, `session`/`sessions` → SessionsReceived, `attachment` → AttachmentStored
 (the bytes go to the blob store), `check_in` → CheckInReceived, `user_report`/`feedback` →
-FeedbackReceived, `client_report` → ClientReportReceived. Unknown item types are skipped.
+FeedbackReceived, `client_report` → ClientReportReceived. SDK logs (`log`, `otel_log`) are not
+stored: they are counted as filtered outcomes (`Plan.filtered`, category `log_item`, reason
+`unsupported_item_type:<type>`), so usage shows what was dropped. Other unknown item types are
+skipped.
 Payloads are normalized and scrubbed here, before anything is stored.
 
 Pure: no I/O. The ingest route reads the body, authenticates, asks `plan_envelope` what to do,
@@ -51,6 +54,8 @@ EVENT_ID = re.compile(r"^[0-9a-f]{32}$")
 SESSION_STATUSES = ("ok", "exited", "crashed", "abnormal", "errored")
 MAX_SESSION_AGE_SECONDS = 5 * 86400
 FEEDBACK_FIELDS = ("name", "email", "comments")
+# Item types answered 200 but not stored, counted in usage in their Sentry data category.
+FILTERED_ITEM_CATEGORIES = {"log": "log_item", "otel_log": "log_item"}
 
 
 class IntakeError(ValueError):
@@ -86,6 +91,8 @@ class Plan:
     blobs: list[Blob] = field(default_factory=list)
     response_id: str | None = None
     counts: dict[str, int] = field(default_factory=dict)  # data category -> items accepted
+    # (data category, reason) -> items dropped on purpose, recorded as `filtered` outcomes
+    filtered: dict[tuple[str, str], int] = field(default_factory=dict)
 
     def add(self, project_id: int, key: str, event: DomainEvent, category: str) -> None:
         self.events.append((uuid.uuid5(INTAKE_NAMESPACE, f"{project_id}:{key}"), event))
@@ -304,6 +311,9 @@ def plan_envelope(envelope: Envelope, intake: Intake) -> Plan:
             intake.feedback(plan, parse_json_item(item), kind, header_id)
         elif kind == "client_report":
             intake.client_report(plan, parse_json_item(item), index, envelope_key)
+        elif kind in FILTERED_ITEM_CATEGORIES:
+            key = (FILTERED_ITEM_CATEGORIES[kind], f"unsupported_item_type:{kind}")
+            plan.filtered[key] = plan.filtered.get(key, 0) + _item_count(item)
         # Anything else (profile, replay_event, statsd, ...) is skipped, never fatal.
     plan.response_id = plan.response_id or header_id
     return plan
@@ -361,6 +371,14 @@ def session_updates(payload: dict[str, Any], received_at: float) -> list[dict[st
             "init": bool(payload.get("init")),
         }
     ]
+
+
+def _item_count(item: EnvelopeItem) -> int:
+    """How many entries an item holds (SDKs say so in `item_count` for logs): at least one."""
+    count = item.headers.get("item_count")
+    if isinstance(count, int) and not isinstance(count, bool) and count > 0:
+        return min(count, 10**6)
+    return 1
 
 
 def _text(value: Any, limit: int) -> str | None:

@@ -127,8 +127,9 @@ def parse_timestamp(value: Any) -> float | None:
 
 
 def _tags(event: dict[str, Any]) -> tuple[tuple[str, str], ...]:
-    """The event's own tags (a dict or `[key, value]` pairs), then `environment` and `release`
-    when they are top-level fields not already tagged. The first value of a key wins."""
+    """The event's own tags (a dict or `[key, value]` pairs), then those Sentry derives from the
+    event (`_derived_tags`), then `environment` and `release` when they are top-level fields not
+    already tagged. The first value of a key wins, so an SDK's own tag beats a derived one."""
     raw = event.get("tags")
     if isinstance(raw, dict):
         pairs = list(raw.items())
@@ -136,6 +137,7 @@ def _tags(event: dict[str, Any]) -> tuple[tuple[str, str], ...]:
         pairs = [tuple(pair) for pair in raw if isinstance(pair, (list, tuple)) and len(pair) == 2]
     else:
         pairs = []
+    pairs += _derived_tags(event)
     pairs += [(key, event.get(key)) for key in ("environment", "release")]
 
     tags: dict[str, str] = {}
@@ -143,6 +145,46 @@ def _tags(event: dict[str, Any]) -> tuple[tuple[str, str], ...]:
         if isinstance(key, str) and key and (text := _tag_value(value)):
             tags.setdefault(_clean(key), _clean(text))
     return tuple(tags.items())
+
+
+# Contexts whose name and version Sentry turns into `<context>` ("Firefox 120.0") and
+# `<context>.name` tags.
+_NAMED_CONTEXTS = ("browser", "os", "runtime")
+
+
+def _derived_tags(event: dict[str, Any]) -> list[tuple[str, Any]]:
+    """Tags as Sentry derives them from the event: browser/os/runtime from their contexts, the
+    device model and family, the request's URL (without query string or fragment), the server
+    name, the transaction, and the user (`user` as `id:42`, plus `user.id`, `user.email`,
+    `user.username`; never the IP address). Odd shapes give nothing."""
+    derived: list[tuple[str, Any]] = []
+    contexts = event.get("contexts")
+    contexts = contexts if isinstance(contexts, dict) else {}
+    for name in _NAMED_CONTEXTS:
+        context = contexts.get(name)
+        if isinstance(context, dict) and isinstance(context.get("name"), str) and context["name"]:
+            version = _text(context.get("version"))
+            derived.append((name, f"{context['name']} {version}" if version else context["name"]))
+            derived.append((f"{name}.name", context["name"]))
+    device = contexts.get("device")
+    if isinstance(device, dict):
+        for key, field in (("device", "model"), ("device.family", "family")):
+            if isinstance(device.get(field), str):
+                derived.append((key, device[field]))
+    request = event.get("request")
+    if isinstance(request, dict) and isinstance(request.get("url"), str):
+        derived.append(("url", request["url"].split("#", 1)[0].split("?", 1)[0]))
+    for key in ("server_name", "transaction"):
+        if isinstance(event.get(key), str):
+            derived.append((key, event[key]))
+    user = event.get("user")
+    if isinstance(user, dict):
+        fields = [(field, _text(user.get(field))) for field in ("id", "email", "username")]
+        first = next(((field, value) for field, value in fields if value), None)
+        if first:
+            derived.append(("user", f"{first[0]}:{first[1]}"))
+        derived += [(f"user.{field}", value) for field, value in fields if value]
+    return derived
 
 
 def _tag_value(value: Any) -> str | None:

@@ -18,6 +18,7 @@ from sqlalchemy import Row
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
+from stackline.app.attachments import download_path
 from stackline.domain.issue import ChangeKind
 from stackline.domain.search import SearchSyntaxError, parse_query
 from stackline.graphql import analytics
@@ -224,6 +225,9 @@ class Attachment:
     attachment_type: str
     size: int
     sha256: str
+    download_path: str = strawberry.field(
+        description="GET it with the same `Authorization: Bearer <API token>` (event:read) for the bytes."
+    )
 
 
 def dsn_for(info: Info, public_key: str, project_id: int) -> str:
@@ -591,6 +595,13 @@ class Project(Node):
 
         return await alert_rules_of_project(info, self.organization_id, self.numeric_id)
 
+    @strawberry.field(description="An issue of this project by its short id (`WEB-2`, any case).")
+    async def issue_by_short_id(self, info: Info, short_id: str) -> Issue | None:
+        ctx(info).require_scope(self.organization_id, "event:read")
+        async with ctx(info).services.engine.connect() as conn:
+            row = await queries.issue_by_short_id(conn, self.organization_id, self.numeric_id, short_id)
+        return Issue.from_row(row) if row else None
+
     @strawberry.field(description="An event of this project by the SDK's event_id.")
     async def event(self, info: Info, event_id: str) -> Event | None:
         ctx(info).require_scope(self.organization_id, "event:read")
@@ -885,6 +896,7 @@ class Event(Node):
                 attachment_type=r.attachment_type,
                 size=r.size,
                 sha256=r.sha256,
+                download_path=download_path(r.project_id, r.attachment_id),
             )
             for r in rows
         ]

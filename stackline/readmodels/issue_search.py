@@ -4,7 +4,8 @@ the same on SQLite and PostgreSQL.
 Tag terms (and `release:`, `environment:`, which are tags) ask whether any event of the issue
 carried the value: `issue_tags` holds every (issue, key, value) the issue has seen, and its
 `ix_issue_tags_key_value` index answers "which issues saw key=value". Free text is a
-case-insensitive substring of the title or the culprit: ILIKE on PostgreSQL, served by pg_trgm
+case-insensitive substring of the title or the culprit (and a short id such as `WEB-2` also
+matches that issue's `short_id`): ILIKE on PostgreSQL, served by pg_trgm
 GIN indexes (migration 0005), and `lower(..) LIKE lower(..)` on SQLite (ASCII case folding).
 
 These conditions never filter by tenant themselves: the caller (`queries.issues_page`,
@@ -13,6 +14,7 @@ These conditions never filter by tenant themselves: the caller (`queries.issues_
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select, true
@@ -23,6 +25,9 @@ from stackline.readmodels.schema import issue_tags, issues
 # The issue projector keeps at most this much of a tag's key and value.
 TAG_TEXT_LIMIT = 200
 _ESCAPE = "\\"
+# A short id as `stackline/projections/issues.py` writes them: the project slug, a dash, and a
+# Crockford base32 number (`WEB-1A`); any case.
+SHORT_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_\-]*-[0-9A-HJKMNP-TV-Za-hjkmnp-tv-z]+")
 
 
 def search_condition(terms: Sequence[Term], *, counting: bool = False) -> ColumnElement[bool]:
@@ -53,8 +58,10 @@ def _condition(term: Term, counting: bool) -> ColumnElement[bool]:
             )
         case Text(text=text):
             pattern = f"%{_escape_like(text)}%"
-            in_title = issues.c.title.ilike(pattern, escape=_ESCAPE)
+            in_title: ColumnElement[bool] = issues.c.title.ilike(pattern, escape=_ESCAPE)
             in_culprit = issues.c.culprit.ilike(pattern, escape=_ESCAPE)
+            if SHORT_ID.fullmatch(text):  # `WEB-2` finds that issue, as in Sentry's search bar
+                in_title = or_(in_title, issues.c.short_id == text.upper())
             if term.negated:  # spelled out, as a NULL culprit must not hide the issue
                 return and_(not_(in_title), or_(issues.c.culprit.is_(None), not_(in_culprit)))
             matched = or_(in_title, in_culprit)

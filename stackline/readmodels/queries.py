@@ -95,6 +95,17 @@ async def issue(conn: AsyncConnection, org_ids: Collection[str], issue_id: str) 
     return (await conn.execute(query)).first()
 
 
+async def issue_by_short_id(conn: AsyncConnection, org_id: str, project_id: int, short: str) -> Row | None:
+    """A project's issue by its short id (`WEB-2`, any case); a merged issue is found too, as
+    its short id still names it."""
+    query = select(issues).where(
+        issues.c.organization_id == org_id,
+        issues.c.project_id == project_id,
+        issues.c.short_id == short.strip().upper(),
+    )
+    return (await conn.execute(query)).first()
+
+
 async def issues_page(
     conn: AsyncConnection,
     org_id: str,
@@ -304,6 +315,18 @@ async def public_keys_of_projects(
         .order_by(project_keys.c.project_id, project_keys.c.created_at)
     )
     return list(await conn.execute(query))
+
+
+async def attachment(
+    conn: AsyncConnection, org_ids: Collection[str], project_id: int, attachment_id: str
+) -> Row | None:
+    """One attachment, within the caller's organizations."""
+    query = select(attachments).where(
+        attachments.c.project_id == project_id,
+        attachments.c.attachment_id == attachment_id,
+        attachments.c.organization_id.in_(org_ids),
+    )
+    return (await conn.execute(query)).first()
 
 
 async def attachments_of_events(

@@ -77,7 +77,18 @@ def test_generic_event():
     assert summary.message == "Code has errored"
     assert summary.culprit == "iOS_Swift.ViewController"  # its transaction
     assert summary.timestamp == 1562681591.0
-    assert summary.tags == (("environment", "prod"), ("release", "3.0.2"))
+    # Its own tag, those derived from its contexts, request and fields, then its release.
+    assert summary.tags == (
+        ("environment", "prod"),
+        ("browser", "Python Requests 2.22"),
+        ("browser.name", "Python Requests"),
+        ("runtime", "CPython 3.7.3"),
+        ("runtime.name", "CPython"),
+        ("url", "http://127.0.0.1:5000/"),
+        ("server_name", "mcbk.local"),
+        ("transaction", "iOS_Swift.ViewController"),
+        ("release", "3.0.2"),
+    )
     assert summary.exception_type is None
 
 
@@ -338,3 +349,43 @@ def test_odd_input_never_raises(event):
     assert summary.title
     assert summary.level == "error"
     assert summary.timestamp == RECEIVED
+
+
+def test_tags_are_derived_from_contexts_request_and_user_as_sentry_does():
+    event = {
+        "tags": {"team": "payments", "browser": "Custom 1"},
+        "server_name": "web-3",
+        "transaction": "/checkout",
+        "contexts": {
+            "browser": {"name": "Firefox", "version": "120.0"},
+            "os": {"name": "Ubuntu", "version": "22.04"},
+            "runtime": {"name": "CPython", "version": "3.11.7"},
+            "device": {"model": "Pixel 8", "family": "Pixel"},
+        },
+        "request": {"url": "https://shop.example/pay?card=1#top", "method": "POST"},
+        "user": {"id": 42, "email": "ana@example.com", "username": "ana", "ip_address": "203.0.113.9"},
+        "environment": "production",
+        "release": "web@1.0",
+    }
+    tags = dict(summarize(event, RECEIVED).tags)
+    assert tags["team"] == "payments"
+    assert tags["browser"] == "Custom 1"  # the SDK's own tag wins
+    assert tags["browser.name"] == "Firefox"
+    assert tags["os"] == "Ubuntu 22.04" and tags["os.name"] == "Ubuntu"
+    assert tags["runtime"] == "CPython 3.11.7" and tags["runtime.name"] == "CPython"
+    assert tags["device"] == "Pixel 8" and tags["device.family"] == "Pixel"
+    assert tags["url"] == "https://shop.example/pay"  # without query string or fragment
+    assert tags["server_name"] == "web-3" and tags["transaction"] == "/checkout"
+    assert tags["user"] == "id:42"
+    assert (
+        tags["user.id"] == "42" and tags["user.email"] == "ana@example.com" and tags["user.username"] == "ana"
+    )
+    assert "user.ip" not in tags  # an address is not a tag
+    assert tags["environment"] == "production" and tags["release"] == "web@1.0"
+
+
+def test_a_browser_context_alone_gives_the_browser_tag():
+    tags = dict(summarize({"contexts": {"browser": {"name": "Chrome", "version": "119"}}}, RECEIVED).tags)
+    assert tags["browser"] == "Chrome 119" and tags["browser.name"] == "Chrome"
+    odd = {"contexts": {"browser": "Chrome", "os": {"name": 7}}, "request": {"url": 5}, "user": []}
+    assert summarize(odd, RECEIVED).tags == ()

@@ -11,6 +11,7 @@ from pathlib import Path
 import httpx
 import pytest
 import sentry_sdk
+from sentry_sdk import logger as sentry_logger
 from sentry_sdk.crons import capture_checkin
 
 from tests.corpus import CORPUS
@@ -377,3 +378,67 @@ def test_size_limits_are_configurable(tmp_path: Path) -> None:
         assert target.post(json.dumps({"message": "small enough"}).encode(), "store").status_code == 200
     finally:
         server.stop()
+
+
+def test_sdk_logs_are_counted_as_filtered_in_usage(server: Server) -> None:
+    """`enable_logs` sends `log` items, which stackline does not store: they are answered 200 like
+    any skipped item but counted in usage with why (they vanished without a trace)."""
+    target = Target(server, "logco", "web")
+    with sentry_client(target.dsn, enable_logs=True):
+        for i in range(3):
+            sentry_logger.info("checkout {n} started", n=i)
+        sentry_logger.warning("stock low")
+    project = target.wait(lambda p: usage(p, "log_item", "filtered") >= 4, timeout=30)
+    rows = [u for u in project["usage"] if u["category"] == "log_item"]
+    assert rows == [
+        {"category": "log_item", "outcome": "filtered", "reason": "unsupported_item_type:log", "quantity": 4}
+    ]
+    # Raw: an envelope with a log item beside an event stores the event and counts the log.
+    body = (
+        b'{"event_id":"9ec79c33ec9942ab8353589fcb2e04dc"}\n{"type":"event"}\n{"message":"with logs"}\n'
+        b'{"type":"log","item_count":2,"content_type":"application/vnd.sentry.items.log+json"}\n'
+        b'{"items":[{"body":"a"},{"body":"b"}]}\n'
+    )
+    response = target.post(body)
+    assert response.status_code == 200 and response.json() == {"id": "9ec79c33ec9942ab8353589fcb2e04dc"}
+    target.wait(lambda p: usage(p, "log_item", "filtered") == 6, timeout=30)
+
+
+def test_attachments_download_through_the_api_for_their_organization_only(server: Server) -> None:
+    """`Attachment.downloadPath` serves the bytes to a token of the attachment's organization;
+    another organization's token, no token, and a made-up id are refused alike."""
+    target = Target(server, "fileco", "web")
+    other = Target(server, "otherfileco", "web")
+    with sentry_client(target.dsn):
+        with sentry_sdk.new_scope() as scoped:
+            scoped.add_attachment(
+                bytes=b"line 1\nline 2\n\xff", filename="app log.txt", content_type="text/plain"
+            )
+            event_id = sentry_sdk.capture_message("with a file")
+    query = (
+        "query ($org: String!, $p: String!, $e: String!) { project(organizationSlug: $org, slug: $p) "
+        "{ event(eventId: $e) { attachments { filename size downloadPath } } } }"
+    )
+    deadline = time.monotonic() + 15
+    while True:
+        found = server.graphql(query, {"org": "fileco", "p": "web", "e": event_id}, target.token)
+        event = found["data"]["project"]["event"]
+        if event and event["attachments"]:
+            break
+        assert time.monotonic() < deadline, found
+        time.sleep(0.1)
+    [attachment] = event["attachments"]
+    url = server.url + attachment["downloadPath"]
+    response = httpx.get(url, headers={"Authorization": f"Bearer {target.token}"})
+    assert response.status_code == 200
+    assert response.content == b"line 1\nline 2\n\xff"
+    assert response.headers["content-type"].startswith("text/plain")
+    assert "filename*=UTF-8''app%20log.txt" in response.headers["content-disposition"]
+    foreign = httpx.get(url, headers={"Authorization": f"Bearer {other.token}"})
+    made_up = httpx.get(
+        url.rsplit("/", 2)[0] + "/nosuchattachment/", headers={"Authorization": f"Bearer {other.token}"}
+    )
+    assert foreign.status_code == made_up.status_code == 404
+    assert foreign.json() == made_up.json() == {"detail": "attachment not found"}
+    assert httpx.get(url).status_code == 401
+    assert httpx.get(url, headers={"Authorization": "Bearer not-a-token"}).status_code == 401

@@ -208,15 +208,7 @@ def shop(server: Server) -> Shop:
     by_title = {title: name for name, title in TITLES.items()}
     shop.names = {e["node"]["id"]: by_title[e["node"]["title"]] for e in edges}
     assert sorted(shop.names.values()) == [A, B, C, D, E]
-    # Wait for each issue's stream to exist (IssueCreated projected) before changing it.
-    deadline = time.monotonic() + 20
-    while any(
-        server.graphql(ISSUE_VERSION, {"id": i}, shop.token)["data"]["issue"]["version"] < 0
-        for i in shop.names
-    ):
-        assert time.monotonic() < deadline
-        time.sleep(0.1)
-
+    # No wait for the issues' streams: a change waits for its issue's IssueCreated itself.
     member = server.graphql(
         'mutation { addMember(input: {organizationSlug: "acme", email: "dana@example.com", role: "admin"}) '
         "{ userErrors { message } } }",
@@ -287,6 +279,32 @@ def test_each_search_returns_exactly_its_issues(shop: Shop, query: str | None, e
     names = [shop.names[e["node"]["id"]] for e in found["edges"]]
     assert sorted(names) == sorted(expected), query
     assert found["totalCount"] == len(expected)
+
+
+def test_a_short_id_finds_its_issue(shop: Shop) -> None:
+    """`WEB-2` in the search bar, and `Project.issueByShortId` (any case)."""
+    short_ids = {
+        shop.names[e["node"]["id"]]: e["node"]["shortId"]
+        for e in shop.server.graphql(
+            '{ project(organizationSlug: "acme", slug: "shop") '
+            "{ issues(first: 10) { edges { node { id shortId } } } } }",
+            token=shop.token,
+        )["data"]["project"]["issues"]["edges"]
+    }
+    assert shop.names_of(short_ids[D]) == [D]
+    assert shop.names_of(short_ids[D].lower()) == [D]
+    assert shop.names_of(f"is:resolved {short_ids[B]}") == [B]
+    assert shop.names_of(f"is:unresolved {short_ids[B]}") == []
+    lookup = (
+        'query ($s: String!) { project(organizationSlug: "acme", slug: "shop") '
+        "{ issueByShortId(shortId: $s) { id shortId } } }"
+    )
+    found = shop.server.graphql(lookup, {"s": short_ids[C].lower()}, shop.token)["data"]["project"][
+        "issueByShortId"
+    ]
+    assert found["shortId"] == short_ids[C] and shop.names[found["id"]] == C
+    missing = shop.server.graphql(lookup, {"s": "SHOP-ZZZZ"}, shop.token)["data"]["project"]["issueByShortId"]
+    assert missing is None
 
 
 def sort_value(node: dict, sort: str) -> object:
@@ -387,3 +405,43 @@ def test_another_organization_sees_nothing(shop: Shop) -> None:
         other["token"],
     )
     assert node["data"]["node"] is None, node
+
+
+def test_tags_derived_from_the_event_are_searchable(server: Server) -> None:
+    """browser, os, url, server_name and user.* as Sentry derives them from contexts, request and
+    user: `browser:Firefox`, `user.email:` and `url:` find the issue (they found nothing)."""
+    boot = server.bootstrap("tagco", "web")
+    with sentry_client(boot["dsn"], server_name="web-7"):
+        with sentry_sdk.new_scope() as scope:
+            scope.set_user({"id": "u-9", "email": "ana@tagco.test"})
+            scope.set_context("browser", {"name": "Firefox", "version": "120.0"})
+            scope.set_context("os", {"name": "Ubuntu", "version": "22.04"})
+            scope.add_event_processor(
+                lambda e, hint: {**e, "request": {"url": "https://shop.tagco.test/pay?x=1", "method": "POST"}}
+            )
+            exception_of(charge_card)()
+    query = (
+        'query ($q: String) { project(organizationSlug: "tagco", slug: "web") '
+        "{ issues(query: $q) { totalCount } events(query: $q) { totalCount } } }"
+    )
+
+    def counts(q: str) -> tuple[int, int]:
+        project = server.graphql(query, {"q": q}, boot["token"])["data"]["project"]
+        return project["issues"]["totalCount"], project["events"]["totalCount"]
+
+    deadline = time.monotonic() + 30
+    while counts("") != (1, 1):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    for q in (
+        "browser:Firefox*",
+        "browser.name:Firefox",
+        "os.name:Ubuntu",
+        "server_name:web-7",
+        "user.email:ana@tagco.test",
+        "user.id:u-9",
+        "url:https://shop.tagco.test/pay",
+        "url:*tagco.test*",
+    ):
+        assert counts(q) == (1, 1), q
+    assert counts("user.email:bob@tagco.test") == (0, 0)

@@ -53,8 +53,11 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         running.stop()
 
 
-def open_page(browser, server: Server, token: str | None, path: str = "/"):  # noqa: ANN001, ANN201
+def open_page(browser, server: Server, token: str | None, path: str = "/", live: bool = True):  # noqa: ANN001, ANN201
     context = browser.new_context(viewport={"width": 1400, "height": 900})
+    if not live:
+        # The websocket is taken over and never answers: no live update refreshes the page.
+        context.route_web_socket(re.compile(r"/graphql$"), lambda ws: None)
     if token:
         context.add_init_script(f"window.localStorage.setItem('stackline.token', {token!r})")
     page = context.new_page()
@@ -109,6 +112,9 @@ def test_live_issue_detail_resolve_and_regression(browser, server: Server) -> No
     page.get_by_role("link", name="shop").click()
     page.wait_for_selector(".live.on")
     page.wait_for_selector("text=No issues match")
+    # The socket is acknowledged; the subscription registers with the bus a moment later (the
+    # same pause tests/e2e/server.py's Subscriber makes).
+    page.wait_for_timeout(500)
     page.evaluate("window.__notReloaded = true")
 
     # An exception appears in the list without a reload.
@@ -207,10 +213,11 @@ def test_search_errors_bulk_triage_merge_and_unmerge(browser, server: Server) ->
 def test_user_errors_are_shown(browser, server: Server) -> None:  # noqa: ANN001
     boot = server.bootstrap("errs", "app")
     report_errors(boot["dsn"], "conflicting change")
-    page = open_page(browser, server, boot["token"], "/orgs/errs/projects/app/issues")
+    page = open_page(browser, server, boot["token"], "/orgs/errs/projects/app/issues", live=False)
     page.locator(".issue-row .issue-title").first.click()
     page.locator(".frame").first.wait_for()
-    # Someone else resolves the issue after this page read it: the page's version is stale.
+    # Someone else resolves the issue after this page read it (and, offline, the page does not
+    # hear of it): the version it holds is stale.
     issue_id = page.url.rsplit("/issues/", 1)[1].split("/")[0]
     read = server.graphql(
         "query($id: ID!) { issue(id: $id) { version } }", {"id": issue_id}, token=boot["token"]
