@@ -147,6 +147,7 @@ export function ProjectOverviewPage() {
         <Tile
           label="Rate limited, 30 d"
           hint="errors answered 429 (key rate limits, quota) in 30 days"
+          testId="rate-limited"
           value={compactNumber(errorTotals?.rateLimited ?? 0)}
           warn={!!errorTotals?.rateLimited}
         />
