@@ -8,7 +8,7 @@ plain numbers.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from stackline.analytics.port import AnalyticsExecutor
@@ -69,6 +69,47 @@ async def event_stats(
     }
     found = {bucket: (events, users) for bucket, events, users in await executor.query(sql, parameters)}
     return [StatsRow(start, *found.get(start, (0, 0))) for start in starts]
+
+
+async def issues_event_stats(
+    executor: AnalyticsExecutor,
+    org: str,
+    project_id: int,
+    period: Period,
+    now: float,
+    issues: Mapping[str, Sequence[str]],
+) -> dict[str, list[StatsRow]]:
+    """`event_stats` for several issues of one project (each by its hashes) in one query, as an
+    issue list's sparklines need: `transform` names each event's issue by its hash, so the
+    distinct users are counted per issue across its hashes, as `event_stats` counts them."""
+    starts = period.bucket_starts(now)
+    hashes = [hash_ for hashes_ in issues.values() for hash_ in hashes_]
+    owners = [issue for issue, hashes_ in issues.items() for _ in hashes_]
+    sql = (
+        "SELECT transform(primary_hash, {hashes:Array(String)}, {owners:Array(String)}, '') AS issue,"
+        " toUInt32(toUnixTimestamp(toStartOfInterval(timestamp, toIntervalSecond({step:UInt32}))))"
+        " AS bucket, count(), uniqExactIf(user, user != '')"
+        f" FROM events FINAL WHERE {TENANT} AND type = 'error'{ISSUE_SCOPE}"
+        " AND timestamp >= toDateTime64({start:UInt32}, 3, 'UTC')"
+        " AND timestamp < toDateTime64({end:UInt32}, 3, 'UTC')"
+        " GROUP BY issue, bucket"
+    )
+    parameters = {
+        "org": org,
+        "project": project_id,
+        "step": period.step,
+        "start": starts[0],
+        "end": starts[-1] + period.step,
+        "hashes": hashes,
+        "owners": owners,
+    }
+    found: dict[tuple[str, int], tuple[int, int]] = {}
+    if hashes:
+        for issue, bucket, events, users in await executor.query(sql, parameters):
+            found[(issue, bucket)] = (events, users)
+    return {
+        issue: [StatsRow(start, *found.get((issue, start), (0, 0))) for start in starts] for issue in issues
+    }
 
 
 @dataclass(frozen=True, slots=True)

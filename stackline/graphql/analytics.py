@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import enum
 import time
+from collections import defaultdict
 from datetime import UTC, datetime
 from typing import Any
 
 import strawberry
 from sqlalchemy import Row
+from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from stackline.analytics import AnalyticsExecutor, AnalyticsUnavailable
@@ -76,6 +78,44 @@ async def stats(
         executor_of(info), org_id, project_id, analytics.PERIODS[period.value], time.time(), hashes=hashes
     )
     return [StatsBucket(start=_time(r.start), count=r.events, users=r.users) for r in rows]
+
+
+async def issue_stats(
+    info: Info, org_id: str, project_id: int, issue_id: str, period: StatsPeriod
+) -> list[StatsBucket]:
+    """An issue's stats, batched: the issues of one request (an issue list's sparklines) are
+    answered by one analytics query per project and period, not one each; the caller has checked
+    the viewer's scope in `org_id`, the issue's organization."""
+    hashes = tuple(await issue_hashes(info, org_id, issue_id))
+    rows = await _issue_stats_loader(info).load((org_id, project_id, period.value, issue_id, hashes))
+    return [StatsBucket(start=_time(r.start), count=r.events, users=r.users) for r in rows]
+
+
+IssueStatsKey = tuple[str, int, str, str, tuple[str, ...]]  # org, project, period, issue, its hashes
+
+
+def _issue_stats_loader(info: Info) -> DataLoader[IssueStatsKey, list[analytics.StatsRow]]:
+    context = ctx(info)
+    loader = context.loaders.get("issue-stats")
+    if loader is None:
+        executor = executor_of(info)
+
+        async def load(keys: list[IssueStatsKey]) -> list[list[analytics.StatsRow]]:
+            groups: dict[tuple[str, int, str], dict[str, tuple[str, ...]]] = defaultdict(dict)
+            for org_id, project_id, period, issue_id, hashes in keys:
+                groups[(org_id, project_id, period)][issue_id] = hashes
+            now = time.time()
+            found: dict[tuple[str, int, str, str], list[analytics.StatsRow]] = {}
+            for (org_id, project_id, period), issues in groups.items():
+                rows = await analytics.issues_event_stats(
+                    executor, org_id, project_id, analytics.PERIODS[period], now, issues
+                )
+                for issue_id, stats in rows.items():
+                    found[(org_id, project_id, period, issue_id)] = stats
+            return [found[key[:4]] for key in keys]
+
+        loader = context.loaders["issue-stats"] = DataLoader(load_fn=load)
+    return loader
 
 
 async def facets(

@@ -847,8 +847,7 @@ class Issue(Node):
     @strawberry.field(description="The issue's events per bucket over the period (zero-filled).")
     async def stats(self, info: Info, period: StatsPeriod) -> list[StatsBucket] | None:
         ctx(info).require_scope(self.organization_id, "event:read")
-        hashes = await analytics.issue_hashes(info, self.organization_id, self.issue_id)
-        return await analytics.stats(info, self.organization_id, self.project_id, period, hashes)
+        return await analytics.issue_stats(info, self.organization_id, self.project_id, self.issue_id, period)
 
     @strawberry.field(
         description="Tag keys of the issue's events with counts and top values, from the analytics "

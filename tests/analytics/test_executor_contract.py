@@ -13,6 +13,7 @@ from stackline.analytics.queries import (
     event_count,
     event_stats,
     events_page,
+    issues_event_stats,
     tag_facets,
 )
 from stackline.analytics.schema import TAG_COUNTS, create_tables, inbox
@@ -101,6 +102,30 @@ async def test_stats_buckets_are_zero_filled(executor: AnalyticsExecutor) -> Non
     assert len(stats) == 24 and stats[-1].start == NOW - 3600
     assert [(s.events, s.users) for s in stats[-4:]] == [(1, 1), (0, 0), (0, 0), (2, 2)]
     assert sum(s.events for s in await event_stats(executor, "org-a", 1, PERIODS["DAY_14"], NOW - 1)) == 4
+
+
+async def test_the_stats_of_several_issues_in_one_query_equal_each_issues_own(
+    executor: AnalyticsExecutor,
+) -> None:
+    await executor.insert(
+        "events",
+        [
+            error(1, NOW - 30, hash_="a1", user="id:1"),
+            error(2, NOW - 20, hash_="a2", user="id:1"),  # the same user under the issue's other hash
+            error(3, NOW - 3 * 3600 - 1, hash_="a2", user="id:2"),
+            error(4, NOW - 30, hash_="b1", user="id:3"),
+            error(5, NOW - 30, hash_="c1"),  # an issue not asked for
+            error(6, NOW - 30, hash_="a1", organization_id="org-b"),  # another tenant's, same hash
+        ],
+    )
+    issues = {"A": ["a1", "a2"], "B": ["b1"], "quiet": ["q1"]}
+    together = await issues_event_stats(executor, "org-a", 1, PERIODS["HOUR_24"], NOW - 1, issues)
+    for issue, hashes in issues.items():
+        alone = await event_stats(executor, "org-a", 1, PERIODS["HOUR_24"], NOW - 1, hashes=hashes)
+        assert together[issue] == alone, issue
+    assert [(s.events, s.users) for s in together["A"][-4:]] == [(1, 1), (0, 0), (0, 0), (2, 1)]
+    assert sum(s.events for s in together["quiet"]) == 0 and sum(s.events for s in together["B"]) == 1
+    assert await issues_event_stats(executor, "org-a", 1, PERIODS["HOUR_24"], NOW - 1, {}) == {}
 
 
 async def test_reads_stay_inside_the_tenant(executor: AnalyticsExecutor) -> None:

@@ -125,3 +125,64 @@ async def test_issue_list_with_relations_costs_the_same_statements_for_5_and_25_
     assert per_size[5] == per_size[25], per_size
     assert per_size[25] <= 10, statements
     print(f"statements for 5 and 25 issues: {per_size}")
+
+
+SPARKLINES = """query ($first: Int!) { project(organizationSlug: "acme", slug: "web") {
+  issues(first: $first) { edges { node { id timesSeen stats(period: HOUR_24) { count } } } } } }"""
+
+
+async def test_an_issue_lists_sparklines_cost_one_analytics_query_for_5_and_25_issues(
+    services: Services,
+) -> None:
+    commands = services.commands
+    await commands.ensure_organization("acme")
+    project = await commands.ensure_project("acme", "web")
+    token = (await commands.issue_token("acme", "test")).token
+    org_id = (await commands.load_organization("acme"))[0].id
+    now = time.time()
+    for n in range(25):
+        for repeat in range(1 + n % 3):  # 1 to 3 events per issue
+            payload = {
+                "event_id": uuid.uuid4().hex,
+                "message": f"distinct failure number {n} in module m{n}",
+                "level": "error",
+                "platform": "python",
+                "timestamp": now - n - repeat,
+            }
+            await commands.receive_intake(
+                project.project_id,
+                [
+                    (
+                        uuid.uuid4(),
+                        error_event_received(
+                            org_id, project.project_id, payload["event_id"], now - n - repeat, payload
+                        ),
+                    )
+                ],
+            )  # type: ignore[arg-type]
+    head = await services.store.head_position()
+    assert services.analytics_projector is not None
+    await services.projector.wait_for(head, 10.0)
+    await services.analytics_projector.wait_for(head, 10.0)
+
+    executor = services.require_analytics()
+    queries: list[str] = []
+    original = executor.query
+
+    async def counting(sql: str, parameters: dict | None = None) -> list:
+        queries.append(sql)
+        return await original(sql, parameters)
+
+    executor.query = counting  # type: ignore[method-assign]
+    try:
+        per_size = {}
+        for size in (5, 25):
+            queries.clear()
+            data = await run(services, SPARKLINES, {"first": size}, token)
+            per_size[size] = len(queries)
+            nodes = [edge["node"] for edge in data["project"]["issues"]["edges"]]
+            assert len(nodes) == size
+            assert all(sum(bucket["count"] for bucket in node["stats"]) == node["timesSeen"] for node in nodes)
+    finally:
+        executor.query = original  # type: ignore[method-assign]
+    assert per_size == {5: 1, 25: 1}, per_size
