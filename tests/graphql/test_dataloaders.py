@@ -182,7 +182,9 @@ async def test_an_issue_lists_sparklines_cost_one_analytics_query_for_5_and_25_i
             per_size[size] = len(queries)
             nodes = [edge["node"] for edge in data["project"]["issues"]["edges"]]
             assert len(nodes) == size
-            assert all(sum(bucket["count"] for bucket in node["stats"]) == node["timesSeen"] for node in nodes)
+            assert all(
+                sum(bucket["count"] for bucket in node["stats"]) == node["timesSeen"] for node in nodes
+            )
     finally:
         executor.query = original  # type: ignore[method-assign]
     assert per_size == {5: 1, 25: 1}, per_size
