@@ -58,7 +58,7 @@ def _condition(term: Term, counting: bool) -> ColumnElement[bool]:
             )
         case Text(text=text):
             pattern = f"%{_escape_like(text)}%"
-            in_title = issues.c.title.ilike(pattern, escape=_ESCAPE)
+            in_title: ColumnElement[bool] = issues.c.title.ilike(pattern, escape=_ESCAPE)
             in_culprit = issues.c.culprit.ilike(pattern, escape=_ESCAPE)
             if SHORT_ID.fullmatch(text):  # `WEB-2` finds that issue, as in Sentry's search bar
                 in_title = or_(in_title, issues.c.short_id == text.upper())
