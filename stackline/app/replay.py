@@ -75,7 +75,7 @@ async def replay(settings: Settings, projection: str | None = None, progress: bo
     the read models' in this one, as `stackline project run` would run them."""
     if projection is not None and projection not in PROJECTORS:
         raise ValueError(f"unknown projection {projection!r} (known: {', '.join(PROJECTORS)})")
-    if projection in {name for name, _ in KEPT_WORKERS}:
+    if projection is not None and projection in {name for name, _ in KEPT_WORKERS}:
         # Their rows say what was sent; rebuilding them would send it all again.
         raise ValueError(
             f"{projection!r} is not rebuilt: its outbox records what was sent and is kept by every "

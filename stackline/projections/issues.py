@@ -6,7 +6,9 @@ replay. An event's hash leads to its issue through `issue_hashes` (merges move h
 hash creates an issue whose id is derived from (project, hash), so a replay rebuilds the same
 ids. What an occurrence means for the issue's lifecycle (regressed, woke from an ignore) is
 decided by the pure `Issue` aggregate from the row's state, and handed to the runner as a
-reaction to append; the status changes when that event comes back through the log.
+reaction to append; the status changes when that event comes back through the log. What an
+issue-stream event does to the row is `Issue.apply`'s to say, never this module's: the row
+stores what the aggregate decides (`issue_state`, `lifecycle_values`).
 """
 
 from __future__ import annotations

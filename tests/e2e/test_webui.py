@@ -9,39 +9,23 @@ Outside CI the tests skip when /usr/bin/chromium is missing; in CI (CI=true) tha
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Iterator
-from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 import sentry_sdk
 
+from tests.e2e.browser import WAIT_MS, chromium, open_page
 from tests.e2e.server import Server, sentry_client
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-# Generous: on a loaded 2-core machine a server may take seconds to project a change.
-WAIT_MS = 30_000
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
-    if not CHROMIUM.exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"{CHROMIUM} is missing: .ci/run installs Debian's chromium before the tests")
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium): the browser tests need it")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        # executable_path: Playwright never downloads a browser of its own.
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+def browser() -> Iterator[Any]:
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture(scope="module")
@@ -51,16 +35,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield running
     finally:
         running.stop()
-
-
-def open_page(browser, server: Server, token: str | None, path: str = "/"):  # noqa: ANN001, ANN201
-    context = browser.new_context(viewport={"width": 1400, "height": 900})
-    if token:
-        context.add_init_script(f"window.localStorage.setItem('stackline.token', {token!r})")
-    page = context.new_page()
-    page.set_default_timeout(WAIT_MS)
-    page.goto(server.url + path)
-    return page
 
 
 def report_checkout(dsn: str, release: str, total: int) -> None:
@@ -101,7 +75,7 @@ def test_routes_leave_the_api_alone(server: Server) -> None:
 
 def test_live_issue_detail_resolve_and_regression(browser, server: Server) -> None:  # noqa: ANN001
     boot = server.bootstrap("live", "shop")
-    page = open_page(browser, server, token=None)
+    page = open_page(browser, server.url, token=None)
 
     # Log in by pasting the token.
     page.fill("#token", boot["token"])
@@ -109,6 +83,9 @@ def test_live_issue_detail_resolve_and_regression(browser, server: Server) -> No
     page.get_by_role("link", name="shop").click()
     page.wait_for_selector(".live.on")
     page.wait_for_selector("text=No issues match")
+    # The socket is acknowledged; the subscription registers with the bus a moment later (the
+    # same pause tests/e2e/server.py's Subscriber makes).
+    page.wait_for_timeout(500)
     page.evaluate("window.__notReloaded = true")
 
     # An exception appears in the list without a reload.
@@ -155,7 +132,7 @@ def test_live_issue_detail_resolve_and_regression(browser, server: Server) -> No
 def test_search_errors_bulk_triage_merge_and_unmerge(browser, server: Server) -> None:  # noqa: ANN001
     boot = server.bootstrap("bulk", "api")
     report_errors(boot["dsn"], *(f"bulk failure {n}" for n in range(3)))
-    page = open_page(browser, server, boot["token"], "/orgs/bulk/projects/api/issues")
+    page = open_page(browser, server.url, boot["token"], "/orgs/bulk/projects/api/issues")
     page.locator(".issue-row").nth(2).wait_for()
     assert page.locator(".issue-row").count() == 3
 
@@ -207,10 +184,11 @@ def test_search_errors_bulk_triage_merge_and_unmerge(browser, server: Server) ->
 def test_user_errors_are_shown(browser, server: Server) -> None:  # noqa: ANN001
     boot = server.bootstrap("errs", "app")
     report_errors(boot["dsn"], "conflicting change")
-    page = open_page(browser, server, boot["token"], "/orgs/errs/projects/app/issues")
+    page = open_page(browser, server.url, boot["token"], "/orgs/errs/projects/app/issues", live=False)
     page.locator(".issue-row .issue-title").first.click()
     page.locator(".frame").first.wait_for()
-    # Someone else resolves the issue after this page read it: the page's version is stale.
+    # Someone else resolves the issue after this page read it (and, offline, the page does not
+    # hear of it): the version it holds is stale.
     issue_id = page.url.rsplit("/issues/", 1)[1].split("/")[0]
     read = server.graphql(
         "query($id: ID!) { issue(id: $id) { version } }", {"id": issue_id}, token=boot["token"]

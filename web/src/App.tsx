@@ -1,6 +1,6 @@
 // The app's frame: the token (auth.tsx), the GraphQL client made with it (client.ts), the layout
 // and the route table (routes.tsx). Without a token every path shows the login page.
-import { useMemo } from "react";
+import { Suspense, useMemo } from "react";
 import { Provider } from "urql";
 import { Route, Switch } from "wouter";
 import { AuthProvider, useAuth } from "./auth";
@@ -24,6 +24,7 @@ function Shell() {
   return (
     <Provider value={client}>
       <Layout>
+        <Suspense fallback={<div className="page muted">Loading…</div>}>
         <Switch>
           {routes.map((route) => (
             <Route key={route.path} path={route.path} component={route.component} />
@@ -35,6 +36,7 @@ function Shell() {
             </div>
           </Route>
         </Switch>
+        </Suspense>
       </Layout>
     </Provider>
   );

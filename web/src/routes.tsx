@@ -2,14 +2,22 @@
 // pages/ plus one line here (and, for a page of a project, one entry in `projectNav`). The
 // server answers index.html for `/`, `/login` and everything under `/orgs/` (history API
 // fallback, stackline/webui/__init__.py), so new paths belong under `/orgs/`.
-import type { ComponentType } from "react";
+import { lazy, type ComponentType } from "react";
 import { paths } from "./paths";
-import { AlertRulesPage } from "./pages/AlertRules";
-import { IssueDetailPage } from "./pages/IssueDetail";
 import { IssueListPage } from "./pages/IssueList";
 import { PickerPage } from "./pages/Picker";
-import { ProjectOverviewPage } from "./pages/ProjectOverview";
-import { ProjectSettingsPage } from "./pages/ProjectSettings";
+
+// The pages people land on come with the first script; the others are chunks of their own,
+// fetched when first shown (App.tsx wraps the routes in Suspense), so the issue list paints
+// without parsing them.
+const IssueDetailPage = lazy(() => import("./pages/IssueDetail").then((m) => ({ default: m.IssueDetailPage })));
+const ProjectOverviewPage = lazy(() =>
+  import("./pages/ProjectOverview").then((m) => ({ default: m.ProjectOverviewPage })),
+);
+const ProjectSettingsPage = lazy(() =>
+  import("./pages/ProjectSettings").then((m) => ({ default: m.ProjectSettingsPage })),
+);
+const AlertRulesPage = lazy(() => import("./pages/AlertRules").then((m) => ({ default: m.AlertRulesPage })));
 
 export interface RouteDef {
   path: string;

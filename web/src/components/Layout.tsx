@@ -13,7 +13,7 @@ import { ErrorBox } from "./ErrorBox";
 
 export function Layout({ children }: { children: ReactNode }) {
   const { logout } = useAuth();
-  const [{ data, error, fetching }] = useQuery({ query: ViewerDocument });
+  const [{ data, error }] = useQuery({ query: ViewerDocument });
   const [inProject, params] = useRoute<{ org: string; project: string }>("/orgs/:org/projects/:project/*?");
   const [location, navigate] = useLocation();
   const viewer = data?.viewer ?? null;
@@ -78,14 +78,16 @@ export function Layout({ children }: { children: ReactNode }) {
               Log in with another token
             </button>
           </div>
-        ) : error && !viewer ? (
-          <div className="page">
-            <ErrorBox error={error} />
-          </div>
-        ) : fetching && !viewer ? (
-          <div className="page muted">Loading…</div>
         ) : (
-          children
+          <>
+            {/* Pages load their own data at once, alongside the viewer (no request waterfall). */}
+            {error && !viewer && (
+              <div className="page">
+                <ErrorBox error={error} />
+              </div>
+            )}
+            {children}
+          </>
         )}
       </main>
     </ViewerContext.Provider>

@@ -34,6 +34,10 @@ export function can(access: Access | null, scope: Scope): boolean {
   return !!access && access.scopes.has(scope);
 }
 
+export function capitalized(text: string | undefined): string {
+  return text ? text[0].toUpperCase() + text.slice(1) : "";
+}
+
 /** Why a control is disabled, for its title: the scope the viewer lacks. */
 export function lacking(access: Access | null, scope: Scope): string | undefined {
   if (can(access, scope)) return undefined;

@@ -10,7 +10,7 @@ import { ErrorBox } from "../components/ErrorBox";
 import { graphql } from "../gql";
 import type { AlertRulesQuery } from "../gql/graphql";
 import { describeCondition, describeInterval, emptyRuleForm, formToInput, ruleToForm, type RuleForm } from "../lib/alertForm";
-import { can, lacking } from "../lib/permissions";
+import { can, capitalized, lacking } from "../lib/permissions";
 import { problems, type Problem } from "../lib/problems";
 import { absolute, timeAgo } from "../lib/time";
 import { paths } from "../paths";
@@ -204,7 +204,7 @@ export function AlertRulesPage() {
       </div>
       {access && !writable && (
         <div className="notice" role="note">
-          {why}: you can read this project's alert rules but not change them.
+          {capitalized(why)}: you can read this project's alert rules but not change them.
         </div>
       )}
       <ErrorBox userErrors={listErrors} onDismiss={() => setListErrors([])} />

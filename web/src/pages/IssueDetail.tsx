@@ -4,6 +4,7 @@
 // follows `issueChanges` so a regression or someone else's change shows without a reload.
 import { useEffect, useMemo, useState } from "react";
 import { useClient, useMutation, useQuery } from "urql";
+import { useLiveConnection } from "../client";
 import { Link, useLocation, useParams } from "wouter";
 import { LevelBadge, StatusBadge } from "../components/Badges";
 import { StatsChart } from "../components/Charts";
@@ -14,6 +15,7 @@ import { graphql } from "../gql";
 import type { StatsPeriod } from "../gql/graphql";
 import { absolute, compactNumber, timeAgo } from "../lib/time";
 import { paths } from "../paths";
+import { useTitle } from "../lib/title";
 
 const IssueDetailDocument = graphql(`
   query IssueDetail($id: ID!) {
@@ -185,6 +187,7 @@ export function IssueDetailPage() {
   });
 
   const issue = issueResult.data?.issue;
+  useTitle(issue ? `${issue.shortId} · ${issue.title}` : null);
   const projectId = issue?.project.id;
   useEffect(() => {
     if (!projectId) return;
@@ -197,12 +200,29 @@ export function IssueDetailPage() {
     return () => subscription.unsubscribe();
   }, [client, projectId, issueId, refetchIssue, refetchStats]);
 
+  // After a reconnection the changes sent meanwhile are lost: read the issue again.
+  const { connections } = useLiveConnection();
+  useEffect(() => {
+    if (connections > 1) {
+      refetchIssue({ requestPolicy: "network-only" });
+      setEventsVersion((v) => v + 1);
+    }
+  }, [connections, refetchIssue]);
+
   const [, unmerge] = useMutation(UnmergeDocument);
   const [unmergeErrors, setUnmergeErrors] = useState<UserErrorLike[]>([]);
 
   const index = useMemo(() => events.findIndex((e) => e.eventId === currentEventId), [events, currentEventId]);
   const newer = index > 0 ? events[index - 1] : null;
   const older = index >= 0 && index + 1 < events.length ? events[index + 1] : null;
+  // "Older" on the last loaded event loads the next page, then moves onto its first event.
+  const [stepOlder, setStepOlder] = useState(false);
+  useEffect(() => {
+    if (stepOlder && older) {
+      setStepOlder(false);
+      navigate(paths.event(org, project, issueId, older.eventId));
+    }
+  }, [stepOlder, older, navigate, org, project, issueId]);
 
   if (issueResult.error && !issue) return <div className="page"><ErrorBox error={issueResult.error} /></div>;
   if (issueResult.fetching && !issue) return <div className="page muted">Loading…</div>;
@@ -276,7 +296,10 @@ export function IssueDetailPage() {
                   disabled={!older && !eventsMeta.hasNext}
                   onClick={() => {
                     if (older) navigate(paths.event(org, project, issueId, older.eventId));
-                    else if (eventsMeta.hasNext) setPages([...pages, eventsMeta.end]);
+                    else if (eventsMeta.hasNext) {
+                      setStepOlder(true);
+                      setPages([...pages, eventsMeta.end]);
+                    }
                   }}
                 >
                   Older →

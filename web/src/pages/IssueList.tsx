@@ -2,8 +2,9 @@
 // sparkline per issue, selection with bulk triage, and live updates: `issueChanges` patches the
 // rows it names at once and, on the first page, the page is fetched again (throttled) so new
 // issues appear and the order and the search filter stay the server's.
-import { useEffect, useMemo, useRef, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import { useClient, useQuery } from "urql";
+import { useLiveConnection } from "../client";
 import { Link, useLocation, useParams, useSearch } from "wouter";
 import { LevelBar, StatusBadge } from "../components/Badges";
 import { Sparkline } from "../components/Charts";
@@ -15,6 +16,8 @@ import { graphql } from "../gql";
 import type { IssueListFieldsFragment, IssueSort } from "../gql/graphql";
 import { compactNumber, timeAgo, absolute } from "../lib/time";
 import { paths } from "../paths";
+import { useThrottled } from "../lib/throttle";
+import { useTitle } from "../lib/title";
 
 graphql(`
   fragment IssueListFields on Issue {
@@ -98,7 +101,10 @@ const SORTS: { value: IssueSort; label: string }[] = [
   { value: "FREQ", label: "Events" },
   { value: "USERS", label: "Users" },
 ];
+// The page follows live changes within a third of a second; sparklines (25 analytics queries)
+// need not, so they are read again at most every 5 s.
 const REFETCH_THROTTLE_MS = 300;
+const STATS_THROTTLE_MS = 5000;
 
 export function IssueListPage() {
   const { org, project } = useParams<{ org: string; project: string }>();
@@ -121,10 +127,12 @@ export function IssueListPage() {
   // Live: rows patched from the subscription, by issue id, newest version wins.
   const [live, setLive] = useState<Map<string, IssueListFieldsFragment>>(new Map());
   const [flash, setFlash] = useState<Set<string>>(new Set());
-  const [connected, setConnected] = useState(false);
+  const { connected, connections } = useLiveConnection();
   const client = useClient();
-  const refetchTimer = useRef<number | null>(null);
+  const refetchList = useThrottled(() => refetch({ requestPolicy: "network-only" }), REFETCH_THROTTLE_MS);
+  const refetchSparklines = useThrottled(() => refetchStats({ requestPolicy: "network-only" }), STATS_THROTTLE_MS);
   const firstPage = !after;
+  useTitle(`Issues · ${org}/${project}`);
 
   useEffect(() => {
     setLive(new Map());
@@ -133,7 +141,6 @@ export function IssueListPage() {
   useEffect(() => {
     if (!projectId) return;
     const subscription = client.subscription(IssueChangesDocument, { projectId }).subscribe((change) => {
-      setConnected(!change.error);
       const issue = change.data?.issueChanges.issue;
       if (!issue) return;
       setLive((current) => {
@@ -151,21 +158,19 @@ export function IssueListPage() {
           }),
         2000,
       );
-      if (firstPage && refetchTimer.current === null) {
-        refetchTimer.current = window.setTimeout(() => {
-          refetchTimer.current = null;
-          refetch({ requestPolicy: "network-only" });
-          refetchStats({ requestPolicy: "network-only" });
-        }, REFETCH_THROTTLE_MS);
-      }
+      if (firstPage) refetchList();
+      refetchSparklines();
     });
-    setConnected(true);
-    return () => {
-      subscription.unsubscribe();
-      if (refetchTimer.current !== null) window.clearTimeout(refetchTimer.current);
-      refetchTimer.current = null;
-    };
-  }, [client, projectId, firstPage, refetch, refetchStats]);
+    return () => subscription.unsubscribe();
+  }, [client, projectId, firstPage, refetchList, refetchSparklines]);
+
+  // After a reconnection the changes sent meanwhile are lost: read the page again.
+  useEffect(() => {
+    if (connections > 1) {
+      refetch({ requestPolicy: "network-only" });
+      refetchStats({ requestPolicy: "network-only" });
+    }
+  }, [connections, refetch, refetchStats]);
 
   const connection = result.data?.project?.issues;
   const rows = useMemo(() => {

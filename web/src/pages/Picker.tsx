@@ -2,10 +2,12 @@
 import { Link } from "wouter";
 import { useViewer } from "../viewer";
 import { paths } from "../paths";
+import { useTitle } from "../lib/title";
 
 export function PickerPage() {
   const viewer = useViewer();
-  if (!viewer) return null;
+  useTitle("Projects");
+  if (!viewer) return <div className="page muted">Loading…</div>;
   return (
     <div className="page narrow">
       <h1>Projects</h1>

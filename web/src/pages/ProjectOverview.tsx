@@ -144,8 +144,14 @@ export function ProjectOverviewPage() {
         <Tile label="Users affected" value={stats.data?.project ? (stats.data.project.userCount == null ? "n/a" : compactNumber(stats.data.project.userCount)) : "…"} />
         <Tile label="Unresolved issues" value={compactNumber(found.issues.totalCount)} />
         <Tile label="Errors accepted, 30 d" value={compactNumber(errorTotals?.accepted ?? 0)} />
-        <Tile label="Errors rate limited, 30 d" value={compactNumber(errorTotals?.rateLimited ?? 0)} warn={!!errorTotals?.rateLimited} />
-        <Tile label="Crash-free sessions, 30 d" value={percent(health.rate)} testId="crash-free" />
+        <Tile
+          label="Rate limited, 30 d"
+          hint="errors answered 429 (key rate limits, quota) in 30 days"
+          testId="rate-limited"
+          value={compactNumber(errorTotals?.rateLimited ?? 0)}
+          warn={!!errorTotals?.rateLimited}
+        />
+        <Tile label="Crash-free, 30 d" hint="sessions that did not end in a crash, 30 days" value={percent(health.rate)} testId="crash-free" />
       </div>
 
       <section className="card">
@@ -377,9 +383,23 @@ export function ProjectOverviewPage() {
   );
 }
 
-function Tile({ label, value, testId, warn, exact }: { label: string; value: string; testId?: string; warn?: boolean; exact?: number }) {
+function Tile({
+  label,
+  value,
+  hint,
+  testId,
+  warn,
+  exact,
+}: {
+  label: string;
+  value: string;
+  hint?: string;
+  testId?: string;
+  warn?: boolean;
+  exact?: number;
+}) {
   return (
-    <div className={warn ? "tile warn" : "tile"}>
+    <div className={warn ? "tile warn" : "tile"} title={hint}>
       <div className="count-label">{label}</div>
       <div className="count-value" data-testid={testId} data-value={exact} title={exact !== undefined ? String(exact) : undefined}>
         {value}

@@ -11,7 +11,7 @@ import { Members } from "../components/settings/Members";
 import { Tokens } from "../components/settings/Tokens";
 import { Webhooks } from "../components/settings/Webhooks";
 import { graphql } from "../gql";
-import { can, lacking } from "../lib/permissions";
+import { can, capitalized, lacking } from "../lib/permissions";
 import "../settings.css";
 
 const ProjectSettingsDocument = graphql(`
@@ -71,7 +71,7 @@ export function ProjectSettingsPage() {
       </div>
       {access && !writable && (
         <div className="notice" role="note">
-          {why}: the project's settings are read-only for you. Ask an admin or owner of {org} to change them.
+          {capitalized(why)}: the project's settings are read-only for you. Ask an admin or owner of {org} to change them.
         </div>
       )}
       <div className="settings-layout">

@@ -172,30 +172,10 @@ function KeyLimits({ org, project, row, writable, why }: { org: string; project:
           </label>
         </td>
         <td>
-          <input
-            type="number"
-            min={1}
-            className="num-input"
-            placeholder="no limit"
-            aria-label={`Events per second for key ${row.publicKey}`}
-            value={perSecond}
-            disabled={!writable}
-            title={why}
-            onChange={(e) => setPerSecond(e.target.value)}
-          />
+          <LimitInput label={`Events per second for key ${row.publicKey}`} value={perSecond} onChange={setPerSecond} disabled={!writable} why={why} />
         </td>
         <td>
-          <input
-            type="number"
-            min={1}
-            className="num-input"
-            placeholder="no limit"
-            aria-label={`Events per minute for key ${row.publicKey}`}
-            value={perMinute}
-            disabled={!writable}
-            title={why}
-            onChange={(e) => setPerMinute(e.target.value)}
-          />
+          <LimitInput label={`Events per minute for key ${row.publicKey}`} value={perMinute} onChange={setPerMinute} disabled={!writable} why={why} />
         </td>
         <td className="actions">
           {saved && !dirty && <span className="saved">Saved</span>}
@@ -212,5 +192,33 @@ function KeyLimits({ org, project, row, writable, why }: { org: string; project:
         </tr>
       )}
     </>
+  );
+}
+
+function LimitInput({
+  label,
+  value,
+  onChange,
+  disabled,
+  why,
+}: {
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  disabled: boolean;
+  why?: string;
+}) {
+  return (
+    <input
+      type="number"
+      min={1}
+      className="num-input"
+      placeholder="no limit"
+      aria-label={label}
+      value={value}
+      disabled={disabled}
+      title={why}
+      onChange={(e) => onChange(e.target.value)}
+    />
   );
 }

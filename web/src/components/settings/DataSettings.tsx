@@ -48,6 +48,14 @@ interface Draft {
   monthlyEventQuota: string;
 }
 
+interface SectionProps {
+  org: string;
+  project: string;
+  settings: SettingsRow;
+  writable: boolean;
+  why?: string;
+}
+
 function draftOf(settings: SettingsRow): Draft {
   return {
     scrubData: settings.scrubData,
@@ -93,13 +101,7 @@ export function ScrubbingSettings({
   settings,
   writable,
   why,
-}: {
-  org: string;
-  project: string;
-  settings: SettingsRow;
-  writable: boolean;
-  why?: string;
-}) {
+}: SectionProps) {
   const form = useSettingsForm(org, project, settings);
   const { draft, setDraft } = form;
   const disabled = !writable || form.fetching;
@@ -185,13 +187,7 @@ export function QuotaSettings({
   settings,
   writable,
   why,
-}: {
-  org: string;
-  project: string;
-  settings: SettingsRow;
-  writable: boolean;
-  why?: string;
-}) {
+}: SectionProps) {
   const form = useSettingsForm(org, project, settings);
   const disabled = !writable || form.fetching;
   return (

@@ -102,6 +102,13 @@ export function Members({ org, access, viewerEmail }: { org: string; access: Acc
           </tr>
         </thead>
         <tbody>
+          {data?.organization?.members.length === 0 && (
+            <tr>
+              <td colSpan={4} className="muted">
+                No members yet: the organization is run by its organization tokens.
+              </td>
+            </tr>
+          )}
           {data?.organization?.members.map((m) => {
             // Only owners make, demote or remove owners.
             const locked = !writable || (m.role === "owner" && !owner);
@@ -174,7 +181,7 @@ export function Members({ org, access, viewerEmail }: { org: string; access: Acc
         </label>
         <label>
           <span className="field-label">Role</span>
-          <select className="btn" value={role} disabled={!writable} onChange={(e) => setRole(e.target.value)}>
+          <select className="btn" aria-label="Role of the new member" value={role} disabled={!writable} onChange={(e) => setRole(e.target.value)}>
             {ROLES.map((r) => (
               <option key={r} value={r} disabled={r === "owner" && !owner}>
                 {r}

@@ -282,7 +282,7 @@ function NewToken({
       <div className="inline-form">
         <label>
           <span className="field-label">Kind</span>
-          <select className="btn" value={kind} onChange={(e) => setKind(e.target.value)}>
+          <select className="btn" aria-label="Token kind" value={kind} onChange={(e) => setKind(e.target.value)}>
             {kinds.map((k) => (
               <option key={k.value} value={k.value}>
                 {k.label}
