@@ -38,8 +38,7 @@ async def download(request: Request) -> Response:
     attachment_id: str = request.path_params["attachment_id"]
     async with services.engine.connect() as conn:
         row = await queries.attachment(conn, org_ids, project_id, attachment_id) if org_ids else None
-    path = services.blobs.path(row.sha256) if row is not None else None
-    if row is None or path is None or not path.is_file():
+    if row is None or not (path := services.blobs.path(row.sha256)).is_file():
         return JSONResponse({"detail": "attachment not found"}, status_code=404)
     return FileResponse(
         path,
