@@ -23,8 +23,15 @@ from strawberry.types import Info
 
 from stackline.domain.alert import Channel, Condition, Filters, RuleConfig, parse_tag_filter
 from stackline.domain.organization import InvalidCommand
-from stackline.graphql.context import PublicError, ctx, decode_id, encode_id
-from stackline.graphql.types import Node, PageInfo, decode_cursor, encode_cursor, page_size
+from stackline.graphql.context import ctx, decode_id, encode_id
+from stackline.graphql.types import (
+    Node,
+    PageInfo,
+    encode_cursor,
+    page_info,
+    page_size,
+    position_id_cursor,
+)
 from stackline.readmodels import alert_queries, queries
 from stackline.readmodels.queries import aware
 
@@ -202,18 +209,14 @@ class AlertRule(Node):
     ) -> AlertNotificationConnection:
         ctx(info).require_scope(self.organization_id, "project:read")
         limit = page_size(first)
-        cursor = decode_cursor(after)
-        if cursor is not None and (
-            len(cursor) != 2 or not isinstance(cursor[0], int) or not isinstance(cursor[1], str)
-        ):
-            raise PublicError("invalid cursor")
+        cursor = position_id_cursor(after)
         async with ctx(info).services.engine.connect() as conn:
             rows = await alert_queries.notifications_page(
                 conn,
                 self.organization_id,
                 self.rule_id,
                 first=limit + 1,
-                after=(cursor[0], cursor[1]) if cursor else None,
+                after=cursor,
             )
             total = await alert_queries.notification_count(conn, self.organization_id, self.rule_id)
         edges = [
@@ -223,12 +226,7 @@ class AlertRule(Node):
         return AlertNotificationConnection(
             edges=edges,
             total_count=total,
-            page_info=PageInfo(
-                has_next_page=len(rows) > limit,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=page_info([e.cursor for e in edges], len(rows) > limit, after),
         )
 
 

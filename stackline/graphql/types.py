@@ -60,6 +60,27 @@ def decode_cursor(cursor: str | None) -> list | None:
     return value
 
 
+def position_id_cursor(after: str | None) -> tuple[int, str] | None:
+    """A `(log position, id)` keyset cursor, as the webhook delivery and alert notification logs
+    page by."""
+    cursor = decode_cursor(after)
+    if cursor is None:
+        return None
+    if len(cursor) != 2 or not isinstance(cursor[0], int) or not isinstance(cursor[1], str):
+        raise PublicError("invalid cursor")
+    return cursor[0], cursor[1]
+
+
+def page_info(cursors: list[str], has_next_page: bool, after: str | None) -> PageInfo:
+    """The Relay page info of one forward page whose edges carry `cursors`."""
+    return PageInfo(
+        has_next_page=has_next_page,
+        has_previous_page=after is not None,
+        start_cursor=cursors[0] if cursors else None,
+        end_cursor=cursors[-1] if cursors else None,
+    )
+
+
 @strawberry.interface(description="An object with a global id, fetchable with `node(id:)`.")
 class Node:
     id: strawberry.ID
@@ -462,12 +483,7 @@ class Project(Node):
         return TransactionConnection(
             edges=edges,
             total_count=total,
-            page_info=PageInfo(
-                has_next_page=len(rows) > limit,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=page_info([e.cursor for e in edges], len(rows) > limit, after),
         )
 
     @strawberry.field(description="Release-health session counts per day, release, environment and status.")
@@ -572,12 +588,7 @@ class Project(Node):
         return IssueConnection(
             edges=edges,
             total_count=total,
-            page_info=PageInfo(
-                has_next_page=len(rows) > limit,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=page_info([e.cursor for e in edges], len(rows) > limit, after),
         )
 
     @strawberry.field(description="The project's webhooks (their signing secrets are never shown again).")
@@ -657,12 +668,7 @@ class Project(Node):
         return EventConnection(
             edges=edges,
             total_count=total,
-            page_info=PageInfo(
-                has_next_page=more,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=page_info([e.cursor for e in edges], more, after),
         )
 
     @strawberry.field(description="Items per day, category, outcome and reason, from the analytics store.")
@@ -833,12 +839,7 @@ class Issue(Node):
         return EventConnection(
             edges=edges,
             total_count=total,
-            page_info=PageInfo(
-                has_next_page=len(rows) > limit,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=page_info([e.cursor for e in edges], len(rows) > limit, after),
         )
 
     # Served by the analytics store (stackline/graphql/analytics.py), through the issue's hashes;
@@ -1055,18 +1056,14 @@ class Webhook(Node):
     ) -> WebhookDeliveryConnection:
         ctx(info).require_scope(self.organization_id, "project:read")
         limit = page_size(first)
-        cursor = decode_cursor(after)
-        if cursor is not None and (
-            len(cursor) != 2 or not isinstance(cursor[0], int) or not isinstance(cursor[1], str)
-        ):
-            raise PublicError("invalid cursor")
+        cursor = position_id_cursor(after)
         async with ctx(info).services.engine.connect() as conn:
             rows = await queries.deliveries_page(
                 conn,
                 self.organization_id,
                 self.webhook_id,
                 first=limit + 1,
-                after=(cursor[0], cursor[1]) if cursor else None,
+                after=cursor,
             )
             total = await queries.delivery_count(conn, self.organization_id, self.webhook_id)
         edges = [
@@ -1076,12 +1073,7 @@ class Webhook(Node):
         return WebhookDeliveryConnection(
             edges=edges,
             total_count=total,
-            page_info=PageInfo(
-                has_next_page=len(rows) > limit,
-                has_previous_page=after is not None,
-                start_cursor=edges[0].cursor if edges else None,
-                end_cursor=edges[-1].cursor if edges else None,
-            ),
+            page_info=page_info([e.cursor for e in edges], len(rows) > limit, after),
         )
 
 
