@@ -71,11 +71,10 @@ async def issue_hashes(info: Info, org_id: str, issue_id: str) -> list[str]:
     return [row.hash for row in await ctx(info).hashes_loader().load(issue_id) or ()]
 
 
-async def stats(
-    info: Info, org_id: str, project_id: int, period: StatsPeriod, hashes: list[str] | None = None
-) -> list[StatsBucket]:
+async def stats(info: Info, org_id: str, project_id: int, period: StatsPeriod) -> list[StatsBucket]:
+    """A project's stats; an issue's are batched across the request (`issue_stats`)."""
     rows = await analytics.event_stats(
-        executor_of(info), org_id, project_id, analytics.PERIODS[period.value], time.time(), hashes=hashes
+        executor_of(info), org_id, project_id, analytics.PERIODS[period.value], time.time()
     )
     return [StatsBucket(start=_time(r.start), count=r.events, users=r.users) for r in rows]
 
