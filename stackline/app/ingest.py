@@ -193,8 +193,6 @@ async def store_plan(services: Services, key: ProjectKey, plan: Plan, now: float
         await services.blobs.put(blob.sha256, blob.data)
     if plan.events:
         await services.commands.receive_intake(key.project_id, plan.events)
-    for (category, reason), quantity in plan.filtered.items():
-        services.outcomes.add(key.organization_id, key.project_id, category, "filtered", reason, quantity)
     items = sum(plan.counts.values())
     services.limiter.count_key(key.public_key, now, items)
     services.limiter.count_quota(key.project_id, sum(n for c, n in plan.counts.items() if c == "error"))

@@ -1,6 +1,6 @@
 """Projection of every non-error item type, and of the usage (quota) read model.
 
-Transactions, release-health sessions, attachments, cron check-ins and user feedback get rows
+Transactions, release-health sessions, attachments, cron check-ins, SDK logs and user feedback get rows
 of their own; every accepted item, every item ingest refused (`OutcomesRecorded`) and every
 item an SDK says it dropped (`ClientReportReceived`) is counted in `usage` per project, day,
 data category, outcome and reason.
@@ -22,16 +22,25 @@ from stackline.domain.events import (
     CheckInReceived,
     ClientReportReceived,
     FeedbackReceived,
+    LogsReceived,
     OutcomesRecorded,
     SessionsReceived,
     TransactionReceived,
 )
-from stackline.domain.intake import ACCEPTED_CATEGORY, AcceptedEvent
+from stackline.domain.intake import ACCEPTED_CATEGORY, LOG_CATEGORY, AcceptedEvent
 from stackline.domain.registry import decode
 from stackline.domain.summary import parse_timestamp
 from stackline.eventstore import RecordedEvent
 from stackline.projections.runner import Effects
-from stackline.readmodels.schema import attachments, check_ins, feedback, session_counts, transactions, usage
+from stackline.readmodels.schema import (
+    attachments,
+    check_ins,
+    feedback,
+    logs,
+    session_counts,
+    transactions,
+    usage,
+)
 from stackline.readmodels.upsert import add_quantities, upsert
 
 # The error events' only effect here is their count, read straight from their data: they are the
@@ -177,6 +186,17 @@ class IntakeProjection:
                             "position": event.position,
                         },
                     )
+                case LogsReceived() as e:
+                    count(
+                        e.organization_id,
+                        e.project_id,
+                        e.received_at,
+                        LOG_CATEGORY,
+                        "accepted",
+                        "",
+                        len(e.logs),
+                    )
+                    await self._logs(conn, event, e)
                 case FeedbackReceived() as e:
                     exists = await conn.execute(
                         select(feedback.c.feedback_id).where(
@@ -223,6 +243,34 @@ class IntakeProjection:
             await add_quantities(conn, session_counts, list(sessions.values()), ("quantity", "errors"))
         if counted:
             await add_quantities(conn, usage, list(counted.values()), ("quantity",))
+
+    async def _logs(self, conn: AsyncConnection, event: RecordedEvent, e: LogsReceived) -> None:
+        ids = [record["log_id"] for record in e.logs]
+        stored = await conn.execute(
+            select(logs.c.log_id).where(logs.c.project_id == e.project_id, logs.c.log_id.in_(ids))
+        )
+        known = set(stored.scalars())
+        received = datetime.fromtimestamp(e.received_at, UTC)
+        rows = [
+            {
+                "project_id": e.project_id,
+                "log_id": r["log_id"],
+                "organization_id": e.organization_id,
+                "timestamp": r["timestamp"],
+                "level": r["level"],
+                "severity_number": r["severity_number"],
+                "body": r["body"],
+                "attributes": r["attributes"],
+                "trace_id": r["trace_id"],
+                "span_id": r["span_id"],
+                "received_at": received,
+                "position": event.position,
+            }
+            for r in e.logs
+            if r["log_id"] not in known
+        ]
+        if rows:
+            await conn.execute(logs.insert(), rows)
 
     async def _transaction(self, conn: AsyncConnection, event: RecordedEvent, e: TransactionReceived) -> None:
         payload = e.payload

@@ -16,6 +16,7 @@ from stackline.domain.events import (
     CheckInReceived,
     ClientReportReceived,
     FeedbackReceived,
+    LogsReceived,
     MemberAdded,
     MemberRemoved,
     MemberRoleChanged,
@@ -47,6 +48,7 @@ INGESTED_ITEMS = frozenset(
         AttachmentStored,
         CheckInReceived,
         FeedbackReceived,
+        LogsReceived,
         ClientReportReceived,
         OutcomesRecorded,
     )

@@ -314,6 +314,26 @@ check_ins = Table(
     Column("position", BigInteger, nullable=False),
 )
 
+logs = Table(
+    "logs",
+    metadata,
+    Column("project_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("log_id", String(32), primary_key=True),
+    Column("organization_id", String(36), nullable=False),
+    # Seconds since the epoch, as the SDK stamped the record: the list's order and its cursor.
+    Column("timestamp", Float, nullable=False),
+    Column("level", String(8), nullable=False),
+    Column("severity_number", Integer),
+    Column("body", Text, nullable=False),
+    Column("attributes", JSON, nullable=False),
+    Column("trace_id", String(32)),
+    Column("span_id", String(16)),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Index("ix_logs_project_timestamp", "project_id", "timestamp", "log_id"),
+    Index("ix_logs_project_trace", "project_id", "trace_id"),
+)
+
 feedback = Table(
     "feedback",
     metadata,
