@@ -40,13 +40,13 @@ from stackline.eventstore.postgres import PostgresEventStore
 from stackline.eventstore.sqlite import SQLiteEventStore
 from stackline.projections.alerts import AlertNotificationsProjection, AlertRulesProjection
 from stackline.projections.analytics import AnalyticsProjection
-from stackline.projections.intake import IntakeProjection
+from stackline.projections.intake import IntakeProjection, monitor_from_row
 from stackline.projections.issues import IssuesProjection
 from stackline.projections.projects import ProjectsProjection
 from stackline.projections.runner import ProjectorRunner
 from stackline.projections.webhooks import WebhookDeliveriesProjection, WebhooksProjection
 from stackline.readmodels.db import check_reachable, create_engine, migrate
-from stackline.readmodels.schema import issues
+from stackline.readmodels.schema import issues, monitors
 
 log = logging.getLogger(__name__)
 READ_MODEL_PROJECTOR = "readmodels"
@@ -60,6 +60,7 @@ PROJECTORS = (
     ALERT_PROJECTOR,
 )  # what `stackline project run NAME` knows
 IGNORE_EXPIRY_SECONDS = 1.0
+MONITOR_CLOCK_SECONDS = 5.0  # a monitor's margins are whole minutes
 
 
 def domain_upcasters() -> Upcasters:
@@ -273,7 +274,11 @@ class Services:
         loop = asyncio.get_running_loop()
         work: list[tuple[str, Coroutine[Any, Any, None]]] = []
         if READ_MODEL_PROJECTOR in names:
-            work += [("projector", self.projector.run()), ("ignore-expiry", self.expire_ignores())]
+            work += [
+                ("projector", self.projector.run()),
+                ("ignore-expiry", self.expire_ignores()),
+                ("monitor-clock", self.watch_monitors()),
+            ]
         if ANALYTICS_PROJECTOR in names and self.analytics_projector is not None:
             work.append(("analytics-projector", self.analytics_projector.run()))
         if WEBHOOK_PROJECTOR in names:
@@ -314,6 +319,21 @@ class Services:
             for issue_id in due:
                 await self.issue_commands.expire_ignore(issue_id, now)
             await asyncio.sleep(IGNORE_EXPIRY_SECONDS)
+
+    async def mark_overdue_monitors(self, now: float) -> int:
+        """The clock's part of cron monitors: append each missed or timed-out check-in that the
+        monitors due by `now` have (`Monitor.overdue`); returns how many."""
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(select(monitors).where(monitors.c.deadline <= now))).all()
+        marks = [mark for row in rows for mark in monitor_from_row(row).overdue(now)]
+        for mark in marks:
+            await self.commands.mark_monitor(mark)
+        return len(marks)
+
+    async def watch_monitors(self) -> None:
+        while True:
+            await self.mark_overdue_monitors(time.time())
+            await asyncio.sleep(MONITOR_CLOCK_SECONDS)
 
     async def close(self) -> None:
         for task in (*self._tasks, *self._serving_tasks):

@@ -2,7 +2,8 @@
 
 Every item type has a home: `event` → ErrorEventReceived (issues), `transaction` →
 TransactionReceived, `session`/`sessions` → SessionsReceived, `attachment` → AttachmentStored
-(the bytes go to the blob store), `check_in` → CheckInReceived, `user_report`/`feedback` →
+(the bytes go to the blob store), `check_in` → CheckInReceived (and MonitorConfigured when it
+carries a `monitor_config`), `user_report`/`feedback` →
 FeedbackReceived, `client_report` → ClientReportReceived, SDK logs (`log`: a batch of records;
 `otel_log`: one OpenTelemetry record) → LogsReceived, counted in data category `log_item`.
 Other unknown item types are skipped.
@@ -32,6 +33,7 @@ from stackline.domain.events import (
     SessionsReceived,
     TransactionReceived,
 )
+from stackline.domain.monitor import MonitorConfigError, parse_monitor_config, schedule_event
 from stackline.domain.normalize import normalize_event
 from stackline.domain.scrub import ScrubConfig, scrub_event
 from stackline.domain.summary import parse_timestamp
@@ -212,6 +214,20 @@ class Intake:
         if not isinstance(slug, str) or not slug or status not in ("in_progress", "ok", "error", "timeout"):
             raise IntakeError("check_in needs monitor_slug and a status of in_progress, ok, error or timeout")
         duration = payload.get("duration")
+        if payload.get("monitor_config") is not None:
+            try:
+                schedule = parse_monitor_config(payload["monitor_config"])
+            except MonitorConfigError as error:
+                raise IntakeError(str(error)) from None
+            # Before the check-in, so the check-in is measured against the schedule it came with.
+            plan.events.append(
+                (
+                    uuid.uuid5(INTAKE_NAMESPACE, f"{self.project_id}:monitor_config:{check_in_id}:{status}"),
+                    schedule_event(
+                        self.organization_id, self.project_id, slug[:128], schedule, self.received_at
+                    ),
+                )
+            )
         plan.add(
             self.project_id,
             f"check_in:{check_in_id}:{status}",

@@ -228,6 +228,61 @@ class CheckIn:
     last_received: datetime
 
 
+@strawberry.enum
+class MonitorStatus(enum.Enum):
+    NEW = "new"
+    OK = "ok"
+    ERROR = "error"
+    MISSED = "missed"
+    TIMEOUT = "timeout"
+
+
+def instant(seconds: float | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+
+
+@strawberry.type(description="A cron monitor: its schedule (from the SDK's monitor_config) and state.")
+class CronMonitor:
+    slug: str
+    status: MonitorStatus = strawberry.field(
+        description="NEW before any finished check-in; MISSED when none came by the expected time plus "
+        "the margin; TIMEOUT when one stayed in progress longer than the maximum runtime."
+    )
+    schedule_type: str | None = strawberry.field(
+        description="crontab or interval; null without monitor_config."
+    )
+    schedule: str | None = strawberry.field(description="The crontab, or the interval as '2 hour'.")
+    checkin_margin: int | None = strawberry.field(description="Minutes.")
+    max_runtime: int | None = strawberry.field(description="Minutes.")
+    timezone: str | None
+    last_check_in: datetime | None
+    last_check_in_status: str | None
+    next_expected: datetime | None = strawberry.field(description="When the next check-in is due.")
+    in_progress_since: datetime | None
+
+    @classmethod
+    def from_row(cls, row: Row) -> CronMonitor:
+        schedule = row.schedule or {}
+        text: str | None
+        if schedule.get("type") == "interval":
+            text = f"{schedule['interval']} {schedule['unit']}"
+        else:
+            text = schedule.get("crontab")
+        return cls(
+            slug=row.monitor_slug,
+            status=MonitorStatus(row.status),
+            schedule_type=schedule.get("type"),
+            schedule=text,
+            checkin_margin=schedule.get("checkin_margin"),
+            max_runtime=schedule.get("max_runtime"),
+            timezone=schedule.get("timezone"),
+            last_check_in=instant(row.last_check_in_at),
+            last_check_in_status=row.last_check_in_status,
+            next_expected=instant(row.next_expected_at),
+            in_progress_since=instant(row.in_progress_since),
+        )
+
+
 @strawberry.type(description="One record an SDK logged (`enable_logs`), scrubbed like errors.")
 class Log:
     log_id: str
@@ -595,6 +650,13 @@ class Project(Node):
         return LogConnection(
             edges=edges, page_info=page_info([e.cursor for e in edges], len(rows) > limit, after)
         )
+
+    @strawberry.field(description="Cron monitors, by slug: schedule, status, last and next check-in.")
+    async def monitors(self, info: Info) -> list[CronMonitor]:
+        ctx(info).require_scope(self.organization_id, "event:read")
+        async with ctx(info).services.engine.connect() as conn:
+            rows = await queries.monitors_of(conn, self.organization_id, self.numeric_id)
+        return [CronMonitor.from_row(r) for r in rows]
 
     @strawberry.field(description="User feedback and user reports, newest first.")
     async def feedback(self, info: Info, first: int | None = None) -> list[Feedback]:

@@ -1,6 +1,7 @@
 """Projection of every non-error item type, and of the usage (quota) read model.
 
-Transactions, release-health sessions, attachments, cron check-ins, SDK logs and user feedback get rows
+Transactions, release-health sessions, attachments, cron check-ins (and their monitors: what
+`Monitor.apply` says, stored), SDK logs and user feedback get rows
 of their own; every accepted item, every item ingest refused (`OutcomesRecorded`) and every
 item an SDK says it dropped (`ClientReportReceived`) is counted in `usage` per project, day,
 data category, outcome and reason.
@@ -8,6 +9,7 @@ data category, outcome and reason.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -28,6 +30,14 @@ from stackline.domain.events import (
     TransactionReceived,
 )
 from stackline.domain.intake import ACCEPTED_CATEGORY, LOG_CATEGORY, AcceptedEvent
+from stackline.domain.monitor import (
+    Monitor,
+    MonitorCheckInMissed,
+    MonitorCheckInTimedOut,
+    MonitorConfigured,
+    MonitorEvent,
+    Schedule,
+)
 from stackline.domain.registry import decode
 from stackline.domain.summary import parse_timestamp
 from stackline.eventstore import RecordedEvent
@@ -37,6 +47,7 @@ from stackline.readmodels.schema import (
     check_ins,
     feedback,
     logs,
+    monitors,
     session_counts,
     transactions,
     usage,
@@ -186,6 +197,9 @@ class IntakeProjection:
                             "position": event.position,
                         },
                     )
+                    await self._monitor(conn, event, e)
+                case MonitorConfigured() | MonitorCheckInMissed() | MonitorCheckInTimedOut() as e:
+                    await self._monitor(conn, event, e)
                 case LogsReceived() as e:
                     count(
                         e.organization_id,
@@ -243,6 +257,38 @@ class IntakeProjection:
             await add_quantities(conn, session_counts, list(sessions.values()), ("quantity", "errors"))
         if counted:
             await add_quantities(conn, usage, list(counted.values()), ("quantity",))
+
+    async def _monitor(self, conn: AsyncConnection, event: RecordedEvent, e: MonitorEvent) -> None:
+        row = (
+            await conn.execute(
+                select(monitors).where(
+                    monitors.c.project_id == e.project_id, monitors.c.monitor_slug == e.monitor_slug
+                )
+            )
+        ).first()
+        monitor = monitor_from_row(row) if row is not None else None
+        if monitor is None:
+            monitor = Monitor(e.organization_id, e.project_id, e.monitor_slug)
+        monitor.apply(e)
+        values = {
+            "organization_id": monitor.organization_id,
+            "schedule": dataclasses.asdict(monitor.schedule) if monitor.schedule else None,
+            "status": monitor.status,
+            "last_check_in_at": monitor.last_check_in_at,
+            "last_check_in_status": monitor.last_check_in_status,
+            "next_expected_at": monitor.next_expected_at,
+            "in_progress_id": monitor.in_progress_id,
+            "in_progress_since": monitor.in_progress_since,
+            "deadline": monitor.deadline(),
+            "position": event.position,
+        }
+        await upsert(
+            conn,
+            monitors,
+            {"project_id": e.project_id, "monitor_slug": e.monitor_slug, **values},
+            keys=("project_id", "monitor_slug"),
+            update=values,
+        )
 
     async def _logs(self, conn: AsyncConnection, event: RecordedEvent, e: LogsReceived) -> None:
         ids = [record["log_id"] for record in e.logs]
@@ -304,6 +350,22 @@ class IntakeProjection:
                 environment=_text(payload.get("environment"), 64),
             )
         )
+
+
+def monitor_from_row(row: Any) -> Monitor:
+    """The domain's Monitor as the `monitors` row stored it."""
+    return Monitor(
+        row.organization_id,
+        row.project_id,
+        row.monitor_slug,
+        Schedule(**row.schedule) if row.schedule else None,
+        row.status,
+        row.last_check_in_at,
+        row.last_check_in_status,
+        row.next_expected_at,
+        row.in_progress_id,
+        row.in_progress_since,
+    )
 
 
 def _text(value: Any, limit: int) -> str | None:

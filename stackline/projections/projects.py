@@ -31,6 +31,7 @@ from stackline.domain.events import (
     TransactionReceived,
     UserRegistered,
 )
+from stackline.domain.monitor import MonitorCheckInMissed, MonitorCheckInTimedOut, MonitorConfigured
 from stackline.domain.registry import decode
 from stackline.eventstore import RecordedEvent
 from stackline.projections.runner import Effects
@@ -49,6 +50,9 @@ INGESTED_ITEMS = frozenset(
         CheckInReceived,
         FeedbackReceived,
         LogsReceived,
+        MonitorConfigured,
+        MonitorCheckInMissed,
+        MonitorCheckInTimedOut,
         ClientReportReceived,
         OutcomesRecorded,
     )

@@ -25,6 +25,7 @@ from stackline.readmodels.schema import (
     issues,
     logs,
     members,
+    monitors,
     organizations,
     project_keys,
     projects,
@@ -278,6 +279,15 @@ async def logs_page(
         )
     query = query.order_by(logs.c.timestamp.desc(), logs.c.log_id.desc()).limit(first)
     return (await conn.execute(query)).all()
+
+
+async def monitors_of(conn: AsyncConnection, org_id: str, project_id: int) -> list[Row]:
+    query = (
+        select(monitors)
+        .where(monitors.c.project_id == project_id, monitors.c.organization_id == org_id)
+        .order_by(monitors.c.monitor_slug)
+    )
+    return list(await conn.execute(query))
 
 
 async def feedback_of(conn: AsyncConnection, org_id: str, project_id: int, limit: int) -> list[Row]:

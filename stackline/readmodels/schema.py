@@ -314,6 +314,26 @@ check_ins = Table(
     Column("position", BigInteger, nullable=False),
 )
 
+monitors = Table(
+    "monitors",
+    metadata,
+    Column("project_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("monitor_slug", String(128), primary_key=True),
+    Column("organization_id", String(36), nullable=False),
+    # The Schedule's fields (stackline/domain/monitor.py), or null before any monitor_config.
+    Column("schedule", JSON),
+    Column("status", String(16), nullable=False),
+    # Instants as seconds since the epoch, as the domain's Monitor keeps them.
+    Column("last_check_in_at", Float),
+    Column("last_check_in_status", String(16)),
+    Column("next_expected_at", Float),
+    Column("in_progress_id", String(32)),
+    Column("in_progress_since", Float),
+    # When the timer next has something to decide (Monitor.deadline): what it selects by.
+    Column("deadline", Float, index=True),
+    Column("position", BigInteger, nullable=False),
+)
+
 logs = Table(
     "logs",
     metadata,
