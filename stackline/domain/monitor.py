@@ -237,7 +237,12 @@ class Monitor:
             case MonitorCheckInMissed():
                 self.status = "missed"
                 if self.schedule is not None:
-                    self.next_expected_at = self.schedule.next_after(event.expected_at)
+                    # After a long silence (a server that was down) one missed check-in stands
+                    # for every run since: the next one expected is the first still to come.
+                    margin = self.schedule.checkin_margin * 60
+                    self.next_expected_at = self.schedule.next_after(
+                        max(event.expected_at, event.detected_at - margin)
+                    )
             case MonitorCheckInTimedOut():
                 self.status = "timeout"
                 if event.check_in_id == self.in_progress_id:

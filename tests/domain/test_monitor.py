@@ -146,3 +146,13 @@ def test_a_changed_schedule_moves_the_next_expected_time() -> None:
         )
     )
     assert monitor.next_expected_at == at("2026-01-01T10:45:00")
+
+
+def test_after_a_long_silence_one_missed_check_in_stands_for_every_run_since() -> None:
+    monitor = configured({"schedule": {"type": "crontab", "value": "* * * * *"}, "checkin_margin": 1}, 0)
+    check_in(monitor, "ok", at("2026-01-01T10:00:10"))
+    (missed,) = monitor.overdue(at("2026-01-01T15:30:30"))
+    assert missed.expected_at == at("2026-01-01T10:01:00")
+    monitor.apply(missed)
+    assert monitor.next_expected_at == at("2026-01-01T15:30:00")
+    assert monitor.overdue(at("2026-01-01T15:30:30")) == []
