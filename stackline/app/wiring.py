@@ -322,7 +322,10 @@ class Services:
 
     async def mark_overdue_monitors(self, now: float) -> int:
         """The clock's part of cron monitors: append each missed or timed-out check-in that the
-        monitors due by `now` have (`Monitor.overdue`); returns how many."""
+        monitors due by `now` have (`Monitor.overdue`); returns how many. Only once the read
+        model holds every check-in accepted so far, so a late one is not taken for missing."""
+        if not await self.projector.wait_for(await self.store.head_position(), MONITOR_CLOCK_SECONDS):
+            return 0
         async with self.engine.connect() as conn:
             rows = (await conn.execute(select(monitors).where(monitors.c.deadline <= now))).all()
         marks = [mark for row in rows for mark in monitor_from_row(row).overdue(now)]
