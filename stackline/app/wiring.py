@@ -41,13 +41,13 @@ from stackline.eventstore.postgres import PostgresEventStore
 from stackline.eventstore.sqlite import SQLiteEventStore
 from stackline.projections.alerts import AlertNotificationsProjection, AlertRulesProjection
 from stackline.projections.analytics import AnalyticsProjection
-from stackline.projections.intake import IntakeProjection
+from stackline.projections.intake import IntakeProjection, monitor_from_row
 from stackline.projections.issues import IssuesProjection
 from stackline.projections.projects import ProjectsProjection
 from stackline.projections.runner import ProjectorRunner
 from stackline.projections.webhooks import WebhookDeliveriesProjection, WebhooksProjection
 from stackline.readmodels.db import check_reachable, create_engine, migrate
-from stackline.readmodels.schema import issues
+from stackline.readmodels.schema import issues, monitors
 
 log = logging.getLogger(__name__)
 READ_MODEL_PROJECTOR = "readmodels"
@@ -61,6 +61,7 @@ PROJECTORS = (
     ALERT_PROJECTOR,
 )  # what `stackline project run NAME` knows
 IGNORE_EXPIRY_SECONDS = 1.0
+MONITOR_CLOCK_SECONDS = 5.0  # a monitor's margins are whole minutes
 
 
 def domain_upcasters() -> Upcasters:
@@ -284,7 +285,11 @@ class Services:
         loop = asyncio.get_running_loop()
         work: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = []
         if READ_MODEL_PROJECTOR in names:
-            work += [("projector", self.projector.run), ("ignore-expiry", self.expire_ignores)]
+            work += [
+                ("projector", self.projector.run),
+                ("ignore-expiry", self.expire_ignores),
+                ("monitor-clock", self.watch_monitors),
+            ]
         if ANALYTICS_PROJECTOR in names and self.analytics_projector is not None:
             work.append(("analytics-projector", self.analytics_projector.run))
         if WEBHOOK_PROJECTOR in names:
@@ -325,6 +330,24 @@ class Services:
             for issue_id in due:
                 await self.issue_commands.expire_ignore(issue_id, now)
             await asyncio.sleep(IGNORE_EXPIRY_SECONDS)
+
+    async def mark_overdue_monitors(self, now: float) -> int:
+        """The clock's part of cron monitors: append each missed or timed-out check-in that the
+        monitors due by `now` have (`Monitor.overdue`); returns how many. Only once the read
+        model holds every check-in accepted so far, so a late one is not taken for missing."""
+        if not await self.projector.wait_for(await self.store.head_position(), MONITOR_CLOCK_SECONDS):
+            return 0
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(select(monitors).where(monitors.c.deadline <= now))).all()
+        marks = [mark for row in rows for mark in monitor_from_row(row).overdue(now)]
+        for mark in marks:
+            await self.commands.mark_monitor(mark)
+        return len(marks)
+
+    async def watch_monitors(self) -> None:
+        while True:
+            await self.mark_overdue_monitors(time.time())
+            await asyncio.sleep(MONITOR_CLOCK_SECONDS)
 
     async def close(self) -> None:
         for task in (*self._tasks, *self._serving_tasks):

@@ -18,7 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from stackline.domain import alert, error_event, events, issue, webhook  # noqa: F401 - each registers its events
+from stackline.domain import alert, error_event, events, issue, monitor, webhook  # noqa: F401 - each registers its events
 from stackline.domain.events import REGISTERED, UPCASTS, DomainEvent
 
 log = logging.getLogger(__name__)
