@@ -10,7 +10,12 @@ config = context.config
 
 
 def run_migrations_online() -> None:
-    engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=pool.NullPool)
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError(
+            "alembic's Config has no sqlalchemy.url: run migrations through `stackline migrate`"
+        )
+    engine = create_engine(url, poolclass=pool.NullPool)
     with engine.connect() as connection, exclusive_migration(connection):
         context.configure(
             connection=connection,
