@@ -96,6 +96,12 @@ class ReleaseCommands:
     async def bundle_stored(self, org_id: str, bundle_id: str) -> bool:
         return bundle_id in (await self._artifacts(org_id)).bundles
 
+    async def check_quota(
+        self, org_id: str, bundle_id: str, files: Sequence[dict[str, Any]], quota_bytes: int
+    ) -> None:
+        """Raise QuotaExceeded if storing these files now would pass the quota."""
+        (await self._artifacts(org_id)).store_bundle(bundle_id, [], None, None, files, quota_bytes, 0.0)
+
     async def store_bundle(
         self,
         org_id: str,

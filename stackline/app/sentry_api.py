@@ -29,6 +29,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from stackline.app import artifact_bundles
+from stackline.app.ingest import READ_YOUR_WRITES_SECONDS
 from stackline.app.lookups import Viewer
 from stackline.app.release_commands import ReleaseCommands
 from stackline.domain.organization import InvalidCommand
@@ -62,6 +63,10 @@ def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
         try:
             token = bearer_token(request.headers.get("authorization"))
             viewer = await request.app.state.services.lookups.viewer(token) if token else None
+            if viewer is None and token:
+                # A token issued a moment ago may still be on its way to the read model.
+                await caught_up(request)
+                viewer = await request.app.state.services.lookups.viewer(token)
             if viewer is None:
                 raise ApiError(401, "authentication required: send 'Authorization: Bearer <API token>'")
             return await handler(request, viewer)
@@ -75,10 +80,19 @@ def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     return run
 
 
+async def caught_up(request: Request) -> None:
+    """Wait (briefly) until the read models have projected everything appended so far."""
+    services = request.app.state.services
+    await services.projector.wait_for(await services.store.head_position(), READ_YOUR_WRITES_SECONDS)
+
+
 async def auth_info(request: Request) -> Response:
     """`GET /api/0/`: who the token is (sentry-cli's `info` and login check)."""
     token = bearer_token(request.headers.get("authorization"))
     viewer = await request.app.state.services.lookups.viewer(token) if token else None
+    if viewer is None and token:
+        await caught_up(request)
+        viewer = await request.app.state.services.lookups.viewer(token)
     if viewer is None:
         return JSONResponse({"version": "0", "auth": None, "user": None})
     user = {"id": viewer.user_email, "email": viewer.user_email} if viewer.user_email else None
@@ -106,6 +120,10 @@ async def organization(request: Request, viewer: Viewer, scope: str) -> Any:
     slug = request.path_params["org"]
     async with request.app.state.services.engine.connect() as conn:
         row = await queries.organization_by_slug(conn, viewer.orgs(READ) | viewer.orgs(scope), slug)
+    if row is None and viewer.orgs(READ) | viewer.orgs(scope):
+        await caught_up(request)  # created a moment ago, perhaps
+        async with request.app.state.services.engine.connect() as conn:
+            row = await queries.organization_by_slug(conn, viewer.orgs(READ) | viewer.orgs(scope), slug)
     if row is None:
         raise ApiError(404, f"organization {slug!r} not found")
     if not viewer.can(row.id, scope):
@@ -174,8 +192,12 @@ async def project_details(request: Request, viewer: Viewer) -> Response:
 
 
 async def project_of(request: Request, org: Any, slug: str) -> Any:
-    async with request.app.state.services.engine.connect() as conn:
-        row = await queries.project_by_slug(conn, {org.id}, org.slug, slug)
+    for attempt in range(2):
+        async with request.app.state.services.engine.connect() as conn:
+            row = await queries.project_by_slug(conn, {org.id}, org.slug, slug)
+        if row is not None or attempt:
+            break
+        await caught_up(request)  # created a moment ago, perhaps
     if row is None:
         raise ApiError(404, f"project {slug!r} not found in organization {org.slug!r}")
     return row
@@ -185,10 +207,14 @@ async def project_ids(request: Request, org: Any, names: object) -> list[int]:
     """Projects named by slug (or numeric id, as Sentry allows) within the organization."""
     if not isinstance(names, list) or not all(isinstance(n, str | int) for n in names):
         raise ApiError(400, "'projects' must be a list of project slugs")
-    async with request.app.state.services.engine.connect() as conn:
-        rows = await queries.projects_of(conn, org.id)
-    by_name = {row.slug: row.id for row in rows} | {str(row.id): row.id for row in rows}
-    unknown = [str(n) for n in names if str(n) not in by_name]
+    for attempt in range(2):
+        async with request.app.state.services.engine.connect() as conn:
+            rows = await queries.projects_of(conn, org.id)
+        by_name = {row.slug: row.id for row in rows} | {str(row.id): row.id for row in rows}
+        unknown = [str(n) for n in names if str(n) not in by_name]
+        if not unknown or attempt:
+            break
+        await caught_up(request)  # created a moment ago, perhaps
     if unknown:
         raise ApiError(400, f"unknown projects in organization {org.slug!r}: {', '.join(unknown)}")
     return [by_name[str(n)] for n in names]
@@ -520,9 +546,13 @@ async def store_bundle(
 ) -> int | None:
     """Write the files' bytes (fsync'ed) first, then append the event that names them."""
     services = request.app.state.services
+    commands = ReleaseCommands(services.store)
+    files = [f.manifest() for f in bundle.files]
+    # Over the quota, no blob is written either (the append checks again, against races).
+    await commands.check_quota(org_id, bundle_id, files, services.settings.artifacts.quota_bytes)
     for file in bundle.files:
         await services.blobs.put(file.sha256, file.data)
-    return await ReleaseCommands(services.store).store_bundle(
+    return await commands.store_bundle(
         org_id,
         bundle_id,
         ids,
