@@ -133,15 +133,17 @@ def read_model_projector(
 ) -> ProjectorRunner:
     """The projector of the SQL read models: organizations, projects, issues, events, releases
     and artifacts (source maps are read from `blobs` to symbolicate JavaScript events)."""
+    # Before the issues: a release made by the release API is the one its events see, and an
+    # event whose maps are uploaded is grouped by its mapped frames.
+    sourcemaps = SourceMapsProjection(store, blobs)
     return ProjectorRunner(
         READ_MODEL_PROJECTOR,
         store,
         engine,
         [
             ProjectsProjection(),
-            # Before the issues: a release made by the release API is the one its events see.
-            SourceMapsProjection(store, blobs),
-            IssuesProjection(store),
+            sourcemaps,
+            IssuesProjection(store, sourcemaps.groupings),
             IntakeProjection(),
             WebhooksProjection(),
             AlertRulesProjection(),

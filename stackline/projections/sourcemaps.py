@@ -26,6 +26,7 @@ from symbolic.sourcemap import SourceMapView, SourceView
 
 from stackline.app.blobs import BlobStore
 from stackline.domain.error_event import ErrorEventReceived
+from stackline.domain.grouping import GroupingResult, group_event
 from stackline.domain.registry import decode
 from stackline.domain.release import ArtifactBundleStored, DeployCreated, ReleaseCreated, ReleaseUpdated
 from stackline.eventstore import EventStore, RecordedEvent
@@ -35,6 +36,7 @@ from stackline.projections.symbolicate import (
     resolve_sourcemap_url,
     symbolicate,
     wants_symbolication,
+    with_mapped_frames,
 )
 from stackline.readmodels.schema import (
     artifact_bundles,
@@ -67,12 +69,16 @@ class SourceMapsProjection:
     def __init__(self, store: EventStore | None, blobs: BlobStore | None) -> None:
         self.store = store  # error payloads are the events' bodies
         self.blobs = blobs  # the maps' bytes; None: events are not symbolicated
+        # (project, event id) -> the grouping of its mapped frames, for the issues projection
+        # that follows in the same batch (the same dict, refilled each batch).
+        self.groupings: dict[tuple[int, str], GroupingResult] = {}
         self._maps: OrderedDict[str, SourceMapView] = OrderedDict()
         self._sources: OrderedDict[str, SourceView] = OrderedDict()
 
     async def apply_batch(
         self, conn: AsyncConnection, batch: Sequence[RecordedEvent], effects: Effects
     ) -> None:
+        self.groupings.clear()
         released: set[tuple[int, str]] = set()  # (project, release) an earlier event of the batch named
         to_map: list[tuple[RecordedEvent, ErrorEventReceived]] = []
         for recorded in batch:
@@ -275,13 +281,18 @@ class SourceMapsProjection:
             decoded = decode(stored.type, stored.data)
             if isinstance(decoded, ErrorEventReceived):
                 again.append((stored, decoded))
-        await self._symbolicate(conn, again)
+        await self._symbolicate(conn, again, regroup=False)
 
     # -- symbolication -------------------------------------------------------------------
 
     async def _symbolicate(
-        self, conn: AsyncConnection, events: list[tuple[RecordedEvent, ErrorEventReceived]]
+        self,
+        conn: AsyncConnection,
+        events: list[tuple[RecordedEvent, ErrorEventReceived]],
+        regroup: bool = True,
     ) -> None:
+        """Map the events' frames and store them; with `regroup`, events projected for the first
+        time are grouped by their mapped frames (an event mapped late keeps its issue)."""
         if not events or self.store is None:
             return
         bodies = {
@@ -300,6 +311,10 @@ class SourceMapsProjection:
                 return await self._find_map(conn, org, debug_id, release, dist, urls)
 
             result = await symbolicate(payload, find)
+            if regroup and result.mapped:
+                self.groupings[(event.project_id, event.event_id)] = group_event(
+                    with_mapped_frames(payload, result.exceptions)
+                )
             key = {"project_id": event.project_id, "event_id": event.event_id}
             await conn.execute(
                 delete(sourcemap_wanted).where(

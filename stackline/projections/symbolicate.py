@@ -77,6 +77,21 @@ def frames_of(exception: dict[str, Any]) -> list[dict[str, Any]]:
     return [f for f in frames if isinstance(f, dict)] if isinstance(frames, list) else []
 
 
+def with_mapped_frames(payload: dict[str, Any], mapped: list[list[dict[str, Any]] | None]) -> dict[str, Any]:
+    """The payload with its stack traces' frames replaced by their mapped ones (for grouping)."""
+    values = []
+    for index, value in enumerate(exceptions_of(payload)):
+        frames = mapped[index] if index < len(mapped) else None
+        if frames:
+            value = {**value, "stacktrace": {**value["stacktrace"], "frames": frames}}
+        values.append(value)
+    exception = payload.get("exception")
+    return {
+        **payload,
+        "exception": {**exception, "values": values} if isinstance(exception, dict) else values,
+    }
+
+
 @dataclass(slots=True)
 class Symbolicated:
     exceptions: list[list[dict[str, Any]] | None]  # per exception value: its mapped frames

@@ -38,7 +38,8 @@ LIMITS = {"STACKLINE_ARTIFACT_QUOTA_BYTES": str(2 * MIB), "STACKLINE_MAX_ARTIFAC
 FRAMES = """frames { filename absPath function lineno colno inApp contextLine preContext postContext mapped
   minified { absPath function lineno colno } }"""
 EVENTS = f"""query ($org: String!, $p: String!) {{ project(organizationSlug: $org, slug: $p) {{
-  issues(first: 10) {{ edges {{ node {{ title culprit events(first: 10) {{ edges {{ node {{ eventId
+  issues(first: 10) {{ edges {{ node {{ title culprit grouping {{ variant components hashes }}
+    stats(period: DAY_30) {{ count }} events(first: 10) {{ edges {{ node {{ eventId
     exceptions {{ type value {FRAMES} rawFrames {{ filename absPath function lineno colno mapped }} }}
   }} }} }} }} }} }} }} }}"""
 
@@ -233,6 +234,18 @@ def test_a_minified_node_error_is_mapped_by_debug_id(server: Server, js_tools: P
     run_app(dist, boot["dsn"], "node-app@1.0.0")
     issue, event = wait_event(server, boot["token"], "maps-debug-id", "node-app")
     assert_mapped(event, "by debug id")
+    # Grouped by the original functions, not by the minifier's one-letter names; the hash the
+    # event was sent with leads to the same issue.
+    components = " ".join(issue["grouping"]["components"])
+    assert issue["grouping"]["variant"] == "in-app-stacktrace"
+    assert "lookupDiscount" in components and "applyDiscount" in components, components
+    assert len(issue["grouping"]["hashes"]) == 2
+    # The analytics store counts the event under the hash it was sent with: still this issue's.
+    deadline = time.monotonic() + 20
+    while sum(b["count"] for b in issue["stats"]) != 1:
+        assert time.monotonic() < deadline, issue["stats"]
+        time.sleep(0.3)
+        issue, _ = wait_event(server, boot["token"], "maps-debug-id", "node-app")
 
 
 def test_an_event_that_came_before_its_maps_is_mapped_once_they_are_uploaded(
@@ -254,6 +267,9 @@ def test_an_event_that_came_before_its_maps_is_mapped_once_they_are_uploaded(
     )
     assert after["eventId"] == before["eventId"]
     assert_mapped(after, "after a late upload")
+    # It stays in the issue it was grouped into when it came (Sentry does not regroup either).
+    issue, _ = wait_event(server, boot["token"], "maps-late", "node-app")
+    assert "lookupDiscount" not in " ".join(issue["grouping"]["components"])
 
 
 def test_without_debug_ids_maps_are_matched_by_release_dist_and_url(
