@@ -160,8 +160,10 @@ def _read(data: bytes, limits: ArtifactLimits) -> Bundle:
 
 
 def make_file(url: str, kind: str, headers: dict[str, str], content: bytes) -> BundleFile:
-    if not url or len(url) > 500:
-        raise BadBundle("a file's url must have 1 to 500 characters")
+    if not url or len(url) > 500 or "\0" in url:
+        raise BadBundle("a file's url must have 1 to 500 characters, without NUL")
+    if any("\0" in k or "\0" in v for k, v in headers.items()):
+        raise BadBundle(f"{url}: a header holds a NUL character")
     if kind in SOURCE_MAP_TYPES:
         check_source_map(content, url)
     return BundleFile(

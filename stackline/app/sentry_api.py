@@ -36,7 +36,7 @@ from stackline.domain.organization import InvalidCommand
 from stackline.domain.release import QuotaExceeded, check_version
 from stackline.graphql.context import bearer_token
 from stackline.readmodels import queries
-from stackline.readmodels.schema import deploys, org_releases, projects
+from stackline.readmodels.schema import artifact_files, deploys, org_releases, projects
 
 READ, WRITE = "project:read", "project:write"
 SHA1 = re.compile(r"^[0-9a-f]{40}$")
@@ -224,8 +224,8 @@ def optional_text(data: dict[str, Any], key: str, limit: int) -> str | None:
     value = data.get(key)
     if value is None:
         return None
-    if not isinstance(value, str) or len(value) > limit:
-        raise ApiError(400, f"'{key}' must be a string of at most {limit} characters")
+    if not isinstance(value, str) or len(value) > limit or "\0" in value:
+        raise ApiError(400, f"'{key}' must be a string of at most {limit} characters, without NUL")
     return value
 
 
@@ -527,9 +527,12 @@ async def assemble_bundle(request: Request, viewer: Viewer) -> Response:
         return JSONResponse(
             {"state": "error", "missingChunks": [], "detail": str(error)}, status_code=error.status
         )
-    position = await store_bundle(
-        request, org.id, checksum, ids, release or bundle.release, dist or bundle.dist, bundle, viewer
-    )
+    release, dist = release or bundle.release, dist or bundle.dist  # the bundle's own attributes
+    if release is not None:
+        check_version(release)
+    if dist is not None and (len(dist) > 64 or "\0" in dist):
+        raise ApiError(400, "a dist has at most 64 characters, without NUL")
+    position = await store_bundle(request, org.id, checksum, ids, release, dist, bundle, viewer)
     await wait_for(request, position)
     return JSONResponse({"state": "ok", "missingChunks": [], "detail": None})
 
@@ -574,8 +577,28 @@ async def release_files(request: Request, viewer: Viewer) -> Response:
     org = await organization(request, viewer, WRITE)
     project = await project_of(request, org, request.path_params["project"])
     version = check_version(request.path_params["version"])
+    if await release_json(request, org, version) is None:
+        raise ApiError(404, f"release {version!r} not found")
     if request.method == "GET":
-        return JSONResponse([])
+        async with services.engine.connect() as conn:
+            rows = await conn.execute(
+                select(artifact_files)
+                .where(artifact_files.c.organization_id == org.id, artifact_files.c.release == version)
+                .order_by(artifact_files.c.position, artifact_files.c.url)
+            )
+            return JSONResponse(
+                [
+                    {
+                        "id": f"{row.bundle_id}:{row.url}",
+                        "name": row.url,
+                        "dist": row.dist,
+                        "size": row.size,
+                        "sha256": row.sha256,
+                        "headers": {"Sourcemap": row.sourcemap} if row.sourcemap else {},
+                    }
+                    for row in rows
+                ]
+            )
     try:
         form = await request.form(max_files=1, max_fields=8, max_part_size=limits.max_file_bytes)
     except Exception as error:
@@ -592,9 +615,9 @@ async def release_files(request: Request, viewer: Viewer) -> Response:
         await form.close()
     if len(data) > limits.max_file_bytes:
         raise ApiError(413, f"a file may hold at most {limits.max_file_bytes} bytes")
-    if not isinstance(name, str) or not name or len(name) > 500:
+    if not isinstance(name, str) or not name or len(name) > 500 or "\0" in name:
         raise ApiError(400, "'name' must be the file's URL (e.g. ~/static/app.js)")
-    if dist is not None and (not isinstance(dist, str) or len(dist) > 64):
+    if dist is not None and (not isinstance(dist, str) or len(dist) > 64 or "\0" in dist):
         raise ApiError(400, "'dist' must be a string of at most 64 characters")
     try:
         file = await artifact_bundles.release_file(name, data, headers, limits)

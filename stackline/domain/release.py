@@ -36,7 +36,7 @@ def check_version(version: object) -> str:
         raise InvalidCommand("a release version is a non-empty string without surrounding whitespace")
     if len(version) > MAX_VERSION_LENGTH:
         raise InvalidCommand(f"a release version has at most {MAX_VERSION_LENGTH} characters")
-    if version in (".", "..", "latest") or any(c in version for c in "/\\\n\r\t"):
+    if version in (".", "..", "latest") or any(c in version for c in "/\\\n\r\t\0"):
         raise InvalidCommand(f"invalid release version {version!r}")
     return version
 

@@ -33,6 +33,7 @@ from stackline.eventstore import EventStore, RecordedEvent
 from stackline.projections.runner import Effects
 from stackline.projections.symbolicate import (
     FoundMap,
+    release_key,
     resolve_sourcemap_url,
     symbolicate,
     wants_symbolication,
@@ -262,7 +263,7 @@ class SourceMapsProjection:
             return
         keys = {f"debug:{f['debug_id']}" for f in event.files if f.get("debug_id")}
         if event.release:
-            keys.add(f"release:{event.release}\0{event.dist or ''}")
+            keys.add(release_key(event.release, event.dist))
         waiting = list(
             await conn.execute(
                 select(sourcemap_wanted.c.position)

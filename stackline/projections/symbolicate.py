@@ -92,11 +92,17 @@ def with_mapped_frames(payload: dict[str, Any], mapped: list[list[dict[str, Any]
     }
 
 
+def release_key(release: str, dist: str | None) -> str:
+    """What a frame without a debug id waits for: its release and dist (NUL-free: PostgreSQL
+    text holds none, and an SDK may send anything)."""
+    return f"release:{release}\x1f{dist or ''}".replace("\0", "")[:800]
+
+
 @dataclass(slots=True)
 class Symbolicated:
     exceptions: list[list[dict[str, Any]] | None]  # per exception value: its mapped frames
     mapped: int  # frames mapped
-    missing: set[str]  # what frames still wait for: `debug:<id>` or `release:<release>\0<dist>`
+    missing: set[str]  # what frames still wait for: `debug:<id>` or `release:<release> <dist>`
 
 
 async def symbolicate(payload: dict[str, Any], find: MapFinder) -> Symbolicated:
@@ -140,7 +146,7 @@ async def _map_frame(
         if debug_id:
             missing.add(f"debug:{debug_id}")
         elif release:
-            missing.add(f"release:{release}\0{dist or ''}")
+            missing.add(release_key(release, dist))
         return None
     function = frame.get("function") if isinstance(frame.get("function"), str) else None
     if function and found.minified is not None:

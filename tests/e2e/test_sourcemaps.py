@@ -28,8 +28,9 @@ import pytest
 
 from tests import postgres
 from tests.e2e.conftest import BACKENDS, backend_settings
-from tests.e2e.server import Server
+from tests.e2e.server import Server, stackline
 from tests.e2e.test_lifecycle import Project, checkout_failure, send
+from tests.e2e.test_replay import dump
 
 FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "sourcemaps"
 MIB = 1024 * 1024
@@ -411,6 +412,7 @@ def zipfile_without_manifest() -> bytes:
             413,
             "unzipped",
         ),
+        ("NUL in a URL", lambda: bundle({"m": ("~/a\0.js", "minified_source", b"x")}), 400, "without NUL"),
         ("not a zip", lambda: b"SYSB" + b"\x01" * 5000, 400, "not a zip archive"),
         ("no manifest", lambda: b"SYSB\x02\x00\x00\x00" + zipfile_without_manifest(), 400, "manifest.json"),
     ],
@@ -449,3 +451,87 @@ def test_chunks_are_checked_against_their_names_and_the_quota_holds(server: Serv
     # The same bundle again is the bundle already stored: not counted twice, still ok.
     assert upload(server, boot["token"], "quota", "web", first).json()["state"] == "ok"
     assert stored_bundles(server) == before
+
+
+def test_the_older_release_files_upload_maps_by_release(
+    server: Server, js_tools: Path, tmp_path: Path
+) -> None:
+    boot = server.bootstrap("maps-files", "node-app")
+    headers = {"Authorization": f"Bearer {boot['token']}"}
+    dist = build_app(js_tools, tmp_path / "app")
+    files = f"{server.url}/api/0/projects/maps-files/node-app/releases/files@1.0.0/files/"
+    missing = httpx.post(files, headers=headers, files={"file": ("app.js", b"x")}, data={"name": "~/app.js"})
+    assert missing.status_code == 404  # no such release yet
+    sentry_cli(server, boot["token"], "releases", "new", "-o", "maps-files", "-p", "node-app", "files@1.0.0")
+    for name, extra in (("app.js", {"header": "Sourcemap: app.js.map"}), ("app.js.map", {})):
+        posted = httpx.post(
+            files,
+            headers=headers,
+            files={"file": (name, (dist / name).read_bytes())},
+            data={"name": f"~{dist}/{name}", **extra},
+        )
+        assert posted.status_code == 201, posted.text
+    bad = httpx.post(
+        files, headers=headers, files={"file": ("x.js.map", good_map("!!!"))}, data={"name": "~/x.js.map"}
+    )
+    assert bad.status_code == 400 and "not a valid source map" in bad.json()["detail"]
+    listed = httpx.get(files, headers=headers).json()
+    assert sorted(f["name"] for f in listed) == [f"~{dist}/app.js", f"~{dist}/app.js.map"]
+    run_app(dist, boot["dsn"], "files@1.0.0")
+    _, event = wait_event(server, boot["token"], "maps-files", "node-app")
+    assert_mapped(event, "release files")
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_replay_rebuilds_releases_artifacts_and_mapped_frames_row_for_row(
+    backend: str, js_tools: Path, tmp_path: Path
+) -> None:
+    with backend_settings(backend) as env:
+        with Server(tmp_path / "data", env={**env, **LIMITS}).start() as live_server:
+            boot = live_server.bootstrap("replayed", "node-app")
+            dist = build_app(js_tools, tmp_path / "app")
+            sentry_cli(live_server, boot["token"], "sourcemaps", "inject", str(dist))
+            cli = ("-o", "replayed", "-p", "node-app")
+            sentry_cli(live_server, boot["token"], "releases", "new", *cli, "r@1")
+            run_app(dist, boot["dsn"], "r@1")  # before its maps: mapped late
+            wait_event(live_server, boot["token"], "replayed", "node-app")
+            sentry_cli(
+                live_server, boot["token"], "sourcemaps", "upload", *cli, "--release", "r@1", str(dist)
+            )
+            run_app(dist, boot["dsn"], "r@1")  # after: mapped and grouped by its mapped frames
+            sentry_cli(live_server, boot["token"], "releases", "finalize", *cli, "r@1")
+            sentry_cli(
+                live_server,
+                boot["token"],
+                "releases",
+                "deploys",
+                "-o",
+                "replayed",
+                "r@1",
+                "new",
+                "-e",
+                "prod",
+            )
+
+            def mapped_events() -> int:
+                result = live_server.graphql(EVENTS, {"org": "replayed", "p": "node-app"}, boot["token"])
+                issues = result["data"]["project"]["issues"]["edges"]
+                return sum(
+                    any(f["mapped"] for f in e["node"]["exceptions"][0]["frames"])
+                    for i in issues
+                    for e in i["node"]["events"]["edges"]
+                )
+
+            deadline = time.monotonic() + 20
+            while mapped_events() < 2:
+                assert time.monotonic() < deadline
+                time.sleep(0.2)
+        database_url = (
+            env.get("STACKLINE_DATABASE_URL") or f"sqlite:///{tmp_path / 'data' / 'readmodels.sqlite3'}"
+        )
+        live = dump(database_url)
+        assert len(live["symbolicated_events"]) == 2 and len(live["issues"]) == 2 and live["deploys"]
+        stackline("replay", "--quiet", "--data-dir", str(tmp_path / "data"), env={**env, **LIMITS})
+        rebuilt = dump(database_url)
+        for table in live:
+            assert rebuilt[table] == live[table], f"table {table} differs after replay"
