@@ -442,7 +442,10 @@ class SourceMapsProjection:
         data = await self.blobs.get(sha256)
         if data is None:
             return None
-        source = SourceView.from_bytes(data)
+        try:
+            source = SourceView.from_bytes(data)
+        except Exception:  # noqa: BLE001 - function names then come from the map alone
+            return None
         self._sources[sha256] = source
         if len(self._sources) > PARSED_MAPS:
             self._sources.popitem(last=False)

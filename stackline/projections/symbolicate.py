@@ -138,7 +138,11 @@ async def _map_frame(
     line, column = frame.get("lineno"), frame.get("colno")
     if not isinstance(abs_path, str) or not isinstance(line, int) or not isinstance(column, int):
         return None
-    if line < 1 or column < 1 or abs_path.startswith(("node:", "native")) or "/node_modules/" in abs_path:
+    if (
+        not (0 < line < 2**31 and 0 < column < 2**31)
+        or abs_path.startswith(("node:", "native"))
+        or "/node_modules/" in abs_path
+    ):
         return None
     debug_id = debug_ids.get(abs_path)
     found = await find(debug_id, release, dist, url_candidates(abs_path))
@@ -149,10 +153,13 @@ async def _map_frame(
             missing.add(release_key(release, dist))
         return None
     function = frame.get("function") if isinstance(frame.get("function"), str) else None
-    if function and found.minified is not None:
-        token = found.view.lookup(line - 1, column - 1, function.rsplit(".", 1)[-1], found.minified)
-    else:
-        token = found.view.lookup(line - 1, column - 1)
+    try:
+        if function and found.minified is not None:
+            token = found.view.lookup(line - 1, column - 1, function.rsplit(".", 1)[-1], found.minified)
+        else:
+            token = found.view.lookup(line - 1, column - 1)
+    except Exception:  # noqa: BLE001 - what an SDK sent must never stop the projector: left unmapped
+        return None
     if token is None or not token.src:
         return None
     source = clean_source(token.src)
@@ -172,13 +179,13 @@ async def _map_frame(
         },
     }
     sourceview = found.view.get_sourceview(token.src_id) if token.src_id is not None else None
-    if sourceview is not None:
-        lines = [sourceview[i] for i in range(len(sourceview))]
-        at = token.src_line
-        if 0 <= at < len(lines):
-            mapped["context_line"] = lines[at][:MAX_LINE]
-            mapped["pre_context"] = [text[:MAX_LINE] for text in lines[max(0, at - CONTEXT_LINES) : at]]
-            mapped["post_context"] = [text[:MAX_LINE] for text in lines[at + 1 : at + 1 + CONTEXT_LINES]]
+    at = token.src_line
+    if sourceview is not None and 0 <= at < (count := len(sourceview)):
+        mapped["context_line"] = sourceview[at][:MAX_LINE]
+        mapped["pre_context"] = [sourceview[i][:MAX_LINE] for i in range(max(0, at - CONTEXT_LINES), at)]
+        mapped["post_context"] = [
+            sourceview[i][:MAX_LINE] for i in range(at + 1, min(count, at + 1 + CONTEXT_LINES))
+        ]
     return mapped
 
 
