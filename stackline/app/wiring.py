@@ -23,10 +23,11 @@ from stackline.app.alert_commands import AlertCommands
 from stackline.app.alert_sender import AlertSender
 from stackline.app.blobs import BlobStore
 from stackline.app.commands import Commands
+from stackline.app.intake_pool import IntakePool
 from stackline.app.issue_commands import IssueCommands
 from stackline.app.limits import OutcomeTally, RateLimiter
 from stackline.app.lookups import Lookups
-from stackline.app.settings import Settings, SettingsError
+from stackline.app.settings import IntakeWorkers, Settings, SettingsError
 from stackline.app.webhook_commands import WebhookCommands
 from stackline.app.webhook_sender import WebhookSender
 from stackline.bus import Bus
@@ -250,6 +251,7 @@ class Services:
     alert_sender: AlertSender
     chunks: BlobStore  # sentry-cli's uploaded chunks, by SHA-1, until a bundle is assembled
     outcomes: OutcomeTally = field(default_factory=OutcomeTally)
+    intake_pool: IntakePool = field(default_factory=lambda: IntakePool(IntakeWorkers()))
     analytics: AnalyticsExecutor | None = None
     analytics_projector: ProjectorRunner | None = None
     analytics_unavailable: str | None = None  # why `analytics` is None, for the API's answers
@@ -329,6 +331,7 @@ class Services:
             task.cancel()
         await asyncio.gather(*self._tasks, *self._serving_tasks, return_exceptions=True)
         await self.outcomes.flush(self.commands.record_outcomes)
+        await asyncio.to_thread(self.intake_pool.close)
         await self.bus.close()
         if self.analytics is not None:
             await self.analytics.close()
@@ -387,6 +390,7 @@ async def open_services(settings: Settings, analytics: bool = True, runs_project
         alert_projector,
         alert_sender,
         BlobStore(settings.data_dir / "chunks", digest_length=40),
+        intake_pool=IntakePool(settings.intake),
     )
     if not analytics:
         services.analytics_unavailable = "this process does not open the analytics store"
