@@ -29,6 +29,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from stackline.app import artifact_bundles
+from stackline.app.blobs import BlobStore
 from stackline.app.ingest import READ_YOUR_WRITES_SECONDS
 from stackline.app.lookups import Viewer
 from stackline.app.release_commands import ReleaseCommands
@@ -444,7 +445,7 @@ async def chunk_upload(request: Request, viewer: Viewer) -> Response:
                 "maxWait": 60,
             }
         )
-    await organization(request, viewer, WRITE)
+    org = await organization(request, viewer, WRITE)
     try:
         form = await request.form(
             max_files=CHUNKS_PER_REQUEST, max_fields=CHUNKS_PER_REQUEST, max_part_size=limits.chunk_bytes * 4
@@ -470,8 +471,14 @@ async def chunk_upload(request: Request, viewer: Viewer) -> Response:
     finally:
         await form.close()
     for digest, data in chunks:
-        await services.chunks.put(digest, data)
+        await chunks_of(services, org.id).put(digest, data)
     return Response(status_code=200)
+
+
+def chunks_of(services: Any, org_id: str) -> BlobStore:
+    """An organization's uploaded chunks: another organization cannot assemble them by their
+    digests, whatever it knows of them."""
+    return BlobStore(services.chunks.root / org_id, digest_length=40)
 
 
 def gunzip(data: bytes, limit: int) -> bytes:
@@ -509,10 +516,11 @@ async def assemble_bundle(request: Request, viewer: Viewer) -> Response:
         check_version(release)
     if await ReleaseCommands(services.store).bundle_stored(org.id, checksum):
         return JSONResponse({"state": "ok", "missingChunks": [], "detail": None})
-    missing = [c for c in dict.fromkeys(chunks) if not services.chunks.has(c)]
+    staged = chunks_of(services, org.id)
+    missing = [c for c in dict.fromkeys(chunks) if not staged.has(c)]
     if missing:
         return JSONResponse({"state": "not_found", "missingChunks": missing, "detail": None})
-    parts = [await services.chunks.get(c) for c in chunks]
+    parts = [await staged.get(c) for c in chunks]
     blob = b"".join(p or b"" for p in parts)
     if len(blob) > limits.max_bundle_bytes:
         raise ApiError(413, f"an artifact bundle may hold at most {limits.max_bundle_bytes} bytes")

@@ -299,6 +299,7 @@ class SourceMapsProjection:
         bodies = {
             r.position: r.body for r in await self.store.read_positions([r.position for r, _ in events])
         }
+        found: dict[tuple, FoundMap | None] = {}
         for recorded, event in events:
             body = bodies.get(recorded.position)
             if body is None:
@@ -309,7 +310,11 @@ class SourceMapsProjection:
             async def find(
                 debug_id: str | None, release: str | None, dist: str | None, urls: list[str], org: str = org
             ) -> FoundMap | None:
-                return await self._find_map(conn, org, debug_id, release, dist, urls)
+                # Frames of one file share their map: looked up once per call.
+                key = (org, debug_id, release, dist, tuple(urls))
+                if key not in found:
+                    found[key] = await self._find_map(conn, org, debug_id, release, dist, urls)
+                return found[key]
 
             result = await symbolicate(payload, find)
             if regroup and result.mapped:

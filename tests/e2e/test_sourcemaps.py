@@ -448,6 +448,15 @@ def test_chunks_are_checked_against_their_names_and_the_quota_holds(server: Serv
     )
     assert second.status_code == 413 and "quota" in second.json()["detail"]
     assert stored_bundles(server) == before
+    # Chunks are the uploading organization's: another cannot assemble them by their digests.
+    other = server.bootstrap("quota-other", "web")["token"]
+    digest = hashlib.sha1(first).hexdigest()
+    stolen = httpx.post(
+        f"{server.url}/api/0/organizations/quota-other/artifactbundle/assemble/",
+        headers={"Authorization": f"Bearer {other}"},
+        json={"checksum": digest, "chunks": [digest], "projects": ["web"]},
+    )
+    assert stolen.json()["state"] == "not_found" and stolen.json()["missingChunks"] == [digest]
     # The same bundle again is the bundle already stored: not counted twice, still ok.
     assert upload(server, boot["token"], "quota", "web", first).json()["state"] == "ok"
     assert stored_bundles(server) == before
