@@ -272,6 +272,13 @@ class IssuesProjection:
                             "first_seen": item.seen,
                         }
                     )
+            if (
+                item.as_sent is not None
+                and (project_id, item.grouping.hash) not in issue_of_hash
+                and (project_id, item.as_sent.hash) in issue_of_hash
+            ):
+                # Its issue was made before the maps were uploaded: the same crash stays one issue.
+                item.grouping, item.as_sent = item.as_sent, None
             issue_id = issue_of_hash.get((project_id, item.grouping.hash))
             if issue_id is None:
                 issue_id = issue_id_for(project_id, item.grouping.hash)

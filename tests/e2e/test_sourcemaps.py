@@ -268,9 +268,23 @@ def test_an_event_that_came_before_its_maps_is_mapped_once_they_are_uploaded(
     )
     assert after["eventId"] == before["eventId"]
     assert_mapped(after, "after a late upload")
-    # It stays in the issue it was grouped into when it came (Sentry does not regroup either).
+    # It stays in the issue it was grouped into when it came, and so does the same crash after
+    # the upload: one issue, counted by the analytics store too.
     issue, _ = wait_event(server, boot["token"], "maps-late", "node-app")
     assert "lookupDiscount" not in " ".join(issue["grouping"]["components"])
+    run_app(dist, boot["dsn"], "node-app@1.0.0")
+    deadline = time.monotonic() + 20
+    while True:
+        result = server.graphql(EVENTS, {"org": "maps-late", "p": "node-app"}, boot["token"])
+        issues = [i["node"] for i in result["data"]["project"]["issues"]["edges"]]
+        if len(issues[0]["events"]["edges"]) == 2 and sum(b["count"] for b in issues[0]["stats"]) == 2:
+            break
+        assert time.monotonic() < deadline, issues
+        time.sleep(0.3)
+    assert len(issues) == 1
+    assert all(
+        any(f["mapped"] for f in e["node"]["exceptions"][0]["frames"]) for e in issues[0]["events"]["edges"]
+    )
 
 
 def test_without_debug_ids_maps_are_matched_by_release_dist_and_url(
@@ -507,7 +521,7 @@ def test_replay_rebuilds_releases_artifacts_and_mapped_frames_row_for_row(
             sentry_cli(
                 live_server, boot["token"], "sourcemaps", "upload", *cli, "--release", "r@1", str(dist)
             )
-            run_app(dist, boot["dsn"], "r@1")  # after: mapped and grouped by its mapped frames
+            run_app(dist, boot["dsn"], "r@1")  # after: mapped, and joins the issue of the same crash
             sentry_cli(live_server, boot["token"], "releases", "finalize", *cli, "r@1")
             sentry_cli(
                 live_server,
@@ -539,7 +553,7 @@ def test_replay_rebuilds_releases_artifacts_and_mapped_frames_row_for_row(
             env.get("STACKLINE_DATABASE_URL") or f"sqlite:///{tmp_path / 'data' / 'readmodels.sqlite3'}"
         )
         live = dump(database_url)
-        assert len(live["symbolicated_events"]) == 2 and len(live["issues"]) == 2 and live["deploys"]
+        assert len(live["symbolicated_events"]) == 2 and len(live["issues"]) == 1 and live["deploys"]
         stackline("replay", "--quiet", "--data-dir", str(tmp_path / "data"), env={**env, **LIMITS})
         rebuilt = dump(database_url)
         for table in live:
