@@ -6,7 +6,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -252,6 +252,7 @@ class Services:
     chunks: BlobStore  # sentry-cli's uploaded chunks, by SHA-1, until a bundle is assembled
     outcomes: OutcomeTally = field(default_factory=OutcomeTally)
     intake_pool: IntakePool = field(default_factory=lambda: IntakePool(IntakeWorkers()))
+    supervisor: Supervisor = field(default_factory=lambda: Supervisor())
     analytics: AnalyticsExecutor | None = None
     analytics_projector: ProjectorRunner | None = None
     analytics_unavailable: str | None = None  # why `analytics` is None, for the API's answers
@@ -261,10 +262,18 @@ class Services:
     def start_serving(self) -> None:
         """What an ingest process runs beside its requests: flushing the refusal tally."""
         task = asyncio.get_running_loop().create_task(
-            self.outcomes.run(self.commands.record_outcomes), name="outcomes"
+            self.supervisor.keep_running(
+                "outcomes", lambda: self.outcomes.run(self.commands.record_outcomes)
+            ),
+            name="outcomes",
         )
         task.add_done_callback(_report_crash)
         self._serving_tasks.append(task)
+
+    def projectors(self) -> list[ProjectorRunner]:
+        """Every projector this process can run (the analytics one when its store is open here)."""
+        runners = [self.projector, self.analytics_projector, self.webhook_projector, self.alert_projector]
+        return [runner for runner in runners if runner is not None]
 
     @property
     def projector_running(self) -> bool:
@@ -282,23 +291,23 @@ class Services:
         (when its store is open here), `webhooks` (the delivery queue and its sender) and `alerts`
         (the notification queue and its sender). Each works while its lease is held."""
         loop = asyncio.get_running_loop()
-        work: list[tuple[str, Coroutine[Any, Any, None]]] = []
+        work: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = []
         if READ_MODEL_PROJECTOR in names:
-            work += [("projector", self.projector.run()), ("ignore-expiry", self.expire_ignores())]
+            work += [("projector", self.projector.run), ("ignore-expiry", self.expire_ignores)]
         if ANALYTICS_PROJECTOR in names and self.analytics_projector is not None:
-            work.append(("analytics-projector", self.analytics_projector.run()))
+            work.append(("analytics-projector", self.analytics_projector.run))
         if WEBHOOK_PROJECTOR in names:
             work += [
-                ("webhook-projector", self.webhook_projector.run()),
-                ("webhook-sender", self.webhook_sender.run()),
+                ("webhook-projector", self.webhook_projector.run),
+                ("webhook-sender", self.webhook_sender.run),
             ]
         if ALERT_PROJECTOR in names:
             work += [
-                ("alert-projector", self.alert_projector.run()),
-                ("alert-sender", self.alert_sender.run()),
+                ("alert-projector", self.alert_projector.run),
+                ("alert-sender", self.alert_sender.run),
             ]
-        for name, coroutine in work:
-            task = loop.create_task(coroutine, name=name)
+        for name, run in work:
+            task = loop.create_task(self.supervisor.keep_running(name, run), name=name)
             task.add_done_callback(_report_crash)
             self._tasks.append(task)
 
@@ -337,6 +346,42 @@ class Services:
             await self.analytics.close()
         await self.store.close()
         await self.engine.dispose()
+
+
+class Supervisor:
+    """Restarts a background task (a projector, a sender) that crashed: a read-model database
+    that drops its connections, say, must not leave events unprojected until someone restarts
+    the process. Restarts wait 1 s, doubling to a minute while the task keeps crashing soon
+    after starting (a poison event); `/healthz` reports each task's restarts and last crash."""
+
+    FIRST_DELAY = 1.0
+    MAX_DELAY = 60.0
+    STEADY_SECONDS = 60.0  # a run this long resets the delay
+
+    def __init__(self) -> None:
+        self.restarts: dict[str, int] = {}
+        self.last_crash: dict[str, str] = {}
+
+    async def keep_running(self, name: str, run: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        delay = self.FIRST_DELAY
+        while True:
+            started = time.monotonic()
+            try:
+                await run()
+                return  # finished of its own accord (a worker that is done)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise  # stopping: what failed on the way out (a dead connection) is no crash
+                if time.monotonic() - started >= self.STEADY_SECONDS:
+                    delay = self.FIRST_DELAY
+                log.error("%s crashed; restarting in %.0f s", name, delay, exc_info=error)
+                self.restarts[name] = self.restarts.get(name, 0) + 1
+                self.last_crash[name] = f"{type(error).__name__}: {error}"[:500]
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.MAX_DELAY)
 
 
 def _report_crash(task: asyncio.Task) -> None:
