@@ -11,7 +11,7 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from stackline import webui
-from stackline.app import attachments, ingest
+from stackline.app import attachments, ingest, sentry_api
 from stackline.app.settings import Settings
 from stackline.app.wiring import READ_MODEL_PROJECTOR, Services, open_services
 from stackline.domain import registry
@@ -86,6 +86,7 @@ def create_app(
         routes=[
             *ingest.routes,
             *attachments.routes,
+            *sentry_api.routes,
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
             Route("/healthz", healthz),

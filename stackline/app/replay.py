@@ -28,6 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tqdm import tqdm
 
 from stackline.analytics.schema import create_tables, drop_tables
+from stackline.app.blobs import BlobStore
 from stackline.app.settings import Settings
 from stackline.app.wiring import (
     ALERT_PROJECTOR,
@@ -107,7 +108,16 @@ async def replay(settings: Settings, projection: str | None = None, progress: bo
                     projector_checkpoints.delete().where(projector_checkpoints.c.name == ANALYTICS_PROJECTOR)
                 )
         if READ_MODEL_PROJECTOR in wanted:
-            work.append(_project(read_model_projector(store, engine, bus=None), head, progress, row=0))
+            work.append(
+                _project(
+                    read_model_projector(
+                        store, engine, bus=None, blobs=BlobStore(settings.data_dir / "blobs")
+                    ),
+                    head,
+                    progress,
+                    row=0,
+                )
+            )
         if ANALYTICS_PROJECTOR in wanted:
             if len(wanted) == 1:
                 work.append(_rebuild_analytics(settings, head, progress, row=0))

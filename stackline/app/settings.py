@@ -78,6 +78,37 @@ class IntakeWorkers:
 
 
 @dataclass(frozen=True, slots=True)
+class ArtifactLimits:
+    """Source map uploads (`sentry-cli sourcemaps upload`): what one bundle may hold and how
+    much an organization may store (docs/sourcemaps.md)."""
+
+    quota_bytes: int = 1024 * MIB  # STACKLINE_ARTIFACT_QUOTA_BYTES: stored per organization
+    max_bundle_bytes: int = 256 * MIB  # STACKLINE_MAX_ARTIFACT_BUNDLE_BYTES: one zipped bundle
+    max_file_bytes: int = 64 * MIB  # STACKLINE_MAX_ARTIFACT_FILE_BYTES: one file, unzipped
+    max_files: int = 10_000  # files in one bundle
+    chunk_bytes: int = 8 * MIB  # the chunk size sentry-cli is told to use
+
+    @classmethod
+    def from_environment(cls) -> ArtifactLimits:
+        values = {}
+        for field_name, variable in (
+            ("quota_bytes", "STACKLINE_ARTIFACT_QUOTA_BYTES"),
+            ("max_bundle_bytes", "STACKLINE_MAX_ARTIFACT_BUNDLE_BYTES"),
+            ("max_file_bytes", "STACKLINE_MAX_ARTIFACT_FILE_BYTES"),
+        ):
+            raw = os.environ.get(variable)
+            if raw is None:
+                continue
+            try:
+                values[field_name] = int(raw)
+            except ValueError:
+                raise SettingsError(f"{variable}: {raw!r} is not a number of bytes") from None
+            if values[field_name] <= 0:
+                raise SettingsError(f"{variable}: must be positive")
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
 class WebhookSettings:
     """How the webhook sender retries and waits (see docs/integrations.md)."""
 
@@ -184,6 +215,7 @@ class Settings:
 
     webhooks: WebhookSettings = WebhookSettings()
     smtp: SmtpSettings = SmtpSettings()
+    artifacts: ArtifactLimits = ArtifactLimits()
 
     @classmethod
     def load(cls, data_dir: str | Path | None = None, public_url: str | None = None) -> Settings:
@@ -202,6 +234,7 @@ class Settings:
             clickhouse_url=os.environ.get("STACKLINE_CLICKHOUSE_URL") or None,
             webhooks=WebhookSettings.from_environment(),
             smtp=SmtpSettings.from_environment(),
+            artifacts=ArtifactLimits.from_environment(),
         )
 
     def resolved_public_url(self) -> str:

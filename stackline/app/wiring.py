@@ -45,6 +45,7 @@ from stackline.projections.intake import IntakeProjection, monitor_from_row
 from stackline.projections.issues import IssuesProjection
 from stackline.projections.projects import ProjectsProjection
 from stackline.projections.runner import ProjectorRunner
+from stackline.projections.sourcemaps import SourceMapsProjection
 from stackline.projections.webhooks import WebhookDeliveriesProjection, WebhooksProjection
 from stackline.readmodels.db import check_reachable, create_engine, migrate
 from stackline.readmodels.schema import issues, monitors
@@ -129,15 +130,22 @@ def stream_name_for(prefix: str) -> str:
     return re.sub(r"[^A-Za-z0-9_-]", "_", prefix).upper() + "_ISSUES"
 
 
-def read_model_projector(store: EventStore, engine: AsyncEngine, bus: Bus | None) -> ProjectorRunner:
-    """The projector of the SQL read models: organizations, projects, issues, events."""
+def read_model_projector(
+    store: EventStore, engine: AsyncEngine, bus: Bus | None, blobs: BlobStore | None = None
+) -> ProjectorRunner:
+    """The projector of the SQL read models: organizations, projects, issues, events, releases
+    and artifacts (source maps are read from `blobs` to symbolicate JavaScript events)."""
+    # Before the issues: a release made by the release API is the one its events see, and an
+    # event whose maps are uploaded is grouped by its mapped frames.
+    sourcemaps = SourceMapsProjection(store, blobs)
     return ProjectorRunner(
         READ_MODEL_PROJECTOR,
         store,
         engine,
         [
             ProjectsProjection(),
-            IssuesProjection(store),
+            sourcemaps,
+            IssuesProjection(store, sourcemaps.groupings),
             IntakeProjection(),
             WebhooksProjection(),
             AlertRulesProjection(),
@@ -242,6 +250,7 @@ class Services:
     alert_commands: AlertCommands
     alert_projector: ProjectorRunner
     alert_sender: AlertSender
+    chunks: BlobStore  # sentry-cli's uploaded chunks, by SHA-1, until a bundle is assembled
     outcomes: OutcomeTally = field(default_factory=OutcomeTally)
     intake_pool: IntakePool = field(default_factory=lambda: IntakePool(IntakeWorkers()))
     supervisor: Supervisor = field(default_factory=lambda: Supervisor())
@@ -427,7 +436,8 @@ async def open_services(settings: Settings, analytics: bool = True, runs_project
         await store.close()
         await engine.dispose()
         raise
-    projector = read_model_projector(store, engine, bus)
+    blobs = BlobStore(settings.data_dir / "blobs")
+    projector = read_model_projector(store, engine, bus, blobs)
     webhook_projector, webhook_sender = webhook_worker(settings, store, engine, projector)
     alert_projector, alert_sender = alert_worker(settings, store, engine, projector)
     services = Services(
@@ -439,7 +449,7 @@ async def open_services(settings: Settings, analytics: bool = True, runs_project
         Lookups(engine),
         projector,
         IssueCommands(store),
-        BlobStore(settings.data_dir / "blobs"),
+        blobs,
         RateLimiter(engine),
         WebhookCommands(store),
         webhook_projector,
@@ -447,6 +457,7 @@ async def open_services(settings: Settings, analytics: bool = True, runs_project
         AlertCommands(store),
         alert_projector,
         alert_sender,
+        BlobStore(settings.data_dir / "chunks", digest_length=40),
         intake_pool=IntakePool(settings.intake),
     )
     if not analytics:

@@ -122,6 +122,10 @@ class Context:
         fetch = _grouped(queries.attachments_of_events, lambda row: (row.project_id, row.event_id))
         return self.loader("attachments", "event:read", fetch)
 
+    def symbolication_loader(self) -> DataLoader[tuple[int, str], Row | None]:
+        """Frames mapped through source maps by (project id, event id)."""
+        return self.loader("symbolication", "event:read", queries.symbolications_of_events)
+
     def hashes_loader(self) -> DataLoader[str, list[Row] | None]:
         """Grouping hashes by issue id."""
         return self.loader("hashes", "event:read", _grouped(queries.hashes_of_issues, "issue_id"))

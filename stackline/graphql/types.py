@@ -24,6 +24,7 @@ from stackline.domain.search import SearchSyntaxError, parse_log_query, parse_qu
 from stackline.graphql import analytics
 from stackline.graphql.analytics import StatsBucket, StatsPeriod, TagFacet
 from stackline.graphql.context import PublicError, ctx, decode_id, encode_id
+from stackline.projections.symbolicate import exceptions_of, frames_of
 from stackline.readmodels import queries
 from stackline.readmodels.queries import aware
 from stackline.readmodels.schema import attachments as attachments_table
@@ -999,6 +1000,65 @@ class Issue(Node):
         return await analytics.facets(info, self.organization_id, self.project_id, keys, top, hashes)
 
 
+@strawberry.type(description="One frame of a stack trace, oldest call first as Sentry orders them.")
+class StackFrame:
+    filename: str | None
+    abs_path: str | None
+    function: str | None
+    module: str | None
+    lineno: int | None
+    colno: int | None
+    in_app: bool | None
+    context_line: str | None
+    pre_context: list[str]
+    post_context: list[str]
+    mapped: bool = strawberry.field(description="Mapped from minified code through an uploaded source map.")
+    minified: StackFrame | None = strawberry.field(
+        description="Where a mapped frame was in the minified code, as the SDK sent it."
+    )
+
+    @classmethod
+    def from_data(cls, frame: dict) -> StackFrame:
+        def text(key: str) -> str | None:
+            value = frame.get(key)
+            return value if isinstance(value, str) else None
+
+        def number(key: str) -> int | None:
+            value = frame.get(key)
+            return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+        def lines(key: str) -> list[str]:
+            value = frame.get(key)
+            return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+        minified = frame.get("minified")
+        return cls(
+            filename=text("filename"),
+            abs_path=text("abs_path"),
+            function=text("function"),
+            module=text("module"),
+            lineno=number("lineno"),
+            colno=number("colno"),
+            in_app=frame.get("in_app") if isinstance(frame.get("in_app"), bool) else None,
+            context_line=text("context_line"),
+            pre_context=lines("pre_context"),
+            post_context=lines("post_context"),
+            mapped=isinstance(minified, dict),
+            minified=StackFrame.from_data(minified) if isinstance(minified, dict) else None,
+        )
+
+
+@strawberry.type(description="An exception of an event, with its stack trace.")
+class EventException:
+    type: str | None
+    value: str | None
+    module: str | None
+    frames: list[StackFrame] = strawberry.field(
+        description="The stack trace, each frame mapped through its source map where one is uploaded."
+    )
+    raw_frames: list[StackFrame] = strawberry.field(description="The stack trace as the SDK sent it.")
+
+
 @strawberry.type
 class Event(Node):
     event_id: str
@@ -1020,6 +1080,37 @@ class Event(Node):
     async def payload(self, info: Info) -> JSON:
         ctx(info).require_scope(self.organization_id, "event:read")
         return JSON(await ctx(info).payload_loader().load(self.position) or {})
+
+    @strawberry.field(
+        description="The event's exceptions and stack traces; JavaScript frames mapped through the "
+        "organization's uploaded source maps (the stored payload keeps the minified ones)."
+    )
+    async def exceptions(self, info: Info) -> list[EventException]:
+        ctx(info).require_scope(self.organization_id, "event:read")
+        payload = await ctx(info).payload_loader().load(self.position) or {}
+        row = await ctx(info).symbolication_loader().load((self.project_id, self.event_id))
+        mapped = list(row.exceptions) if row is not None else []
+        found = []
+        for index, exception in enumerate(exceptions_of(payload)):
+            raw = [StackFrame.from_data(frame) for frame in frames_of(exception)]
+            frames = mapped[index] if index < len(mapped) and isinstance(mapped[index], list) else None
+
+            def text(key: str, exception: dict = exception) -> str | None:
+                value = exception.get(key)
+                return value if isinstance(value, str) else None
+
+            found.append(
+                EventException(
+                    type=text("type"),
+                    value=text("value"),
+                    module=text("module"),
+                    frames=[StackFrame.from_data(f) for f in frames if isinstance(f, dict)]
+                    if frames
+                    else raw,
+                    raw_frames=raw,
+                )
+            )
+        return found
 
     @strawberry.field(description="Files the SDK attached to this event (minidumps, logs, screenshots, ...).")
     async def attachments(self, info: Info) -> list[Attachment]:

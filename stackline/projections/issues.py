@@ -113,6 +113,9 @@ class _Occurrence:
     release: str | None
     environment: str | None
     user: str | None
+    # The grouping at ingest, when the mapped frames of its source maps grouped it otherwise:
+    # that hash leads to the same issue (the analytics store counts events by it).
+    as_sent: GroupingResult | None = None
 
 
 class IssuesProjection:
@@ -120,8 +123,13 @@ class IssuesProjection:
     projector flushes every batch; a replay flushes once per window of many batches, so an issue
     or a tag value seen all through the window is written once, not once per batch."""
 
-    def __init__(self, store: EventStore | None = None) -> None:
+    def __init__(
+        self, store: EventStore | None = None, mapped: Mapping[tuple[int, str], GroupingResult] | None = None
+    ) -> None:
         self.store = store  # to read the payloads of events to regroup (`payloads.with_payloads`)
+        # (project, event id) -> the grouping of its frames mapped through source maps, decided
+        # by the sourcemaps projection ahead of this one in the same batch.
+        self.mapped = mapped if mapped is not None else {}
         self._dirty: dict[str, dict[str, Any]] = {}  # issue id -> its row, changed since the flush
         # (issue, key, value) -> [count, first seen, last seen], times as unix seconds until the flush
         self._tags: dict[tuple[str, str, str], list] = {}
@@ -197,7 +205,9 @@ class IssuesProjection:
     async def _occurrences(
         self, conn: AsyncConnection, run: list[tuple[RecordedEvent, ErrorEventReceived]], effects: Effects
     ) -> None:
-        items = [_analyze(event, received) for event, received in await with_payloads(self.store, run)]
+        items = [
+            _analyze(event, received, self.mapped) for event, received in await with_payloads(self.store, run)
+        ]
         by_project: dict[int, list[_Occurrence]] = defaultdict(list)
         for item in items:
             by_project[item.received.project_id].append(item)
@@ -212,7 +222,7 @@ class IssuesProjection:
                 select(events.c.event_id).where(events.c.project_id == project_id, events.c.event_id.in_(ids))
             ):
                 stored_events.add((project_id, event_id))
-            hashes = list({i.grouping.hash for i in group})
+            hashes = list({i.grouping.hash for i in group} | {i.as_sent.hash for i in group if i.as_sent})
             for hash_, issue_id in await conn.execute(
                 select(issue_hashes.c.hash, issue_hashes.c.issue_id).where(
                     issue_hashes.c.project_id == project_id, issue_hashes.c.hash.in_(hashes)
@@ -262,6 +272,13 @@ class IssuesProjection:
                             "first_seen": item.seen,
                         }
                     )
+            if (
+                item.as_sent is not None
+                and (project_id, item.grouping.hash) not in issue_of_hash
+                and (project_id, item.as_sent.hash) in issue_of_hash
+            ):
+                # Its issue was made before the maps were uploaded: the same crash stays one issue.
+                item.grouping, item.as_sent = item.as_sent, None
             issue_id = issue_of_hash.get((project_id, item.grouping.hash))
             if issue_id is None:
                 issue_id = issue_id_for(project_id, item.grouping.hash)
@@ -313,6 +330,17 @@ class IssuesProjection:
                     effects.changes.append(
                         IssueChange("UPDATED", received.organization_id, project_id, issue_id, event.position)
                     )
+            if item.as_sent is not None and (project_id, item.as_sent.hash) not in issue_of_hash:
+                # Grouped by its mapped frames: the hash it was sent with leads here too.
+                issue_of_hash[(project_id, item.as_sent.hash)] = issue_id
+                new_hashes.append(
+                    {
+                        "project_id": project_id,
+                        "hash": item.as_sent.hash,
+                        "issue_id": issue_id,
+                        "grouping": item.as_sent.to_data(),
+                    }
+                )
             if item.user:
                 seen_by.add((issue_id, item.user))
             at = item.summary.timestamp
@@ -341,7 +369,9 @@ class IssuesProjection:
         fresh = set(created)
         if created:
             await conn.execute(issues.insert(), [rows[i] for i in created])
+        if new_hashes:
             await conn.execute(issue_hashes.insert(), new_hashes)
+        if created:
             await conn.execute(
                 projects.update()
                 .where(projects.c.id == bindparam("b_id"))
@@ -531,14 +561,19 @@ _WRITTEN = tuple(
 )
 
 
-def _analyze(event: RecordedEvent, received: ErrorEventReceived) -> _Occurrence:
+def _analyze(
+    event: RecordedEvent, received: ErrorEventReceived, mapped: Mapping[tuple[int, str], GroupingResult]
+) -> _Occurrence:
     facts = received.facts
     summary = facts.summary
+    grouping = grouping_of(received)
+    symbolicated = mapped.get((received.project_id, received.event_id))
     return _Occurrence(
         event=event,
         received=received,
         summary=summary,
-        grouping=grouping_of(received),
+        grouping=symbolicated or grouping,
+        as_sent=grouping if symbolicated is not None and symbolicated.hash != grouping.hash else None,
         seen=datetime.fromtimestamp(summary.timestamp, UTC),
         release=facts.release,
         environment=facts.environment,

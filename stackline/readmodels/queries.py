@@ -31,6 +31,7 @@ from stackline.readmodels.schema import (
     projects,
     releases,
     session_counts,
+    symbolicated_events,
     transactions,
     usage,
     users,
@@ -385,6 +386,18 @@ async def attachments_of_events(
         .order_by(attachments.c.attachment_id)
     )
     return list(await conn.execute(query))
+
+
+async def symbolications_of_events(
+    conn: AsyncConnection, org_ids: Collection[str], keys: Sequence[tuple[int, str]]
+) -> dict[tuple[int, str], Row]:
+    """Events' frames mapped through source maps, by (project id, event id)."""
+    query = select(symbolicated_events).where(
+        symbolicated_events.c.project_id.in_({p for p, _ in keys}),
+        symbolicated_events.c.event_id.in_({e for _, e in keys}),
+        symbolicated_events.c.organization_id.in_(org_ids),
+    )
+    return {(row.project_id, row.event_id): row for row in await conn.execute(query)}
 
 
 async def api_tokens_of(conn: AsyncConnection, org_id: str) -> list[Row]:

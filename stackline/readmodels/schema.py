@@ -474,6 +474,90 @@ alert_notifications = Table(
 )
 
 
+# Releases made through the release API (`stackline/app/sentry_api.py`); each of their projects
+# also gets its `releases` row, the one the issue lifecycle reads.
+org_releases = Table(
+    "org_releases",
+    metadata,
+    Column("organization_id", String(36), primary_key=True),
+    Column("version", String(250), primary_key=True),
+    Column("project_ids", JSON, nullable=False),
+    Column("url", Text),
+    Column("date_started", String(40)),
+    Column("date_released", String(40)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+deploys = Table(
+    "deploys",
+    metadata,
+    Column("organization_id", String(36), primary_key=True),
+    Column("version", String(250), primary_key=True),
+    Column("deploy_id", String(36), primary_key=True),
+    Column("environment", String(64), nullable=False),
+    Column("name", String(200)),
+    Column("url", Text),
+    Column("date_started", String(40)),
+    Column("date_finished", String(40), nullable=False),
+    Column("position", BigInteger, nullable=False),
+)
+
+# Artifact bundles and their files (the bytes are blobs, by SHA-256).
+artifact_bundles = Table(
+    "artifact_bundles",
+    metadata,
+    Column("organization_id", String(36), primary_key=True),
+    Column("bundle_id", String(40), primary_key=True),
+    Column("release", String(250)),
+    Column("dist", String(64)),
+    Column("size", BigInteger, nullable=False),
+    Column("file_count", Integer, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Column("stored_at", DateTime(timezone=True), nullable=False),
+)
+
+artifact_files = Table(
+    "artifact_files",
+    metadata,
+    Column("organization_id", String(36), primary_key=True),
+    Column("bundle_id", String(40), primary_key=True),
+    Column("url", String(500), primary_key=True),
+    Column("file_type", String(32), nullable=False),
+    Column("debug_id", String(36)),
+    Column("sourcemap", String(500)),
+    Column("release", String(250)),
+    Column("dist", String(64)),
+    Column("sha256", String(64), nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Index("ix_artifact_files_debug_id", "organization_id", "debug_id", "file_type"),
+    Index("ix_artifact_files_release_url", "organization_id", "release", "url"),
+)
+
+# An error event's stack traces mapped through its source maps (the stored event keeps the
+# minified frames); `missing` lists what it still waits for (`debug:<id>`, `url:<release>:<url>`).
+symbolicated_events = Table(
+    "symbolicated_events",
+    metadata,
+    Column("project_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("event_id", String(32), primary_key=True),
+    Column("organization_id", String(36), nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Column("exceptions", JSON, nullable=False),  # per exception value: its mapped frames, or null
+    Column("mapped_frames", Integer, nullable=False),
+)
+
+sourcemap_wanted = Table(
+    "sourcemap_wanted",
+    metadata,
+    Column("organization_id", String(36), primary_key=True),
+    Column("key", String(800), primary_key=True),
+    Column("project_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("event_id", String(32), primary_key=True),
+    Column("position", BigInteger, nullable=False),
+)
+
+
 def replay_deferred_indexes(dialect: str) -> list[Index]:
     """The indexes `stackline replay` builds after the log is applied rather than row by row:
     every non-unique index of the tables that grow with the log. They serve the API's reads
