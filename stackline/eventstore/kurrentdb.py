@@ -42,8 +42,8 @@ from stackline.eventstore.port import (
     ExpectedVersion,
     NewEvent,
     RecordedEvent,
-    StreamState,
     RetentionUnsupported,
+    StreamState,
     Upcasters,
     WrongExpectedVersion,
 )

@@ -199,7 +199,8 @@ class SQLiteEventStore:
                 conn.executemany("DELETE FROM events WHERE position = ?", deleted)
                 conn.executemany("DELETE FROM event_bodies WHERE position = ?", deleted)
                 conn.executemany(
-                    "UPDATE events SET type = ?, schema_version = ?, data = ?, version = ? WHERE position = ?",
+                    "UPDATE events SET type = ?, schema_version = ?, data = ?, version = ?"
+                    " WHERE position = ?",
                     [
                         (c.type, c.schema_version, orjson.dumps(c.data), c.version, c.position)
                         for c in compactions
