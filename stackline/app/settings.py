@@ -108,6 +108,49 @@ class SmtpSettings:
         )
 
 
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(variable: str, raw: str) -> float:
+    """Seconds from `90d`, `12h`, `30m`, `5s` or a plain number of seconds."""
+    text = raw.strip().lower()
+    unit = DURATION_UNITS.get(text[-1:], None) if text else None
+    number = text[:-1] if unit is not None else text
+    try:
+        seconds = float(number) * (unit or 1)
+    except ValueError:
+        raise SettingsError(f"{variable}: {raw!r} is not a duration (e.g. 90d, 12h, 30m, 5s)") from None
+    if not seconds > 0:
+        raise SettingsError(f"{variable}: must be positive")
+    return seconds
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionSettings:
+    """How long error events are kept and how often the job runs (docs/retention.md)."""
+
+    max_age: float = 90 * 86400  # STACKLINE_RETENTION_MAX_AGE: events recorded longer ago are deleted
+    interval: float = 3600.0  # STACKLINE_RETENTION_INTERVAL: how often `serve` runs the job
+    batch: int = 5000  # STACKLINE_RETENTION_BATCH: expired events per transaction
+
+    @classmethod
+    def from_environment(cls) -> RetentionSettings:
+        values: dict[str, float] = {}
+        for field_name, variable in (
+            ("max_age", "STACKLINE_RETENTION_MAX_AGE"),
+            ("interval", "STACKLINE_RETENTION_INTERVAL"),
+        ):
+            raw = os.environ.get(variable)
+            if raw is not None:
+                values[field_name] = parse_duration(variable, raw)
+        batch = os.environ.get("STACKLINE_RETENTION_BATCH")
+        if batch is not None:
+            if not batch.isdigit() or int(batch) <= 0:
+                raise SettingsError(f"STACKLINE_RETENTION_BATCH: {batch!r} is not a positive number")
+            values["batch"] = int(batch)
+        return cls(**values)  # type: ignore[arg-type]
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     data_dir: Path
@@ -131,6 +174,7 @@ class Settings:
 
     webhooks: WebhookSettings = WebhookSettings()
     smtp: SmtpSettings = SmtpSettings()
+    retention: RetentionSettings = RetentionSettings()
 
     @classmethod
     def load(cls, data_dir: str | Path | None = None, public_url: str | None = None) -> Settings:
@@ -148,6 +192,7 @@ class Settings:
             clickhouse_url=os.environ.get("STACKLINE_CLICKHOUSE_URL") or None,
             webhooks=WebhookSettings.from_environment(),
             smtp=SmtpSettings.from_environment(),
+            retention=RetentionSettings.from_environment(),
         )
 
     def resolved_public_url(self) -> str:

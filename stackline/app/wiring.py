@@ -26,6 +26,7 @@ from stackline.app.commands import Commands
 from stackline.app.issue_commands import IssueCommands
 from stackline.app.limits import OutcomeTally, RateLimiter
 from stackline.app.lookups import Lookups
+from stackline.app.retention import RetentionJob
 from stackline.app.settings import Settings, SettingsError
 from stackline.app.webhook_commands import WebhookCommands
 from stackline.app.webhook_sender import WebhookSender
@@ -58,7 +59,8 @@ PROJECTORS = (
     ANALYTICS_PROJECTOR,
     WEBHOOK_PROJECTOR,
     ALERT_PROJECTOR,
-)  # what `stackline project run NAME` knows
+)  # what `stackline project run NAME` knows (and `retention`, the job that is not a projector)
+RETENTION_JOB = "retention"
 IGNORE_EXPIRY_SECONDS = 1.0
 
 
@@ -255,6 +257,9 @@ class Services:
         task.add_done_callback(_report_crash)
         self._serving_tasks.append(task)
 
+    def retention_job(self) -> RetentionJob:
+        return RetentionJob(self.store, self.engine, self.analytics, self.settings.retention)
+
     @property
     def projector_running(self) -> bool:
         return self.projector.running
@@ -266,7 +271,7 @@ class Services:
             )
         return self.analytics
 
-    def start_projectors(self, names: tuple[str, ...] = PROJECTORS) -> None:
+    def start_projectors(self, names: tuple[str, ...] = (*PROJECTORS, RETENTION_JOB)) -> None:
         """Run the named projectors here: `readmodels` (with the clock's ignore expiry), `analytics`
         (when its store is open here), `webhooks` (the delivery queue and its sender) and `alerts`
         (the notification queue and its sender). Each works while its lease is held."""
@@ -286,6 +291,8 @@ class Services:
                 ("alert-projector", self.alert_projector.run()),
                 ("alert-sender", self.alert_sender.run()),
             ]
+        if RETENTION_JOB in names:
+            work.append(("retention", self.retention_job().run_forever()))
         for name, coroutine in work:
             task = loop.create_task(coroutine, name=name)
             task.add_done_callback(_report_crash)

@@ -18,7 +18,14 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from stackline.domain import alert, error_event, events, issue, webhook  # noqa: F401 - each registers its events
+from stackline.domain import (  # noqa: F401 - each registers its events
+    alert,
+    error_event,
+    events,
+    issue,
+    retention,
+    webhook,
+)
 from stackline.domain.events import REGISTERED, UPCASTS, DomainEvent
 
 log = logging.getLogger(__name__)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from stackline.domain.error_event import ErrorEventReceived, grouping_of
@@ -51,6 +52,7 @@ class OccurrencesCompacted(DomainEvent):
     tags: tuple[tuple[Any, ...], ...]
     releases: tuple[tuple[Any, ...], ...]
     covers: tuple[int, ...]
+    accepted_days: tuple[tuple[Any, ...], ...] = ()  # [UTC day, count] by the day they were received
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> OccurrencesCompacted:
@@ -59,6 +61,7 @@ class OccurrencesCompacted(DomainEvent):
             values[name] = tuple(values[name])
         values["tags"] = tuple(tuple(row) for row in values["tags"])
         values["releases"] = tuple(tuple(row) for row in values["releases"])
+        values["accepted_days"] = tuple(tuple(row) for row in values.get("accepted_days", ()))
         return cls(**values)
 
 
@@ -93,6 +96,7 @@ def compact(
     users: set[str] = set()
     tags: dict[tuple[str, str], list[Any]] = {}
     releases: dict[str, tuple[int, float]] = {}
+    accepted: dict[str, int] = {}
     if previous is not None:
         count, first_seen, last_seen = previous.count, previous.first_seen, previous.last_seen
         title, culprit, level = previous.title, previous.culprit, previous.level
@@ -103,6 +107,8 @@ def compact(
             tags[(key, value)] = [n, tag_first, tag_last]
         for version, position, seen in previous.releases:
             releases[version] = (position, seen)
+        for day, n in previous.accepted_days:
+            accepted[day] = n
     positions = [e.position for e in ordered]
     starts_here = previous is None or (previous_position is not None and positions[0] < previous_position)
     for item in ordered:
@@ -120,6 +126,8 @@ def compact(
                 if facts.release:
                     last_release = facts.release
         count += 1
+        day = utc_day(item.event.received_at)
+        accepted[day] = accepted.get(day, 0) + 1
         last_position = max(last_position, item.position)
         if facts.user:
             users.add(facts.user)
@@ -157,4 +165,10 @@ def compact(
         tags=tuple((k, v, n, f, la) for (k, v), (n, f, la) in sorted(tags.items())),
         releases=tuple((v, p, s) for v, (p, s) in sorted(releases.items())),
         covers=tuple(positions),
+        accepted_days=tuple(sorted(accepted.items())),
     )
+
+
+def utc_day(timestamp: float) -> str:
+    """The UTC day usage counts an event under (as `projections.intake.day_of`)."""
+    return datetime.fromtimestamp(int(timestamp // 86400) * 86400, UTC).strftime("%Y-%m-%d")

@@ -1,0 +1,319 @@
+"""The retention job: deletes expired error events and keeps what their issues still need.
+
+Design and guarantees: docs/retention.md. A batch at a time: the log first (one event-store
+transaction replaces each hash's expired events by one `OccurrencesCompacted`, in place of the
+earliest), then the read models (the hash's `compacted_occurrences` row, the deleted `events`
+rows), then the analytics rows. A run cut short anywhere is finished by the next: it starts by
+bringing the read models and analytics up to every snapshot in the log. Only events that every
+projector with a checkpoint has applied are touched, so no reader ever sees an event and the
+snapshot that replaces it. This module never decides what a snapshot holds
+(`stackline.domain.retention.compact` does) and never deletes anything a projector still has to read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from stackline.analytics.port import AnalyticsExecutor
+from stackline.app.settings import RetentionSettings
+from stackline.domain.error_event import ErrorEventReceived, grouping_of
+from stackline.domain.registry import decode
+from stackline.domain.retention import Expired, OccurrencesCompacted, compact
+from stackline.eventstore import Compaction, EventStore, RecordedEvent
+from stackline.eventstore.port import RetentionUnsupported
+from stackline.projections.issues import record_compacted
+from stackline.projections.payloads import with_payloads
+from stackline.projections.runner import ProjectorLease
+from stackline.readmodels.schema import (
+    compacted_occurrences,
+    events,
+    issue_hashes,
+    projector_checkpoints,
+    releases,
+)
+
+log = logging.getLogger(__name__)
+RETENTION = "retention"  # its lease: one process at a time runs the job
+INGEST = "ingest-"
+ERROR = "ErrorEventReceived"
+SNAPSHOT = "OccurrencesCompacted"
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+@dataclass(slots=True)
+class RetentionResult:
+    deleted: int = 0  # error events removed from the log
+    snapshots: int = 0  # snapshots written (new or rewritten)
+    finished: int = 0  # snapshots of a run cut short, whose read-model work this run did
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
+
+
+class RetentionJob:
+    def __init__(
+        self,
+        store: EventStore,
+        engine: AsyncEngine,
+        analytics: AnalyticsExecutor | None,
+        settings: RetentionSettings,
+    ) -> None:
+        self.store = store
+        self.engine = engine
+        self.analytics = analytics
+        self.settings = settings
+
+    async def run_forever(self) -> None:
+        """Run every `interval`; a run that finds another process's run going skips its turn."""
+        while True:
+            try:
+                result = await self.run_leased(wait=False)
+                if result is not None and (result.deleted or result.finished):
+                    log.info(
+                        "retention deleted %d events into %d snapshots in %.1f s",
+                        result.deleted,
+                        result.snapshots,
+                        result.seconds,
+                    )
+            except RetentionUnsupported as error:
+                log.warning("no retention: %s", error)
+                return
+            except Exception:
+                log.exception("retention run failed; the next one finishes it")
+            await asyncio.sleep(self.settings.interval)
+
+    async def run_leased(
+        self, *, wait: bool, on_batch: Callable[[RetentionResult], None] | None = None
+    ) -> RetentionResult | None:
+        """One run under the job's lease (held for the run only); None when another process
+        holds it and `wait` is False."""
+        async with ProjectorLease(self.engine, RETENTION) as lease:
+            if wait:
+                await lease.acquired()
+            elif not await lease.try_acquire():
+                return None
+            return await self.run_once(on_batch=on_batch)
+
+    async def run_once(
+        self, now: float | None = None, on_batch: Callable[[RetentionResult], None] | None = None
+    ) -> RetentionResult:
+        started, cpu = time.monotonic(), time.process_time()
+        result = RetentionResult()
+        result.finished = await self._finish_pending()
+        cutoff = datetime.fromtimestamp((time.time() if now is None else now) - self.settings.max_age, UTC)
+        horizon = await self._horizon()
+        run = str(uuid.uuid4())
+        after = 0
+        while horizon:
+            batch = await self.store.read_recorded_before(
+                cutoff,
+                through_position=horizon,
+                stream_prefix=INGEST,
+                event_types=[ERROR],
+                after_position=after,
+                limit=self.settings.batch,
+            )
+            if not batch:
+                break
+            after = batch[-1].position
+            snapshots = await self._compact_batch(batch, run)
+            for position, snapshot in snapshots:
+                await self._apply(position, snapshot)
+            result.deleted += len(batch)
+            result.snapshots += len(snapshots)
+            if on_batch is not None:
+                on_batch(result)
+        if result.deleted:
+            await self.store.reclaim_space()
+        result.seconds = time.monotonic() - started
+        result.cpu_seconds = time.process_time() - cpu
+        return result
+
+    async def _horizon(self) -> int:
+        """The last position every projector with a checkpoint has applied (0: none has one),
+        short of the log's last event: that one stays, so the log's head, where a replay
+        leaves the checkpoints, remains where the live projectors' checkpoints are."""
+        async with self.engine.connect() as conn:
+            lowest = (await conn.execute(select(func.min(projector_checkpoints.c.position)))).scalar()
+        return max(0, min(int(lowest or 0), await self.store.head_position() - 1))
+
+    # -- the log -----------------------------------------------------------------------------
+
+    async def _compact_batch(
+        self, batch: Sequence[RecordedEvent], run: str
+    ) -> list[tuple[int, OccurrencesCompacted]]:
+        """One event-store transaction for the batch; the snapshots written, with positions."""
+        decoded = [(event, decode(event.type, event.data)) for event in batch]
+        groups: dict[tuple[int, str], list[tuple[RecordedEvent, ErrorEventReceived]]] = defaultdict(list)
+        for event, received in await with_payloads(self.store, decoded):
+            if isinstance(received, ErrorEventReceived):
+                groups[(received.project_id, grouping_of(received).hash)].append((event, received))
+        async with self.engine.connect() as conn:
+            previous_at = await self._snapshot_positions(conn, list(groups))
+            first_releases = await self._first_releases(conn, groups)
+        previous_events = {e.position: e for e in await self.store.read_positions(list(previous_at.values()))}
+        compactions: list[Compaction] = []
+        written: list[tuple[int, OccurrencesCompacted]] = []
+        for key, items in groups.items():
+            previous_event = previous_events.get(previous_at.get(key, -1))
+            previous = None
+            if previous_event is not None:
+                found = decode(previous_event.type, previous_event.data)
+                previous = found if isinstance(found, OccurrencesCompacted) else None
+            if previous is None:
+                previous_event = None
+            snapshot = compact(
+                previous,
+                previous_event.position if previous_event is not None else None,
+                [Expired(event.position, received) for event, received in items],
+                first_releases.get(key[0], {}),
+                run,
+            )
+            replaced = [event for event, _ in items] + ([previous_event] if previous_event else [])
+            position = min(event.position for event in replaced)
+            compactions.append(
+                Compaction(
+                    position=position,
+                    type=SNAPSHOT,
+                    data=snapshot.to_data(),
+                    schema_version=snapshot.schema_version,
+                    version=max(event.version for event in replaced),
+                    deleted=tuple(e.position for e in replaced if e.position != position),
+                )
+            )
+            written.append((position, snapshot))
+        await self.store.compact(compactions)
+        return written
+
+    async def _snapshot_positions(
+        self, conn: AsyncConnection, keys: list[tuple[int, str]]
+    ) -> dict[tuple[int, str], int]:
+        found: dict[tuple[int, str], int] = {}
+        by_project: dict[int, list[str]] = defaultdict(list)
+        for project_id, hash_ in keys:
+            by_project[project_id].append(hash_)
+        for project_id, hashes in by_project.items():
+            for hash_, position in await conn.execute(
+                select(compacted_occurrences.c.hash, compacted_occurrences.c.position).where(
+                    compacted_occurrences.c.project_id == project_id,
+                    compacted_occurrences.c.hash.in_(hashes),
+                )
+            ):
+                found[(project_id, hash_)] = position
+        return found
+
+    async def _first_releases(
+        self,
+        conn: AsyncConnection,
+        groups: dict[tuple[int, str], list[tuple[RecordedEvent, ErrorEventReceived]]],
+    ) -> dict[int, dict[str, int]]:
+        wanted: dict[int, set[str]] = defaultdict(set)
+        for (project_id, _), items in groups.items():
+            wanted[project_id].update(r.facts.release for _, r in items if r.facts.release)
+        found: dict[int, dict[str, int]] = defaultdict(dict)
+        for project_id, versions in wanted.items():
+            if versions:
+                for version, first in await conn.execute(
+                    select(releases.c.version, releases.c.first_position).where(
+                        releases.c.project_id == project_id, releases.c.version.in_(sorted(versions))
+                    )
+                ):
+                    found[project_id][version] = first
+        return found
+
+    # -- the read models and analytics ------------------------------------------------------------
+
+    async def _apply(self, position: int, snapshot: OccurrencesCompacted) -> None:
+        """What a snapshot means for the read models, then for analytics; each idempotent."""
+        async with self.engine.begin() as conn:
+            issue_id = (
+                await conn.execute(
+                    select(issue_hashes.c.issue_id).where(
+                        issue_hashes.c.project_id == snapshot.project_id, issue_hashes.c.hash == snapshot.hash
+                    )
+                )
+            ).scalar()
+            covers = list(snapshot.covers)
+            for start in range(0, len(covers), 5000):
+                await conn.execute(
+                    delete(events).where(
+                        events.c.project_id == snapshot.project_id,
+                        events.c.hash == snapshot.hash,
+                        events.c.position.in_(covers[start : start + 5000]),
+                    )
+                )
+            if issue_id is not None:
+                await record_compacted(conn, issue_id, position, snapshot, analytics_done=False)
+        await self._apply_analytics(snapshot)
+
+    async def _apply_analytics(self, snapshot: OccurrencesCompacted) -> None:
+        if self.analytics is None:
+            return  # another process's job (the one beside the analytics store) deletes them
+        covers = list(snapshot.covers)
+        for start in range(0, len(covers), 5000):
+            chunk = ",".join(str(int(p)) for p in covers[start : start + 5000])
+            await self.analytics.execute(
+                f"DELETE FROM events WHERE project_id = {int(snapshot.project_id)} AND type = 'error'"
+                f" AND position IN ({chunk})"
+            )
+        async with self.engine.begin() as conn:
+            await conn.execute(
+                update(compacted_occurrences)
+                .where(
+                    compacted_occurrences.c.project_id == snapshot.project_id,
+                    compacted_occurrences.c.hash == snapshot.hash,
+                    compacted_occurrences.c.run == snapshot.run,
+                )
+                .values(analytics_run=snapshot.run)
+            )
+
+    async def _finish_pending(self) -> int:
+        """Bring the read models (and analytics) up to every snapshot of the log: a run cut short
+        between its steps left some behind. How many needed it."""
+        async with self.engine.connect() as conn:
+            recorded = {
+                (row.project_id, row.hash): (row.position, row.run, row.analytics_run)
+                for row in await conn.execute(
+                    select(
+                        compacted_occurrences.c.project_id,
+                        compacted_occurrences.c.hash,
+                        compacted_occurrences.c.position,
+                        compacted_occurrences.c.run,
+                        compacted_occurrences.c.analytics_run,
+                    )
+                )
+            }
+        head = await self.store.head_position()
+        finished, after = 0, 0
+        while True:
+            page = await self.store.read_recorded_before(
+                FAR_FUTURE,
+                through_position=head,
+                stream_prefix=INGEST,
+                event_types=[SNAPSHOT],
+                after_position=after,
+                limit=1000,
+            )
+            if not page:
+                return finished
+            after = page[-1].position
+            for event in page:
+                snapshot = decode(event.type, event.data)
+                if not isinstance(snapshot, OccurrencesCompacted):
+                    continue
+                stored = recorded.get((snapshot.project_id, snapshot.hash))
+                if stored is None or stored[:2] != (event.position, snapshot.run):
+                    await self._apply(event.position, snapshot)
+                    finished += 1
+                elif stored[2] != snapshot.run and self.analytics is not None:
+                    await self._apply_analytics(snapshot)
+                    finished += 1
