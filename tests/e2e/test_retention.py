@@ -5,6 +5,7 @@ finished by the next one (docs/retention.md)."""
 
 from __future__ import annotations
 
+import signal
 import sqlite3
 import time
 from collections.abc import Iterator
@@ -15,7 +16,7 @@ from sqlalchemy import create_engine, text
 
 from stackline.readmodels.db import sync_url
 from tests.e2e.conftest import backend_settings
-from tests.e2e.server import Server, stackline
+from tests.e2e.server import Server, kill_group, spawn, stackline
 from tests.e2e.test_lifecycle import Project, checkout_failure, inventory_failure, send
 from tests.e2e.test_replay import dump
 
@@ -173,3 +174,42 @@ def test_retention_deletes_old_events_and_the_issues_keep_their_counts(running: 
         if table in NOT_FROM_THE_LOG:
             continue
         assert rebuilt[table] == live[table], f"table {table} differs after replay"
+
+
+def test_a_run_killed_midway_leaves_a_store_the_next_run_finishes(running: Server, tmp_path: Path) -> None:
+    server = running
+    project = Project(server, "killed")
+    send(project.dsn, checkout_failure, 1, user={"id": "a"}, tags={"region": "eu"}, times=20)
+    send(project.dsn, inventory_failure, "sku", user={"id": "b"}, times=20)
+    before = wait_counted(project, 40)
+    time.sleep(1.5)
+    # One event per transaction, so that the kill lands in the middle of the work.
+    job = spawn(
+        ["project", "run", "retention", "--once", "--data-dir", str(server.data_dir)],
+        tmp_path / "retention.log",
+        env={**server.env, "STACKLINE_RETENTION_MAX_AGE": "1s", "STACKLINE_RETENTION_BATCH": "1"},
+    )
+    deadline = time.monotonic() + 60
+    while (tmp_path / "retention.log").read_text().count("deleted so far") < 5:
+        assert job.poll() is None, (tmp_path / "retention.log").read_text()
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    kill_group(job, signal.SIGKILL, timeout=0)
+    assert "into" not in (tmp_path / "retention.log").read_text()  # it did not finish
+
+    # Whatever instant it died at, the issues count what they counted.
+    assert aggregates(issues(project)) == aggregates(before)
+    out = retention(server, "1s")
+    assert "deleted" in out and " 0 events" not in out, out
+    last_stays = int(log_types(server)[-1] == "ErrorEventReceived")  # the log's last event stays
+    after = wait_counted(project, 40, stored=last_stays)
+    assert aggregates(after) == aggregates(before)
+    assert log_types(server).count("ErrorEventReceived") == last_stays
+
+    server.stop()
+    live = dump(database_url(server))
+    stackline("replay", "--quiet", "--data-dir", str(server.data_dir), env=server.env)
+    rebuilt = dump(database_url(server))
+    for table in live:
+        if table not in NOT_FROM_THE_LOG:
+            assert rebuilt[table] == live[table], f"table {table} differs after replay"
