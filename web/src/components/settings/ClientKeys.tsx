@@ -117,6 +117,15 @@ export function ClientKeys({
   );
 }
 
+interface Limits {
+  perSecond: string;
+  perMinute: string;
+}
+
+function limitsOf(key: Pick<KeyRow, "rateLimitPerSecond" | "rateLimitPerMinute">): Limits {
+  return { perSecond: key.rateLimitPerSecond?.toString() ?? "", perMinute: key.rateLimitPerMinute?.toString() ?? "" };
+}
+
 function KeyLimits({ org, project, row, writable, why }: { org: string; project: string; row: KeyRow; writable: boolean; why?: string }) {
   const [perSecond, setPerSecond] = useState(row.rateLimitPerSecond?.toString() ?? "");
   const [perMinute, setPerMinute] = useState(row.rateLimitPerMinute?.toString() ?? "");
@@ -124,14 +133,21 @@ function KeyLimits({ org, project, row, writable, why }: { org: string; project:
   const [saved, setSaved] = useState(false);
   // The switch shows the state asked for until the refetched key shows the stored one.
   const [pendingActive, setPendingActive] = useState<boolean | null>(null);
+  // The limits the server last confirmed, from a mutation's own answer. The list's refetches
+  // after two quick mutations (clear, then set) may arrive out of order, so a stale row must not
+  // decide whether the form still differs from what is stored.
+  const [confirmed, setConfirmed] = useState<Limits | null>(null);
   const [{ fetching }, update] = useMutation(UpdateProjectKeyDocument);
   const base = { organizationSlug: org, projectSlug: project, publicKey: row.publicKey };
-  const dirty = perSecond !== (row.rateLimitPerSecond?.toString() ?? "") || perMinute !== (row.rateLimitPerMinute?.toString() ?? "");
+  const stored = confirmed ?? limitsOf(row);
+  const dirty = perSecond !== stored.perSecond || perMinute !== stored.perMinute;
 
   async function run(input: Omit<Parameters<typeof update>[0]["input"], keyof typeof base>): Promise<boolean> {
     const result = await update({ input: { ...base, ...input } });
     const found = problems(result, result.data?.updateProjectKey);
     setErrors(found);
+    const key = result.data?.updateProjectKey.project?.keys.find((k) => k.publicKey === row.publicKey);
+    if (found.length === 0 && key) setConfirmed(limitsOf(key));
     return found.length === 0;
   }
 

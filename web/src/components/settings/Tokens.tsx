@@ -149,16 +149,21 @@ export function Tokens({ org, access, personal, currentTokenId }: { org: string;
       ) : (
         <p className="muted small pad">Organization tokens are managed by the organization's owners.</p>
       )}
-      <NewToken
-        org={org}
-        access={access}
-        personal={personal}
-        owner={owner}
-        onCreated={(label, token) => {
-          setSecret({ label, token });
-          reload();
-        }}
-      />
+      {/* The form starts from the viewer's rights (its kinds, its scopes checked), so it waits
+          for them: mounted before they arrived, it would offer no scope and no organization token. */}
+      {access && (
+        <NewToken
+          key={`${personal}:${owner}:${[...access.scopes].sort().join(",")}`}
+          org={org}
+          access={access}
+          personal={personal}
+          owner={owner}
+          onCreated={(label, token) => {
+            setSecret({ label, token });
+            reload();
+          }}
+        />
+      )}
     </section>
   );
 }
