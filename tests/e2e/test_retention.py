@@ -213,3 +213,27 @@ def test_a_run_killed_midway_leaves_a_store_the_next_run_finishes(running: Serve
     for table in live:
         if table not in NOT_FROM_THE_LOG:
             assert rebuilt[table] == live[table], f"table {table} differs after replay"
+
+
+STATS = """query ($org: String!, $p: String!) { project(organizationSlug: $org, slug: $p) {
+  issues(first: 10) { edges { node { timesSeen events(first: 1) { totalCount }
+  day: stats(period: HOUR_24) { count } } } } } }"""
+
+
+def test_serve_runs_the_job_and_it_deletes_the_analytics_rows_too(tmp_path: Path) -> None:
+    env = {"STACKLINE_RETENTION_MAX_AGE": "3s", "STACKLINE_RETENTION_INTERVAL": "1s"}
+    with Server(tmp_path / "data", env=env).start() as server:
+        project = Project(server, "served")
+        send(project.dsn, checkout_failure, 1, user={"id": "a"}, times=5)
+        deadline = time.monotonic() + 60
+        while True:
+            (issue,) = [
+                e["node"]
+                for e in project.query(STATS, {"org": "acme", "p": "served"})["project"]["issues"]["edges"]
+            ]
+            stored, charted = issue["events"]["totalCount"], sum(b["count"] for b in issue["day"])
+            if issue["timesSeen"] == 5 and stored <= 1 and charted == stored:
+                break
+            assert time.monotonic() < deadline, issue
+            time.sleep(0.3)
+        assert "retention deleted" in server.log()
