@@ -132,11 +132,76 @@ class RetentionJob:
             result.snapshots += len(snapshots)
             if on_batch is not None:
                 on_batch(result)
+        if self.settings.max_events is not None and horizon:
+            await self._evict(self.settings.max_events, horizon, run, result, on_batch)
         if result.deleted:
             await self.store.reclaim_space()
         result.seconds = time.monotonic() - started
         result.cpu_seconds = time.process_time() - cpu
         return result
+
+    async def _evict(
+        self,
+        cap: int,
+        horizon: int,
+        run: str,
+        result: RetentionResult,
+        on_batch: Callable[[RetentionResult], None] | None,
+    ) -> None:
+        """Projects storing more than `cap` error events lose their oldest, a batch at a time,
+        but never an issue's first or latest event."""
+        async with self.engine.connect() as conn:
+            over = [
+                (project_id, stored - cap)
+                for project_id, stored in await conn.execute(
+                    select(events.c.project_id, func.count()).group_by(events.c.project_id)
+                )
+                if stored > cap
+            ]
+        for project_id, excess in over:
+            while excess > 0:
+                async with self.engine.connect() as conn:
+                    positions = await self._evictable(
+                        conn, project_id, horizon, min(excess, self.settings.batch)
+                    )
+                if not positions:
+                    break
+                batch = [e for e in await self.store.read_positions(positions) if e.type == ERROR]
+                if not batch:
+                    break
+                snapshots = await self._compact_batch(batch, run)
+                for position, snapshot in snapshots:
+                    await self._apply(position, snapshot)
+                excess -= len(batch)
+                result.deleted += len(batch)
+                result.snapshots += len(snapshots)
+                if on_batch is not None:
+                    on_batch(result)
+
+    async def _evictable(self, conn: AsyncConnection, project_id: int, horizon: int, limit: int) -> list[int]:
+        """The project's oldest stored error events that are neither the first nor the latest of
+        their issue, up to `horizon`."""
+        ends = (
+            select(func.min(events.c.position).label("position"))
+            .where(events.c.project_id == project_id)
+            .group_by(events.c.issue_id)
+            .union(
+                select(func.max(events.c.position))
+                .where(events.c.project_id == project_id)
+                .group_by(events.c.issue_id)
+            )
+        )
+        found = await conn.execute(
+            select(events.c.position)
+            .where(
+                events.c.project_id == project_id,
+                events.c.position <= horizon,
+                events.c.position.not_in(select(ends.subquery().c.position)),
+            )
+            .order_by(events.c.position)
+            .limit(limit)
+        )
+        return [row[0] for row in found]
 
     async def _horizon(self) -> int:
         """The last position every projector with a checkpoint has applied (0: none has one),

@@ -132,6 +132,9 @@ class RetentionSettings:
     max_age: float = 90 * 86400  # STACKLINE_RETENTION_MAX_AGE: events recorded longer ago are deleted
     interval: float = 3600.0  # STACKLINE_RETENTION_INTERVAL: how often `serve` runs the job
     batch: int = 5000  # STACKLINE_RETENTION_BATCH: expired events per transaction
+    # STACKLINE_RETENTION_MAX_EVENTS: error events kept per project (oldest evicted first, never an
+    # issue's first or latest); unset: no cap
+    max_events: int | None = None
 
     @classmethod
     def from_environment(cls) -> RetentionSettings:
@@ -143,11 +146,15 @@ class RetentionSettings:
             raw = os.environ.get(variable)
             if raw is not None:
                 values[field_name] = parse_duration(variable, raw)
-        batch = os.environ.get("STACKLINE_RETENTION_BATCH")
-        if batch is not None:
-            if not batch.isdigit() or int(batch) <= 0:
-                raise SettingsError(f"STACKLINE_RETENTION_BATCH: {batch!r} is not a positive number")
-            values["batch"] = int(batch)
+        for field_name, variable in (
+            ("batch", "STACKLINE_RETENTION_BATCH"),
+            ("max_events", "STACKLINE_RETENTION_MAX_EVENTS"),
+        ):
+            raw = os.environ.get(variable)
+            if raw is not None:
+                if not raw.isdigit() or int(raw) <= 0:
+                    raise SettingsError(f"{variable}: {raw!r} is not a positive number")
+                values[field_name] = int(raw)
         return cls(**values)  # type: ignore[arg-type]
 
 

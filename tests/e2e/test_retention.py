@@ -237,3 +237,35 @@ def test_serve_runs_the_job_and_it_deletes_the_analytics_rows_too(tmp_path: Path
             assert time.monotonic() < deadline, issue
             time.sleep(0.3)
         assert "retention deleted" in server.log()
+
+
+def payment_failure(amount: int) -> None:
+    raise ArithmeticError(f"rounding error at {amount}")
+
+
+def test_a_project_over_its_cap_loses_its_oldest_events_but_no_issue_its_first_or_latest(
+    running: Server,
+) -> None:
+    server = running
+    project = Project(server, "capped")
+    send(project.dsn, checkout_failure, 1, user={"id": "a"}, tags={"region": "eu"}, times=6)
+    send(project.dsn, inventory_failure, "sku", user={"id": "b"}, times=3)
+    send(project.dsn, payment_failure, 7, user={"id": "c"})
+    before = wait_counted(project, 10)
+
+    out = retention(server, "90d", STACKLINE_RETENTION_MAX_EVENTS="5")
+    assert "deleted 5 events" in out, out
+    after = wait_counted(project, 10, stored=5)
+    assert aggregates(after) == aggregates(before)
+    kept = {title: event_ids(i) for title, i in after.items()}
+    # Each issue keeps its first and latest: ArithmeticError has one event, the others two.
+    assert [len(kept[t]) for t in sorted(kept)] == [1, 2, 2]
+    assert "deleted 0 events" in retention(server, "90d", STACKLINE_RETENTION_MAX_EVENTS="5")
+
+    server.stop()
+    live = dump(database_url(server))
+    stackline("replay", "--quiet", "--data-dir", str(server.data_dir), env=server.env)
+    rebuilt = dump(database_url(server))
+    for table in live:
+        if table not in NOT_FROM_THE_LOG:
+            assert rebuilt[table] == live[table], f"table {table} differs after replay"
