@@ -126,8 +126,7 @@ class RetentionJob:
                 break
             after = batch[-1].position
             snapshots = await self._compact_batch(batch, run)
-            for position, snapshot in snapshots:
-                await self._apply(position, snapshot)
+            await self._apply(snapshots)
             result.deleted += len(batch)
             result.snapshots += len(snapshots)
             if on_batch is not None:
@@ -170,8 +169,7 @@ class RetentionJob:
                 if not batch:
                     break
                 snapshots = await self._compact_batch(batch, run)
-                for position, snapshot in snapshots:
-                    await self._apply(position, snapshot)
+                await self._apply(snapshots)
                 excess -= len(batch)
                 result.deleted += len(batch)
                 result.snapshots += len(snapshots)
@@ -297,49 +295,58 @@ class RetentionJob:
 
     # -- the read models and analytics ------------------------------------------------------------
 
-    async def _apply(self, position: int, snapshot: OccurrencesCompacted) -> None:
-        """What a snapshot means for the read models, then for analytics; each idempotent."""
+    async def _apply(self, snapshots: Sequence[tuple[int, OccurrencesCompacted]]) -> None:
+        """What snapshots mean for the read models (one transaction), then for analytics (one
+        statement per project and 5,000 positions); each idempotent."""
+        if not snapshots:
+            return
         async with self.engine.begin() as conn:
-            issue_id = (
-                await conn.execute(
-                    select(issue_hashes.c.issue_id).where(
-                        issue_hashes.c.project_id == snapshot.project_id, issue_hashes.c.hash == snapshot.hash
+            for position, snapshot in snapshots:
+                issue_id = (
+                    await conn.execute(
+                        select(issue_hashes.c.issue_id).where(
+                            issue_hashes.c.project_id == snapshot.project_id,
+                            issue_hashes.c.hash == snapshot.hash,
+                        )
                     )
-                )
-            ).scalar()
-            covers = list(snapshot.covers)
-            for start in range(0, len(covers), 5000):
-                await conn.execute(
-                    delete(events).where(
-                        events.c.project_id == snapshot.project_id,
-                        events.c.hash == snapshot.hash,
-                        events.c.position.in_(covers[start : start + 5000]),
+                ).scalar()
+                covers = list(snapshot.covers)
+                for start in range(0, len(covers), 5000):
+                    await conn.execute(
+                        delete(events).where(
+                            events.c.project_id == snapshot.project_id,
+                            events.c.hash == snapshot.hash,
+                            events.c.position.in_(covers[start : start + 5000]),
+                        )
                     )
-                )
-            if issue_id is not None:
-                await record_compacted(conn, issue_id, position, snapshot, analytics_done=False)
-        await self._apply_analytics(snapshot)
+                if issue_id is not None:
+                    await record_compacted(conn, issue_id, position, snapshot, analytics_done=False)
+        await self._apply_analytics([snapshot for _, snapshot in snapshots])
 
-    async def _apply_analytics(self, snapshot: OccurrencesCompacted) -> None:
-        if self.analytics is None:
+    async def _apply_analytics(self, snapshots: Sequence[OccurrencesCompacted]) -> None:
+        if self.analytics is None or not snapshots:
             return  # another process's job (the one beside the analytics store) deletes them
-        covers = list(snapshot.covers)
-        for start in range(0, len(covers), 5000):
-            chunk = ",".join(str(int(p)) for p in covers[start : start + 5000])
-            await self.analytics.execute(
-                f"DELETE FROM events WHERE project_id = {int(snapshot.project_id)} AND type = 'error'"
-                f" AND position IN ({chunk})"
-            )
-        async with self.engine.begin() as conn:
-            await conn.execute(
-                update(compacted_occurrences)
-                .where(
-                    compacted_occurrences.c.project_id == snapshot.project_id,
-                    compacted_occurrences.c.hash == snapshot.hash,
-                    compacted_occurrences.c.run == snapshot.run,
+        by_project: dict[int, list[int]] = defaultdict(list)
+        for snapshot in snapshots:
+            by_project[int(snapshot.project_id)].extend(int(p) for p in snapshot.covers)
+        for project_id, covers in by_project.items():
+            for start in range(0, len(covers), 5000):
+                chunk = ",".join(str(p) for p in covers[start : start + 5000])
+                await self.analytics.execute(
+                    f"DELETE FROM events WHERE project_id = {project_id} AND type = 'error'"
+                    f" AND position IN ({chunk})"
                 )
-                .values(analytics_run=snapshot.run)
-            )
+        async with self.engine.begin() as conn:
+            for snapshot in snapshots:
+                await conn.execute(
+                    update(compacted_occurrences)
+                    .where(
+                        compacted_occurrences.c.project_id == snapshot.project_id,
+                        compacted_occurrences.c.hash == snapshot.hash,
+                        compacted_occurrences.c.run == snapshot.run,
+                    )
+                    .values(analytics_run=snapshot.run)
+                )
 
     async def _finish_pending(self) -> int:
         """Bring the read models (and analytics) up to every snapshot of the log: a run cut short
@@ -371,14 +378,17 @@ class RetentionJob:
             if not page:
                 return finished
             after = page[-1].position
+            unapplied: list[tuple[int, OccurrencesCompacted]] = []
+            analytics_behind: list[OccurrencesCompacted] = []
             for event in page:
                 snapshot = decode(event.type, event.data)
                 if not isinstance(snapshot, OccurrencesCompacted):
                     continue
                 stored = recorded.get((snapshot.project_id, snapshot.hash))
                 if stored is None or stored[:2] != (event.position, snapshot.run):
-                    await self._apply(event.position, snapshot)
-                    finished += 1
+                    unapplied.append((event.position, snapshot))
                 elif stored[2] != snapshot.run and self.analytics is not None:
-                    await self._apply_analytics(snapshot)
-                    finished += 1
+                    analytics_behind.append(snapshot)
+            await self._apply(unapplied)
+            await self._apply_analytics(analytics_behind)
+            finished += len(unapplied) + len(analytics_behind)
