@@ -39,6 +39,7 @@ from stackline.readmodels.schema import (
     events,
     issue_hashes,
     projector_checkpoints,
+    projects,
     releases,
 )
 
@@ -109,53 +110,78 @@ class RetentionJob:
         started, cpu = time.monotonic(), time.process_time()
         result = RetentionResult()
         result.finished = await self._finish_pending()
-        cutoff = datetime.fromtimestamp((time.time() if now is None else now) - self.settings.max_age, UTC)
+        now = time.time() if now is None else now
+        max_ages, caps = await self._project_settings()
+        default_cutoff = now - self.settings.max_age
+        cutoffs = {project_id: now - age for project_id, age in max_ages.items()}
+        # One pass over the log with the latest cutoff of any project; each event then against its own.
+        latest = max([default_cutoff, *cutoffs.values()])
         horizon = await self._horizon()
         run = str(uuid.uuid4())
         after = 0
         while horizon:
-            batch = await self.store.read_recorded_before(
-                cutoff,
+            found = await self.store.read_recorded_before(
+                datetime.fromtimestamp(latest, UTC),
                 through_position=horizon,
                 stream_prefix=INGEST,
                 event_types=[ERROR],
                 after_position=after,
                 limit=self.settings.batch,
             )
-            if not batch:
+            if not found:
                 break
-            after = batch[-1].position
+            after = found[-1].position
+            batch = [
+                e
+                for e in found
+                if e.recorded_at.timestamp() < cutoffs.get(int(e.data["project_id"]), default_cutoff)
+            ]
+            if not batch:
+                continue
             snapshots = await self._compact_batch(batch, run)
             await self._apply(snapshots)
             result.deleted += len(batch)
             result.snapshots += len(snapshots)
             if on_batch is not None:
                 on_batch(result)
-        if self.settings.max_events is not None and horizon:
-            await self._evict(self.settings.max_events, horizon, run, result, on_batch)
+        if horizon and (self.settings.max_events is not None or caps):
+            await self._evict(caps, horizon, run, result, on_batch)
         if result.deleted:
             await self.store.reclaim_space()
         result.seconds = time.monotonic() - started
         result.cpu_seconds = time.process_time() - cpu
         return result
 
+    async def _project_settings(self) -> tuple[dict[int, float], dict[int, int]]:
+        """Each project's own max age (seconds) and cap, where it has one."""
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(projects.c.id, projects.c.retention_days, projects.c.retention_max_events)
+                )
+            ).all()
+        ages = {row.id: row.retention_days * 86400 for row in rows if row.retention_days is not None}
+        caps = {row.id: row.retention_max_events for row in rows if row.retention_max_events is not None}
+        return ages, caps
+
     async def _evict(
         self,
-        cap: int,
+        caps: dict[int, int],
         horizon: int,
         run: str,
         result: RetentionResult,
         on_batch: Callable[[RetentionResult], None] | None,
     ) -> None:
-        """Projects storing more than `cap` error events lose their oldest, a batch at a time,
-        but never an issue's first or latest event."""
+        """Projects storing more than their cap (`caps`, else the server's) of error events lose
+        their oldest, a batch at a time, but never an issue's first or latest event."""
+        default = self.settings.max_events
         async with self.engine.connect() as conn:
             over = [
                 (project_id, stored - cap)
                 for project_id, stored in await conn.execute(
                     select(events.c.project_id, func.count()).group_by(events.c.project_id)
                 )
-                if stored > cap
+                if (cap := caps.get(project_id, default)) is not None and stored > cap
             ]
         for project_id, excess in over:
             while excess > 0:

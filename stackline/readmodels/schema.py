@@ -63,6 +63,8 @@ projects = Table(
     Column("safe_fields", JSON, nullable=False, server_default="[]"),
     Column("allowed_origins", JSON, nullable=False, server_default="[]"),
     Column("monthly_event_quota", BigInteger),
+    Column("retention_days", Float),  # NULL: the server's retention settings
+    Column("retention_max_events", BigInteger),
     UniqueConstraint("organization_id", "slug", name="uq_projects_org_slug"),
 )
 

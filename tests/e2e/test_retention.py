@@ -269,3 +269,35 @@ def test_a_project_over_its_cap_loses_its_oldest_events_but_no_issue_its_first_o
     for table in live:
         if table not in NOT_FROM_THE_LOG:
             assert rebuilt[table] == live[table], f"table {table} differs after replay"
+
+
+SETTINGS = """mutation ($input: UpdateProjectSettingsInput!) { updateProjectSettings(input: $input) {
+  project { settings { retentionDays retentionMaxEvents } } userErrors { message field code } } }"""
+
+
+def test_a_project_of_its_own_max_age_loses_its_old_events_and_no_other_project_does(
+    running: Server,
+) -> None:
+    server = running
+    short, default = Project(server, "short"), Project(server, "default")
+    refused = short.query(
+        SETTINGS, {"input": {"organizationSlug": "acme", "projectSlug": "short", "retentionMaxEvents": 0}}
+    )["updateProjectSettings"]
+    assert refused["userErrors"] and refused["project"] is None
+    for project in (short, default):
+        send(project.dsn, checkout_failure, 1, user={"id": "a"}, times=3)
+    for project in (short, default):
+        wait_counted(project, 3)
+    time.sleep(25)
+    for project in (short, default):
+        send(project.dsn, checkout_failure, 1, user={"id": "b"})
+        wait_counted(project, 4)
+    days = 15 / 86400  # the first three are older than that, the fourth (a CLI start away) is not
+    changed = short.query(
+        SETTINGS, {"input": {"organizationSlug": "acme", "projectSlug": "short", "retentionDays": days}}
+    )["updateProjectSettings"]
+    assert changed["userErrors"] == [] and changed["project"]["settings"]["retentionDays"] == days
+
+    assert "deleted 3 events" in retention(server, "90d")
+    assert [i["userCount"] for i in wait_counted(short, 4, stored=1).values()] == [2]
+    wait_counted(default, 4, stored=4)
