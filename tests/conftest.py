@@ -45,8 +45,34 @@ def tier_of(item: pytest.Item) -> str:
     return TIER_OF_DIRECTORY[directory]
 
 
+def shared_fixture_group(item: pytest.Item) -> str | None:
+    """The xdist group of a test that uses a module- or session-scoped fixture (a module's
+    `stackline serve`, say): its module and that fixture's parameters, such as the backend.
+    `--dist loadgroup` then runs each group on one worker, so the fixture is set up once per
+    module and parameter instead of once on every worker that happens to draw one of its tests."""
+    fixtureinfo = getattr(item, "_fixtureinfo", None)
+    if fixtureinfo is None:
+        return None
+    shared = [
+        name
+        for name, definitions in fixtureinfo.name2fixturedefs.items()
+        if definitions
+        and definitions[-1].scope in ("module", "package", "session")
+        and definitions[-1].baseid  # the project's own fixtures, not plugins' (such as tmp_path_factory)
+    ]
+    if not shared:
+        return None
+    params = getattr(getattr(item, "callspec", None), "params", {})
+    keys = [f"{name}={params[name]}" for name in sorted(shared) if name in params]
+    return ":".join([str(item.path.resolve().relative_to(TESTS)), *keys])
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups off the items
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     for item in items:
         tier = tier_of(item)
         if not any(mark.name == tier for mark in item.iter_markers()):
             item.add_marker(getattr(pytest.mark, tier))
+        group = shared_fixture_group(item)
+        if group and not any(True for _ in item.iter_markers("xdist_group")):
+            item.add_marker(pytest.mark.xdist_group(group))

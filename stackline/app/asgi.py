@@ -46,6 +46,8 @@ async def healthz(request: Request) -> JSONResponse:
             # Stored events of types this version does not know, skipped by this process's
             # readers (`stackline.domain.registry`): empty unless a newer version wrote them.
             "unknown_event_types": registry.unknown_event_types(),
+            # Large bodies now waiting for or in an intake worker (at most STACKLINE_INTAKE_MAX_QUEUED).
+            "intake_queued": services.intake_pool.queued,
         }
     )
 

@@ -41,6 +41,10 @@ def serve(args: argparse.Namespace) -> int:
     from stackline.app.asgi import create_app
     from stackline.app.wiring import open_services
 
+    # An intake worker parsing a large body shares the GIL with the event loop; the loop gets
+    # it back after the switch interval, so a shorter one (default 5 ms) keeps small requests'
+    # latency low meanwhile (bench/ingest_stall.py; docs/benchmarks.md).
+    sys.setswitchinterval(0.001)
     settings = Settings.load(args.data_dir, args.public_url)
     sock = socket.socket(socket.AF_INET6 if ":" in args.host else socket.AF_INET)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import time
 import zlib
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import brotli
 import orjson
@@ -21,10 +22,19 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from stackline.app.intake_pool import IntakeBusy, IntakePool
 from stackline.app.lookups import ProjectKey
 from stackline.app.wiring import Services
-from stackline.domain.envelope import EnvelopeError, dsn_public_key, parse_envelope, parse_sentry_auth
+from stackline.domain.envelope import (
+    Envelope,
+    EnvelopeError,
+    dsn_public_key,
+    parse_envelope,
+    parse_sentry_auth,
+)
 from stackline.domain.intake import Intake, IntakeError, IntakeSettings, Plan, plan_envelope
+
+T = TypeVar("T")
 
 READ_YOUR_WRITES_SECONDS = 2.0
 CORS_HEADERS = {
@@ -56,9 +66,9 @@ def cors_headers(request: Request) -> dict[str, str]:
     return {**CORS_HEADERS, "Access-Control-Allow-Origin": origin, "Vary": "Origin"}
 
 
-async def read_body(request: Request) -> bytes:
-    """The body, decompressed; neither the received nor the decompressed size may exceed the
-    envelope limit (chunked bodies are counted as they arrive)."""
+async def receive(request: Request) -> bytes:
+    """The body as received; it may not exceed the envelope limit (chunked bodies are counted
+    as they arrive)."""
     limit = request.app.state.services.settings.limits.max_envelope_bytes
     chunks: list[bytes] = []
     size = 0
@@ -67,8 +77,17 @@ async def read_body(request: Request) -> bytes:
         if size > limit:
             raise Rejected(413, f"request body exceeds {limit} bytes")
         chunks.append(chunk)
-    body = b"".join(chunks)
-    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    return b"".join(chunks)
+
+
+class DecompressedTooBig(Rejected):
+    def __init__(self, limit: int) -> None:
+        super().__init__(413, f"decompressed body exceeds {limit} bytes")
+
+
+def decompress(body: bytes, encoding: str, limit: int) -> bytes:
+    """`body` decompressed as `encoding` (a Content-Encoding value) names it; its output may not
+    exceed `limit` bytes (DecompressedTooBig), so a compression bomb costs bounded memory."""
     if encoding in ("", "identity"):
         return body
     if encoding in ("gzip", "x-gzip"):
@@ -82,10 +101,6 @@ async def read_body(request: Request) -> bytes:
     raise Rejected(415, "unsupported content-encoding (use gzip, deflate, br or zstd)")
 
 
-def _too_big(limit: int) -> Rejected:
-    return Rejected(413, f"decompressed body exceeds {limit} bytes")
-
-
 def _unbrotli(body: bytes, limit: int) -> bytes:
     decompressor = brotli.Decompressor()
     try:
@@ -93,7 +108,7 @@ def _unbrotli(body: bytes, limit: int) -> bytes:
     except brotli.error:
         raise Rejected(400, "body is not valid brotli data") from None
     if len(data) > limit or not decompressor.can_accept_more_data():
-        raise _too_big(limit)
+        raise DecompressedTooBig(limit)
     if not decompressor.is_finished():
         raise Rejected(400, "brotli body is truncated")
     return data
@@ -106,7 +121,7 @@ def _unzstd(body: bytes, limit: int) -> bytes:
     except zstandard.ZstdError:
         raise Rejected(400, "body is not valid zstd data") from None
     if len(data) > limit:
-        raise _too_big(limit)
+        raise DecompressedTooBig(limit)
     return data
 
 
@@ -118,10 +133,27 @@ def _inflate(body: bytes, wbits: int, limit: int) -> bytes:
     except zlib.error as error:
         raise Rejected(400, f"body is not valid compressed data: {error}") from None
     if len(data) > limit or decompressor.unconsumed_tail:
-        raise _too_big(limit)
+        raise DecompressedTooBig(limit)
     if not decompressor.eof:
         raise Rejected(400, "compressed body is truncated")
     return data
+
+
+async def decoded(request: Request, pool: IntakePool, limit: int, parse: Callable[[bytes], T]) -> T:
+    """The received body, decompressed and `parse`d, on the loop when it is small, else in an
+    intake worker (a small compressed body that inflates past the inline size moves there too)."""
+    raw = await receive(request)
+    encoding = request.headers.get("content-encoding", "identity").strip().lower()
+    inline = pool.settings.inline_bytes
+    if len(raw) < inline:
+        try:
+            body = decompress(raw, encoding, min(limit, inline))
+        except DecompressedTooBig:
+            if limit <= inline:
+                raise
+        else:
+            return parse(body)
+    return await pool.run(max(len(raw), inline), lambda: parse(decompress(raw, encoding, limit)))
 
 
 def public_key_from(request: Request, envelope_headers: dict[str, Any] | None = None) -> str | None:
@@ -212,19 +244,43 @@ def intake_for(request: Request, key: ProjectKey, now: float) -> Intake:
     )
 
 
+def envelope_of(body: bytes) -> Envelope:
+    try:
+        return parse_envelope(body)
+    except EnvelopeError as error:
+        raise Rejected(400, f"invalid envelope: {error}") from None
+
+
+def store_payload(body: bytes) -> dict[str, Any]:
+    """A `/store/` body: one JSON event object."""
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        raise Rejected(400, f"event is not valid JSON: {error}") from None
+    if not isinstance(payload, dict):
+        raise Rejected(400, "event must be a JSON object")
+    return payload
+
+
+def busy() -> Rejected:
+    return Rejected(
+        503,
+        "too many large bodies are being processed; retry later",
+        {"Retry-After": str(IntakeBusy.retry_after)},
+    )
+
+
 async def envelope_endpoint(request: Request) -> Response:
     services: Services = request.app.state.services
+    limits = services.settings.limits
     key: ProjectKey | None = None
     try:
-        body = await read_body(request)
-        try:
-            envelope = parse_envelope(body)
-        except EnvelopeError as error:
-            raise Rejected(400, f"invalid envelope: {error}") from None
+        envelope = await decoded(request, services.intake_pool, limits.max_envelope_bytes, envelope_of)
         key = await authenticate(request, services, public_key_from(request, envelope.headers))
         now = time.time()
         await admit(services, key, now)
-        plan = plan_envelope(envelope, intake_for(request, key, now))
+        intake = intake_for(request, key, now)
+        plan = await services.intake_pool.run(envelope.size, lambda: plan_envelope(envelope, intake))
         await store_plan(services, key, plan, now)
     except IntakeError as error:
         assert key is not None
@@ -232,6 +288,8 @@ async def envelope_endpoint(request: Request) -> Response:
         return reject(Rejected(error.status, str(error)), request)
     except Rejected as error:
         return reject(error, request)
+    except IntakeBusy:
+        return reject(busy(), request)
     return JSONResponse({"id": plan.response_id} if plan.response_id else {}, headers=cors_headers(request))
 
 
@@ -239,23 +297,23 @@ async def store_endpoint(request: Request) -> Response:
     services: Services = request.app.state.services
     key: ProjectKey | None = None
     try:
-        body = await read_body(request)
+        limits = services.settings.limits
+        body = await decoded(request, services.intake_pool, limits.max_envelope_bytes, bytes)
         key = await authenticate(request, services, public_key_from(request))
         now = time.time()
         await admit(services, key, now)
-        if len(body) > services.settings.limits.max_event_bytes:
-            raise Rejected(413, f"event exceeds {services.settings.limits.max_event_bytes} bytes")
-        try:
-            payload = orjson.loads(body)
-        except orjson.JSONDecodeError as error:
-            raise Rejected(400, f"event is not valid JSON: {error}") from None
-        if not isinstance(payload, dict):
-            raise Rejected(400, "event must be a JSON object")
+        if len(body) > limits.max_event_bytes:
+            raise Rejected(413, f"event exceeds {limits.max_event_bytes} bytes")
         intake, plan = intake_for(request, key, now), Plan()
-        if payload.get("type") == "transaction":
-            intake.transaction(plan, payload, None)
-        else:
-            intake.error_event(plan, payload, None)
+
+        def plan_event() -> None:
+            payload = store_payload(body)
+            if payload.get("type") == "transaction":
+                intake.transaction(plan, payload, None)
+            else:
+                intake.error_event(plan, payload, None)
+
+        await services.intake_pool.run(len(body), plan_event)
         await store_plan(services, key, plan, now)
     except IntakeError as error:
         assert key is not None
@@ -263,6 +321,8 @@ async def store_endpoint(request: Request) -> Response:
         return reject(Rejected(error.status, str(error)), request)
     except Rejected as error:
         return reject(error, request)
+    except IntakeBusy:
+        return reject(busy(), request)
     return JSONResponse({"id": plan.response_id}, headers=cors_headers(request))
 
 

@@ -16,7 +16,8 @@ class SettingsError(ValueError):
     """A setting is wrong; the message names the setting to fix."""
 
 
-MIB = 1024 * 1024
+KIB = 1024
+MIB = 1024 * KIB
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +45,34 @@ class IngestLimits:
                 raise SettingsError(f"{variable}: {raw!r} is not a number of bytes") from None
             if values[field_name] <= 0:
                 raise SettingsError(f"{variable}: must be positive")
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class IntakeWorkers:
+    """Where ingest decompresses, parses and scrubs large bodies (`stackline.app.intake_pool`)."""
+
+    threads: int = 2  # STACKLINE_INTAKE_THREADS: worker threads for large bodies
+    inline_bytes: int = 256 * KIB  # STACKLINE_INTAKE_INLINE_BYTES: smaller bodies stay on the loop
+    max_queued: int = 16  # STACKLINE_INTAKE_MAX_QUEUED: large bodies waiting or running, at most
+
+    @classmethod
+    def from_environment(cls) -> IntakeWorkers:
+        values: dict[str, int] = {}
+        for field_name, variable, minimum in (
+            ("threads", "STACKLINE_INTAKE_THREADS", 1),
+            ("inline_bytes", "STACKLINE_INTAKE_INLINE_BYTES", 0),
+            ("max_queued", "STACKLINE_INTAKE_MAX_QUEUED", 1),
+        ):
+            raw = os.environ.get(variable)
+            if raw is None:
+                continue
+            try:
+                values[field_name] = int(raw)
+            except ValueError:
+                raise SettingsError(f"{variable}: {raw!r} is not a whole number") from None
+            if values[field_name] < minimum:
+                raise SettingsError(f"{variable}: must be at least {minimum}")
         return cls(**values)
 
 
@@ -165,6 +194,7 @@ class Settings:
     database_url: str
     public_url: str | None
     limits: IngestLimits = IngestLimits()
+    intake: IntakeWorkers = IntakeWorkers()
     nats_url: str | None = None  # STACKLINE_NATS_URL: issue changes fan out across processes
     nats_prefix: str = "stackline"  # STACKLINE_NATS_PREFIX: subjects {prefix}.{org}.{project}.issues.{kind}
     # STACKLINE_CLICKHOUSE_URL: the analytics store on a ClickHouse server (clickhouse-connect DSN);
@@ -194,6 +224,7 @@ class Settings:
             or f"sqlite+aiosqlite:///{directory / 'readmodels.sqlite3'}",
             public_url=public_url or os.environ.get("STACKLINE_PUBLIC_URL"),
             limits=IngestLimits.from_environment(),
+            intake=IntakeWorkers.from_environment(),
             nats_url=os.environ.get("STACKLINE_NATS_URL") or None,
             nats_prefix=os.environ.get("STACKLINE_NATS_PREFIX") or "stackline",
             clickhouse_url=os.environ.get("STACKLINE_CLICKHOUSE_URL") or None,

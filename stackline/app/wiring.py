@@ -23,11 +23,12 @@ from stackline.app.alert_commands import AlertCommands
 from stackline.app.alert_sender import AlertSender
 from stackline.app.blobs import BlobStore
 from stackline.app.commands import Commands
+from stackline.app.intake_pool import IntakePool
 from stackline.app.issue_commands import IssueCommands
 from stackline.app.limits import OutcomeTally, RateLimiter
 from stackline.app.lookups import Lookups
 from stackline.app.retention import RetentionJob
-from stackline.app.settings import Settings, SettingsError
+from stackline.app.settings import IntakeWorkers, Settings, SettingsError
 from stackline.app.webhook_commands import WebhookCommands
 from stackline.app.webhook_sender import WebhookSender
 from stackline.bus import Bus
@@ -243,6 +244,7 @@ class Services:
     alert_projector: ProjectorRunner
     alert_sender: AlertSender
     outcomes: OutcomeTally = field(default_factory=OutcomeTally)
+    intake_pool: IntakePool = field(default_factory=lambda: IntakePool(IntakeWorkers()))
     analytics: AnalyticsExecutor | None = None
     analytics_projector: ProjectorRunner | None = None
     analytics_unavailable: str | None = None  # why `analytics` is None, for the API's answers
@@ -327,6 +329,7 @@ class Services:
             task.cancel()
         await asyncio.gather(*self._tasks, *self._serving_tasks, return_exceptions=True)
         await self.outcomes.flush(self.commands.record_outcomes)
+        await asyncio.to_thread(self.intake_pool.close)
         await self.bus.close()
         if self.analytics is not None:
             await self.analytics.close()
@@ -383,6 +386,7 @@ async def open_services(settings: Settings, analytics: bool = True, runs_project
         AlertCommands(store),
         alert_projector,
         alert_sender,
+        intake_pool=IntakePool(settings.intake),
     )
     if not analytics:
         services.analytics_unavailable = "this process does not open the analytics store"

@@ -45,6 +45,11 @@ class Envelope:
     headers: dict[str, Any]
     items: tuple[EnvelopeItem, ...]
 
+    @property
+    def size(self) -> int:
+        """The bytes of its items' payloads."""
+        return sum(len(item.payload) for item in self.items)
+
 
 def parse_envelope(body: bytes) -> Envelope:
     """Split an envelope into its header and items; payloads stay raw bytes.
