@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, select, text
 
 from stackline.readmodels.db import sync_url
+from stackline.readmodels.schema import events
 from tests.e2e.conftest import backend_settings
 from tests.e2e.server import Server, kill_group, spawn, stackline
 from tests.e2e.test_lifecycle import Project, checkout_failure, inventory_failure, send
@@ -110,6 +111,21 @@ def retention(server: Server, max_age: str, *extra: str, **env: str) -> str:
         env={**server.env, "STACKLINE_RETENTION_MAX_AGE": max_age, **env},
     )
     return done.stdout
+
+
+def positions_by_issue(server: Server) -> dict[str, list[int]]:
+    """The log positions of each issue's stored events, from the read models' `events` table."""
+    engine = create_engine(sync_url(database_url(server)))
+    try:
+        with engine.connect() as conn:
+            found: dict[str, list[int]] = {}
+            for issue_id, position in conn.execute(
+                select(events.c.issue_id, events.c.position).order_by(events.c.position)
+            ):
+                found.setdefault(issue_id, []).append(position)
+            return found
+    finally:
+        engine.dispose()
 
 
 def database_url(server: Server) -> str:
@@ -253,6 +269,7 @@ def test_a_project_over_its_cap_loses_its_oldest_events_but_no_issue_its_first_o
     send(project.dsn, inventory_failure, "sku", user={"id": "b"}, times=3)
     send(project.dsn, payment_failure, 7, user={"id": "c"})
     before = wait_counted(project, 10)
+    stored = positions_by_issue(server)
 
     out = retention(server, "90d", STACKLINE_RETENTION_MAX_EVENTS="5")
     assert "deleted 5 events" in out, out
@@ -261,6 +278,7 @@ def test_a_project_over_its_cap_loses_its_oldest_events_but_no_issue_its_first_o
     kept = {title: event_ids(i) for title, i in after.items()}
     # Each issue keeps its first and latest: ArithmeticError has one event, the others two.
     assert [len(kept[t]) for t in sorted(kept)] == [1, 2, 2]
+    assert positions_by_issue(server) == {i: sorted({p[0], p[-1]}) for i, p in stored.items()}
     assert "deleted 0 events" in retention(server, "90d", STACKLINE_RETENTION_MAX_EVENTS="5")
 
     server.stop()
