@@ -159,7 +159,8 @@ def main() -> None:
         f"ingest-stall-{args.kind}",
         f"One large body and everybody else's events ({args.kind})",
         f"`bench/ingest_stall.py --kind {args.kind}` at {git_commit()} on {cpu_model()}: a "
-        f"{len(big) / MIB:.1f} MiB gzip envelope posted while {args.clients} clients post small real-SDK "
+        f"{args.big_mib} MiB envelope ({len(big) / MIB:.1f} MiB gzip) posted while {args.clients} "
+        "clients post small real-SDK "
         "envelopes; the small POSTs' latency while the large one was outstanding.\n\n"
         "| round | large POST | small POSTs meanwhile | p50 ms | p99 ms | max ms |\n"
         "|---|---|---|---|---|---|\n"

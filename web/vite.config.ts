@@ -1,7 +1,8 @@
 /// <reference types="vitest/config" />
 // The UI's build: React through Vite into the Python package (stackline/webui/dist), served by
 // `stackline serve` at `/`. In dev mode (`npm run dev`) Vite serves the sources and proxies the
-// GraphQL API (HTTP and websocket) to a running `stackline serve` (STACKLINE_URL).
+// GraphQL API (HTTP and websocket) to a running `stackline serve` (STACKLINE_URL); GraphiQL's
+// page is then at /graphiql.html.
 import react from "@vitejs/plugin-react";
 import { defineConfig } from "vite";
 
@@ -15,6 +16,11 @@ export default defineConfig({
     // Hashed names under /assets/: the server caches them for a year.
     assetsDir: "assets",
     sourcemap: false,
+    // Two pages: the UI (index.html, at / and its client routes) and GraphiQL (graphiql.html,
+    // at GET /graphql), both served from the package, so neither needs a network beyond it.
+    rollupOptions: {
+      input: { index: "index.html", graphiql: "graphiql.html" },
+    },
   },
   server: {
     port: 5173,

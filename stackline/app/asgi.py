@@ -48,6 +48,16 @@ async def healthz(request: Request) -> JSONResponse:
             "unknown_event_types": registry.unknown_event_types(),
             # Large bodies now waiting for or in an intake worker (at most STACKLINE_INTAKE_MAX_QUEUED).
             "intake_queued": services.intake_pool.queued,
+            # Each projector this process runs: where it is in the log and whether it runs.
+            "projectors": {
+                runner.name: {"position": runner.position, "running": runner.running}
+                for runner in services.projectors()
+            }
+            if here
+            else {},
+            # Background tasks (projectors, senders) restarted after a crash, and why.
+            "task_restarts": services.supervisor.restarts,
+            "last_crash": services.supervisor.last_crash,
         }
     )
 

@@ -21,6 +21,7 @@ from stackline.domain.events import (
     ProjectIdAllocated,
     event_type,
 )
+from stackline.domain.monitor import MonitorCheckInMissed, MonitorCheckInTimedOut
 from stackline.domain.organization import (
     ALL_SCOPES,
     InvalidCommand,
@@ -34,6 +35,7 @@ from stackline.domain.user import stream_name as user_stream
 from stackline.eventstore import EventStore, NewEvent, StreamState, WrongExpectedVersion
 
 PROJECT_ID_STREAM = "sequence-project-ids"
+MONITOR_NAMESPACE = uuid.UUID("5d0c6a4e-2f3b-4e61-9a7c-8b1e0f4d2c93")
 RETRIES = 10
 T = TypeVar("T")
 
@@ -262,6 +264,27 @@ class Commands:
                     body=e.body(),
                 )
                 for event_id, e in events
+            ],
+            StreamState.ANY,
+        )
+
+    async def mark_monitor(self, event: MonitorCheckInMissed | MonitorCheckInTimedOut) -> None:
+        """Append what the clock decided about a monitor. The id names the check-in concerned,
+        so two processes (or two rounds before the projector caught up) append it once."""
+        what = (
+            f"missed:{event.expected_at!r}"
+            if isinstance(event, MonitorCheckInMissed)
+            else f"timeout:{event.check_in_id}"
+        )
+        await self.store.append(
+            ingest_stream(event.project_id),
+            [
+                NewEvent(
+                    event_type(event),
+                    event.to_data(),
+                    metadata={"organization_id": event.organization_id},
+                    id=uuid.uuid5(MONITOR_NAMESPACE, f"{event.project_id}:{event.monitor_slug}:{what}"),
+                )
             ],
             StreamState.ANY,
         )

@@ -22,7 +22,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from stackline.app.intake_pool import IntakeBusy, IntakePool
+from stackline.app.intake_pool import IntakeBusy, IntakeJob
 from stackline.app.lookups import ProjectKey
 from stackline.app.wiring import Services
 from stackline.domain.envelope import (
@@ -139,12 +139,12 @@ def _inflate(body: bytes, wbits: int, limit: int) -> bytes:
     return data
 
 
-async def decoded(request: Request, pool: IntakePool, limit: int, parse: Callable[[bytes], T]) -> T:
+async def decoded(request: Request, job: IntakeJob, limit: int, parse: Callable[[bytes], T]) -> T:
     """The received body, decompressed and `parse`d, on the loop when it is small, else in an
     intake worker (a small compressed body that inflates past the inline size moves there too)."""
     raw = await receive(request)
     encoding = request.headers.get("content-encoding", "identity").strip().lower()
-    inline = pool.settings.inline_bytes
+    inline = job.pool.settings.inline_bytes
     if len(raw) < inline:
         try:
             body = decompress(raw, encoding, min(limit, inline))
@@ -153,7 +153,7 @@ async def decoded(request: Request, pool: IntakePool, limit: int, parse: Callabl
                 raise
         else:
             return parse(body)
-    return await pool.run(max(len(raw), inline), lambda: parse(decompress(raw, encoding, limit)))
+    return await job.run(max(len(raw), inline), lambda: parse(decompress(raw, encoding, limit)))
 
 
 def public_key_from(request: Request, envelope_headers: dict[str, Any] | None = None) -> str | None:
@@ -225,8 +225,6 @@ async def store_plan(services: Services, key: ProjectKey, plan: Plan, now: float
         await services.blobs.put(blob.sha256, blob.data)
     if plan.events:
         await services.commands.receive_intake(key.project_id, plan.events)
-    for (category, reason), quantity in plan.filtered.items():
-        services.outcomes.add(key.organization_id, key.project_id, category, "filtered", reason, quantity)
     items = sum(plan.counts.values())
     services.limiter.count_key(key.public_key, now, items)
     services.limiter.count_quota(key.project_id, sum(n for c, n in plan.counts.items() if c == "error"))
@@ -274,13 +272,14 @@ async def envelope_endpoint(request: Request) -> Response:
     services: Services = request.app.state.services
     limits = services.settings.limits
     key: ProjectKey | None = None
+    job = services.intake_pool.job()
     try:
-        envelope = await decoded(request, services.intake_pool, limits.max_envelope_bytes, envelope_of)
+        envelope = await decoded(request, job, limits.max_envelope_bytes, envelope_of)
         key = await authenticate(request, services, public_key_from(request, envelope.headers))
         now = time.time()
         await admit(services, key, now)
         intake = intake_for(request, key, now)
-        plan = await services.intake_pool.run(envelope.size, lambda: plan_envelope(envelope, intake))
+        plan = await job.run(envelope.size, lambda: plan_envelope(envelope, intake))
         await store_plan(services, key, plan, now)
     except IntakeError as error:
         assert key is not None
@@ -290,15 +289,18 @@ async def envelope_endpoint(request: Request) -> Response:
         return reject(error, request)
     except IntakeBusy:
         return reject(busy(), request)
+    finally:
+        job.release()
     return JSONResponse({"id": plan.response_id} if plan.response_id else {}, headers=cors_headers(request))
 
 
 async def store_endpoint(request: Request) -> Response:
     services: Services = request.app.state.services
     key: ProjectKey | None = None
+    job = services.intake_pool.job()
     try:
         limits = services.settings.limits
-        body = await decoded(request, services.intake_pool, limits.max_envelope_bytes, bytes)
+        body = await decoded(request, job, limits.max_envelope_bytes, bytes)
         key = await authenticate(request, services, public_key_from(request))
         now = time.time()
         await admit(services, key, now)
@@ -313,7 +315,7 @@ async def store_endpoint(request: Request) -> Response:
             else:
                 intake.error_event(plan, payload, None)
 
-        await services.intake_pool.run(len(body), plan_event)
+        await job.run(len(body), plan_event)
         await store_plan(services, key, plan, now)
     except IntakeError as error:
         assert key is not None
@@ -323,6 +325,8 @@ async def store_endpoint(request: Request) -> Response:
         return reject(error, request)
     except IntakeBusy:
         return reject(busy(), request)
+    finally:
+        job.release()
     return JSONResponse({"id": plan.response_id}, headers=cors_headers(request))
 
 

@@ -39,22 +39,45 @@ class IntakePool:
         """Large bodies now waiting for or in a worker."""
         return self._queued
 
-    async def run(self, size: int, work: Callable[[], T]) -> T:
-        """`work()` inline when `size` is small, else in a worker thread; raises IntakeBusy
-        when the bounded queue is full. Exceptions from `work` reach the caller unchanged."""
-        if size < self.settings.inline_bytes:
-            return work()
-        if self._queued >= self.settings.max_queued:
-            raise IntakeBusy()
+    def job(self) -> IntakeJob:
+        """One request's steps; the caller releases it when the request is done."""
+        return IntakeJob(self)
+
+    def executor(self) -> ThreadPoolExecutor:
         if self._executor is None:
             self._executor = ThreadPoolExecutor(self.settings.threads, thread_name_prefix="intake")
-        self._queued += 1
-        try:
-            return await asyncio.get_running_loop().run_in_executor(self._executor, work)
-        finally:
-            self._queued -= 1
+        return self._executor
 
     def close(self) -> None:
         if self._executor is not None:
             self._executor.shutdown(wait=True, cancel_futures=True)
             self._executor = None
+
+
+class IntakeJob:
+    """A request's steps (decompress and parse, then plan): a large body takes one place in the
+    queue at its first step in a worker and keeps it until the request is done, so a second
+    large body cannot slip in between the first one's steps."""
+
+    def __init__(self, pool: IntakePool) -> None:
+        self.pool = pool
+        self.holding = False
+
+    async def run(self, size: int, work: Callable[[], T]) -> T:
+        """`work()` inline when `size` is small, else in a worker thread; raises IntakeBusy
+        when the bounded queue is full. Exceptions from `work` reach the caller unchanged."""
+        pool = self.pool
+        if size < pool.settings.inline_bytes:
+            return work()
+        if not self.holding:
+            if pool._queued >= pool.settings.max_queued:
+                raise IntakeBusy()
+            pool._queued += 1
+            self.holding = True
+        return await asyncio.get_running_loop().run_in_executor(pool.executor(), work)
+
+    def release(self) -> None:
+        """The request is done: its place in the queue goes to the next large body."""
+        if self.holding:
+            self.pool._queued -= 1
+            self.holding = False

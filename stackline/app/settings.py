@@ -6,6 +6,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -187,6 +188,28 @@ class RetentionSettings:
         return cls(**values)  # type: ignore[arg-type]
 
 
+def checked_public_url(url: str | None) -> str | None:
+    """The base URL SDKs should reach (a load balancer's, say), checked here rather than in a
+    DSN an SDK would silently fail to send to."""
+    if url is None:
+        return None
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(
+            f"STACKLINE_PUBLIC_URL (--public-url): {url!r} is not an http(s) URL such as https://errors.example.com"
+        )
+    if parts.username is not None or parts.query or parts.fragment:
+        raise SettingsError(
+            f"STACKLINE_PUBLIC_URL (--public-url): {url!r} must not carry a user, query or fragment "
+            "(the DSN puts the project's key before the host)"
+        )
+    try:
+        parts.port  # noqa: B018 - raises for a port out of range or not a number
+    except ValueError:
+        raise SettingsError(f"STACKLINE_PUBLIC_URL (--public-url): {url!r} has a bad port") from None
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     data_dir: Path
@@ -222,7 +245,7 @@ class Settings:
             or f"sqlite:///{directory / 'events.sqlite3'}",
             database_url=os.environ.get("STACKLINE_DATABASE_URL")
             or f"sqlite+aiosqlite:///{directory / 'readmodels.sqlite3'}",
-            public_url=public_url or os.environ.get("STACKLINE_PUBLIC_URL"),
+            public_url=checked_public_url(public_url or os.environ.get("STACKLINE_PUBLIC_URL") or None),
             limits=IngestLimits.from_environment(),
             intake=IntakeWorkers.from_environment(),
             nats_url=os.environ.get("STACKLINE_NATS_URL") or None,

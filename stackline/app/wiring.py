@@ -6,7 +6,7 @@ import asyncio
 import logging
 import re
 import time
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,13 +42,13 @@ from stackline.eventstore.postgres import PostgresEventStore
 from stackline.eventstore.sqlite import SQLiteEventStore
 from stackline.projections.alerts import AlertNotificationsProjection, AlertRulesProjection
 from stackline.projections.analytics import AnalyticsProjection
-from stackline.projections.intake import IntakeProjection
+from stackline.projections.intake import IntakeProjection, monitor_from_row
 from stackline.projections.issues import IssuesProjection
 from stackline.projections.projects import ProjectsProjection
 from stackline.projections.runner import ProjectorRunner
 from stackline.projections.webhooks import WebhookDeliveriesProjection, WebhooksProjection
 from stackline.readmodels.db import check_reachable, create_engine, migrate
-from stackline.readmodels.schema import issues
+from stackline.readmodels.schema import issues, monitors
 
 log = logging.getLogger(__name__)
 READ_MODEL_PROJECTOR = "readmodels"
@@ -63,6 +63,7 @@ PROJECTORS = (
 )  # what `stackline project run NAME` knows (and `retention`, the job that is not a projector)
 RETENTION_JOB = "retention"
 IGNORE_EXPIRY_SECONDS = 1.0
+MONITOR_CLOCK_SECONDS = 5.0  # a monitor's margins are whole minutes
 
 
 def domain_upcasters() -> Upcasters:
@@ -245,6 +246,7 @@ class Services:
     alert_sender: AlertSender
     outcomes: OutcomeTally = field(default_factory=OutcomeTally)
     intake_pool: IntakePool = field(default_factory=lambda: IntakePool(IntakeWorkers()))
+    supervisor: Supervisor = field(default_factory=lambda: Supervisor())
     analytics: AnalyticsExecutor | None = None
     analytics_projector: ProjectorRunner | None = None
     analytics_unavailable: str | None = None  # why `analytics` is None, for the API's answers
@@ -254,13 +256,21 @@ class Services:
     def start_serving(self) -> None:
         """What an ingest process runs beside its requests: flushing the refusal tally."""
         task = asyncio.get_running_loop().create_task(
-            self.outcomes.run(self.commands.record_outcomes), name="outcomes"
+            self.supervisor.keep_running(
+                "outcomes", lambda: self.outcomes.run(self.commands.record_outcomes)
+            ),
+            name="outcomes",
         )
         task.add_done_callback(_report_crash)
         self._serving_tasks.append(task)
 
     def retention_job(self) -> RetentionJob:
         return RetentionJob(self.store, self.engine, self.analytics, self.settings.retention)
+
+    def projectors(self) -> list[ProjectorRunner]:
+        """Every projector this process can run (the analytics one when its store is open here)."""
+        runners = [self.projector, self.analytics_projector, self.webhook_projector, self.alert_projector]
+        return [runner for runner in runners if runner is not None]
 
     @property
     def projector_running(self) -> bool:
@@ -278,25 +288,29 @@ class Services:
         (when its store is open here), `webhooks` (the delivery queue and its sender) and `alerts`
         (the notification queue and its sender). Each works while its lease is held."""
         loop = asyncio.get_running_loop()
-        work: list[tuple[str, Coroutine[Any, Any, None]]] = []
+        work: list[tuple[str, Callable[[], Coroutine[Any, Any, None]]]] = []
         if READ_MODEL_PROJECTOR in names:
-            work += [("projector", self.projector.run()), ("ignore-expiry", self.expire_ignores())]
+            work += [
+                ("projector", self.projector.run),
+                ("ignore-expiry", self.expire_ignores),
+                ("monitor-clock", self.watch_monitors),
+            ]
         if ANALYTICS_PROJECTOR in names and self.analytics_projector is not None:
-            work.append(("analytics-projector", self.analytics_projector.run()))
+            work.append(("analytics-projector", self.analytics_projector.run))
         if WEBHOOK_PROJECTOR in names:
             work += [
-                ("webhook-projector", self.webhook_projector.run()),
-                ("webhook-sender", self.webhook_sender.run()),
+                ("webhook-projector", self.webhook_projector.run),
+                ("webhook-sender", self.webhook_sender.run),
             ]
         if ALERT_PROJECTOR in names:
             work += [
-                ("alert-projector", self.alert_projector.run()),
-                ("alert-sender", self.alert_sender.run()),
+                ("alert-projector", self.alert_projector.run),
+                ("alert-sender", self.alert_sender.run),
             ]
         if RETENTION_JOB in names:
-            work.append(("retention", self.retention_job().run_forever()))
-        for name, coroutine in work:
-            task = loop.create_task(coroutine, name=name)
+            work.append(("retention", self.retention_job().run_forever))
+        for name, run in work:
+            task = loop.create_task(self.supervisor.keep_running(name, run), name=name)
             task.add_done_callback(_report_crash)
             self._tasks.append(task)
 
@@ -324,6 +338,24 @@ class Services:
                 await self.issue_commands.expire_ignore(issue_id, now)
             await asyncio.sleep(IGNORE_EXPIRY_SECONDS)
 
+    async def mark_overdue_monitors(self, now: float) -> int:
+        """The clock's part of cron monitors: append each missed or timed-out check-in that the
+        monitors due by `now` have (`Monitor.overdue`); returns how many. Only once the read
+        model holds every check-in accepted so far, so a late one is not taken for missing."""
+        if not await self.projector.wait_for(await self.store.head_position(), MONITOR_CLOCK_SECONDS):
+            return 0
+        async with self.engine.connect() as conn:
+            rows = (await conn.execute(select(monitors).where(monitors.c.deadline <= now))).all()
+        marks = [mark for row in rows for mark in monitor_from_row(row).overdue(now)]
+        for mark in marks:
+            await self.commands.mark_monitor(mark)
+        return len(marks)
+
+    async def watch_monitors(self) -> None:
+        while True:
+            await self.mark_overdue_monitors(time.time())
+            await asyncio.sleep(MONITOR_CLOCK_SECONDS)
+
     async def close(self) -> None:
         for task in (*self._tasks, *self._serving_tasks):
             task.cancel()
@@ -335,6 +367,42 @@ class Services:
             await self.analytics.close()
         await self.store.close()
         await self.engine.dispose()
+
+
+class Supervisor:
+    """Restarts a background task (a projector, a sender) that crashed: a read-model database
+    that drops its connections, say, must not leave events unprojected until someone restarts
+    the process. Restarts wait 1 s, doubling to a minute while the task keeps crashing soon
+    after starting (a poison event); `/healthz` reports each task's restarts and last crash."""
+
+    FIRST_DELAY = 1.0
+    MAX_DELAY = 60.0
+    STEADY_SECONDS = 60.0  # a run this long resets the delay
+
+    def __init__(self) -> None:
+        self.restarts: dict[str, int] = {}
+        self.last_crash: dict[str, str] = {}
+
+    async def keep_running(self, name: str, run: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        delay = self.FIRST_DELAY
+        while True:
+            started = time.monotonic()
+            try:
+                await run()
+                return  # finished of its own accord (a worker that is done)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                task = asyncio.current_task()
+                if task is not None and task.cancelling():
+                    raise  # stopping: what failed on the way out (a dead connection) is no crash
+                if time.monotonic() - started >= self.STEADY_SECONDS:
+                    delay = self.FIRST_DELAY
+                log.error("%s crashed; restarting in %.0f s", name, delay, exc_info=error)
+                self.restarts[name] = self.restarts.get(name, 0) + 1
+                self.last_crash[name] = f"{type(error).__name__}: {error}"[:500]
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, self.MAX_DELAY)
 
 
 def _report_crash(task: asyncio.Task) -> None:

@@ -222,6 +222,19 @@ class CheckInReceived(DomainEvent):
 
 @register
 @dataclass(frozen=True, slots=True)
+class LogsReceived(DomainEvent):
+    """One `log` (or `otel_log`) item's records, normalized and scrubbed by intake: each a dict
+    of log_id, timestamp (seconds), level, severity_number, body, attributes ({name: {value,
+    type}}), trace_id, span_id."""
+
+    organization_id: str
+    project_id: int
+    received_at: float
+    logs: list[dict[str, Any]]
+
+
+@register
+@dataclass(frozen=True, slots=True)
 class FeedbackReceived(DomainEvent):
     organization_id: str
     project_id: int

@@ -2,11 +2,11 @@
 
 Every item type has a home: `event` → ErrorEventReceived (issues), `transaction` →
 TransactionReceived, `session`/`sessions` → SessionsReceived, `attachment` → AttachmentStored
-(the bytes go to the blob store), `check_in` → CheckInReceived, `user_report`/`feedback` →
-FeedbackReceived, `client_report` → ClientReportReceived. SDK logs (`log`, `otel_log`) are not
-stored: they are counted as filtered outcomes (`Plan.filtered`, category `log_item`, reason
-`unsupported_item_type:<type>`), so usage shows what was dropped. Other unknown item types are
-skipped.
+(the bytes go to the blob store), `check_in` → CheckInReceived (and MonitorConfigured when it
+carries a `monitor_config`), `user_report`/`feedback` →
+FeedbackReceived, `client_report` → ClientReportReceived, SDK logs (`log`: a batch of records;
+`otel_log`: one OpenTelemetry record) → LogsReceived, counted in data category `log_item`.
+Other unknown item types are skipped.
 Payloads are normalized and scrubbed here, before anything is stored.
 
 Pure: no I/O. The ingest route reads the body, authenticates, asks `plan_envelope` what to do,
@@ -29,9 +29,11 @@ from stackline.domain.events import (
     ClientReportReceived,
     DomainEvent,
     FeedbackReceived,
+    LogsReceived,
     SessionsReceived,
     TransactionReceived,
 )
+from stackline.domain.monitor import MonitorConfigError, parse_monitor_config, schedule_event
 from stackline.domain.normalize import normalize_event
 from stackline.domain.scrub import ScrubConfig, scrub_event
 from stackline.domain.summary import parse_timestamp
@@ -54,8 +56,14 @@ EVENT_ID = re.compile(r"^[0-9a-f]{32}$")
 SESSION_STATUSES = ("ok", "exited", "crashed", "abnormal", "errored")
 MAX_SESSION_AGE_SECONDS = 5 * 86400
 FEEDBACK_FIELDS = ("name", "email", "comments")
-# Item types answered 200 but not stored, counted in usage in their Sentry data category.
-FILTERED_ITEM_CATEGORIES = {"log": "log_item", "otel_log": "log_item"}
+LOG_CATEGORY = "log_item"  # Sentry's data category for log records, counted per record
+# Sentry's log levels; OpenTelemetry's severity numbers 1-24 are six bands of four, one per level.
+LOG_LEVELS = ("trace", "debug", "info", "warn", "error", "fatal")
+MAX_LOG_BODY = 16 * 1024
+MAX_LOG_ATTRIBUTES = 256
+ATTRIBUTE_TYPES = ("string", "boolean", "integer", "double", "array")
+TRACE_ID = re.compile(r"^[0-9a-f]{32}$")
+SPAN_ID = re.compile(r"^[0-9a-f]{16}$")
 
 
 class IntakeError(ValueError):
@@ -91,12 +99,10 @@ class Plan:
     blobs: list[Blob] = field(default_factory=list)
     response_id: str | None = None
     counts: dict[str, int] = field(default_factory=dict)  # data category -> items accepted
-    # (data category, reason) -> items dropped on purpose, recorded as `filtered` outcomes
-    filtered: dict[tuple[str, str], int] = field(default_factory=dict)
 
-    def add(self, project_id: int, key: str, event: DomainEvent, category: str) -> None:
+    def add(self, project_id: int, key: str, event: DomainEvent, category: str, quantity: int = 1) -> None:
         self.events.append((uuid.uuid5(INTAKE_NAMESPACE, f"{project_id}:{key}"), event))
-        self.counts[category] = self.counts.get(category, 0) + 1
+        self.counts[category] = self.counts.get(category, 0) + quantity
 
 
 def normalized_event_id(raw: Any) -> str | None:
@@ -208,6 +214,20 @@ class Intake:
         if not isinstance(slug, str) or not slug or status not in ("in_progress", "ok", "error", "timeout"):
             raise IntakeError("check_in needs monitor_slug and a status of in_progress, ok, error or timeout")
         duration = payload.get("duration")
+        if payload.get("monitor_config") is not None:
+            try:
+                schedule = parse_monitor_config(payload["monitor_config"])
+            except MonitorConfigError as error:
+                raise IntakeError(str(error)) from None
+            # Before the check-in, so the check-in is measured against the schedule it came with.
+            plan.events.append(
+                (
+                    uuid.uuid5(INTAKE_NAMESPACE, f"{self.project_id}:monitor_config:{check_in_id}:{status}"),
+                    schedule_event(
+                        self.organization_id, self.project_id, slug[:128], schedule, self.received_at
+                    ),
+                )
+            )
         plan.add(
             self.project_id,
             f"check_in:{check_in_id}:{status}",
@@ -223,6 +243,44 @@ class Intake:
             ),
             "monitor",
         )
+
+    def logs(self, plan: Plan, payload: dict[str, Any], kind: str, index: int, envelope_key: str) -> None:
+        """A `log` item ({"items": [record, ...]}) or an `otel_log` item (one OpenTelemetry log
+        record), each record normalized, then scrubbed as an error's message and extra are."""
+        if kind == "otel_log":
+            entries: list[Any] = [otel_log_record(payload)]
+        else:
+            items = payload.get("items")
+            entries = items if isinstance(items, list) else [payload]
+        records = []
+        for number, entry in enumerate(entries):
+            if not isinstance(entry, dict):
+                continue
+            record = log_record(entry, self.received_at)
+            record["log_id"] = uuid.uuid5(INTAKE_NAMESPACE, f"log:{envelope_key}:{index}:{number}").hex
+            records.append(self.scrub_log(record))
+        if records:
+            plan.add(
+                self.project_id,
+                f"logs:{envelope_key}:{index}",
+                LogsReceived(self.organization_id, self.project_id, self.received_at, records),
+                LOG_CATEGORY,
+                len(records),
+            )
+
+    def scrub_log(self, record: dict[str, Any]) -> dict[str, Any]:
+        """The body as an event's message, the attributes' values as its extra: the same rules
+        (sensitive names, passwords and tokens in text, card numbers, IPs if configured)."""
+        attributes = record["attributes"]
+        scrubbed = scrub_event(
+            {"message": record["body"], "extra": {name: a["value"] for name, a in attributes.items()}},
+            self.settings.scrub,
+        ).payload
+        record["body"] = scrubbed["message"]
+        for name, value in scrubbed["extra"].items():
+            if value != attributes[name]["value"]:
+                attributes[name] = {"value": value, "type": "string"}
+        return record
 
     def feedback(self, plan: Plan, payload: dict[str, Any], kind: str, fallback_id: str | None) -> None:
         if kind == "feedback":  # the new shape: an event with contexts.feedback
@@ -311,9 +369,8 @@ def plan_envelope(envelope: Envelope, intake: Intake) -> Plan:
             intake.feedback(plan, parse_json_item(item), kind, header_id)
         elif kind == "client_report":
             intake.client_report(plan, parse_json_item(item), index, envelope_key)
-        elif kind in FILTERED_ITEM_CATEGORIES:
-            key = (FILTERED_ITEM_CATEGORIES[kind], f"unsupported_item_type:{kind}")
-            plan.filtered[key] = plan.filtered.get(key, 0) + _item_count(item)
+        elif kind in ("log", "otel_log"):
+            intake.logs(plan, parse_json_item(item), kind, index, envelope_key)
         # Anything else (profile, replay_event, statsd, ...) is skipped, never fatal.
     plan.response_id = plan.response_id or header_id
     return plan
@@ -373,12 +430,97 @@ def session_updates(payload: dict[str, Any], received_at: float) -> list[dict[st
     ]
 
 
-def _item_count(item: EnvelopeItem) -> int:
-    """How many entries an item holds (SDKs say so in `item_count` for logs): at least one."""
-    count = item.headers.get("item_count")
-    if isinstance(count, int) and not isinstance(count, bool) and count > 0:
-        return min(count, 10**6)
-    return 1
+def log_record(entry: dict[str, Any], received_at: float) -> dict[str, Any]:
+    """One record of a `log` item as stored: what the SDK sent, bounded, with a level always."""
+    timestamp = parse_timestamp(entry.get("timestamp"))
+    severity = entry.get("severity_number")
+    raw = entry.get("attributes")
+    if severity is None and isinstance(raw, dict):  # sentry-python sends it as an attribute only
+        attribute = raw.get("sentry.severity_number")
+        severity = attribute.get("value") if isinstance(attribute, dict) else attribute
+    if not isinstance(severity, int) or isinstance(severity, bool) or not 1 <= severity <= 24:
+        severity = None
+    level = str(entry.get("level") or "").lower()
+    level = {"warning": "warn", "critical": "fatal"}.get(level, level)
+    if level not in LOG_LEVELS:
+        level = LOG_LEVELS[(severity - 1) // 4] if severity is not None else "info"
+    attributes: dict[str, dict[str, Any]] = {}
+    for name, attribute in raw.items() if isinstance(raw, dict) else ():
+        if len(attributes) >= MAX_LOG_ATTRIBUTES:
+            break
+        if isinstance(attribute, dict) and "value" in attribute:
+            kind = attribute.get("type")
+            value = attribute["value"]
+        else:
+            kind, value = None, attribute
+        if kind not in ATTRIBUTE_TYPES or not _attribute_value(value):
+            kind, value = "string", value if isinstance(value, str) else str(value)
+        attributes[str(name)[:256]] = {
+            "value": value[:MAX_LOG_BODY] if isinstance(value, str) else value,
+            "type": kind,
+        }
+    body = entry.get("body")
+    return {
+        "timestamp": timestamp if timestamp is not None else received_at,
+        "level": level,
+        "severity_number": severity,
+        "body": (body if isinstance(body, str) else "" if body is None else str(body))[:MAX_LOG_BODY],
+        "attributes": attributes,
+        "trace_id": _hex_id(entry.get("trace_id"), TRACE_ID),
+        "span_id": _hex_id(entry.get("span_id"), SPAN_ID),
+    }
+
+
+def otel_log_record(payload: dict[str, Any]) -> dict[str, Any]:
+    """An OpenTelemetry log record (OTLP JSON: timeUnixNano, severityText, severityNumber,
+    body.stringValue, attributes [{key, value: {stringValue|intValue|...}}]) in `log`'s shape."""
+    nanos = payload.get("timeUnixNano") or payload.get("observedTimeUnixNano")
+    try:
+        timestamp: float | None = int(nanos) / 1e9 if nanos is not None else None
+    except (TypeError, ValueError):
+        timestamp = None
+    attributes = {}
+    for attribute in payload.get("attributes") or ():
+        if isinstance(attribute, dict) and isinstance(attribute.get("key"), str):
+            kind, value = _otel_value(attribute.get("value"))
+            attributes[attribute["key"]] = {"value": value, "type": kind}
+    return {
+        "timestamp": timestamp,
+        "level": payload.get("severityText"),
+        "severity_number": payload.get("severityNumber"),
+        "body": _otel_value(payload.get("body"))[1],
+        "attributes": attributes,
+        "trace_id": payload.get("traceId"),
+        "span_id": payload.get("spanId"),
+    }
+
+
+def _otel_value(value: Any) -> tuple[str, Any]:
+    if not isinstance(value, dict):
+        return "string", "" if value is None else str(value)
+    for key, kind in (("stringValue", "string"), ("boolValue", "boolean"), ("doubleValue", "double")):
+        if key in value:
+            return kind, value[key]
+    if "intValue" in value:
+        try:
+            return "integer", int(value["intValue"])  # OTLP JSON sends 64-bit integers as strings
+        except (TypeError, ValueError):
+            return "string", str(value["intValue"])
+    return "string", str(value)
+
+
+def _attribute_value(value: Any) -> bool:
+    """Whether a value can be stored as it is: a scalar, or a list of one scalar type."""
+    if isinstance(value, str | bool | int | float):
+        return True
+    return isinstance(value, list) and all(isinstance(v, str | bool | int | float) for v in value)
+
+
+def _hex_id(value: Any, pattern: re.Pattern[str]) -> str | None:
+    if not isinstance(value, str):
+        return None
+    value = value.replace("-", "").lower()
+    return value if pattern.match(value) else None
 
 
 def _text(value: Any, limit: int) -> str | None:

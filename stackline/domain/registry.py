@@ -23,6 +23,7 @@ from stackline.domain import (  # noqa: F401 - each registers its events
     error_event,
     events,
     issue,
+    monitor,
     retention,
     webhook,
 )

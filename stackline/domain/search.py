@@ -142,6 +142,51 @@ def _term(token: str, negated: bool, key: str | None, value: str) -> Term:
             return TagValue(key, value, negated)
 
 
+# SDK logs' levels (`Project.logs(query:)`), with the issue search's `warning` as an alias.
+LOG_LEVELS = ("trace", "debug", "info", "warn", "error", "fatal")
+
+
+@dataclass(frozen=True, slots=True)
+class LogTraceId:
+    """`trace:<id>` (or `trace_id:`): the records of one trace."""
+
+    trace_id: str
+    negated: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class LogAttribute:
+    """`<attribute>:<value>`: the record carries the attribute with this value, as text."""
+
+    key: str
+    value: str
+    negated: bool = False
+
+
+LogTerm = Level | LogTraceId | LogAttribute | Text
+
+
+def parse_log_query(query: str | None) -> tuple[LogTerm, ...]:
+    """A logs search in the same syntax: free text (and `message:`) in the body, `level:`,
+    `trace:`, and any other key an attribute's value."""
+    terms: list[LogTerm] = []
+    for token, negated, key, value in _tokens(query or ""):
+        if len(terms) == MAX_TERMS:
+            raise SearchSyntaxError(token, f"a search holds at most {MAX_TERMS} terms")
+        if key is None or key == "message":
+            terms.append(Text(value, negated))
+        elif key == "level":
+            level = {"warning": "warn", "critical": "fatal"}.get(value.lower(), value.lower())
+            if level not in LOG_LEVELS:
+                raise SearchSyntaxError(token, f"unknown level {value!r}; use one of {', '.join(LOG_LEVELS)}")
+            terms.append(Level(level, negated))
+        elif key in ("trace", "trace_id"):
+            terms.append(LogTraceId(value.replace("-", "").lower(), negated))
+        else:
+            terms.append(LogAttribute(key, value, negated))
+    return tuple(terms)
+
+
 def _is_term(token: str, negated: bool, value: str) -> Term:
     if value in STATUSES:
         return Status(value, negated)

@@ -20,7 +20,7 @@ from strawberry.types import Info
 
 from stackline.app.attachments import download_path
 from stackline.domain.issue import ChangeKind
-from stackline.domain.search import SearchSyntaxError, parse_query
+from stackline.domain.search import SearchSyntaxError, parse_log_query, parse_query
 from stackline.graphql import analytics
 from stackline.graphql.analytics import StatsBucket, StatsPeriod, TagFacet
 from stackline.graphql.context import PublicError, ctx, decode_id, encode_id
@@ -228,6 +228,111 @@ class CheckIn:
     environment: str | None
     first_received: datetime
     last_received: datetime
+
+
+@strawberry.enum
+class MonitorStatus(enum.Enum):
+    NEW = "new"
+    OK = "ok"
+    ERROR = "error"
+    MISSED = "missed"
+    TIMEOUT = "timeout"
+
+
+def instant(seconds: float | None) -> datetime | None:
+    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+
+
+@strawberry.type(description="A cron monitor: its schedule (from the SDK's monitor_config) and state.")
+class CronMonitor:
+    slug: str
+    status: MonitorStatus = strawberry.field(
+        description="NEW before any finished check-in; MISSED when none came by the expected time plus "
+        "the margin; TIMEOUT when one stayed in progress longer than the maximum runtime."
+    )
+    schedule_type: str | None = strawberry.field(
+        description="crontab or interval; null without monitor_config."
+    )
+    schedule: str | None = strawberry.field(description="The crontab, or the interval as '2 hour'.")
+    checkin_margin: int | None = strawberry.field(description="Minutes.")
+    max_runtime: int | None = strawberry.field(description="Minutes.")
+    timezone: str | None
+    last_check_in: datetime | None
+    last_check_in_status: str | None
+    next_expected: datetime | None = strawberry.field(description="When the next check-in is due.")
+    in_progress_since: datetime | None
+
+    @classmethod
+    def from_row(cls, row: Row) -> CronMonitor:
+        schedule = row.schedule or {}
+        text: str | None
+        if schedule.get("type") == "interval":
+            text = f"{schedule['interval']} {schedule['unit']}"
+        else:
+            text = schedule.get("crontab")
+        return cls(
+            slug=row.monitor_slug,
+            status=MonitorStatus(row.status),
+            schedule_type=schedule.get("type"),
+            schedule=text,
+            checkin_margin=schedule.get("checkin_margin"),
+            max_runtime=schedule.get("max_runtime"),
+            timezone=schedule.get("timezone"),
+            last_check_in=instant(row.last_check_in_at),
+            last_check_in_status=row.last_check_in_status,
+            next_expected=instant(row.next_expected_at),
+            in_progress_since=instant(row.in_progress_since),
+        )
+
+
+@strawberry.type(description="One record an SDK logged (`enable_logs`), scrubbed like errors.")
+class Log:
+    log_id: str
+    timestamp: datetime = strawberry.field(description="When the SDK logged it.")
+    level: str = strawberry.field(description="trace, debug, info, warn, error or fatal.")
+    severity_number: int | None
+    body: str
+    attributes: JSON = strawberry.field(
+        description='Name -> {"value": ..., "type": "string|boolean|integer|double|array"}, as sent.'
+    )
+    trace_id: str | None
+    span_id: str | None
+    received_at: datetime
+
+    @classmethod
+    def from_row(cls, row: Row) -> Log:
+        return cls(
+            log_id=row.log_id,
+            timestamp=datetime.fromtimestamp(row.timestamp, UTC),
+            level=row.level,
+            severity_number=row.severity_number,
+            body=row.body,
+            attributes=row.attributes,
+            trace_id=row.trace_id,
+            span_id=row.span_id,
+            received_at=aware(row.received_at),
+        )
+
+
+@strawberry.type
+class LogEdge:
+    node: Log
+    cursor: str
+
+
+@strawberry.type
+class LogConnection:
+    edges: list[LogEdge]
+    page_info: PageInfo
+
+
+def log_cursor(after: str | None) -> tuple[float, str] | None:
+    cursor = decode_cursor(after)
+    if cursor is None:
+        return None
+    if len(cursor) != 2 or not isinstance(cursor[0], int | float) or not isinstance(cursor[1], str):
+        raise PublicError("invalid cursor")
+    return float(cursor[0]), cursor[1]
 
 
 @strawberry.type
@@ -524,6 +629,38 @@ class Project(Node):
             )
             for r in rows
         ]
+
+    @strawberry.field(
+        description="SDK logs (`enable_logs`), newest first. `query`: free text in the body, "
+        "`level:`, `trace:`, and `<attribute>:<value>`; `!` negates a term."
+    )
+    async def logs(
+        self, info: Info, query: str | None = None, first: int | None = None, after: str | None = None
+    ) -> LogConnection:
+        ctx(info).require_scope(self.organization_id, "event:read")
+        limit = page_size(first)
+        cursor = log_cursor(after)
+        try:
+            terms = parse_log_query(query)
+        except SearchSyntaxError as error:
+            raise PublicError(str(error)) from None
+        async with ctx(info).services.engine.connect() as conn:
+            rows = await queries.logs_page(
+                conn, self.organization_id, self.numeric_id, terms, first=limit + 1, after=cursor
+            )
+        edges = [
+            LogEdge(node=Log.from_row(r), cursor=encode_cursor(r.timestamp, r.log_id)) for r in rows[:limit]
+        ]
+        return LogConnection(
+            edges=edges, page_info=page_info([e.cursor for e in edges], len(rows) > limit, after)
+        )
+
+    @strawberry.field(description="Cron monitors, by slug: schedule, status, last and next check-in.")
+    async def monitors(self, info: Info) -> list[CronMonitor]:
+        ctx(info).require_scope(self.organization_id, "event:read")
+        async with ctx(info).services.engine.connect() as conn:
+            rows = await queries.monitors_of(conn, self.organization_id, self.numeric_id)
+        return [CronMonitor.from_row(r) for r in rows]
 
     @strawberry.field(description="User feedback and user reports, newest first.")
     async def feedback(self, info: Info, first: int | None = None) -> list[Feedback]:

@@ -1,5 +1,8 @@
 """The ASGI view serving `/graphql`: HTTP queries, GraphiQL, and `graphql-transport-ws`.
 
+GraphiQL is the page built into the web UI's bundle (`stackline.webui.graphiql_page`), not
+strawberry's, which loads its scripts from a CDN and so is blank offline.
+
 Authentication happens here, once per request or websocket connection: an HTTP request
 carries `Authorization: Bearer <token>`; a websocket sends it in `connection_init`'s payload
 (`{"Authorization": "Bearer <token>"}`) or in its upgrade request's headers. Only the
@@ -11,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from starlette.requests import Request
+from starlette.responses import Response
 from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
@@ -20,6 +24,7 @@ from strawberry.types.unset import UNSET, UnsetType
 from stackline.graphql.context import Context, bearer_token
 from stackline.graphql.fanout import SharedSubscriptions, SharingTransportWSHandler, WebSocketAdapter
 from stackline.graphql.schema import schema
+from stackline.webui import graphiql_page
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -35,6 +40,9 @@ class GraphQLView(GraphQL[Context, None]):
             keep_alive_interval=15,
         )
         self.shared_subscriptions = SharedSubscriptions(schema)
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        return graphiql_page()
 
     async def get_context(self, request: Request | WebSocket, response: Any) -> Context:
         services = request.app.state.services

@@ -1,6 +1,7 @@
 """Projection of every non-error item type, and of the usage (quota) read model.
 
-Transactions, release-health sessions, attachments, cron check-ins and user feedback get rows
+Transactions, release-health sessions, attachments, cron check-ins (and their monitors: what
+`Monitor.apply` says, stored), SDK logs and user feedback get rows
 of their own; every accepted item, every item ingest refused (`OutcomesRecorded`) and every
 item an SDK says it dropped (`ClientReportReceived`) is counted in `usage` per project, day,
 data category, outcome and reason.
@@ -8,6 +9,7 @@ data category, outcome and reason.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -22,17 +24,35 @@ from stackline.domain.events import (
     CheckInReceived,
     ClientReportReceived,
     FeedbackReceived,
+    LogsReceived,
     OutcomesRecorded,
     SessionsReceived,
     TransactionReceived,
 )
-from stackline.domain.intake import ACCEPTED_CATEGORY, AcceptedEvent
+from stackline.domain.intake import ACCEPTED_CATEGORY, LOG_CATEGORY, AcceptedEvent
+from stackline.domain.monitor import (
+    Monitor,
+    MonitorCheckInMissed,
+    MonitorCheckInTimedOut,
+    MonitorConfigured,
+    MonitorEvent,
+    Schedule,
+)
 from stackline.domain.registry import decode
 from stackline.domain.retention import OccurrencesCompacted
 from stackline.domain.summary import parse_timestamp
 from stackline.eventstore import RecordedEvent
 from stackline.projections.runner import Effects
-from stackline.readmodels.schema import attachments, check_ins, feedback, session_counts, transactions, usage
+from stackline.readmodels.schema import (
+    attachments,
+    check_ins,
+    feedback,
+    logs,
+    monitors,
+    session_counts,
+    transactions,
+    usage,
+)
 from stackline.readmodels.upsert import add_quantities, upsert
 
 # The error events' only effect here is their count, read straight from their data: they are the
@@ -190,6 +210,20 @@ class IntakeProjection:
                             "position": event.position,
                         },
                     )
+                    await self._monitor(conn, event, e)
+                case MonitorConfigured() | MonitorCheckInMissed() | MonitorCheckInTimedOut() as e:
+                    await self._monitor(conn, event, e)
+                case LogsReceived() as e:
+                    count(
+                        e.organization_id,
+                        e.project_id,
+                        e.received_at,
+                        LOG_CATEGORY,
+                        "accepted",
+                        "",
+                        len(e.logs),
+                    )
+                    await self._logs(conn, event, e)
                 case FeedbackReceived() as e:
                     exists = await conn.execute(
                         select(feedback.c.feedback_id).where(
@@ -237,6 +271,66 @@ class IntakeProjection:
         if counted:
             await add_quantities(conn, usage, list(counted.values()), ("quantity",))
 
+    async def _monitor(self, conn: AsyncConnection, event: RecordedEvent, e: MonitorEvent) -> None:
+        row = (
+            await conn.execute(
+                select(monitors).where(
+                    monitors.c.project_id == e.project_id, monitors.c.monitor_slug == e.monitor_slug
+                )
+            )
+        ).first()
+        monitor = monitor_from_row(row) if row is not None else None
+        if monitor is None:
+            monitor = Monitor(e.organization_id, e.project_id, e.monitor_slug)
+        monitor.apply(e)
+        values = {
+            "organization_id": monitor.organization_id,
+            "schedule": dataclasses.asdict(monitor.schedule) if monitor.schedule else None,
+            "status": monitor.status,
+            "last_check_in_at": monitor.last_check_in_at,
+            "last_check_in_status": monitor.last_check_in_status,
+            "next_expected_at": monitor.next_expected_at,
+            "in_progress_id": monitor.in_progress_id,
+            "in_progress_since": monitor.in_progress_since,
+            "deadline": monitor.deadline(),
+            "position": event.position,
+        }
+        await upsert(
+            conn,
+            monitors,
+            {"project_id": e.project_id, "monitor_slug": e.monitor_slug, **values},
+            keys=("project_id", "monitor_slug"),
+            update=values,
+        )
+
+    async def _logs(self, conn: AsyncConnection, event: RecordedEvent, e: LogsReceived) -> None:
+        ids = [record["log_id"] for record in e.logs]
+        stored = await conn.execute(
+            select(logs.c.log_id).where(logs.c.project_id == e.project_id, logs.c.log_id.in_(ids))
+        )
+        known = set(stored.scalars())
+        received = datetime.fromtimestamp(e.received_at, UTC)
+        rows = [
+            {
+                "project_id": e.project_id,
+                "log_id": r["log_id"],
+                "organization_id": e.organization_id,
+                "timestamp": r["timestamp"],
+                "level": r["level"],
+                "severity_number": r["severity_number"],
+                "body": r["body"],
+                "attributes": r["attributes"],
+                "trace_id": r["trace_id"],
+                "span_id": r["span_id"],
+                "received_at": received,
+                "position": event.position,
+            }
+            for r in e.logs
+            if r["log_id"] not in known
+        ]
+        if rows:
+            await conn.execute(logs.insert(), rows)
+
     async def _transaction(self, conn: AsyncConnection, event: RecordedEvent, e: TransactionReceived) -> None:
         payload = e.payload
         exists = await conn.execute(
@@ -269,6 +363,22 @@ class IntakeProjection:
                 environment=_text(payload.get("environment"), 64),
             )
         )
+
+
+def monitor_from_row(row: Any) -> Monitor:
+    """The domain's Monitor as the `monitors` row stored it."""
+    return Monitor(
+        row.organization_id,
+        row.project_id,
+        row.monitor_slug,
+        Schedule(**row.schedule) if row.schedule else None,
+        row.status,
+        row.last_check_in_at,
+        row.last_check_in_status,
+        row.next_expected_at,
+        row.in_progress_id,
+        row.in_progress_since,
+    )
 
 
 def _text(value: Any, limit: int) -> str | None:

@@ -16,6 +16,7 @@ from stackline.domain.events import (
     CheckInReceived,
     ClientReportReceived,
     FeedbackReceived,
+    LogsReceived,
     MemberAdded,
     MemberRemoved,
     MemberRoleChanged,
@@ -30,6 +31,7 @@ from stackline.domain.events import (
     TransactionReceived,
     UserRegistered,
 )
+from stackline.domain.monitor import MonitorCheckInMissed, MonitorCheckInTimedOut, MonitorConfigured
 from stackline.domain.registry import decode
 from stackline.eventstore import RecordedEvent
 from stackline.projections.runner import Effects
@@ -47,6 +49,10 @@ INGESTED_ITEMS = frozenset(
         AttachmentStored,
         CheckInReceived,
         FeedbackReceived,
+        LogsReceived,
+        MonitorConfigured,
+        MonitorCheckInMissed,
+        MonitorCheckInTimedOut,
         ClientReportReceived,
         OutcomesRecorded,
     )

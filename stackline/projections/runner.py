@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from sqlalchemy import select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from stackline.bus import Bus, IssueChange
@@ -366,11 +367,17 @@ class ProjectorLease:
 
     async def __aexit__(self, *exc: object) -> None:
         if self._conn is not None:
-            # Closing only hands the session back to the pool, lock and all: unlock it first.
-            for _ in range(self._held):
-                await self._conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self._key()})
-            await self._conn.commit()
-            await self._conn.close()
+            try:
+                # Closing only hands the session back to the pool, lock and all: unlock it first.
+                for _ in range(self._held):
+                    await self._conn.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": self._key()})
+                await self._conn.commit()
+            except DBAPIError as error:
+                if not error.connection_invalidated:
+                    raise
+                # The server dropped the session, and its locks with it: nothing left to unlock.
+            finally:
+                await self._conn.close()
         if self._file is not None:
             os.close(self._file)  # releases the flock
 

@@ -76,6 +76,9 @@ def create_engine(url: str) -> AsyncEngine:
         options.update(
             pool_size=10,
             max_overflow=20,
+            # A connection the server dropped (a restart, a failover, an idle timeout) is found
+            # on checkout and replaced, instead of failing the request that drew it with a 500.
+            pool_pre_ping=True,
             connect_args={"server_settings": {"plan_cache_mode": "force_custom_plan"}},
         )
     engine = create_async_engine(async_url(url), **options)

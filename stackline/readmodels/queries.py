@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, func, or_, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from stackline.domain.search import Term
+from stackline.domain.search import Level, LogAttribute, LogTerm, LogTraceId, Term, Text
 from stackline.readmodels.issue_search import search_condition
 from stackline.readmodels.schema import (
     api_tokens,
@@ -23,7 +23,9 @@ from stackline.readmodels.schema import (
     issue_hashes,
     issue_tags,
     issues,
+    logs,
     members,
+    monitors,
     organizations,
     project_keys,
     projects,
@@ -244,6 +246,46 @@ async def check_ins_of(conn: AsyncConnection, org_id: str, project_id: int, limi
         .where(check_ins.c.project_id == project_id, check_ins.c.organization_id == org_id)
         .order_by(check_ins.c.position.desc())
         .limit(limit)
+    )
+    return list(await conn.execute(query))
+
+
+async def logs_page(
+    conn: AsyncConnection,
+    org_id: str,
+    project_id: int,
+    terms: Sequence[LogTerm],
+    first: int,
+    after: tuple[float, str] | None,
+) -> Sequence[Row]:
+    """A project's SDK log records matching every term, newest first (by the SDK's timestamp)."""
+    query = select(logs).where(logs.c.project_id == project_id, logs.c.organization_id == org_id)
+    for term in terms:
+        condition: ColumnElement[bool]
+        match term:
+            case Text(text=text):
+                escaped = text.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+                condition = func.lower(logs.c.body).like(f"%{escaped}%", escape="\\")
+            case Level(level=level):
+                condition = logs.c.level == level
+            case LogTraceId(trace_id=trace_id):
+                condition = logs.c.trace_id == trace_id
+            case LogAttribute(key=key, value=value):
+                condition = logs.c.attributes[key]["value"].as_string() == value
+        query = query.where(~condition if term.negated else condition)
+    if after is not None:
+        query = query.where(
+            or_(logs.c.timestamp < after[0], and_(logs.c.timestamp == after[0], logs.c.log_id < after[1]))
+        )
+    query = query.order_by(logs.c.timestamp.desc(), logs.c.log_id.desc()).limit(first)
+    return (await conn.execute(query)).all()
+
+
+async def monitors_of(conn: AsyncConnection, org_id: str, project_id: int) -> list[Row]:
+    query = (
+        select(monitors)
+        .where(monitors.c.project_id == project_id, monitors.c.organization_id == org_id)
+        .order_by(monitors.c.monitor_slug)
     )
     return list(await conn.execute(query))
 

@@ -336,6 +336,46 @@ check_ins = Table(
     Column("position", BigInteger, nullable=False),
 )
 
+monitors = Table(
+    "monitors",
+    metadata,
+    Column("project_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("monitor_slug", String(128), primary_key=True),
+    Column("organization_id", String(36), nullable=False),
+    # The Schedule's fields (stackline/domain/monitor.py), or null before any monitor_config.
+    Column("schedule", JSON),
+    Column("status", String(16), nullable=False),
+    # Instants as seconds since the epoch, as the domain's Monitor keeps them.
+    Column("last_check_in_at", Float),
+    Column("last_check_in_status", String(16)),
+    Column("next_expected_at", Float),
+    Column("in_progress_id", String(32)),
+    Column("in_progress_since", Float),
+    # When the timer next has something to decide (Monitor.deadline): what it selects by.
+    Column("deadline", Float, index=True),
+    Column("position", BigInteger, nullable=False),
+)
+
+logs = Table(
+    "logs",
+    metadata,
+    Column("project_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("log_id", String(32), primary_key=True),
+    Column("organization_id", String(36), nullable=False),
+    # Seconds since the epoch, as the SDK stamped the record: the list's order and its cursor.
+    Column("timestamp", Float, nullable=False),
+    Column("level", String(8), nullable=False),
+    Column("severity_number", Integer),
+    Column("body", Text, nullable=False),
+    Column("attributes", JSON, nullable=False),
+    Column("trace_id", String(32)),
+    Column("span_id", String(16)),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+    Column("position", BigInteger, nullable=False),
+    Index("ix_logs_project_timestamp", "project_id", "timestamp", "log_id"),
+    Index("ix_logs_project_trace", "project_id", "trace_id"),
+)
+
 feedback = Table(
     "feedback",
     metadata,

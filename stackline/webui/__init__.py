@@ -1,6 +1,8 @@
 """The web UI's built bundle (`dist/`, made from `web/` by `npm --prefix web run build`) and the
 routes that serve it from `stackline serve`: `index.html` at `/` and at every client-side path
-(history API fallback), the hashed assets under `/assets/` with year-long cache headers.
+(history API fallback), the hashed assets under `/assets/` with year-long cache headers, and
+GraphiQL's page (`graphiql.html`, built from the `graphiql` npm package into the same assets),
+which the GraphQL view answers a browser's GET `/graphql` with: nothing loads from another host.
 
 The UI talks only to the public GraphQL API; this module never serves data, and it must never
 shadow `/api/...`, `/graphql` or `/healthz`. A missing bundle answers a clear 503, not a 500.
@@ -33,6 +35,14 @@ The GraphQL API is at <a href="/graphql">/graphql</a>.</p>
 """
 
 
+GRAPHIQL_NOT_BUILT = """<!doctype html><meta charset="utf-8"><title>stackline GraphiQL</title>
+<h1>GraphiQL is not built</h1>
+<p>This installation has no <code>stackline/webui/dist/graphiql.html</code>. Build it from a source
+checkout with <code>npm --prefix web ci &amp;&amp; npm --prefix web run build</code>. The API itself
+answers POST <code>/graphql</code>.</p>
+"""
+
+
 class HashedAssets(StaticFiles):
     """Vite names every asset after its content hash, so a name never changes meaning: cache
     it for a year."""
@@ -49,6 +59,13 @@ async def index(request: Request) -> Response:
     if not page.is_file():
         return HTMLResponse(NOT_BUILT, status_code=503)
     # index.html names the current assets: always revalidate it.
+    return FileResponse(page, media_type="text/html", headers={"Cache-Control": "no-cache"})
+
+
+def graphiql_page() -> Response:
+    page = DIST / "graphiql.html"
+    if not page.is_file():
+        return HTMLResponse(GRAPHIQL_NOT_BUILT, status_code=503)
     return FileResponse(page, media_type="text/html", headers={"Cache-Control": "no-cache"})
 
 

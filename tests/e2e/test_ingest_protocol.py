@@ -11,7 +11,6 @@ from pathlib import Path
 import httpx
 import pytest
 import sentry_sdk
-from sentry_sdk import logger as sentry_logger
 from sentry_sdk.crons import capture_checkin
 
 from tests.corpus import CORPUS
@@ -378,30 +377,6 @@ def test_size_limits_are_configurable(tmp_path: Path) -> None:
         assert target.post(json.dumps({"message": "small enough"}).encode(), "store").status_code == 200
     finally:
         server.stop()
-
-
-def test_sdk_logs_are_counted_as_filtered_in_usage(server: Server) -> None:
-    """`enable_logs` sends `log` items, which stackline does not store: they are answered 200 like
-    any skipped item but counted in usage with why (they vanished without a trace)."""
-    target = Target(server, "logco", "web")
-    with sentry_client(target.dsn, enable_logs=True):
-        for i in range(3):
-            sentry_logger.info("checkout {n} started", n=i)
-        sentry_logger.warning("stock low")
-    project = target.wait(lambda p: usage(p, "log_item", "filtered") >= 4, timeout=30)
-    rows = [u for u in project["usage"] if u["category"] == "log_item"]
-    assert rows == [
-        {"category": "log_item", "outcome": "filtered", "reason": "unsupported_item_type:log", "quantity": 4}
-    ]
-    # Raw: an envelope with a log item beside an event stores the event and counts the log.
-    body = (
-        b'{"event_id":"9ec79c33ec9942ab8353589fcb2e04dc"}\n{"type":"event"}\n{"message":"with logs"}\n'
-        b'{"type":"log","item_count":2,"content_type":"application/vnd.sentry.items.log+json"}\n'
-        b'{"items":[{"body":"a"},{"body":"b"}]}\n'
-    )
-    response = target.post(body)
-    assert response.status_code == 200 and response.json() == {"id": "9ec79c33ec9942ab8353589fcb2e04dc"}
-    target.wait(lambda p: usage(p, "log_item", "filtered") == 6, timeout=30)
 
 
 def test_attachments_download_through_the_api_for_their_organization_only(server: Server) -> None:

@@ -34,6 +34,7 @@ def test_source_hash_changes_with_any_input(tmp_path: Path) -> None:
     (copy / "source-inputs.json").write_text((WEB / "source-inputs.json").read_text())
     for name in (
         "index.html",
+        "graphiql.html",
         "package.json",
         "package-lock.json",
         "vite.config.ts",
@@ -57,6 +58,7 @@ def test_the_wheel_ships_the_bundle(tmp_path: Path) -> None:
     (wheel,) = tmp_path.glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "stackline/webui/dist/index.html" in names
+    assert "stackline/webui/dist/graphiql.html" in names  # GraphiQL works offline from the wheel
     assert any(n.startswith("stackline/webui/dist/assets/") and n.endswith(".js") for n in names)
 
 

@@ -5,6 +5,7 @@ export const paths = {
   project: (org: string, project: string) => `/orgs/${enc(org)}/projects/${enc(project)}`,
   settings: (org: string, project: string) => `/orgs/${enc(org)}/projects/${enc(project)}/settings`,
   alerts: (org: string, project: string) => `/orgs/${enc(org)}/projects/${enc(project)}/alerts`,
+  logs: (org: string, project: string) => `/orgs/${enc(org)}/projects/${enc(project)}/logs`,
   issues: (org: string, project: string) => `/orgs/${enc(org)}/projects/${enc(project)}/issues`,
   issue: (org: string, project: string, issueId: string) =>
     `/orgs/${enc(org)}/projects/${enc(project)}/issues/${enc(issueId)}`,

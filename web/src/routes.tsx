@@ -17,6 +17,7 @@ const ProjectOverviewPage = lazy(() =>
 const ProjectSettingsPage = lazy(() =>
   import("./pages/ProjectSettings").then((m) => ({ default: m.ProjectSettingsPage })),
 );
+const LogsPage = lazy(() => import("./pages/Logs").then((m) => ({ default: m.LogsPage })));
 const AlertRulesPage = lazy(() => import("./pages/AlertRules").then((m) => ({ default: m.AlertRulesPage })));
 
 export interface RouteDef {
@@ -29,6 +30,7 @@ export const routes: RouteDef[] = [
   { path: "/orgs/:org/projects/:project", component: ProjectOverviewPage },
   { path: "/orgs/:org/projects/:project/alerts", component: AlertRulesPage },
   { path: "/orgs/:org/projects/:project/settings", component: ProjectSettingsPage },
+  { path: "/orgs/:org/projects/:project/logs", component: LogsPage },
   { path: "/orgs/:org/projects/:project/issues", component: IssueListPage },
   { path: "/orgs/:org/projects/:project/issues/:issueId", component: IssueDetailPage },
   { path: "/orgs/:org/projects/:project/issues/:issueId/events/:eventId", component: IssueDetailPage },
@@ -38,6 +40,7 @@ export const routes: RouteDef[] = [
 export const projectNav: { label: string; to: (org: string, project: string) => string; exact?: boolean }[] = [
   { label: "Overview", to: paths.project, exact: true },
   { label: "Issues", to: paths.issues },
+  { label: "Logs", to: paths.logs },
   { label: "Alerts", to: paths.alerts },
   { label: "Settings", to: paths.settings },
 ];

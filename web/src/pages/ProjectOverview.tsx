@@ -1,6 +1,6 @@
 // A project's overview, its home page: error volume over time, accepted vs refused items
-// (usage), release health (crash-free sessions), and the latest transactions, cron check-ins
-// and user feedback. The analytics fields (volume, users) are a query of their own, so a
+// (usage), release health (crash-free sessions), and the latest transactions, cron monitors
+// and check-ins, and user feedback. The analytics fields (volume, users) are a query of their own, so a
 // process without the analytics store still shows the rest, with the reason it cannot.
 import { useMemo, useState } from "react";
 import { useQuery } from "urql";
@@ -79,6 +79,14 @@ const ProjectOverviewDocument = graphql(`
             environment
           }
         }
+      }
+      monitors {
+        slug
+        status
+        schedule
+        timezone
+        lastCheckIn
+        nextExpected
       }
       checkIns(first: 10) {
         checkInId
@@ -331,6 +339,42 @@ export function ProjectOverviewPage() {
 
       <div className="overview-columns">
         <section className="card">
+          <div className="card-header">
+            <h2>Cron monitors</h2>
+          </div>
+          {found.monitors.length === 0 ? (
+            <p className="muted pad">No monitors.</p>
+          ) : (
+            <table className="table" data-testid="monitors">
+              <thead>
+                <tr>
+                  <th>Monitor</th>
+                  <th>Status</th>
+                  <th>Schedule</th>
+                  <th>Last check-in</th>
+                  <th>Next expected</th>
+                </tr>
+              </thead>
+              <tbody>
+                {found.monitors.map((m) => (
+                  <tr key={m.slug}>
+                    <td className="mono small">{m.slug}</td>
+                    <td>
+                      <span className={`checkin checkin-${m.status.toLowerCase()}`}>{m.status.toLowerCase()}</span>
+                    </td>
+                    <td className="mono small">
+                      {m.schedule ?? "—"}
+                      {m.timezone && m.timezone !== "UTC" ? ` (${m.timezone})` : ""}
+                    </td>
+                    <td className="small muted" title={m.lastCheckIn ? absolute(m.lastCheckIn) : undefined}>
+                      {m.lastCheckIn ? timeAgo(m.lastCheckIn) : "—"}
+                    </td>
+                    <td className="small muted">{m.nextExpected ? absolute(m.nextExpected) : "—"}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
           <div className="card-header">
             <h2>Cron check-ins</h2>
           </div>
