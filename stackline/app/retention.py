@@ -379,13 +379,14 @@ class RetentionJob:
         between its steps left some behind. How many needed it."""
         async with self.engine.connect() as conn:
             recorded = {
-                (row.project_id, row.hash): (row.position, row.run, row.analytics_run)
+                (row.project_id, row.hash): (row.position, row.run, row.times_seen, row.analytics_run)
                 for row in await conn.execute(
                     select(
                         compacted_occurrences.c.project_id,
                         compacted_occurrences.c.hash,
                         compacted_occurrences.c.position,
                         compacted_occurrences.c.run,
+                        compacted_occurrences.c.times_seen,
                         compacted_occurrences.c.analytics_run,
                     )
                 )
@@ -411,9 +412,11 @@ class RetentionJob:
                 if not isinstance(snapshot, OccurrencesCompacted):
                     continue
                 stored = recorded.get((snapshot.project_id, snapshot.hash))
-                if stored is None or stored[:2] != (event.position, snapshot.run):
+                # A run folds each batch into the hash's snapshot at the same position: its count
+                # tells whether the read models got the last fold before the run was cut short.
+                if stored is None or stored[:3] != (event.position, snapshot.run, snapshot.count):
                     unapplied.append((event.position, snapshot))
-                elif stored[2] != snapshot.run and self.analytics is not None:
+                elif stored[3] != snapshot.run and self.analytics is not None:
                     analytics_behind.append(snapshot)
             await self._apply(unapplied)
             await self._apply_analytics(analytics_behind)
