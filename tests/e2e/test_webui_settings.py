@@ -285,7 +285,8 @@ def test_the_overview_counts_what_the_sdk_sent(browser: Any, server: Server) -> 
     transactions = page.locator(".card", has_text="Transactions")
     reload_until(page, lambda: "GET /checkout" in transactions.inner_text(), "the transaction")
     assert "http.server" in transactions.inner_text()
-    check_ins = page.locator(".card", has_text="Cron check-ins").locator("tr", has_text="nightly-import")
+    # The check-ins table, not the monitors table above it in the same card.
+    check_ins = page.get_by_test_id("check-ins").locator("tr", has_text="nightly-import")
     reload_until(page, lambda: check_ins.count() > 0 and "12.5 s" in check_ins.inner_text(), "the check-in")
     assert check_ins.locator(".checkin").inner_text() == "ok"
 

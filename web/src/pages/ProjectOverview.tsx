@@ -381,7 +381,7 @@ export function ProjectOverviewPage() {
           {found.checkIns.length === 0 ? (
             <p className="muted pad">No check-ins.</p>
           ) : (
-            <table className="table">
+            <table className="table" data-testid="check-ins">
               <tbody>
                 {found.checkIns.map((c) => (
                   <tr key={c.checkInId}>
