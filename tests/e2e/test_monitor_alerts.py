@@ -7,6 +7,8 @@ clock in.)"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import time
 from collections.abc import Iterator
@@ -17,7 +19,7 @@ from sentry_sdk.crons import capture_checkin
 
 from tests.e2e.server import Server, sentry_client, stackline
 from tests.e2e.test_alerts import Mailbox, alert_env, create_rule, stream_types
-from tests.e2e.test_webhooks import Receiver, setup_project, wait_until
+from tests.e2e.test_webhooks import Receiver, create_webhook, setup_project, wait_until
 
 NOTIFICATIONS = """
 query ($id: ID!) {
@@ -72,6 +74,7 @@ def test_a_failed_cron_run_is_told_once_and_only_to_its_own_rules(
     try:
         boot = setup_project(server, "cronalert")
         other = setup_project(server, "othercron")
+        hook = create_webhook(server, boot, f"{hooks.url}/signed", ["RESOLVED"])
         rule = create_rule(
             server,
             boot,
@@ -81,6 +84,7 @@ def test_a_failed_cron_run_is_told_once_and_only_to_its_own_rules(
             channels=[
                 {"kind": "EMAIL", "emails": ["ops@cronalert.test"]},
                 {"kind": "SLACK", "url": f"{hooks.url}/slack"},
+                {"kind": "WEBHOOK", "webhookId": hook["webhook"]["id"]},
             ],
         )
         assert rule["conditions"] == [
@@ -119,11 +123,11 @@ def test_a_failed_cron_run_is_told_once_and_only_to_its_own_rules(
         log = wait_until(
             lambda: (
                 (found := notifications(server, boot["token"], rule["id"]))
-                and len(found) == 2
+                and len(found) == 3
                 and all(n["status"] == "SUCCEEDED" for n in found)
                 and found
             ),
-            what="both notifications to succeed",
+            what="the three notifications to succeed",
         )
         time.sleep(1.5)  # anything sent twice would have come by now
 
@@ -145,6 +149,20 @@ def test_a_failed_cron_run_is_told_once_and_only_to_its_own_rules(
         assert body["text"].startswith("[web] Run failed: monitor nightly-backup\n")
         assert f"<{link}|web>" in body["text"] and body["attachments"][0]["title_link"] == link
 
+        [signed] = hooks.at("/signed")
+        expected = "sha256=" + hmac.new(hook["secret"].encode(), signed.body, hashlib.sha256).hexdigest()
+        assert hmac.compare_digest(signed.headers["x-stackline-signature"], expected)
+        delivered = json.loads(signed.body)
+        assert delivered["event"] == "ALERT" and delivered["trigger"] == "MONITOR_FAILED"
+        assert delivered["issue"] is None and delivered["link"] == link
+        assert delivered["monitor"]["slug"] == "nightly-backup"
+        assert delivered["monitor"]["schedule"]["crontab"] == "0 3 * * *"
+        assert delivered["project"] == {
+            "slug": "web",
+            "name": "web",
+            "numericId": int(boot["dsn"].rsplit("/", 1)[1]),
+        }
+
         for n in log:  # type: ignore[union-attr]
             assert n["trigger"] == "MONITOR_FAILED" and n["monitorSlug"] == "nightly-backup"
             assert n["issueId"] is None and n["attempts"] == 1
@@ -157,7 +175,7 @@ def test_a_failed_cron_run_is_told_once_and_only_to_its_own_rules(
         assert notifications(server, other["token"], foreign["id"]) == []
         # The audit names the monitor, in the rule's stream.
         wait_until(
-            lambda: stream_types(server, rule["id"]).count("AlertNotificationSent") == 2,
+            lambda: stream_types(server, rule["id"]).count("AlertNotificationSent") == 3,
             what="the audit events",
         )
     finally:
@@ -167,10 +185,10 @@ def test_a_failed_cron_run_is_told_once_and_only_to_its_own_rules(
     replayed = Server(tmp_path / "data", env=env).start()
     try:
         wait_until(
-            lambda: len(notifications(replayed, boot["token"], rule["id"])) == 2, what="the replayed log"
+            lambda: len(notifications(replayed, boot["token"], rule["id"])) == 3, what="the replayed log"
         )
         time.sleep(2.0)
-        assert len(smtp.messages) == 1 and len(hooks.at("/slack")) == 1
-        assert len(notifications(replayed, boot["token"], rule["id"])) == 2
+        assert len(smtp.messages) == 1 and len(hooks.at("/slack")) == 1 and len(hooks.at("/signed")) == 1
+        assert len(notifications(replayed, boot["token"], rule["id"])) == 3
     finally:
         replayed.stop()
