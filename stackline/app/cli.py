@@ -17,6 +17,7 @@ import uvloop
 
 from stackline.analytics.port import AnalyticsUnavailable
 from stackline.app.commands import Commands
+from stackline.app.retention import RetentionResult
 from stackline.app.settings import DEFAULT_HOST, DEFAULT_PORT, Settings, SettingsError
 from stackline.app.wiring import migrate_read_models, open_event_store
 from stackline.domain.organization import ALL_SCOPES, InvalidCommand
@@ -188,8 +189,51 @@ def replay_command(args: argparse.Namespace) -> int:
     return 0
 
 
+def retention_command(args: argparse.Namespace) -> int:
+    """`stackline project run retention [--once]`: the retention job (docs/retention.md)."""
+    from stackline.app.wiring import RETENTION_JOB, open_services
+    from stackline.eventstore.port import RetentionUnsupported
+
+    async def run() -> None:
+        services = await open_services(Settings.load(args.data_dir))
+        try:
+            if not args.once:
+                services.start_projectors((RETENTION_JOB,))
+                print(
+                    f"stackline retention running (data directory {services.settings.data_dir})", flush=True
+                )
+                await services.wait_closed()
+                return
+
+            def progress(result: RetentionResult) -> None:
+                print(f"retention: {result.deleted} events deleted so far", flush=True)
+
+            result = await services.retention_job().run_leased(wait=True, on_batch=progress)
+            assert result is not None
+            print(
+                f"retention: deleted {result.deleted} events into {result.snapshots} snapshots"
+                f" ({result.finished} finished from an earlier run) in {result.seconds:.1f} s",
+                flush=True,
+            )
+        finally:
+            await services.close()
+
+    try:
+        uvloop.run(run())
+    except RetentionUnsupported as error:
+        print(f"stackline project run retention: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def project_run_command(args: argparse.Namespace) -> int:
-    from stackline.app.wiring import ANALYTICS_PROJECTOR, PROJECTORS, open_services
+    from stackline.app.wiring import ANALYTICS_PROJECTOR, PROJECTORS, RETENTION_JOB, open_services
+
+    if args.name == RETENTION_JOB:
+        return retention_command(args)
+    if args.once:
+        print("stackline project run: --once is for the retention job only", file=sys.stderr)
+        return 2
 
     async def run() -> None:
         services = await open_services(
@@ -303,9 +347,11 @@ def parser() -> argparse.ArgumentParser:
     )
     run_p.add_argument(
         "name",
-        help="the projector to run: readmodels, analytics, webhooks (queues and sends webhook deliveries) "
-        "or alerts (evaluates alert rules, queues and sends their notifications)",
+        help="the projector to run: readmodels, analytics, webhooks (queues and sends webhook deliveries), "
+        "alerts (evaluates alert rules, queues and sends their notifications) "
+        "or retention (deletes expired events: docs/retention.md)",
     )
+    run_p.add_argument("--once", action="store_true", help="retention only: one run, then exit")
     run_p.set_defaults(run=project_run_command)
 
     schema_p = commands.add_parser("schema", help="print the GraphQL schema (SDL)")

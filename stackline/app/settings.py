@@ -169,6 +169,56 @@ class SmtpSettings:
         )
 
 
+DURATION_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(variable: str, raw: str) -> float:
+    """Seconds from `90d`, `12h`, `30m`, `5s` or a plain number of seconds."""
+    text = raw.strip().lower()
+    unit = DURATION_UNITS.get(text[-1:], None) if text else None
+    number = text[:-1] if unit is not None else text
+    try:
+        seconds = float(number) * (unit or 1)
+    except ValueError:
+        raise SettingsError(f"{variable}: {raw!r} is not a duration (e.g. 90d, 12h, 30m, 5s)") from None
+    if not seconds > 0:
+        raise SettingsError(f"{variable}: must be positive")
+    return seconds
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionSettings:
+    """How long error events are kept and how often the job runs (docs/retention.md)."""
+
+    max_age: float = 90 * 86400  # STACKLINE_RETENTION_MAX_AGE: events recorded longer ago are deleted
+    interval: float = 3600.0  # STACKLINE_RETENTION_INTERVAL: how often `serve` runs the job
+    batch: int = 5000  # STACKLINE_RETENTION_BATCH: expired events per transaction
+    # STACKLINE_RETENTION_MAX_EVENTS: error events kept per project (oldest evicted first, never an
+    # issue's first or latest); unset: no cap
+    max_events: int | None = None
+
+    @classmethod
+    def from_environment(cls) -> RetentionSettings:
+        values: dict[str, float] = {}
+        for field_name, variable in (
+            ("max_age", "STACKLINE_RETENTION_MAX_AGE"),
+            ("interval", "STACKLINE_RETENTION_INTERVAL"),
+        ):
+            raw = os.environ.get(variable)
+            if raw is not None:
+                values[field_name] = parse_duration(variable, raw)
+        for field_name, variable in (
+            ("batch", "STACKLINE_RETENTION_BATCH"),
+            ("max_events", "STACKLINE_RETENTION_MAX_EVENTS"),
+        ):
+            raw = os.environ.get(variable)
+            if raw is not None:
+                if not raw.isdigit() or int(raw) <= 0:
+                    raise SettingsError(f"{variable}: {raw!r} is not a positive number")
+                values[field_name] = int(raw)
+        return cls(**values)  # type: ignore[arg-type]
+
+
 def checked_public_url(url: str | None) -> str | None:
     """The base URL SDKs should reach (a load balancer's, say), checked here rather than in a
     DSN an SDK would silently fail to send to."""
@@ -216,6 +266,7 @@ class Settings:
     webhooks: WebhookSettings = WebhookSettings()
     smtp: SmtpSettings = SmtpSettings()
     artifacts: ArtifactLimits = ArtifactLimits()
+    retention: RetentionSettings = RetentionSettings()
 
     @classmethod
     def load(cls, data_dir: str | Path | None = None, public_url: str | None = None) -> Settings:
@@ -235,6 +286,7 @@ class Settings:
             webhooks=WebhookSettings.from_environment(),
             smtp=SmtpSettings.from_environment(),
             artifacts=ArtifactLimits.from_environment(),
+            retention=RetentionSettings.from_environment(),
         )
 
     def resolved_public_url(self) -> str:

@@ -27,6 +27,7 @@ from stackline.app.intake_pool import IntakePool
 from stackline.app.issue_commands import IssueCommands
 from stackline.app.limits import OutcomeTally, RateLimiter
 from stackline.app.lookups import Lookups
+from stackline.app.retention import RetentionJob
 from stackline.app.settings import IntakeWorkers, Settings, SettingsError
 from stackline.app.webhook_commands import WebhookCommands
 from stackline.app.webhook_sender import WebhookSender
@@ -60,7 +61,8 @@ PROJECTORS = (
     ANALYTICS_PROJECTOR,
     WEBHOOK_PROJECTOR,
     ALERT_PROJECTOR,
-)  # what `stackline project run NAME` knows
+)  # what `stackline project run NAME` knows (and `retention`, the job that is not a projector)
+RETENTION_JOB = "retention"
 IGNORE_EXPIRY_SECONDS = 1.0
 MONITOR_CLOCK_SECONDS = 5.0  # a monitor's margins are whole minutes
 
@@ -271,6 +273,9 @@ class Services:
         task.add_done_callback(_report_crash)
         self._serving_tasks.append(task)
 
+    def retention_job(self) -> RetentionJob:
+        return RetentionJob(self.store, self.engine, self.analytics, self.settings.retention)
+
     def projectors(self) -> list[ProjectorRunner]:
         """Every projector this process can run (the analytics one when its store is open here)."""
         runners = [self.projector, self.analytics_projector, self.webhook_projector, self.alert_projector]
@@ -287,7 +292,7 @@ class Services:
             )
         return self.analytics
 
-    def start_projectors(self, names: tuple[str, ...] = PROJECTORS) -> None:
+    def start_projectors(self, names: tuple[str, ...] = (*PROJECTORS, RETENTION_JOB)) -> None:
         """Run the named projectors here: `readmodels` (with the clock's ignore expiry), `analytics`
         (when its store is open here), `webhooks` (the delivery queue and its sender) and `alerts`
         (the notification queue and its sender). Each works while its lease is held."""
@@ -311,6 +316,8 @@ class Services:
                 ("alert-projector", self.alert_projector.run),
                 ("alert-sender", self.alert_sender.run),
             ]
+        if RETENTION_JOB in names:
+            work.append(("retention", self.retention_job().run_forever))
         for name, run in work:
             task = loop.create_task(self.supervisor.keep_running(name, run), name=name)
             task.add_done_callback(_report_crash)

@@ -272,6 +272,9 @@ class OutcomesRecorded(DomainEvent):
 @register
 @dataclass(frozen=True, slots=True)
 class ProjectSettingsChanged(DomainEvent):
+    """Schema 2 added the project's retention (None: the server's `STACKLINE_RETENTION_*`)."""
+
+    schema_version: ClassVar[int] = 2
     organization_id: str
     project_id: int
     scrub_data: bool
@@ -280,6 +283,13 @@ class ProjectSettingsChanged(DomainEvent):
     safe_fields: tuple[str, ...]
     allowed_origins: tuple[str, ...]
     monthly_event_quota: int | None
+    retention_days: float | None = None
+    retention_max_events: int | None = None
+
+
+@upcasts("ProjectSettingsChanged", 1)
+def _settings_without_retention(data: dict[str, Any]) -> dict[str, Any]:
+    return {**data, "retention_days": None, "retention_max_events": None}
 
 
 @register

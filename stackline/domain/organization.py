@@ -81,6 +81,8 @@ class ProjectSettings:
     safe_fields: tuple[str, ...] = ()
     allowed_origins: tuple[str, ...] = ()
     monthly_event_quota: int | None = None
+    retention_days: float | None = None  # None: the server's STACKLINE_RETENTION_MAX_AGE
+    retention_max_events: int | None = None  # None: the server's STACKLINE_RETENTION_MAX_EVENTS
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +151,8 @@ class Organization:
                         e.safe_fields,
                         e.allowed_origins,
                         e.monthly_event_quota,
+                        e.retention_days,
+                        e.retention_max_events,
                     )
             case ProjectKeyLimitsChanged() as e:
                 limited = self._project_by_id(e.project_id)
@@ -193,6 +197,10 @@ class Organization:
             raise InvalidCommand("project not found")
         if settings.monthly_event_quota is not None and settings.monthly_event_quota < 0:
             raise InvalidCommand("monthlyEventQuota must not be negative")
+        if settings.retention_days is not None and not settings.retention_days > 0:
+            raise InvalidCommand("retentionDays must be positive")
+        if settings.retention_max_events is not None and settings.retention_max_events <= 0:
+            raise InvalidCommand("retentionMaxEvents must be positive")
         for origin in settings.allowed_origins:
             if origin != "*" and not re.match(r"^https?://[^/\s]+$", origin):
                 raise InvalidCommand(f"allowed origin {origin!r} must look like https://example.com, or be *")
@@ -208,6 +216,8 @@ class Organization:
                 settings.safe_fields,
                 settings.allowed_origins,
                 settings.monthly_event_quota,
+                settings.retention_days,
+                settings.retention_max_events,
             )
         ]
 

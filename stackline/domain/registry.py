@@ -25,6 +25,7 @@ from stackline.domain import (  # noqa: F401 - each registers its events
     issue,
     monitor,
     release,
+    retention,
     webhook,
 )
 from stackline.domain.events import REGISTERED, UPCASTS, DomainEvent

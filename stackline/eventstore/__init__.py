@@ -2,6 +2,7 @@
 
 from stackline.eventstore.port import (
     AppendResult,
+    Compaction,
     DuplicateEventId,
     EventStore,
     ExpectedVersion,
@@ -13,6 +14,7 @@ from stackline.eventstore.port import (
 
 __all__ = [
     "AppendResult",
+    "Compaction",
     "DuplicateEventId",
     "EventStore",
     "ExpectedVersion",

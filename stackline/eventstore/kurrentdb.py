@@ -38,13 +38,17 @@ from stackline.eventstore.batching import WakeUp, catch_up
 from stackline.eventstore.port import (
     NO_UPCASTERS,
     AppendResult,
+    Compaction,
     ExpectedVersion,
     NewEvent,
     RecordedEvent,
+    RetentionUnsupported,
     StreamState,
     Upcasters,
     WrongExpectedVersion,
 )
+
+RETENTION_UNSUPPORTED = "retention is not available on KurrentDB yet (STACKLINE_EVENTSTORE_URL)"
 
 SCHEMA_VERSION_KEY = "$stackline_schema_version"
 BODY_KEY = "$body"
@@ -216,6 +220,27 @@ class KurrentDBEventStore:
         return catch_up(
             self.read_all, self._wake, after_position, batch_size, POLL_SECONDS, stream_prefix, event_types
         )
+
+    # Retention rewrites the log in place, which KurrentDB's immutable `$all` does not allow: it
+    # would need `$maxAge`/`$tb` stream metadata and scavenging (docs/retention.md, not built).
+
+    async def read_recorded_before(
+        self,
+        before: datetime,
+        *,
+        through_position: int,
+        stream_prefix: str,
+        event_types: Collection[str],
+        after_position: int = 0,
+        limit: int = 1000,
+    ) -> list[RecordedEvent]:
+        raise RetentionUnsupported(RETENTION_UNSUPPORTED)
+
+    async def compact(self, compactions: Sequence[Compaction]) -> None:
+        raise RetentionUnsupported(RETENTION_UNSUPPORTED)
+
+    async def reclaim_space(self) -> None:
+        raise RetentionUnsupported(RETENTION_UNSUPPORTED)
 
     async def close(self) -> None:
         if self._live is not None:

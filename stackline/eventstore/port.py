@@ -73,6 +73,25 @@ class AppendResult:
     position: int
 
 
+@dataclass(frozen=True, slots=True)
+class Compaction:
+    """Retention's rewrite of the log: the event at `position` becomes a snapshot (`type`,
+    `data`, `schema_version`, at stream version `version`, without a body; its id and stream
+    stay), and the events at `deleted`, with their bodies, are removed. Only for events every
+    reader has passed (docs/retention.md)."""
+
+    position: int
+    type: str
+    data: dict[str, Any]
+    schema_version: int
+    version: int
+    deleted: tuple[int, ...]
+
+
+class RetentionUnsupported(Exception):
+    """This engine cannot delete events (yet)."""
+
+
 class WrongExpectedVersion(Exception):
     """The stream is not at the version the command decided against."""
 
@@ -114,6 +133,26 @@ class EventStore(Protocol):
 
     async def head_position(self) -> int:
         """The position of the last committed event (0 when empty)."""
+
+    async def read_recorded_before(
+        self,
+        before: datetime,
+        *,
+        through_position: int,
+        stream_prefix: str,
+        event_types: Collection[str],
+        after_position: int = 0,
+        limit: int = 1000,
+    ) -> list[RecordedEvent]:
+        """Events of `event_types` in streams starting with `stream_prefix`, recorded before
+        `before`, at positions after `after_position` and up to `through_position`, in log
+        order; without bodies. What retention looks for."""
+
+    async def compact(self, compactions: Sequence[Compaction]) -> None:
+        """Apply all of `compactions` in one transaction, or none."""
+
+    async def reclaim_space(self) -> None:
+        """Give the space of deleted events back (SQLite: incremental vacuum); may be a no-op."""
 
     def subscribe(
         self,

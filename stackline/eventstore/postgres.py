@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import AsyncGenerator, Callable, Collection, Sequence
-from datetime import UTC
+from datetime import UTC, datetime
 
 import asyncpg
 import orjson
@@ -38,6 +38,7 @@ from stackline.eventstore.batching import (
 from stackline.eventstore.port import (
     NO_UPCASTERS,
     AppendResult,
+    Compaction,
     ExpectedVersion,
     NewEvent,
     RecordedEvent,
@@ -180,6 +181,30 @@ class PostgresEventStore:
                 await conn.execute("SELECT pg_notify($1, $2)", CHANNEL, str(positions[-1]))
         return place(outcomes, positions)
 
+    # -- retention ---------------------------------------------------------------------------
+
+    async def compact(self, compactions: Sequence[Compaction]) -> None:
+        """One transaction, under the writers' lock (appends read a stream's highest version,
+        which a compaction may move to another row)."""
+        assert self._pool is not None, "PostgresEventStore.start() was not awaited"
+        async with self._pool.acquire() as conn, conn.transaction():
+            await conn.execute("SELECT pg_advisory_xact_lock($1)", WRITER_LOCK)
+            await conn.execute(
+                "DELETE FROM events WHERE position = ANY($1::bigint[])",
+                [p for c in compactions for p in c.deleted],
+            )
+            await conn.executemany(
+                "UPDATE events SET type = $1, schema_version = $2, data = $3::json, version = $4, body = NULL"
+                " WHERE position = $5",
+                [
+                    (c.type, c.schema_version, orjson.dumps(c.data).decode(), c.version, c.position)
+                    for c in compactions
+                ],
+            )
+
+    async def reclaim_space(self) -> None:
+        """Nothing to do: autovacuum makes the deleted rows' space reusable."""
+
     # -- reading ---------------------------------------------------------------------------
 
     async def _fetch(
@@ -216,6 +241,28 @@ class PostgresEventStore:
             f"SELECT {COLUMNS}, body FROM events WHERE position = ANY($1::bigint[]) ORDER BY position",
             sorted(set(positions)),
             convert=_recorded_with_body,
+        )
+
+    async def read_recorded_before(
+        self,
+        before: datetime,
+        *,
+        through_position: int,
+        stream_prefix: str,
+        event_types: Collection[str],
+        after_position: int = 0,
+        limit: int = 1000,
+    ) -> list[RecordedEvent]:
+        return await self._fetch(
+            f"SELECT {COLUMNS} FROM events WHERE position > $1 AND position <= $2 AND recorded_at < $3"
+            " AND left(stream, $4) = $5 AND type = ANY($6::text[]) ORDER BY position LIMIT $7",
+            after_position,
+            through_position,
+            before,
+            len(stream_prefix),
+            stream_prefix,
+            sorted(set(event_types)),
+            limit,
         )
 
     async def head_position(self) -> int:

@@ -40,6 +40,7 @@ from stackline.eventstore.batching import (
 from stackline.eventstore.port import (
     NO_UPCASTERS,
     AppendResult,
+    Compaction,
     ExpectedVersion,
     NewEvent,
     RecordedEvent,
@@ -109,6 +110,9 @@ class SQLiteEventStore:
         self._readers = ThreadPoolExecutor(max_workers=2, thread_name_prefix="eventstore-reader")
         self._local = threading.local()
         self._write_conn = _connect(path)
+        # Before any table exists (a new file): deleted events' pages can then be given back
+        # (`reclaim_space`); an older file is converted by one VACUUM the first time.
+        self._write_conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
         self._write_conn.executescript(SCHEMA)
         self._group = GroupCommit(self._write)
 
@@ -184,6 +188,45 @@ class SQLiteEventStore:
             raise
         return place(outcomes, positions)
 
+    # -- retention ---------------------------------------------------------------------------
+
+    async def compact(self, compactions: Sequence[Compaction]) -> None:
+        def run() -> None:
+            conn = self._write_conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                deleted = [(p,) for c in compactions for p in c.deleted]
+                conn.executemany("DELETE FROM events WHERE position = ?", deleted)
+                conn.executemany("DELETE FROM event_bodies WHERE position = ?", deleted)
+                conn.executemany(
+                    "UPDATE events SET type = ?, schema_version = ?, data = ?, version = ?"
+                    " WHERE position = ?",
+                    [
+                        (c.type, c.schema_version, orjson.dumps(c.data), c.version, c.position)
+                        for c in compactions
+                    ],
+                )
+                conn.executemany(
+                    "DELETE FROM event_bodies WHERE position = ?", [(c.position,) for c in compactions]
+                )
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+
+        await asyncio.get_running_loop().run_in_executor(self._writer, run)
+
+    async def reclaim_space(self) -> None:
+        def run() -> None:
+            conn = self._write_conn
+            if conn.execute("PRAGMA auto_vacuum").fetchone()[0] != 2:  # a file from before
+                conn.execute("PRAGMA auto_vacuum=INCREMENTAL")
+                conn.execute("VACUUM")
+            conn.execute("PRAGMA incremental_vacuum")
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+
+        await asyncio.get_running_loop().run_in_executor(self._writer, run)
+
     # -- reading ---------------------------------------------------------------------------
 
     def _reader(self) -> sqlite3.Connection:
@@ -233,6 +276,34 @@ class SQLiteEventStore:
                 _recorded_with_body,
             )
         return found
+
+    async def read_recorded_before(
+        self,
+        before: datetime,
+        *,
+        through_position: int,
+        stream_prefix: str,
+        event_types: Collection[str],
+        after_position: int = 0,
+        limit: int = 1000,
+    ) -> list[RecordedEvent]:
+        types = sorted(set(event_types))
+        if not types:
+            return []
+        return await self._read(
+            f"SELECT {COLUMNS} FROM events WHERE position > ? AND position <= ? AND recorded_at < ?"
+            f" AND substr(stream, 1, ?) = ? AND type IN ({','.join('?' * len(types))})"
+            " ORDER BY position LIMIT ?",
+            (
+                after_position,
+                through_position,
+                before.timestamp(),
+                len(stream_prefix),
+                stream_prefix,
+                *types,
+                limit,
+            ),
+        )
 
     async def head_position(self) -> int:
         def run() -> int:

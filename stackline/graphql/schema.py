@@ -210,6 +210,17 @@ class UpdateProjectSettingsInput:
         default=None, description="Events per month; see clearMonthlyEventQuota."
     )
     clear_monthly_event_quota: bool = False
+    retention_days: float | None = strawberry.field(
+        default=None,
+        description="Days error events are kept; see clearRetentionDays (unset: the server's setting).",
+    )
+    clear_retention_days: bool = False
+    retention_max_events: int | None = strawberry.field(
+        default=None,
+        description="Error events kept (the oldest go first, never an issue's first or latest); "
+        "see clearRetentionMaxEvents (unset: the server's setting).",
+    )
+    clear_retention_max_events: bool = False
 
 
 @strawberry.type
@@ -689,11 +700,17 @@ class Mutation(AlertMutations):
                     tuple(input.allowed_origins) if input.allowed_origins is not None else None,
                 ),
                 ("monthly_event_quota", input.monthly_event_quota),
+                ("retention_days", input.retention_days),
+                ("retention_max_events", input.retention_max_events),
             )
             if value is not None
         }
         if input.clear_monthly_event_quota:
             changes["monthly_event_quota"] = None
+        if input.clear_retention_days:
+            changes["retention_days"] = None
+        if input.clear_retention_max_events:
+            changes["retention_max_events"] = None
         return await _change_project(
             info,
             viewer,

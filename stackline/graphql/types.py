@@ -160,6 +160,8 @@ class ProjectSettings:
     safe_fields: list[str]
     allowed_origins: list[str] = strawberry.field(description="Browser origins allowed to send; empty: any.")
     monthly_event_quota: int | None
+    retention_days: float | None = strawberry.field(description="None: the server's retention setting.")
+    retention_max_events: int | None
 
 
 @strawberry.type
@@ -522,6 +524,8 @@ class Project(Node):
             safe_fields=list(row.safe_fields),
             allowed_origins=list(row.allowed_origins),
             monthly_event_quota=row.monthly_event_quota,
+            retention_days=row.retention_days,
+            retention_max_events=row.retention_max_events,
         )
 
     @strawberry.field(description="The project's DSN keys with their rate limits.")

@@ -39,6 +39,7 @@ from stackline.domain.monitor import (
     Schedule,
 )
 from stackline.domain.registry import decode
+from stackline.domain.retention import OccurrencesCompacted
 from stackline.domain.summary import parse_timestamp
 from stackline.eventstore import RecordedEvent
 from stackline.projections.runner import Effects
@@ -57,6 +58,7 @@ from stackline.readmodels.upsert import add_quantities, upsert
 # The error events' only effect here is their count, read straight from their data: they are the
 # bulk of the log, and the issues projection decodes them already.
 ERROR_EVENT = ErrorEventReceived.__name__
+SNAPSHOT = OccurrencesCompacted.__name__  # what retention kept of deleted error events
 
 
 def day_of(timestamp: float) -> str:
@@ -75,9 +77,15 @@ class IntakeProjection:
         counted: dict[tuple, dict[str, Any]] = {}
 
         def count(
-            org: str, project_id: int, at: float, category: str, outcome: str, reason: str, n: int
+            org: str,
+            project_id: int,
+            at: float | str,
+            category: str,
+            outcome: str,
+            reason: str,
+            n: int,
         ) -> None:
-            key = (project_id, day_of(at), category, outcome, reason)
+            key = (project_id, at if isinstance(at, str) else day_of(at), category, outcome, reason)
             row = counted.setdefault(
                 key,
                 {
@@ -105,6 +113,11 @@ class IntakeProjection:
                     "",
                     1,
                 )
+                continue
+            if event.type == SNAPSHOT:
+                data = event.data
+                for day, n in data.get("accepted_days", ()):
+                    count(data["organization_id"], data["project_id"], day, "error", "accepted", "", n)
                 continue
             domain_event = decode(event.type, event.data)
             if isinstance(domain_event, AcceptedEvent):

@@ -40,12 +40,14 @@ from stackline.domain.issue import (
     stream_name,
 )
 from stackline.domain.registry import decode
+from stackline.domain.retention import OccurrencesCompacted
 from stackline.domain.summary import EventSummary
 from stackline.eventstore import EventStore, RecordedEvent, StreamState
 from stackline.projections.payloads import with_payloads
 from stackline.projections.runner import Effects, Reaction
 from stackline.readmodels.queries import aware
 from stackline.readmodels.schema import (
+    compacted_occurrences,
     events,
     issue_activity,
     issue_hashes,
@@ -195,6 +197,14 @@ class IssuesProjection:
                     await self._occurrences(conn, occurrences, effects)
                     occurrences = []
                 lifecycle.append((event, domain_event))
+            elif isinstance(domain_event, OccurrencesCompacted):  # only a replay meets one
+                if occurrences:
+                    await self._occurrences(conn, occurrences, effects)
+                    occurrences = []
+                if lifecycle:
+                    await self._lifecycle(conn, lifecycle, effects)
+                    lifecycle = []
+                await self._compacted(conn, event, domain_event, effects)
         if occurrences:
             await self._occurrences(conn, occurrences, effects)
         if lifecycle:
@@ -384,6 +394,116 @@ class IssuesProjection:
             await conn.execute(releases.insert(), new_releases)
         await insert_many(conn, events, new_events)
 
+    # -- retention's snapshots -------------------------------------------------------------
+
+    async def _compacted(
+        self, conn: AsyncConnection, event: RecordedEvent, snapshot: OccurrencesCompacted, effects: Effects
+    ) -> None:
+        """A snapshot stands for the occurrences retention deleted (docs/retention.md): applied as
+        their sum, so a replay reaches the rows the live projector had. It reacts to nothing but
+        a new issue: whatever those occurrences caused is in the issue's stream already."""
+        project_id = snapshot.project_id
+        issue_id = (
+            await conn.execute(
+                select(issue_hashes.c.issue_id).where(
+                    issue_hashes.c.project_id == project_id, issue_hashes.c.hash == snapshot.hash
+                )
+            )
+        ).scalar()
+        first_seen = datetime.fromtimestamp(snapshot.first_seen, UTC)
+        last_seen = datetime.fromtimestamp(snapshot.last_seen, UTC)
+        if issue_id is None:
+            project = (
+                await conn.execute(
+                    select(projects.c.slug, projects.c.issue_counter).where(projects.c.id == project_id)
+                )
+            ).one()
+            number = project.issue_counter + 1
+            issue_id = issue_id_for(project_id, snapshot.hash)
+            row = _snapshot_issue_row(issue_id, snapshot, event.position, short_id(project.slug, number))
+            await conn.execute(issues.insert(), [row])
+            await conn.execute(
+                issue_hashes.insert(),
+                [
+                    {
+                        "project_id": project_id,
+                        "hash": snapshot.hash,
+                        "issue_id": issue_id,
+                        "grouping": GroupingResult(
+                            snapshot.hash, snapshot.variant, snapshot.components
+                        ).to_data(),
+                    }
+                ],
+            )
+            await conn.execute(
+                projects.update().where(projects.c.id == project_id).values(issue_counter=number)
+            )
+            creation = IssueCreated(
+                issue_id, snapshot.organization_id, project_id, snapshot.hash, snapshot.event_id
+            )
+            effects.reactions.append(Reaction(stream_name(issue_id), creation, event, StreamState.NO_STREAM))
+            effects.changes.append(
+                IssueChange("CREATED", snapshot.organization_id, project_id, issue_id, event.position)
+            )
+        else:
+            row = (await self._rows(conn, [issue_id]))[issue_id]
+            row["times_seen"] += snapshot.count
+            row["last_position"] = max(row["last_position"], snapshot.last_position)
+            row["first_seen"] = min(aware(row["first_seen"]), first_seen)
+            if last_seen >= aware(row["last_seen"]):
+                row["last_seen"] = last_seen
+                row["title"], row["culprit"], row["level"] = snapshot.title, snapshot.culprit, snapshot.level
+                if snapshot.last_release:
+                    row["last_release"] = snapshot.last_release
+            self._dirty[issue_id] = row
+            effects.changes.append(
+                IssueChange("UPDATED", snapshot.organization_id, project_id, issue_id, event.position)
+            )
+        if snapshot.users:
+            added = await insert_absent(
+                conn,
+                issue_users,
+                [{"issue_id": issue_id, "user_key": u} for u in snapshot.users],
+                returning=(issue_users.c.issue_id,),
+            )
+            new_users = len(list(added))
+            if new_users:
+                row = (await self._rows(conn, [issue_id]))[issue_id]
+                row["user_count"] += new_users
+                self._dirty[issue_id] = row
+        for key, value, n, tag_first, tag_last in snapshot.tags:
+            counted = self._tags.get((issue_id, key, value))
+            if counted is None:
+                self._tags[(issue_id, key, value)] = [n, tag_first, tag_last]
+            else:
+                counted[0] += n
+                counted[1] = min(counted[1], tag_first)
+                counted[2] = max(counted[2], tag_last)
+        if snapshot.releases:
+            known = set(
+                (
+                    await conn.execute(
+                        select(releases.c.version).where(
+                            releases.c.project_id == project_id,
+                            releases.c.version.in_([v for v, _, _ in snapshot.releases]),
+                        )
+                    )
+                ).scalars()
+            )
+            fresh = [
+                {
+                    "project_id": project_id,
+                    "version": version,
+                    "first_position": position,
+                    "first_seen": datetime.fromtimestamp(seen, UTC),
+                }
+                for version, position, seen in snapshot.releases
+                if version not in known
+            ]
+            if fresh:
+                await conn.execute(releases.insert(), fresh)
+        await record_compacted(conn, issue_id, event.position, snapshot)
+
     # -- the issue streams -----------------------------------------------------------------
 
     async def _lifecycle(
@@ -456,46 +576,104 @@ class IssuesProjection:
         if only_hash is not None:
             hashes = hashes.where(issue_hashes.c.hash == only_hash)
             moved_events = moved_events.where(events.c.hash == only_hash)
+        compacted = update(compacted_occurrences).where(compacted_occurrences.c.issue_id == source)
+        if only_hash is not None:
+            compacted = compacted.where(compacted_occurrences.c.hash == only_hash)
         await conn.execute(hashes.values(issue_id=target))
         await conn.execute(moved_events.values(issue_id=target))
+        await conn.execute(compacted.values(issue_id=target))
         for issue_id in (source, target):
             await recount(conn, issue_id)
 
 
+async def record_compacted(
+    conn: AsyncConnection,
+    issue_id: str,
+    position: int,
+    snapshot: OccurrencesCompacted,
+    analytics_done: bool = True,
+) -> None:
+    """The hash's `compacted_occurrences` row, as the snapshot at `position` says (replacing
+    the one of its previous snapshot): what recounts add to the stored events."""
+    await conn.execute(
+        delete(compacted_occurrences).where(
+            compacted_occurrences.c.project_id == snapshot.project_id,
+            compacted_occurrences.c.hash == snapshot.hash,
+        )
+    )
+    await conn.execute(
+        compacted_occurrences.insert(),
+        [
+            {
+                "project_id": snapshot.project_id,
+                "hash": snapshot.hash,
+                "issue_id": issue_id,
+                "position": position,
+                "run": snapshot.run,
+                # A replay's analytics never hold the deleted events; live, the job deletes them.
+                "analytics_run": snapshot.run if analytics_done else None,
+                "times_seen": snapshot.count,
+                "first_seen": datetime.fromtimestamp(snapshot.first_seen, UTC),
+                "last_seen": datetime.fromtimestamp(snapshot.last_seen, UTC),
+                "last_release": snapshot.last_release,
+                "users": list(snapshot.users),
+                "tags": [list(tag) for tag in snapshot.tags],
+            }
+        ],
+    )
+
+
 async def recount(conn: AsyncConnection, issue_id: str) -> None:
-    """Recompute an issue's counters, users and tags from its events (after a merge/unmerge)."""
+    """Recompute an issue's counters, users and tags from its events and what retention kept of
+    the deleted ones (after a merge/unmerge)."""
     totals = (
         await conn.execute(
             select(
                 func.count(),
                 func.min(events.c.timestamp),
                 func.max(events.c.timestamp),
-                func.count(events.c.user_key.distinct()),
             ).where(events.c.issue_id == issue_id)
         )
     ).one()
-    count, first_seen, last_seen, users = totals
-    values: dict[str, Any] = {"times_seen": count, "user_count": users}
+    count, first_seen, last_seen = totals
+    first_seen = aware(first_seen) if first_seen is not None else None
+    last_seen = aware(last_seen) if last_seen is not None else None
+    latest = None
     if count:
-        values.update(first_seen=first_seen, last_seen=last_seen)
         latest = (
             await conn.execute(
-                select(events.c.release)
+                select(events.c.release, events.c.timestamp)
                 .where(events.c.issue_id == issue_id, events.c.release.is_not(None))
                 .order_by(events.c.timestamp.desc())
                 .limit(1)
             )
-        ).scalar()
-        values["last_release"] = latest
-    await conn.execute(issues.update().where(issues.c.id == issue_id).values(**values))
-
-    await conn.execute(delete(issue_users).where(issue_users.c.issue_id == issue_id))
+        ).first()
+    latest_release = (latest[0], aware(latest[1])) if latest is not None else None
+    compacted = (
+        await conn.execute(select(compacted_occurrences).where(compacted_occurrences.c.issue_id == issue_id))
+    ).all()
+    keys_of_compacted: set[str] = set()
+    for part in compacted:
+        count += part.times_seen
+        part_first, part_last = aware(part.first_seen), aware(part.last_seen)
+        first_seen = part_first if first_seen is None else min(first_seen, part_first)
+        last_seen = part_last if last_seen is None else max(last_seen, part_last)
+        if part.last_release and (latest_release is None or part_last > latest_release[1]):
+            latest_release = (part.last_release, part_last)
+        keys_of_compacted.update(part.users)
     user_rows = await conn.execute(
         select(events.c.user_key)
         .where(events.c.issue_id == issue_id, events.c.user_key.is_not(None))
         .distinct()
     )
-    keys = [r[0] for r in user_rows]
+    keys = sorted({r[0] for r in user_rows} | keys_of_compacted)
+    values: dict[str, Any] = {"times_seen": count, "user_count": len(keys)}
+    if count:
+        values.update(first_seen=first_seen, last_seen=last_seen)
+        values["last_release"] = latest_release[0] if latest_release is not None else None
+    await conn.execute(issues.update().where(issues.c.id == issue_id).values(**values))
+
+    await conn.execute(delete(issue_users).where(issue_users.c.issue_id == issue_id))
     if keys:
         await conn.execute(issue_users.insert(), [{"issue_id": issue_id, "user_key": k} for k in keys])
 
@@ -511,6 +689,13 @@ async def recount(conn: AsyncConnection, issue_id: str) -> None:
             counts[pair] += 1
             first, last = spans.get(pair, (at, at))
             spans[pair] = (min(first, at), max(last, at))
+    for part in compacted:
+        for key, value, n, tag_first, tag_last in part.tags:
+            pair = (key, value)
+            counts[pair] += n
+            first_at, last_at = datetime.fromtimestamp(tag_first, UTC), datetime.fromtimestamp(tag_last, UTC)
+            first, last = spans.get(pair, (first_at, last_at))
+            spans[pair] = (min(first, first_at), max(last, last_at))
     if counts:
         await conn.execute(
             issue_tags.insert(),
@@ -604,6 +789,43 @@ def _new_issue_row(issue_id: str, item: _Occurrence, short: str) -> dict[str, An
         "last_position": item.event.position,
         # What `expectedVersion` needs: the IssueCreated appended in reaction to this event is
         # the stream's first event, version 0. (Until it lands, a change is told to retry.)
+        "version": 0,
+        "assignee": None,
+        "merged_into": None,
+        "resolved_in_next_release": False,
+        "resolved_release_position": None,
+        "ignore_until_count": None,
+        "ignore_until_timestamp": None,
+        "ignore_until_users": None,
+        "events_since_ignore": 0,
+        "users_since_ignore": [],
+    }
+
+
+def _snapshot_issue_row(
+    issue_id: str, snapshot: OccurrencesCompacted, position: int, short: str
+) -> dict[str, Any]:
+    """A new issue's row from a snapshot of its first occurrences (as `_new_issue_row` and
+    `_count_occurrence` would have made it from them)."""
+    return {
+        "id": issue_id,
+        "organization_id": snapshot.organization_id,
+        "project_id": snapshot.project_id,
+        "short_id": short,
+        "primary_hash": snapshot.hash,
+        "grouping_variant": snapshot.variant,
+        "title": snapshot.title,
+        "culprit": snapshot.culprit,
+        "level": snapshot.level,
+        "status": UNRESOLVED,
+        "substatus": "new",
+        "first_seen": datetime.fromtimestamp(snapshot.first_seen, UTC),
+        "last_seen": datetime.fromtimestamp(snapshot.last_seen, UTC),
+        "times_seen": snapshot.count,
+        "user_count": 0,
+        "first_release": snapshot.first_release,
+        "last_release": snapshot.last_release,
+        "last_position": max(position, snapshot.last_position),
         "version": 0,
         "assignee": None,
         "merged_into": None,

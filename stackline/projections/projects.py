@@ -110,6 +110,8 @@ class ProjectsProjection:
                         safe_fields=list(e.safe_fields),
                         allowed_origins=list(e.allowed_origins),
                         monthly_event_quota=e.monthly_event_quota,
+                        retention_days=e.retention_days,
+                        retention_max_events=e.retention_max_events,
                     )
                 )
             case ProjectKeyLimitsChanged() as e:

@@ -63,6 +63,8 @@ projects = Table(
     Column("safe_fields", JSON, nullable=False, server_default="[]"),
     Column("allowed_origins", JSON, nullable=False, server_default="[]"),
     Column("monthly_event_quota", BigInteger),
+    Column("retention_days", Float),  # NULL: the server's retention settings
+    Column("retention_max_events", BigInteger),
     UniqueConstraint("organization_id", "slug", name="uq_projects_org_slug"),
 )
 
@@ -192,6 +194,26 @@ events = Table(
     Column("user_key", String(254)),
     Index("ix_events_issue_position", "issue_id", "position"),
     Index("ix_events_project_hash", "project_id", "hash"),
+)
+
+# What retention deleted of a hash's occurrences, as its snapshot event says (docs/retention.md):
+# recounts after a merge add it to the events still stored. `run` and `position` name the
+# snapshot this row was written from, so a run cut short finds what it has still to apply.
+compacted_occurrences = Table(
+    "compacted_occurrences",
+    metadata,
+    Column("project_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", String(32), primary_key=True),
+    Column("issue_id", String(36), nullable=False, index=True),
+    Column("position", BigInteger, nullable=False),
+    Column("run", String(36), nullable=False),
+    Column("analytics_run", String(36)),  # the run whose analytics rows are deleted too
+    Column("times_seen", BigInteger, nullable=False),
+    Column("first_seen", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+    Column("last_release", String(250)),
+    Column("users", JSON, nullable=False),  # user keys
+    Column("tags", JSON, nullable=False),  # [key, value, count, first, last] (unix seconds)
 )
 
 issue_tags = Table(

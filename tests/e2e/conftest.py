@@ -1,7 +1,12 @@
 from __future__ import annotations
 
 import contextlib
+import fcntl
+import os
+import shutil
+import subprocess
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -9,6 +14,8 @@ from tests import postgres
 from tests.e2e.server import Server
 
 BACKENDS = ["embedded", "postgres"]
+# Pinned JavaScript tools (sentry-cli, esbuild, @sentry/node) from its package-lock.json.
+JS_FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "sourcemaps"
 
 
 @contextlib.contextmanager
@@ -46,3 +53,24 @@ def server(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
             yield running
         finally:
             running.stop()
+
+
+@pytest.fixture(scope="session")
+def js_tools() -> Path:
+    """The fixture's node_modules (sentry-cli, esbuild, @sentry/node), installed once."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        pytest.skip(
+            "node and npm are not installed: these tests run the real sentry-cli, esbuild and @sentry/node"
+        )
+    with open(JS_FIXTURE / ".npm-ci.lock", "w") as lock:  # the xdist workers install once
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (JS_FIXTURE / "node_modules" / ".package-lock.json").is_file():
+            subprocess.run(
+                ["npm", "ci", "--no-audit", "--no-fund"],
+                cwd=JS_FIXTURE,
+                env={**os.environ, "SENTRYCLI_SKIP_DOWNLOAD": "1"},
+                check=True,
+                capture_output=True,
+                timeout=600,
+            )
+    return JS_FIXTURE

@@ -10,7 +10,6 @@ without `node` the module is skipped.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import hashlib
 import io
 import json
@@ -27,12 +26,11 @@ import httpx
 import pytest
 
 from tests import postgres
-from tests.e2e.conftest import BACKENDS, backend_settings
+from tests.e2e.conftest import BACKENDS, JS_FIXTURE, backend_settings
 from tests.e2e.server import Server, stackline
 from tests.e2e.test_lifecycle import Project, checkout_failure, send
 from tests.e2e.test_replay import dump
 
-FIXTURE = Path(__file__).resolve().parents[1] / "fixtures" / "sourcemaps"
 MIB = 1024 * 1024
 LIMITS = {"STACKLINE_ARTIFACT_QUOTA_BYTES": str(2 * MIB), "STACKLINE_MAX_ARTIFACT_FILE_BYTES": str(4 * MIB)}
 
@@ -43,27 +41,6 @@ EVENTS = f"""query ($org: String!, $p: String!) {{ project(organizationSlug: $or
     stats(period: DAY_30) {{ count }} events(first: 10) {{ edges {{ node {{ eventId
     exceptions {{ type value {FRAMES} rawFrames {{ filename absPath function lineno colno mapped }} }}
   }} }} }} }} }} }} }} }}"""
-
-
-@pytest.fixture(scope="session")
-def js_tools() -> Path:
-    """The fixture's node_modules (sentry-cli, esbuild, @sentry/node), installed once."""
-    if shutil.which("node") is None or shutil.which("npm") is None:
-        pytest.skip(
-            "node and npm are not installed: these tests run the real sentry-cli, esbuild and @sentry/node"
-        )
-    with open(FIXTURE / ".npm-ci.lock", "w") as lock:  # the xdist workers install once
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (FIXTURE / "node_modules" / ".package-lock.json").is_file():
-            subprocess.run(
-                ["npm", "ci", "--no-audit", "--no-fund"],
-                cwd=FIXTURE,
-                env={**os.environ, "SENTRYCLI_SKIP_DOWNLOAD": "1"},
-                check=True,
-                capture_output=True,
-                timeout=600,
-            )
-    return FIXTURE
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
@@ -88,9 +65,9 @@ def build_app(tools: Path, where: Path) -> Path:
     return where / "dist"
 
 
-def sentry_cli(server: Server, token: str, *args: str, cwd: Path = FIXTURE) -> str:
+def sentry_cli(server: Server, token: str, *args: str, cwd: Path = JS_FIXTURE) -> str:
     done = subprocess.run(
-        [str(FIXTURE / "node_modules" / ".bin" / "sentry-cli"), *args],
+        [str(JS_FIXTURE / "node_modules" / ".bin" / "sentry-cli"), *args],
         cwd=cwd,
         env={
             **os.environ,

@@ -229,10 +229,16 @@ export type UpdateProjectKeyInput = {
 export type UpdateProjectSettingsInput = {
   allowedOrigins?: Array<string> | null | undefined;
   clearMonthlyEventQuota?: boolean;
+  clearRetentionDays?: boolean;
+  clearRetentionMaxEvents?: boolean;
   /** Events per month; see clearMonthlyEventQuota. */
   monthlyEventQuota?: number | null | undefined;
   organizationSlug: string;
   projectSlug: string;
+  /** Days error events are kept; see clearRetentionDays (unset: the server's setting). */
+  retentionDays?: number | null | undefined;
+  /** Error events kept (the oldest go first, never an issue's first or latest); see clearRetentionMaxEvents (unset: the server's setting). */
+  retentionMaxEvents?: number | null | undefined;
   safeFields?: Array<string> | null | undefined;
   scrubData?: boolean | null | undefined;
   scrubIpAddresses?: boolean | null | undefined;

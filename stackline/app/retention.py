@@ -1,0 +1,420 @@
+"""The retention job: deletes expired error events and keeps what their issues still need.
+
+Design and guarantees: docs/retention.md. A batch at a time: the log first (one event-store
+transaction replaces each hash's expired events by one `OccurrencesCompacted`, in place of the
+earliest), then the read models (the hash's `compacted_occurrences` row, the deleted `events`
+rows), then the analytics rows. A run cut short anywhere is finished by the next: it starts by
+bringing the read models and analytics up to every snapshot in the log. Only events that every
+projector with a checkpoint has applied are touched, so no reader ever sees an event and the
+snapshot that replaces it. This module never decides what a snapshot holds
+(`stackline.domain.retention.compact` does) and never deletes anything a projector still has to read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from stackline.analytics.port import AnalyticsExecutor
+from stackline.app.settings import RetentionSettings
+from stackline.domain.error_event import ErrorEventReceived, grouping_of
+from stackline.domain.registry import decode
+from stackline.domain.retention import Expired, OccurrencesCompacted, compact
+from stackline.eventstore import Compaction, EventStore, RecordedEvent
+from stackline.eventstore.port import RetentionUnsupported
+from stackline.projections.issues import record_compacted
+from stackline.projections.payloads import with_payloads
+from stackline.projections.runner import ProjectorLease
+from stackline.readmodels.schema import (
+    compacted_occurrences,
+    events,
+    issue_hashes,
+    projector_checkpoints,
+    projects,
+    releases,
+)
+
+log = logging.getLogger(__name__)
+RETENTION = "retention"  # its lease: one process at a time runs the job
+INGEST = "ingest-"
+ERROR = "ErrorEventReceived"
+SNAPSHOT = "OccurrencesCompacted"
+FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
+
+
+@dataclass(slots=True)
+class RetentionResult:
+    deleted: int = 0  # error events removed from the log
+    snapshots: int = 0  # snapshots written (new or rewritten)
+    finished: int = 0  # snapshots of a run cut short, whose read-model work this run did
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
+
+
+class RetentionJob:
+    def __init__(
+        self,
+        store: EventStore,
+        engine: AsyncEngine,
+        analytics: AnalyticsExecutor | None,
+        settings: RetentionSettings,
+    ) -> None:
+        self.store = store
+        self.engine = engine
+        self.analytics = analytics
+        self.settings = settings
+
+    async def run_forever(self) -> None:
+        """Run every `interval`; a run that finds another process's run going skips its turn."""
+        while True:
+            try:
+                result = await self.run_leased(wait=False)
+                if result is not None and (result.deleted or result.finished):
+                    log.info(
+                        "retention deleted %d events into %d snapshots in %.1f s",
+                        result.deleted,
+                        result.snapshots,
+                        result.seconds,
+                    )
+            except RetentionUnsupported as error:
+                log.warning("no retention: %s", error)
+                return
+            except Exception:
+                log.exception("retention run failed; the next one finishes it")
+            await asyncio.sleep(self.settings.interval)
+
+    async def run_leased(
+        self, *, wait: bool, on_batch: Callable[[RetentionResult], None] | None = None
+    ) -> RetentionResult | None:
+        """One run under the job's lease (held for the run only); None when another process
+        holds it and `wait` is False."""
+        async with ProjectorLease(self.engine, RETENTION) as lease:
+            if wait:
+                await lease.acquired()
+            elif not await lease.try_acquire():
+                return None
+            return await self.run_once(on_batch=on_batch)
+
+    async def run_once(
+        self, now: float | None = None, on_batch: Callable[[RetentionResult], None] | None = None
+    ) -> RetentionResult:
+        started, cpu = time.monotonic(), time.process_time()
+        result = RetentionResult()
+        result.finished = await self._finish_pending()
+        now = time.time() if now is None else now
+        max_ages, caps = await self._project_settings()
+        default_cutoff = now - self.settings.max_age
+        cutoffs = {project_id: now - age for project_id, age in max_ages.items()}
+        # One pass over the log with the latest cutoff of any project; each event then against its own.
+        latest = max([default_cutoff, *cutoffs.values()])
+        horizon = await self._horizon()
+        run = str(uuid.uuid4())
+        after = 0
+        while horizon:
+            found = await self.store.read_recorded_before(
+                datetime.fromtimestamp(latest, UTC),
+                through_position=horizon,
+                stream_prefix=INGEST,
+                event_types=[ERROR],
+                after_position=after,
+                limit=self.settings.batch,
+            )
+            if not found:
+                break
+            after = found[-1].position
+            batch = [
+                e
+                for e in found
+                if e.recorded_at.timestamp() < cutoffs.get(int(e.data["project_id"]), default_cutoff)
+            ]
+            if not batch:
+                continue
+            snapshots = await self._compact_batch(batch, run)
+            await self._apply(snapshots)
+            result.deleted += len(batch)
+            result.snapshots += len(snapshots)
+            if on_batch is not None:
+                on_batch(result)
+        if horizon and (self.settings.max_events is not None or caps):
+            await self._evict(caps, horizon, run, result, on_batch)
+        if result.deleted:
+            await self.store.reclaim_space()
+        result.seconds = time.monotonic() - started
+        result.cpu_seconds = time.process_time() - cpu
+        return result
+
+    async def _project_settings(self) -> tuple[dict[int, float], dict[int, int]]:
+        """Each project's own max age (seconds) and cap, where it has one."""
+        async with self.engine.connect() as conn:
+            rows = (
+                await conn.execute(
+                    select(projects.c.id, projects.c.retention_days, projects.c.retention_max_events)
+                )
+            ).all()
+        ages = {row.id: row.retention_days * 86400 for row in rows if row.retention_days is not None}
+        caps = {row.id: row.retention_max_events for row in rows if row.retention_max_events is not None}
+        return ages, caps
+
+    async def _evict(
+        self,
+        caps: dict[int, int],
+        horizon: int,
+        run: str,
+        result: RetentionResult,
+        on_batch: Callable[[RetentionResult], None] | None,
+    ) -> None:
+        """Projects storing more than their cap (`caps`, else the server's) of error events lose
+        their oldest, a batch at a time, but never an issue's first or latest event."""
+        default = self.settings.max_events
+        async with self.engine.connect() as conn:
+            over = [
+                (project_id, stored - cap)
+                for project_id, stored in await conn.execute(
+                    select(events.c.project_id, func.count()).group_by(events.c.project_id)
+                )
+                if (cap := caps.get(project_id, default)) is not None and stored > cap
+            ]
+        for project_id, excess in over:
+            while excess > 0:
+                async with self.engine.connect() as conn:
+                    positions = await self._evictable(
+                        conn, project_id, horizon, min(excess, self.settings.batch)
+                    )
+                if not positions:
+                    break
+                batch = [e for e in await self.store.read_positions(positions) if e.type == ERROR]
+                if not batch:
+                    break
+                snapshots = await self._compact_batch(batch, run)
+                await self._apply(snapshots)
+                excess -= len(batch)
+                result.deleted += len(batch)
+                result.snapshots += len(snapshots)
+                if on_batch is not None:
+                    on_batch(result)
+
+    async def _evictable(self, conn: AsyncConnection, project_id: int, horizon: int, limit: int) -> list[int]:
+        """The project's oldest stored error events that are neither the first nor the latest of
+        their issue, up to `horizon`."""
+        ends = (
+            select(func.min(events.c.position).label("position"))
+            .where(events.c.project_id == project_id)
+            .group_by(events.c.issue_id)
+            .union(
+                select(func.max(events.c.position))
+                .where(events.c.project_id == project_id)
+                .group_by(events.c.issue_id)
+            )
+        )
+        found = await conn.execute(
+            select(events.c.position)
+            .where(
+                events.c.project_id == project_id,
+                events.c.position <= horizon,
+                events.c.position.not_in(select(ends.subquery().c.position)),
+            )
+            .order_by(events.c.position)
+            .limit(limit)
+        )
+        return [row[0] for row in found]
+
+    async def _horizon(self) -> int:
+        """The last position every projector with a checkpoint has applied (0: none has one),
+        short of the log's last event: that one stays, so the log's head, where a replay
+        leaves the checkpoints, remains where the live projectors' checkpoints are."""
+        async with self.engine.connect() as conn:
+            lowest = (await conn.execute(select(func.min(projector_checkpoints.c.position)))).scalar()
+        return max(0, min(int(lowest or 0), await self.store.head_position() - 1))
+
+    # -- the log -----------------------------------------------------------------------------
+
+    async def _compact_batch(
+        self, batch: Sequence[RecordedEvent], run: str
+    ) -> list[tuple[int, OccurrencesCompacted]]:
+        """One event-store transaction for the batch; the snapshots written, with positions."""
+        decoded = [(event, decode(event.type, event.data)) for event in batch]
+        groups: dict[tuple[int, str], list[tuple[RecordedEvent, ErrorEventReceived]]] = defaultdict(list)
+        for event, received in await with_payloads(self.store, decoded):
+            if isinstance(received, ErrorEventReceived):
+                groups[(received.project_id, grouping_of(received).hash)].append((event, received))
+        async with self.engine.connect() as conn:
+            previous_at = await self._snapshot_positions(conn, list(groups))
+            first_releases = await self._first_releases(conn, groups)
+        previous_events = {e.position: e for e in await self.store.read_positions(list(previous_at.values()))}
+        compactions: list[Compaction] = []
+        written: list[tuple[int, OccurrencesCompacted]] = []
+        for key, items in groups.items():
+            previous_event = previous_events.get(previous_at.get(key, -1))
+            previous = None
+            if previous_event is not None:
+                found = decode(previous_event.type, previous_event.data)
+                previous = found if isinstance(found, OccurrencesCompacted) else None
+            if previous is None:
+                previous_event = None
+            snapshot = compact(
+                previous,
+                previous_event.position if previous_event is not None else None,
+                [Expired(event.position, received) for event, received in items],
+                first_releases.get(key[0], {}),
+                run,
+            )
+            replaced = [event for event, _ in items] + ([previous_event] if previous_event else [])
+            position = min(event.position for event in replaced)
+            compactions.append(
+                Compaction(
+                    position=position,
+                    type=SNAPSHOT,
+                    data=snapshot.to_data(),
+                    schema_version=snapshot.schema_version,
+                    version=max(event.version for event in replaced),
+                    deleted=tuple(e.position for e in replaced if e.position != position),
+                )
+            )
+            written.append((position, snapshot))
+        await self.store.compact(compactions)
+        return written
+
+    async def _snapshot_positions(
+        self, conn: AsyncConnection, keys: list[tuple[int, str]]
+    ) -> dict[tuple[int, str], int]:
+        found: dict[tuple[int, str], int] = {}
+        by_project: dict[int, list[str]] = defaultdict(list)
+        for project_id, hash_ in keys:
+            by_project[project_id].append(hash_)
+        for project_id, hashes in by_project.items():
+            for hash_, position in await conn.execute(
+                select(compacted_occurrences.c.hash, compacted_occurrences.c.position).where(
+                    compacted_occurrences.c.project_id == project_id,
+                    compacted_occurrences.c.hash.in_(hashes),
+                )
+            ):
+                found[(project_id, hash_)] = position
+        return found
+
+    async def _first_releases(
+        self,
+        conn: AsyncConnection,
+        groups: dict[tuple[int, str], list[tuple[RecordedEvent, ErrorEventReceived]]],
+    ) -> dict[int, dict[str, int]]:
+        wanted: dict[int, set[str]] = defaultdict(set)
+        for (project_id, _), items in groups.items():
+            wanted[project_id].update(r.facts.release for _, r in items if r.facts.release)
+        found: dict[int, dict[str, int]] = defaultdict(dict)
+        for project_id, versions in wanted.items():
+            if versions:
+                for version, first in await conn.execute(
+                    select(releases.c.version, releases.c.first_position).where(
+                        releases.c.project_id == project_id, releases.c.version.in_(sorted(versions))
+                    )
+                ):
+                    found[project_id][version] = first
+        return found
+
+    # -- the read models and analytics ------------------------------------------------------------
+
+    async def _apply(self, snapshots: Sequence[tuple[int, OccurrencesCompacted]]) -> None:
+        """What snapshots mean for the read models (one transaction), then for analytics (one
+        statement per project and 5,000 positions); each idempotent."""
+        if not snapshots:
+            return
+        async with self.engine.begin() as conn:
+            for position, snapshot in snapshots:
+                issue_id = (
+                    await conn.execute(
+                        select(issue_hashes.c.issue_id).where(
+                            issue_hashes.c.project_id == snapshot.project_id,
+                            issue_hashes.c.hash == snapshot.hash,
+                        )
+                    )
+                ).scalar()
+                covers = list(snapshot.covers)
+                for start in range(0, len(covers), 5000):
+                    await conn.execute(
+                        delete(events).where(
+                            events.c.project_id == snapshot.project_id,
+                            events.c.hash == snapshot.hash,
+                            events.c.position.in_(covers[start : start + 5000]),
+                        )
+                    )
+                if issue_id is not None:
+                    await record_compacted(conn, issue_id, position, snapshot, analytics_done=False)
+        await self._apply_analytics([snapshot for _, snapshot in snapshots])
+
+    async def _apply_analytics(self, snapshots: Sequence[OccurrencesCompacted]) -> None:
+        if self.analytics is None or not snapshots:
+            return  # another process's job (the one beside the analytics store) deletes them
+        by_project: dict[int, list[int]] = defaultdict(list)
+        for snapshot in snapshots:
+            by_project[int(snapshot.project_id)].extend(int(p) for p in snapshot.covers)
+        for project_id, covers in by_project.items():
+            for start in range(0, len(covers), 5000):
+                chunk = ",".join(str(p) for p in covers[start : start + 5000])
+                await self.analytics.execute(
+                    f"DELETE FROM events WHERE project_id = {project_id} AND type = 'error'"
+                    f" AND position IN ({chunk})"
+                )
+        async with self.engine.begin() as conn:
+            for snapshot in snapshots:
+                await conn.execute(
+                    update(compacted_occurrences)
+                    .where(
+                        compacted_occurrences.c.project_id == snapshot.project_id,
+                        compacted_occurrences.c.hash == snapshot.hash,
+                        compacted_occurrences.c.run == snapshot.run,
+                    )
+                    .values(analytics_run=snapshot.run)
+                )
+
+    async def _finish_pending(self) -> int:
+        """Bring the read models (and analytics) up to every snapshot of the log: a run cut short
+        between its steps left some behind. How many needed it."""
+        async with self.engine.connect() as conn:
+            recorded = {
+                (row.project_id, row.hash): (row.position, row.run, row.analytics_run)
+                for row in await conn.execute(
+                    select(
+                        compacted_occurrences.c.project_id,
+                        compacted_occurrences.c.hash,
+                        compacted_occurrences.c.position,
+                        compacted_occurrences.c.run,
+                        compacted_occurrences.c.analytics_run,
+                    )
+                )
+            }
+        head = await self.store.head_position()
+        finished, after = 0, 0
+        while True:
+            page = await self.store.read_recorded_before(
+                FAR_FUTURE,
+                through_position=head,
+                stream_prefix=INGEST,
+                event_types=[SNAPSHOT],
+                after_position=after,
+                limit=1000,
+            )
+            if not page:
+                return finished
+            after = page[-1].position
+            unapplied: list[tuple[int, OccurrencesCompacted]] = []
+            analytics_behind: list[OccurrencesCompacted] = []
+            for event in page:
+                snapshot = decode(event.type, event.data)
+                if not isinstance(snapshot, OccurrencesCompacted):
+                    continue
+                stored = recorded.get((snapshot.project_id, snapshot.hash))
+                if stored is None or stored[:2] != (event.position, snapshot.run):
+                    unapplied.append((event.position, snapshot))
+                elif stored[2] != snapshot.run and self.analytics is not None:
+                    analytics_behind.append(snapshot)
+            await self._apply(unapplied)
+            await self._apply_analytics(analytics_behind)
+            finished += len(unapplied) + len(analytics_behind)

@@ -1,0 +1,174 @@
+"""Retention's vocabulary: the snapshot that stands in the log for an issue's deleted occurrences.
+
+When the retention job deletes expired error events, what the issue aggregates still need from
+them (counts, first and last seen, the latest title, users, tag counts, the releases they
+introduced) is kept in one `OccurrencesCompacted` per (project, grouping hash), written in
+place of the earliest deleted event (docs/retention.md). A projection applies it as the sum of
+the occurrences it replaces, so a replay after retention reaches the rows a live projector
+has. `compact` folds expired events (and the hash's previous snapshot) into a new snapshot.
+Pure: no I/O.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from stackline.domain.error_event import ErrorEventReceived, grouping_of
+from stackline.domain.events import DomainEvent, register
+
+TAG_LIMIT = 200  # as the issues projection counts them: an event's first 200 tags, 200 characters
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class OccurrencesCompacted(DomainEvent):
+    """The sum of an issue hash's occurrences that retention deleted from the log.
+
+    `covers` are the positions this snapshot's run deleted (the derived rows to delete with
+    them); `run` names that run, so a crashed run's unfinished read-model work is found again.
+    Times are unix seconds. `tags` rows are `[key, value, count, first, last]`, `releases` rows
+    `[version, first position, first seen]` for the releases the project first saw in them."""
+
+    organization_id: str
+    project_id: int
+    hash: str
+    variant: str
+    components: tuple[str, ...]
+    event_id: str  # the SDK's id of the earliest occurrence it stands for
+    run: str
+    count: int
+    first_seen: float
+    last_seen: float
+    last_position: int
+    title: str
+    culprit: str | None
+    level: str
+    first_release: str | None
+    last_release: str | None
+    users: tuple[str, ...]
+    tags: tuple[tuple[Any, ...], ...]
+    releases: tuple[tuple[Any, ...], ...]
+    covers: tuple[int, ...]
+    accepted_days: tuple[tuple[Any, ...], ...] = ()  # [UTC day, count] by the day they were received
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> OccurrencesCompacted:
+        values = dict(data)
+        for name in ("components", "users", "covers"):
+            values[name] = tuple(values[name])
+        values["tags"] = tuple(tuple(row) for row in values["tags"])
+        values["releases"] = tuple(tuple(row) for row in values["releases"])
+        values["accepted_days"] = tuple(tuple(row) for row in values.get("accepted_days", ()))
+        return cls(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class Expired:
+    """An expired error event as the job hands it to `compact`."""
+
+    position: int
+    event: ErrorEventReceived
+
+
+def compact(
+    previous: OccurrencesCompacted | None,
+    previous_position: int | None,
+    expired: Sequence[Expired],
+    first_releases: dict[str, int],
+    run: str,
+) -> OccurrencesCompacted:
+    """The snapshot of `previous` (at `previous_position`) and `expired`, all of one (project,
+    hash). `first_releases` maps the project's release versions to the position of the event
+    that introduced them; those introduced by an expired event are kept."""
+    if not expired:
+        raise ValueError("nothing to compact")
+    ordered = sorted(expired, key=lambda e: e.position)
+    first = ordered[0].event
+    grouping = grouping_of(first)
+    count = 0
+    first_seen = last_seen = 0.0
+    title, culprit, level = "", None, "error"
+    first_release = last_release = None
+    last_position = 0
+    users: set[str] = set()
+    tags: dict[tuple[str, str], list[Any]] = {}
+    releases: dict[str, tuple[int, float]] = {}
+    accepted: dict[str, int] = {}
+    if previous is not None:
+        count, first_seen, last_seen = previous.count, previous.first_seen, previous.last_seen
+        title, culprit, level = previous.title, previous.culprit, previous.level
+        first_release, last_release = previous.first_release, previous.last_release
+        last_position = previous.last_position
+        users.update(previous.users)
+        for key, value, n, tag_first, tag_last in previous.tags:
+            tags[(key, value)] = [n, tag_first, tag_last]
+        for version, position, seen in previous.releases:
+            releases[version] = (position, seen)
+        for day, n in previous.accepted_days:
+            accepted[day] = n
+    positions = [e.position for e in ordered]
+    starts_here = previous is None or (previous_position is not None and positions[0] < previous_position)
+    for item in ordered:
+        facts = item.event.facts
+        seen = facts.summary.timestamp
+        if count == 0:
+            first_seen = last_seen = seen
+            title, culprit, level = facts.summary.title, facts.summary.culprit, facts.summary.level
+            first_release = last_release = facts.release
+        else:
+            first_seen = min(first_seen, seen)
+            if seen >= last_seen:  # the issue shows what its latest event says
+                last_seen = seen
+                title, culprit, level = facts.summary.title, facts.summary.culprit, facts.summary.level
+                if facts.release:
+                    last_release = facts.release
+        count += 1
+        day = utc_day(item.event.received_at)
+        accepted[day] = accepted.get(day, 0) + 1
+        last_position = max(last_position, item.position)
+        if facts.user:
+            users.add(facts.user)
+        for key, value in facts.summary.tags[:TAG_LIMIT]:
+            pair = (key[:200], value[:200])
+            counted = tags.get(pair)
+            if counted is None:
+                tags[pair] = [1, seen, seen]
+            else:
+                counted[0] += 1
+                counted[1] = min(counted[1], seen)
+                counted[2] = max(counted[2], seen)
+        if facts.release and first_releases.get(facts.release) == item.position:
+            releases[facts.release] = (item.position, seen)
+    if starts_here and previous is not None:
+        first_release = first.facts.release  # the earliest occurrence is now an expired one
+    return OccurrencesCompacted(
+        organization_id=first.organization_id,
+        project_id=first.project_id,
+        hash=grouping.hash,
+        variant=previous.variant if previous is not None else grouping.variant,
+        components=previous.components if previous is not None else grouping.components,
+        event_id=first.event_id if starts_here else previous.event_id,  # type: ignore[union-attr]
+        run=run,
+        count=count,
+        first_seen=first_seen,
+        last_seen=last_seen,
+        last_position=last_position,
+        title=title,
+        culprit=culprit,
+        level=level,
+        first_release=first_release,
+        last_release=last_release,
+        users=tuple(sorted(users)),
+        tags=tuple((k, v, n, f, la) for (k, v), (n, f, la) in sorted(tags.items())),
+        releases=tuple((v, p, s) for v, (p, s) in sorted(releases.items())),
+        covers=tuple(positions),
+        accepted_days=tuple(sorted(accepted.items())),
+    )
+
+
+def utc_day(timestamp: float) -> str:
+    """The UTC day usage counts an event under (as `projections.intake.day_of`)."""
+    return datetime.fromtimestamp(int(timestamp // 86400) * 86400, UTC).strftime("%Y-%m-%d")

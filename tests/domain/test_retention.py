@@ -1,0 +1,50 @@
+"""`compact`: a snapshot is the sum of the occurrences it replaces, and folds in the previous one."""
+
+from __future__ import annotations
+
+from stackline.domain.error_event import error_event_received
+from stackline.domain.retention import Expired, OccurrencesCompacted, compact
+
+
+def occurrence(position: int, at: float, user: str | None, release: str | None, region: str) -> Expired:
+    payload = {
+        "exception": {"values": [{"type": "KeyError", "value": "x"}]},
+        "timestamp": at,
+        "release": release,
+        "tags": {"region": region},
+        "user": {"id": user} if user else None,
+    }
+    return Expired(position, error_event_received("org", 1, f"{position:032x}", at, payload))
+
+
+def test_a_snapshot_sums_counts_users_tags_releases_and_usage_days() -> None:
+    events = [
+        occurrence(10, 1_000.0, "a", "r1", "eu"),
+        occurrence(12, 90_000.0, "b", "r2", "us"),
+        occurrence(11, 500.0, "a", None, "eu"),
+    ]
+    snapshot = compact(None, None, events, {"r1": 10, "r2": 3}, run="run-1")
+    assert (snapshot.count, snapshot.first_seen, snapshot.last_seen, snapshot.last_position) == (
+        3,
+        500.0,
+        90_000.0,
+        12,
+    )
+    assert snapshot.users == ("id:a", "id:b")
+    assert snapshot.event_id == f"{10:032x}"  # the earliest occurrence's, in log order
+    assert (snapshot.first_release, snapshot.last_release) == ("r1", "r2")
+    assert ("region", "eu", 2, 500.0, 1_000.0) in snapshot.tags
+    assert snapshot.releases == (("r1", 10, 1_000.0),)  # r2 was introduced by a kept event
+    assert snapshot.accepted_days == (("1970-01-01", 2), ("1970-01-02", 1))
+    assert snapshot.covers == (10, 11, 12)
+    assert OccurrencesCompacted.from_data(snapshot.to_data()) == snapshot
+
+
+def test_a_second_snapshot_folds_in_the_first() -> None:
+    first = compact(None, None, [occurrence(10, 1_000.0, "a", "r1", "eu")], {}, run="run-1")
+    second = compact(first, 10, [occurrence(20, 2_000.0, "b", "r1", "eu")], {}, run="run-2")
+    assert (second.count, second.first_seen, second.last_seen) == (2, 1_000.0, 2_000.0)
+    assert second.users == ("id:a", "id:b")
+    assert second.event_id == first.event_id
+    assert ("region", "eu", 2, 1_000.0, 2_000.0) in second.tags
+    assert second.covers == (20,) and second.run == "run-2"

@@ -1,0 +1,322 @@
+"""Retention through real processes: the real SDK posts to `stackline serve`, then
+`stackline project run retention` deletes what is older than its max age while the issues keep
+their counts, younger events stay, a replay rebuilds the same rows, and a run killed midway is
+finished by the next one (docs/retention.md)."""
+
+from __future__ import annotations
+
+import signal
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, select, text
+
+from stackline.readmodels.db import sync_url
+from stackline.readmodels.schema import events
+from tests.e2e.conftest import backend_settings
+from tests.e2e.server import Server, kill_group, spawn, stackline
+from tests.e2e.test_lifecycle import Project, checkout_failure, inventory_failure, send
+from tests.e2e.test_replay import dump
+
+ISSUE_FIELDS = """id title status timesSeen userCount firstSeen lastSeen firstRelease lastRelease
+  tags { key totalValues topValues { value count } }
+  events(first: 20) { totalCount edges { node { eventId } } }"""
+ISSUES = f"""query ($org: String!, $p: String!) {{ project(organizationSlug: $org, slug: $p) {{
+  issues(first: 10) {{ edges {{ node {{ {ISSUE_FIELDS} }} }} }} }} }}"""
+EVENT = """query ($p: String!, $e: String!) { project(organizationSlug: "acme", slug: $p) {
+  event(eventId: $e) { eventId payload } } }"""
+# Written by the job in another store (analytics), not derived from the log: replay cannot know it.
+NOT_FROM_THE_LOG = {"compacted_occurrences": {"analytics_run"}}
+
+
+def issues(project: Project) -> dict[str, dict]:
+    found = project.query(ISSUES, {"org": "acme", "p": project.slug})["project"]["issues"]["edges"]
+    return {edge["node"]["title"]: edge["node"] for edge in found}
+
+
+def event_ids(issue: dict) -> set[str]:
+    return {edge["node"]["eventId"] for edge in issue["events"]["edges"]}
+
+
+def wait_counted(project: Project, seen: int, stored: int | None = None) -> dict[str, dict]:
+    """The issues once they count `seen` events in all, `stored` of them still stored."""
+    deadline = time.monotonic() + 30
+    while True:
+        found = issues(project)
+        counted = sum(i["timesSeen"] for i in found.values())
+        kept = sum(i["events"]["totalCount"] for i in found.values())
+        if (counted, kept) == (seen, seen if stored is None else stored):
+            return found
+        assert time.monotonic() < deadline, (counted, kept, found)
+        time.sleep(0.2)
+
+
+def aggregates(found: dict[str, dict]) -> dict[str, tuple]:
+    """What an issue shows that must survive retention."""
+    return {
+        title: (
+            i["status"],
+            i["timesSeen"],
+            i["userCount"],
+            i["firstSeen"],
+            i["lastSeen"],
+            i["firstRelease"],
+            i["lastRelease"],
+            sorted(
+                (t["key"], t["totalValues"], sorted((v["value"], v["count"]) for v in t["topValues"]))
+                for t in i["tags"]
+            ),
+        )
+        for title, i in found.items()
+    }
+
+
+def in_event_store(server: Server, sqlite_sql: str, postgres_sql: str) -> list[tuple]:
+    """Rows read from the event store's engine itself."""
+    url = server.env.get("STACKLINE_EVENTSTORE_URL")
+    if url is None:
+        with sqlite3.connect(server.data_dir / "events.sqlite3") as conn:
+            return conn.execute(sqlite_sql).fetchall()
+    engine = create_engine(sync_url(url))
+    try:
+        with engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(text(postgres_sql))]
+    finally:
+        engine.dispose()
+
+
+def log_types(server: Server) -> list[str]:
+    sql = "SELECT type FROM events ORDER BY position"
+    return [row[0] for row in in_event_store(server, sql, sql)]
+
+
+def bodies(server: Server) -> int:
+    return in_event_store(
+        server, "SELECT count(*) FROM event_bodies", "SELECT count(*) FROM events WHERE body IS NOT NULL"
+    )[0][0]
+
+
+def retention(server: Server, max_age: str, *extra: str, **env: str) -> str:
+    done = stackline(
+        "project",
+        "run",
+        "retention",
+        "--once",
+        "--data-dir",
+        str(server.data_dir),
+        *extra,
+        env={**server.env, "STACKLINE_RETENTION_MAX_AGE": max_age, **env},
+    )
+    return done.stdout
+
+
+def positions_by_issue(server: Server) -> dict[str, list[int]]:
+    """The log positions of each issue's stored events, from the read models' `events` table."""
+    engine = create_engine(sync_url(database_url(server)))
+    try:
+        with engine.connect() as conn:
+            found: dict[str, list[int]] = {}
+            for issue_id, position in conn.execute(
+                select(events.c.issue_id, events.c.position).order_by(events.c.position)
+            ):
+                found.setdefault(issue_id, []).append(position)
+            return found
+    finally:
+        engine.dispose()
+
+
+def database_url(server: Server) -> str:
+    return server.env.get("STACKLINE_DATABASE_URL") or f"sqlite:///{server.data_dir / 'readmodels.sqlite3'}"
+
+
+@pytest.fixture(params=["embedded", "postgres"])
+def running(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Server]:
+    with backend_settings(request.param) as env:
+        server = Server(tmp_path / "data", env=env).start()
+        try:
+            yield server
+        finally:
+            server.stop()
+
+
+def test_retention_deletes_old_events_and_the_issues_keep_their_counts(running: Server) -> None:
+    server = running
+    project = Project(server, "kept")
+    send(project.dsn, checkout_failure, 1, release="r@1", user={"id": "a"}, tags={"region": "eu"}, times=3)
+    send(project.dsn, inventory_failure, "sku", release="r@1", user={"email": "b@example.com"}, times=2)
+    old = wait_counted(project, 5)
+    old_ids = set().union(*(event_ids(i) for i in old.values()))
+    time.sleep(25)  # the old events are then 25 s old; the job below keeps 15 s (a CLI start is slow)
+    send(project.dsn, checkout_failure, 2, release="r@2", user={"id": "c"}, tags={"region": "us"}, times=2)
+    before = wait_counted(project, 7)
+    young_ids = set().union(*(event_ids(i) for i in before.values())) - old_ids
+    assert len(young_ids) == 2
+
+    out = retention(server, "15s")
+    assert "deleted 5 events" in out, out
+
+    after = issues(project)
+    assert aggregates(after) == aggregates(before)
+    # The old events are gone everywhere the API looks; the young ones, acked within the max age, stay.
+    assert set().union(*(event_ids(i) for i in after.values())) == young_ids
+    for event_id in old_ids:
+        assert project.query(EVENT, {"p": project.slug, "e": event_id})["project"]["event"] is None
+    for event_id in young_ids:
+        assert project.query(EVENT, {"p": project.slug, "e": event_id})["project"]["event"]["payload"]
+    types = log_types(server)
+    assert types.count("ErrorEventReceived") == 2 and types.count("OccurrencesCompacted") == 2
+    assert bodies(server) == 2
+    # New events still land on the issues, counted on top of what retention kept.
+    send(project.dsn, inventory_failure, "sku", release="r@1", user={"email": "d@example.com"})
+    wait_counted(project, 8, stored=3)
+    # A run with nothing old enough deletes nothing.
+    assert "deleted 0 events" in retention(server, "1h")
+    # One that finds everything old folds it into the snapshots already there.
+    counted = wait_counted(project, 8, stored=3)
+    time.sleep(1.5)
+    # (All but the log's last event, which stays until a newer one comes: docs/retention.md.)
+    assert "deleted 2 events into 1 snapshots" in retention(server, "1s")
+    assert aggregates(wait_counted(project, 8, stored=1)) == aggregates(counted)
+    assert log_types(server).count("OccurrencesCompacted") == 2 and bodies(server) == 1
+
+    server.stop()
+    live = dump(database_url(server))
+    stackline("replay", "--quiet", "--data-dir", str(server.data_dir), env=server.env)
+    rebuilt = dump(database_url(server))
+    for table in live:
+        if table in NOT_FROM_THE_LOG:
+            continue
+        assert rebuilt[table] == live[table], f"table {table} differs after replay"
+
+
+def test_a_run_killed_midway_leaves_a_store_the_next_run_finishes(running: Server, tmp_path: Path) -> None:
+    server = running
+    project = Project(server, "killed")
+    send(project.dsn, checkout_failure, 1, user={"id": "a"}, tags={"region": "eu"}, times=20)
+    send(project.dsn, inventory_failure, "sku", user={"id": "b"}, times=20)
+    before = wait_counted(project, 40)
+    time.sleep(1.5)
+    # One event per transaction, so that the kill lands in the middle of the work.
+    job = spawn(
+        ["project", "run", "retention", "--once", "--data-dir", str(server.data_dir)],
+        tmp_path / "retention.log",
+        env={**server.env, "STACKLINE_RETENTION_MAX_AGE": "1s", "STACKLINE_RETENTION_BATCH": "1"},
+    )
+    deadline = time.monotonic() + 60
+    while (tmp_path / "retention.log").read_text().count("deleted so far") < 5:
+        assert job.poll() is None, (tmp_path / "retention.log").read_text()
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    kill_group(job, signal.SIGKILL, timeout=0)
+    assert "into" not in (tmp_path / "retention.log").read_text()  # it did not finish
+
+    # Whatever instant it died at, the issues count what they counted.
+    assert aggregates(issues(project)) == aggregates(before)
+    out = retention(server, "1s")
+    assert "deleted" in out and " 0 events" not in out, out
+    # Left: the log's last event, and what a projector had not applied yet when the run began.
+    left = log_types(server).count("ErrorEventReceived")
+    assert left <= 2
+    after = wait_counted(project, 40, stored=left)
+    assert aggregates(after) == aggregates(before)
+
+    server.stop()
+    live = dump(database_url(server))
+    stackline("replay", "--quiet", "--data-dir", str(server.data_dir), env=server.env)
+    rebuilt = dump(database_url(server))
+    for table in live:
+        if table not in NOT_FROM_THE_LOG:
+            assert rebuilt[table] == live[table], f"table {table} differs after replay"
+
+
+STATS = """query ($org: String!, $p: String!) { project(organizationSlug: $org, slug: $p) {
+  issues(first: 10) { edges { node { timesSeen events(first: 1) { totalCount }
+  day: stats(period: HOUR_24) { count } } } } } }"""
+
+
+def test_serve_runs_the_job_and_it_deletes_the_analytics_rows_too(tmp_path: Path) -> None:
+    env = {"STACKLINE_RETENTION_MAX_AGE": "3s", "STACKLINE_RETENTION_INTERVAL": "1s"}
+    with Server(tmp_path / "data", env=env).start() as server:
+        project = Project(server, "served")
+        send(project.dsn, checkout_failure, 1, user={"id": "a"}, times=5)
+        deadline = time.monotonic() + 60
+        while True:
+            (issue,) = [
+                e["node"]
+                for e in project.query(STATS, {"org": "acme", "p": "served"})["project"]["issues"]["edges"]
+            ]
+            stored, charted = issue["events"]["totalCount"], sum(b["count"] for b in issue["day"])
+            if issue["timesSeen"] == 5 and stored <= 1 and charted == stored:
+                break
+            assert time.monotonic() < deadline, issue
+            time.sleep(0.3)
+        assert "retention deleted" in server.log()
+
+
+def payment_failure(amount: int) -> None:
+    raise ArithmeticError(f"rounding error at {amount}")
+
+
+def test_a_project_over_its_cap_loses_its_oldest_events_but_no_issue_its_first_or_latest(
+    running: Server,
+) -> None:
+    server = running
+    project = Project(server, "capped")
+    send(project.dsn, checkout_failure, 1, user={"id": "a"}, tags={"region": "eu"}, times=6)
+    send(project.dsn, inventory_failure, "sku", user={"id": "b"}, times=3)
+    send(project.dsn, payment_failure, 7, user={"id": "c"})
+    before = wait_counted(project, 10)
+    stored = positions_by_issue(server)
+
+    out = retention(server, "90d", STACKLINE_RETENTION_MAX_EVENTS="5")
+    assert "deleted 5 events" in out, out
+    after = wait_counted(project, 10, stored=5)
+    assert aggregates(after) == aggregates(before)
+    kept = {title: event_ids(i) for title, i in after.items()}
+    # Each issue keeps its first and latest: ArithmeticError has one event, the others two.
+    assert [len(kept[t]) for t in sorted(kept)] == [1, 2, 2]
+    assert positions_by_issue(server) == {i: sorted({p[0], p[-1]}) for i, p in stored.items()}
+    assert "deleted 0 events" in retention(server, "90d", STACKLINE_RETENTION_MAX_EVENTS="5")
+
+    server.stop()
+    live = dump(database_url(server))
+    stackline("replay", "--quiet", "--data-dir", str(server.data_dir), env=server.env)
+    rebuilt = dump(database_url(server))
+    for table in live:
+        if table not in NOT_FROM_THE_LOG:
+            assert rebuilt[table] == live[table], f"table {table} differs after replay"
+
+
+SETTINGS = """mutation ($input: UpdateProjectSettingsInput!) { updateProjectSettings(input: $input) {
+  project { settings { retentionDays retentionMaxEvents } } userErrors { message field code } } }"""
+
+
+def test_a_project_of_its_own_max_age_loses_its_old_events_and_no_other_project_does(
+    running: Server,
+) -> None:
+    server = running
+    short, default = Project(server, "short"), Project(server, "default")
+    refused = short.query(
+        SETTINGS, {"input": {"organizationSlug": "acme", "projectSlug": "short", "retentionMaxEvents": 0}}
+    )["updateProjectSettings"]
+    assert refused["userErrors"] and refused["project"] is None
+    for project in (short, default):
+        send(project.dsn, checkout_failure, 1, user={"id": "a"}, times=3)
+    for project in (short, default):
+        wait_counted(project, 3)
+    time.sleep(25)
+    for project in (short, default):
+        send(project.dsn, checkout_failure, 1, user={"id": "b"})
+        wait_counted(project, 4)
+    days = 15 / 86400  # the first three are older than that, the fourth (a CLI start away) is not
+    changed = short.query(
+        SETTINGS, {"input": {"organizationSlug": "acme", "projectSlug": "short", "retentionDays": days}}
+    )["updateProjectSettings"]
+    assert changed["userErrors"] == [] and changed["project"]["settings"]["retentionDays"] == days
+
+    assert "deleted 3 events" in retention(server, "90d")
+    assert [i["userCount"] for i in wait_counted(short, 4, stored=1).values()] == [2]
+    wait_counted(default, 4, stored=4)
