@@ -177,7 +177,7 @@ class AlertRule(Node):
     conditions: list[AlertCondition] = strawberry.field(description="Any one of them fires the rule.")
     filters: AlertFilters
     action_interval_minutes: int = strawberry.field(
-        description="At most one notification per issue per interval."
+        description="At most one notification per issue (or monitor) per interval."
     )
     channels: list[AlertChannel]
     enabled: bool

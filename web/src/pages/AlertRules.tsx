@@ -326,7 +326,7 @@ function RuleCard({
         <dd>{filters.length ? filters.join(", and ") : <span className="muted">always</span>}</dd>
         <dt>Then</dt>
         <dd>
-          {rule.channels.map(channel).join("; ")} <span className="muted">· at most once per issue every {describeInterval(rule.actionIntervalMinutes)}</span>
+          {rule.channels.map(channel).join("; ")} <span className="muted">· at most once per issue or monitor every {describeInterval(rule.actionIntervalMinutes)}</span>
         </dd>
       </dl>
       <div className="notifications">
