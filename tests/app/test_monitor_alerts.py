@@ -16,6 +16,8 @@ import pytest
 
 from stackline.app.settings import Settings
 from stackline.app.wiring import Services, open_services
+from stackline.domain.alert import AlertNotificationSent
+from stackline.domain.registry import decode
 from stackline.graphql.context import Context
 from stackline.graphql.schema import schema
 from tests.app.test_monitor_clock import check_in, stored, until
@@ -173,3 +175,20 @@ async def test_a_missed_check_in_and_a_timed_out_run_are_told_once(
         ("MONITOR_TIMED_OUT", "backup"),
     ]
     assert all(e["node"]["issueId"] is None for e in told)
+    # The audit in the rule's stream names each monitor.
+    deadline = time.monotonic() + 20
+    while (
+        len(
+            audit := [
+                e for e in await services.store.read_all(0, 10_000) if e.type == "AlertNotificationSent"
+            ]
+        )
+        < 2
+    ):
+        assert time.monotonic() < deadline, audit
+        await asyncio.sleep(0.05)
+    decoded = [decode(e.type, e.data) for e in audit]
+    assert sorted((e.trigger, e.monitor_slug) for e in decoded if isinstance(e, AlertNotificationSent)) == [
+        ("MONITOR_MISSED", "report"),
+        ("MONITOR_TIMED_OUT", "backup"),
+    ]
