@@ -321,6 +321,7 @@ class AlertSender:
             "channel": row.channel_kind,
             "target": row.target,
             "attempts": row.attempts,
+            "monitor_slug": (orjson.loads(row.subject).get("monitor") or {}).get("slug"),
         }
         event = (
             AlertNotificationSent(**common)

@@ -1,7 +1,8 @@
 """The AlertRule aggregate: when a project's issues should reach a human, and through what.
 
 A rule has conditions (any one of them fires it: a new issue, a regression, an ignored issue
-escalating, more than N events or N users in T minutes), filters that must all hold (level,
+escalating, more than N events or N users in T minutes; a cron monitor that missed a check-in,
+whose run timed out or failed), filters that must all hold (level,
 environment, release, tags `key:value`, and a query in the issue search syntax), an action
 interval (at most one notification per issue per interval) and channels (e-mail, a
 Slack-compatible incoming webhook, one of the project's signed webhooks).
@@ -14,18 +15,22 @@ what commands mean and what a triggering event's facts match; it never does I/O.
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, ClassVar
 
-from stackline.domain.events import DomainEvent, register
+from stackline.domain.events import CheckInReceived, DomainEvent, register, upcasts
+from stackline.domain.monitor import MonitorCheckInMissed, MonitorCheckInTimedOut
 from stackline.domain.organization import InvalidCommand
 from stackline.domain.search import LEVELS, SearchSyntaxError, parse_query
 from stackline.domain.webhook import check_url
 
 NEW_ISSUE, REGRESSION, ESCALATION = "NEW_ISSUE", "REGRESSION", "ESCALATION"
 EVENT_FREQUENCY, USER_FREQUENCY = "EVENT_FREQUENCY", "USER_FREQUENCY"
-CONDITION_KINDS = (NEW_ISSUE, REGRESSION, ESCALATION, EVENT_FREQUENCY, USER_FREQUENCY)
+MONITOR_MISSED, MONITOR_TIMED_OUT, MONITOR_FAILED = "MONITOR_MISSED", "MONITOR_TIMED_OUT", "MONITOR_FAILED"
+MONITOR_KINDS = (MONITOR_MISSED, MONITOR_TIMED_OUT, MONITOR_FAILED)
+CONDITION_KINDS = (NEW_ISSUE, REGRESSION, ESCALATION, EVENT_FREQUENCY, USER_FREQUENCY, *MONITOR_KINDS)
 FREQUENCY_KINDS = (EVENT_FREQUENCY, USER_FREQUENCY)
 EMAIL, SLACK, WEBHOOK = "EMAIL", "SLACK", "WEBHOOK"
 CHANNEL_KINDS = (EMAIL, SLACK, WEBHOOK)
@@ -35,6 +40,8 @@ MAX_CONDITIONS = 10
 MAX_CHANNELS = 10
 MAX_RECIPIENTS = 50
 MAX_TAG_FILTERS = 20
+MAX_MONITOR_SLUGS = 50
+MAX_MONITOR_SLUG_LENGTH = 128  # the monitors read model's slug column
 MAX_QUERY_LENGTH = 1000
 MAX_WINDOW_MINUTES = 30 * 24 * 60  # 30 days: the counts are read from the stored events
 MAX_INTERVAL_MINUTES = 30 * 24 * 60
@@ -65,13 +72,16 @@ class Condition:
 @dataclass(frozen=True, slots=True)
 class Filters:
     """All must hold. Levels, environment, release and tags are the triggering event's (`*` is a
-    wildcard); `query` is the issue search syntax, asked of the issue (docs/search.md)."""
+    wildcard); `query` is the issue search syntax, asked of the issue (docs/search.md). Those
+    look at issues only; `monitor_slugs` (empty: any monitor) is the one filter of the monitor
+    kinds."""
 
     levels: tuple[str, ...] = ()
     environment: str | None = None
     release: str | None = None
     tags: tuple[tuple[str, str], ...] = ()
     query: str = ""
+    monitor_slugs: tuple[str, ...] = ()
 
     def to_data(self) -> dict[str, Any]:
         return {
@@ -80,6 +90,7 @@ class Filters:
             "release": self.release,
             "tags": [list(pair) for pair in self.tags],
             "query": self.query,
+            "monitor_slugs": list(self.monitor_slugs),
         }
 
 
@@ -145,6 +156,7 @@ class RuleConfig:
                 filters.get("release"),
                 tuple((k, v) for k, v in filters.get("tags") or ()),
                 filters.get("query") or "",
+                tuple(filters.get("monitor_slugs") or ()),
             ),
             action_interval_minutes=data["action_interval_minutes"],
             channels=tuple(
@@ -194,12 +206,19 @@ def check_filters(filters: Filters) -> Filters:
         parse_query(filters.query)  # stored as written; the search module is its one parser
     except SearchSyntaxError as error:
         raise InvalidCommand(f"filters.query: {error}") from None
+    slugs = tuple(dict.fromkeys(slug.strip() for slug in filters.monitor_slugs if slug.strip()))
+    if len(slugs) > MAX_MONITOR_SLUGS:
+        raise InvalidCommand(f"filters.monitorSlugs: at most {MAX_MONITOR_SLUGS}")
+    for slug in slugs:
+        if len(slug) > MAX_MONITOR_SLUG_LENGTH:
+            raise InvalidCommand(f"filters.monitorSlugs: {slug[:40]!r}... is longer than a monitor slug")
     return Filters(
         tuple(level for level in LEVELS if level in levels),
         (filters.environment or "").strip() or None,
         (filters.release or "").strip() or None,
         tuple(filters.tags),
         filters.query.strip(),
+        slugs,
     )
 
 
@@ -284,8 +303,11 @@ class AlertRuleDeleted(DomainEvent):
 @register
 @dataclass(frozen=True, slots=True)
 class AlertNotificationSent(DomainEvent):
-    """Who was told (`channel`, `target`), about what (`issue_id`, `trigger`), after how many
-    attempts. The event's own time is when."""
+    """Who was told (`channel`, `target`), about what (`issue_id`, `trigger`; for the monitor
+    kinds `monitor_slug`, and `issue_id` is the monitor's key, `monitor_key`), after how many
+    attempts. The event's own time is when. Schema 2 added `monitor_slug`."""
+
+    schema_version: ClassVar[int] = 2
 
     rule_id: str
     notification_id: str
@@ -294,12 +316,15 @@ class AlertNotificationSent(DomainEvent):
     channel: str
     target: str
     attempts: int
+    monitor_slug: str | None = None
 
 
 @register
 @dataclass(frozen=True, slots=True)
 class AlertNotificationFailed(DomainEvent):
-    """A notification given up on: nobody was told, and why."""
+    """A notification given up on: nobody was told, and why. Schema 2 added `monitor_slug`."""
+
+    schema_version: ClassVar[int] = 2
 
     rule_id: str
     notification_id: str
@@ -309,6 +334,19 @@ class AlertNotificationFailed(DomainEvent):
     target: str
     attempts: int
     error: str
+    monitor_slug: str | None = None
+
+
+@upcasts("AlertNotificationSent", 1)
+def upcast_sent_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """Schema 1 knew issue notifications only."""
+    return {**data, "monitor_slug": None}
+
+
+@upcasts("AlertNotificationFailed", 1)
+def upcast_failed_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """Schema 1 knew issue notifications only."""
+    return {**data, "monitor_slug": None}
 
 
 # -- the aggregate -----------------------------------------------------------------------------
@@ -421,3 +459,81 @@ def suppressed(last_notified_at: float | None, at: float, interval_minutes: int)
     """The action interval: an issue that a rule told about at `last_notified_at` (the log's
     time of that trigger) is not told about again until the interval has passed."""
     return last_notified_at is not None and at - last_notified_at < interval_minutes * 60
+
+
+# -- monitors ----------------------------------------------------------------------------------
+
+MONITOR_KEY_NAMESPACE = uuid.UUID("9b7e3f12-6d4a-4c1e-8a55-2f0c6e9d7b31")
+
+
+def monitor_key(project_id: int, monitor_slug: str) -> str:
+    """What a monitor's notifications are keyed by where an issue's use the issue's id: the
+    action interval counts per rule and monitor."""
+    return str(uuid.uuid5(MONITOR_KEY_NAMESPACE, f"{project_id}:{monitor_slug}"))
+
+
+@dataclass(frozen=True, slots=True)
+class MonitorIncident:
+    """What a monitor event means to the alert rules: which kind of trigger, of which monitor,
+    and when its check-in was expected (missed), its run started (timed out) or it reported the
+    failure (failed)."""
+
+    kind: str
+    organization_id: str
+    project_id: int
+    monitor_slug: str
+    expected_at: float | None = None
+    started_at: float | None = None
+    at: float | None = None  # when the clock noticed it, or the failing check-in arrived
+    check_in_id: str | None = None
+    environment: str | None = None
+
+
+def monitor_incident(event: DomainEvent) -> MonitorIncident | None:
+    """The monitor trigger a stored event is, if any: a missed check-in, a run timed out, or a
+    finished check-in with status error (an in-progress, ok or timeout check-in is none; the SDK's
+    own `timeout` status is left to the clock's MONITOR_TIMED_OUT rather than told twice)."""
+    match event:
+        case MonitorCheckInMissed() as e:
+            return MonitorIncident(
+                MONITOR_MISSED,
+                e.organization_id,
+                e.project_id,
+                e.monitor_slug,
+                e.expected_at,
+                None,
+                e.detected_at,
+            )
+        case MonitorCheckInTimedOut() as e:
+            return MonitorIncident(
+                MONITOR_TIMED_OUT,
+                e.organization_id,
+                e.project_id,
+                e.monitor_slug,
+                None,
+                e.started_at,
+                e.detected_at,
+                e.check_in_id,
+            )
+        case CheckInReceived() as e if e.status == "error":
+            return MonitorIncident(
+                MONITOR_FAILED,
+                e.organization_id,
+                e.project_id,
+                e.monitor_slug,
+                None,
+                None,
+                e.received_at,
+                e.check_in_id,
+                e.environment,
+            )
+    return None
+
+
+def monitor_matches(config: RuleConfig, incident: MonitorIncident) -> bool:
+    """Whether the rule fires on the incident: one of its conditions is the incident's kind, and
+    the monitor is one the rule names (or it names none)."""
+    if not any(c.kind == incident.kind for c in config.conditions):
+        return False
+    slugs = config.filters.monitor_slugs
+    return not slugs or incident.monitor_slug in slugs

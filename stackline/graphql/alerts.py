@@ -52,6 +52,16 @@ class AlertConditionKind(enum.Enum):
     USER_FREQUENCY = strawberry.enum_value(
         "USER_FREQUENCY", description="More than `threshold` distinct users see an issue in `windowMinutes`."
     )
+    MONITOR_MISSED = strawberry.enum_value(
+        "MONITOR_MISSED",
+        description="A cron monitor's check-in did not come by its expected time plus margin.",
+    )
+    MONITOR_TIMED_OUT = strawberry.enum_value(
+        "MONITOR_TIMED_OUT", description="A cron monitor's run stayed in progress past its maximum runtime."
+    )
+    MONITOR_FAILED = strawberry.enum_value(
+        "MONITOR_FAILED", description="A cron monitor's run checked in with status error."
+    )
 
 
 @strawberry.enum(description="Where an alert rule's notifications go.")
@@ -90,6 +100,9 @@ class AlertFilters:
     release: str | None = strawberry.field(description="The triggering event's release (`*` wildcards).")
     tags: list[str] = strawberry.field(description="`key:value` tags the triggering event carries.")
     query: str = strawberry.field(description="Issue search syntax the issue must match (docs/search.md).")
+    monitor_slugs: list[str] = strawberry.field(
+        description="The monitor kinds: the monitors whose slugs are listed (empty: any monitor)."
+    )
 
 
 @strawberry.type
@@ -106,7 +119,10 @@ class AlertNotification:
     trigger: AlertConditionKind
     channel: AlertChannelKind
     target: str = strawberry.field(description="Who is told: addresses, URL or webhook.")
-    issue_id: strawberry.ID = strawberry.field(description="The global id of the issue.")
+    issue_id: strawberry.ID | None = strawberry.field(
+        description="The global id of the issue; null for a monitor's trigger."
+    )
+    monitor_slug: str | None = strawberry.field(description="The monitor kinds: the monitor's slug.")
     status: AlertNotificationStatus
     attempts: int
     last_error: str | None = strawberry.field(description="Why the latest attempt failed, if it did.")
@@ -120,12 +136,15 @@ class AlertNotification:
 
     @classmethod
     def from_row(cls, row: Row) -> AlertNotification:
+        subject = orjson.loads(row.subject)
+        monitor = subject.get("monitor")
         return cls(
             notification_id=row.id,
             trigger=AlertConditionKind(row.trigger),
             channel=AlertChannelKind(row.channel_kind),
             target=row.target,
-            issue_id=strawberry.ID(encode_id("Issue", row.issue_id)),
+            issue_id=None if monitor else strawberry.ID(encode_id("Issue", row.issue_id)),
+            monitor_slug=monitor["slug"] if monitor else None,
             status=AlertNotificationStatus(row.status),
             attempts=row.attempts,
             last_error=row.last_error,
@@ -135,7 +154,7 @@ class AlertNotification:
             next_attempt_at=datetime.fromtimestamp(row.next_attempt_at, UTC) if row.next_attempt_at else None,
             sent_at=aware(row.sent_at) if row.sent_at else None,
             finished_at=aware(row.finished_at) if row.finished_at else None,
-            payload=orjson.loads(row.subject),
+            payload=subject,
         )
 
 
@@ -158,7 +177,7 @@ class AlertRule(Node):
     conditions: list[AlertCondition] = strawberry.field(description="Any one of them fires the rule.")
     filters: AlertFilters
     action_interval_minutes: int = strawberry.field(
-        description="At most one notification per issue per interval."
+        description="At most one notification per issue (or monitor) per interval."
     )
     channels: list[AlertChannel]
     enabled: bool
@@ -185,6 +204,7 @@ class AlertRule(Node):
                 release=config.filters.release,
                 tags=[f"{k}:{v}" for k, v in config.filters.tags],
                 query=config.filters.query,
+                monitor_slugs=list(config.filters.monitor_slugs),
             ),
             action_interval_minutes=config.action_interval_minutes,
             channels=[
@@ -266,6 +286,9 @@ class AlertFiltersInput:
     release: str | None = None
     tags: list[str] = strawberry.field(default_factory=list, description="`key:value` each.")
     query: str = ""
+    monitor_slugs: list[str] = strawberry.field(
+        default_factory=list, description="The monitor kinds: only these monitors (empty: any)."
+    )
 
 
 @strawberry.input
@@ -349,6 +372,7 @@ def _filters(given: AlertFiltersInput | None) -> Filters:
         given.release,
         tuple(parse_tag_filter(tag) for tag in given.tags),
         given.query,
+        tuple(given.monitor_slugs),
     )
 
 

@@ -11,7 +11,12 @@ rules:
   `IssueUnignored` whose ignore condition ended (not a person's unignore);
 - EVENT_FREQUENCY / USER_FREQUENCY: an issue that got events in the batch and has, counted in
   SQL over the `events` read model up to the batch's end, more than N events (distinct users)
-  in the last T minutes.
+  in the last T minutes;
+- MONITOR_MISSED / MONITOR_TIMED_OUT / MONITOR_FAILED: a `MonitorCheckInMissed`, a
+  `MonitorCheckInTimedOut`, a `CheckInReceived` with status error (`monitor_incident` decides),
+  of a monitor the rule's `monitor_slugs` name (or any). Keyed by `monitor_key` where an issue's
+  notifications use the issue's id, so the action interval counts per monitor; the issue filters
+  do not apply to them.
 
 A trigger that passes the rule's filters (the event's level, environment, release, tags; the
 issue's search query, as SQL through `stackline/readmodels/issue_search.py`) and is outside the
@@ -45,8 +50,12 @@ from stackline.domain.alert import (
     AlertRuleDeleted,
     AlertRuleUpdated,
     EventFacts,
+    MonitorIncident,
     RuleConfig,
     event_matches,
+    monitor_incident,
+    monitor_key,
+    monitor_matches,
     suppressed,
 )
 from stackline.domain.registry import decode
@@ -62,6 +71,7 @@ from stackline.readmodels.schema import (
     alert_rules,
     events,
     issues,
+    monitors,
     organizations,
     projects,
 )
@@ -115,6 +125,7 @@ class Trigger:
     event_id: str | None  # the event whose facts the filters look at, when known
     count: int | None = None  # frequency kinds: what was counted,
     window_minutes: int | None = None  # over how many minutes
+    monitor: MonitorIncident | None = None  # the monitor kinds (issue_id is its monitor_key)
 
 
 def notification_id(rule_id: str, trigger: Trigger, channel_index: int) -> str:
@@ -146,6 +157,7 @@ class AlertNotificationsProjection:
         for row in rows:
             rules[row.project_id].append((row, RuleConfig.from_data(dict(row._mapping))))
         triggers = await self._lifecycle_triggers(conn, batch, rules)
+        triggers += self._monitor_triggers(batch, rules)
         latest = await self._latest_occurrences(conn, batch, rules)
         issue_ids = {t.issue_id for t in triggers} | set(latest)
         if not issue_ids:
@@ -162,7 +174,11 @@ class AlertNotificationsProjection:
             for row, config in rules.get(trigger.project_id, ())
             if row.organization_id == trigger.organization_id
             and trigger.position > row.created_position
-            and holds(config, trigger)
+            and (
+                monitor_matches(config, trigger.monitor)
+                if trigger.monitor is not None
+                else holds(config, trigger)
+            )
         ]
         if not candidates:
             return
@@ -172,11 +188,12 @@ class AlertNotificationsProjection:
         matching = await self._matching_queries(conn, candidates)
         chosen: list[tuple[Any, RuleConfig, Trigger]] = []
         for row, config, trigger in candidates:
-            fact = facts.get((trigger.project_id, trigger.event_id))
-            if fact is None or not event_matches(config.filters, fact):
-                continue
-            if config.filters.query and trigger.issue_id not in matching.get(row.id, ()):
-                continue
+            if trigger.monitor is None:
+                fact = facts.get((trigger.project_id, trigger.event_id))
+                if fact is None or not event_matches(config.filters, fact):
+                    continue
+                if config.filters.query and trigger.issue_id not in matching.get(row.id, ()):
+                    continue
             key = (row.id, trigger.issue_id)
             if suppressed(last.get(key), trigger.at, config.action_interval_minutes):
                 continue
@@ -184,7 +201,8 @@ class AlertNotificationsProjection:
             chosen.append((row, config, trigger))
         if not chosen:
             return
-        subjects = await self._subjects(conn, {t.issue_id for _, _, t in chosen})
+        subjects = await self._subjects(conn, {t.issue_id for _, _, t in chosen if t.monitor is None})
+        subjects |= await self._monitor_subjects(conn, [t for _, _, t in chosen if t.monitor is not None])
         now = datetime.now(UTC)
         values = []
         for row, config, trigger in chosen:
@@ -274,6 +292,79 @@ class AlertNotificationsProjection:
                 )
             )
         return triggers
+
+    def _monitor_triggers(self, batch: Sequence[RecordedEvent], rules: dict[int, list]) -> list[Trigger]:
+        triggers = []
+        for event in batch:
+            if event.type not in MONITOR_EVENT_TYPES or event.data.get("project_id") not in rules:
+                continue
+            decoded = decode(event.type, event.data)
+            incident = monitor_incident(decoded) if decoded is not None else None
+            if incident is None:
+                continue
+            triggers.append(
+                Trigger(
+                    incident.kind,
+                    incident.organization_id,
+                    incident.project_id,
+                    monitor_key(incident.project_id, incident.monitor_slug),
+                    event.position,
+                    event.recorded_at.timestamp(),
+                    None,
+                    monitor=incident,
+                )
+            )
+        return triggers
+
+    async def _monitor_subjects(
+        self, conn: AsyncConnection, triggers: Sequence[Trigger]
+    ) -> dict[str, dict[str, Any]]:
+        """What a monitor notification says: the project and organization, the monitor and its
+        schedule as the read models show them, and what happened when."""
+        if not triggers:
+            return {}
+        project_rows = {
+            row.id: row
+            for row in await conn.execute(
+                select(
+                    projects.c.id,
+                    projects.c.slug,
+                    projects.c.name,
+                    organizations.c.slug.label("organization_slug"),
+                )
+                .join(organizations, organizations.c.id == projects.c.organization_id)
+                .where(projects.c.id.in_({t.project_id for t in triggers}))
+            )
+        }
+        schedules = {
+            (row.project_id, row.monitor_slug): row.schedule
+            for row in await conn.execute(
+                select(monitors.c.project_id, monitors.c.monitor_slug, monitors.c.schedule).where(
+                    tuple_(monitors.c.project_id, monitors.c.monitor_slug).in_(
+                        list({(t.project_id, t.monitor.monitor_slug) for t in triggers if t.monitor})
+                    )
+                )
+            )
+        }
+        subjects = {}
+        for trigger in triggers:
+            incident, project = trigger.monitor, project_rows.get(trigger.project_id)
+            if incident is None or project is None:
+                continue
+            subjects[trigger.issue_id] = {
+                "organization": {"slug": project.organization_slug},
+                "project": {"slug": project.slug, "name": project.name, "numericId": project.id},
+                "monitor": {
+                    "slug": incident.monitor_slug,
+                    "schedule": schedules.get((incident.project_id, incident.monitor_slug)),
+                    "expectedAt": _iso(incident.expected_at),
+                    "startedAt": _iso(incident.started_at),
+                    "at": _iso(incident.at),
+                    "checkInId": incident.check_in_id,
+                    "environment": incident.environment,
+                },
+            }
+        return subjects
 
     async def _latest_occurrences(
         self, conn: AsyncConnection, batch: Sequence[RecordedEvent], rules: dict[int, list]
@@ -480,6 +571,13 @@ class AlertNotificationsProjection:
             }
             for row in await conn.execute(query)
         }
+
+
+MONITOR_EVENT_TYPES = frozenset({"MonitorCheckInMissed", "MonitorCheckInTimedOut", "CheckInReceived"})
+
+
+def _iso(at: float | None) -> str | None:
+    return datetime.fromtimestamp(at, UTC).isoformat() if at is not None else None
 
 
 def holds(config: RuleConfig, trigger: Trigger) -> bool:

@@ -4,7 +4,7 @@ import { describeCondition, describeInterval, emptyRuleForm, formToInput, ruleTo
 const rule: RuleLike = {
   name: "Checkout",
   conditions: [{ kind: "NEW_ISSUE" }, { kind: "EVENT_FREQUENCY", threshold: 100, windowMinutes: 60 }],
-  filters: { levels: ["error", "fatal"], environment: "prod*", release: null, tags: ["browser:Firefox", "region:eu"], query: "is:unresolved checkout" },
+  filters: { levels: ["error", "fatal"], environment: "prod*", release: null, tags: ["browser:Firefox", "region:eu"], query: "is:unresolved checkout", monitorSlugs: [] },
   actionIntervalMinutes: 30,
   channels: [
     { kind: "EMAIL", emails: ["a@example.com", "b@example.com"] },
@@ -20,7 +20,7 @@ describe("alert rule form", () => {
       name: "Checkout",
       conditions: [{ kind: "NEW_ISSUE" }, { kind: "EVENT_FREQUENCY", threshold: 100, windowMinutes: 60 }],
       // Levels in the form's order, whatever order they were checked in.
-      filters: { levels: ["fatal", "error"], environment: "prod*", release: null, tags: ["browser:Firefox", "region:eu"], query: "is:unresolved checkout" },
+      filters: { levels: ["fatal", "error"], environment: "prod*", release: null, tags: ["browser:Firefox", "region:eu"], query: "is:unresolved checkout", monitorSlugs: [] },
       actionIntervalMinutes: 30,
       channels: [
         { kind: "EMAIL", emails: ["a@example.com", "b@example.com"] },
@@ -46,6 +46,19 @@ describe("alert rule form", () => {
     const input = formToInput(form);
     expect(input.conditions).toContainEqual({ kind: "USER_FREQUENCY", threshold: null, windowMinutes: null });
     expect(input.actionIntervalMinutes).toBe(0);
+  });
+
+  it("sends the monitor conditions with the monitors they look at", () => {
+    const form = emptyRuleForm();
+    form.conditions.NEW_ISSUE.on = false;
+    form.conditions.MONITOR_MISSED.on = true;
+    form.conditions.MONITOR_FAILED.on = true;
+    form.monitorSlugs = " nightly-backup,\nbilling-sync ";
+    const input = formToInput(form);
+    expect(input.conditions).toEqual([{ kind: "MONITOR_MISSED" }, { kind: "MONITOR_FAILED" }]);
+    expect(input.filters?.monitorSlugs).toEqual(["nightly-backup", "billing-sync"]);
+    expect(ruleToForm({ ...rule, filters: { ...rule.filters, monitorSlugs: ["a", "b"] } }).monitorSlugs).toBe("a, b");
+    expect(describeCondition({ kind: "MONITOR_TIMED_OUT" })).toBe("a monitor run timing out");
   });
 
   it("splits lists and reads integers", () => {

@@ -8,6 +8,9 @@ export const CONDITION_KINDS: { kind: AlertConditionKind; label: string; frequen
   { kind: "ESCALATION", label: "An ignored issue escalates", frequency: false },
   { kind: "EVENT_FREQUENCY", label: "An issue is seen more than", frequency: true },
   { kind: "USER_FREQUENCY", label: "More distinct users than", frequency: true },
+  { kind: "MONITOR_MISSED", label: "A cron monitor misses a check-in", frequency: false },
+  { kind: "MONITOR_TIMED_OUT", label: "A cron monitor's run times out", frequency: false },
+  { kind: "MONITOR_FAILED", label: "A cron monitor's run fails (status error)", frequency: false },
 ];
 
 export const LEVELS = ["fatal", "error", "warning", "info", "debug"] as const;
@@ -41,6 +44,8 @@ export interface RuleForm {
   /** `key:value` filters, one per line or separated by commas. */
   tags: string;
   query: string;
+  /** Monitor slugs the monitor conditions look at, separated by commas, spaces or lines (empty: any). */
+  monitorSlugs: string;
   actionIntervalMinutes: string;
   channels: ChannelForm[];
   enabled: boolean;
@@ -49,7 +54,7 @@ export interface RuleForm {
 export interface RuleLike {
   name: string;
   conditions: readonly { kind: AlertConditionKind; threshold?: number | null; windowMinutes?: number | null }[];
-  filters: { levels: readonly string[]; environment?: string | null; release?: string | null; tags: readonly string[]; query: string };
+  filters: { levels: readonly string[]; environment?: string | null; release?: string | null; tags: readonly string[]; query: string; monitorSlugs: readonly string[] };
   actionIntervalMinutes: number;
   channels: readonly { kind: AlertChannelKind; emails: readonly string[]; url?: string | null; webhookId?: string | null }[];
   enabled: boolean;
@@ -77,6 +82,7 @@ export function emptyRuleForm(): RuleForm {
     release: "",
     tags: "",
     query: "",
+    monitorSlugs: "",
     actionIntervalMinutes: "60",
     channels: [emptyChannel()],
     enabled: true,
@@ -96,6 +102,7 @@ export function ruleToForm(rule: RuleLike): RuleForm {
     release: rule.filters.release ?? "",
     tags: rule.filters.tags.join("\n"),
     query: rule.filters.query,
+    monitorSlugs: rule.filters.monitorSlugs.join(", "),
     actionIntervalMinutes: String(rule.actionIntervalMinutes),
     channels: rule.channels.map((c) => ({ kind: c.kind, emails: c.emails.join(", "), url: c.url ?? "", webhookId: c.webhookId ?? "" })),
     enabled: rule.enabled,
@@ -132,6 +139,7 @@ export function formToInput(form: RuleForm): Omit<CreateAlertRuleInput, "project
       release: form.release.trim() || null,
       tags: splitList(form.tags, /[\n,]+/),
       query: form.query.trim(),
+      monitorSlugs: splitList(form.monitorSlugs),
     },
     // An unreadable interval goes to the server as 0, which it refuses, naming the field.
     actionIntervalMinutes: toInt(form.actionIntervalMinutes) ?? 0,
@@ -158,6 +166,12 @@ export function describeCondition(c: { kind: AlertConditionKind; threshold?: num
       return `more than ${c.threshold} events in ${c.windowMinutes} min`;
     case "USER_FREQUENCY":
       return `more than ${c.threshold} users in ${c.windowMinutes} min`;
+    case "MONITOR_MISSED":
+      return "a missed check-in";
+    case "MONITOR_TIMED_OUT":
+      return "a monitor run timing out";
+    case "MONITOR_FAILED":
+      return "a failed monitor run";
   }
 }
 

@@ -42,6 +42,7 @@ const AlertRulesDocument = graphql(`
           release
           tags
           query
+          monitorSlugs
         }
         actionIntervalMinutes
         channels {
@@ -62,6 +63,7 @@ const AlertRulesDocument = graphql(`
               channel
               target
               issueId
+              monitorSlug
               status
               attempts
               lastError
@@ -282,6 +284,7 @@ function RuleCard({
     f.release ? `release ${f.release}` : null,
     ...f.tags.map((t) => `tag ${t}`),
     f.query ? `matches “${f.query}”` : null,
+    f.monitorSlugs.length ? `monitor ${f.monitorSlugs.join(" or ")}` : null,
   ].filter(Boolean);
   const channel = (c: Rule["channels"][number]) =>
     c.kind === "EMAIL" ? `e-mail ${c.emails.join(", ")}` : c.kind === "SLACK" ? `Slack ${c.url}` : `webhook ${webhooks.find((w) => w.id === c.webhookId)?.url ?? c.webhookId}`;
@@ -323,7 +326,7 @@ function RuleCard({
         <dd>{filters.length ? filters.join(", and ") : <span className="muted">always</span>}</dd>
         <dt>Then</dt>
         <dd>
-          {rule.channels.map(channel).join("; ")} <span className="muted">· at most once per issue every {describeInterval(rule.actionIntervalMinutes)}</span>
+          {rule.channels.map(channel).join("; ")} <span className="muted">· at most once per issue or monitor every {describeInterval(rule.actionIntervalMinutes)}</span>
         </dd>
       </dl>
       <div className="notifications">
@@ -352,12 +355,16 @@ function RuleCard({
                     {n.lastError && <div className="form-error small">{n.lastError}</div>}
                     {n.status === "PENDING" && n.nextAttemptAt && <div className="muted small">next try {absolute(n.nextAttemptAt)}</div>}
                   </td>
-                  <td className="small">{n.trigger.toLowerCase().replace("_", " ")}</td>
+                  <td className="small">{n.trigger.toLowerCase().replaceAll("_", " ")}</td>
                   <td className="small">
                     {n.channel.toLowerCase()} <span className="muted">{n.target}</span>
                   </td>
                   <td className="small">
-                    <Link href={paths.issue(org, project, n.issueId)}>issue</Link>
+                    {n.issueId ? (
+                      <Link href={paths.issue(org, project, n.issueId)}>issue</Link>
+                    ) : (
+                      <Link href={paths.project(org, project)}>monitor {n.monitorSlug}</Link>
+                    )}
                   </td>
                   <td className="num">{n.attempts}</td>
                   <td className="small muted" title={absolute(n.sentAt ?? n.lastAttemptAt ?? n.triggeredAt)}>

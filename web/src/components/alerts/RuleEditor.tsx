@@ -135,6 +135,10 @@ export function RuleEditor({
             <span className="field-label">Issue search</span>
             <input type="text" className="mono-input" value={form.query} placeholder="is:unresolved level:error checkout" onChange={(e) => setForm({ ...form, query: e.target.value })} />
           </label>
+          <label>
+            <span className="field-label">Monitors (slugs; empty: any, for the monitor conditions)</span>
+            <input type="text" className="mono-input" value={form.monitorSlugs} placeholder="nightly-backup, billing-sync" onChange={(e) => setForm({ ...form, monitorSlugs: e.target.value })} />
+          </label>
         </fieldset>
 
         <fieldset className="group">
