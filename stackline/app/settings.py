@@ -6,6 +6,7 @@ import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 DEFAULT_HOST = "127.0.0.1"
@@ -21,6 +22,37 @@ KIB = 1024
 MIB = 1024 * KIB
 
 
+def number_setting(
+    variable: str, kind: type[int] | type[float] = int, noun: str = "a number", minimum: float | None = None
+) -> float | None:
+    """The environment variable as a number of `kind`, None when unset; it must be positive, or
+    at least `minimum` when one is given. A wrong value names the variable."""
+    raw = os.environ.get(variable)
+    if raw is None:
+        return None
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise SettingsError(f"{variable}: {raw!r} is not {noun}") from None
+    if minimum is None and value <= 0:
+        raise SettingsError(f"{variable}: must be positive")
+    if minimum is not None and value < minimum:
+        raise SettingsError(f"{variable}: must be at least {minimum}")
+    return value
+
+
+def number_settings(
+    fields: tuple[tuple[str, str], ...], kind: type[int] | type[float] = int, noun: str = "a number"
+) -> dict[str, Any]:
+    """`{field: value}` for each (field, variable) whose variable is set (`number_setting`)."""
+    values = {}
+    for field_name, variable in fields:
+        value = number_setting(variable, kind, noun)
+        if value is not None:
+            values[field_name] = value
+    return values
+
+
 @dataclass(frozen=True, slots=True)
 class IngestLimits:
     """Size limits at the door (Relay's defaults): bigger bodies get a 413."""
@@ -31,22 +63,12 @@ class IngestLimits:
 
     @classmethod
     def from_environment(cls) -> IngestLimits:
-        values = {}
-        for field_name, variable in (
+        fields = (
             ("max_envelope_bytes", "STACKLINE_MAX_ENVELOPE_BYTES"),
             ("max_event_bytes", "STACKLINE_MAX_EVENT_BYTES"),
             ("max_attachment_bytes", "STACKLINE_MAX_ATTACHMENT_BYTES"),
-        ):
-            raw = os.environ.get(variable)
-            if raw is None:
-                continue
-            try:
-                values[field_name] = int(raw)
-            except ValueError:
-                raise SettingsError(f"{variable}: {raw!r} is not a number of bytes") from None
-            if values[field_name] <= 0:
-                raise SettingsError(f"{variable}: must be positive")
-        return cls(**values)
+        )
+        return cls(**number_settings(fields, noun="a number of bytes"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,21 +81,15 @@ class IntakeWorkers:
 
     @classmethod
     def from_environment(cls) -> IntakeWorkers:
-        values: dict[str, int] = {}
+        values = {}
         for field_name, variable, minimum in (
             ("threads", "STACKLINE_INTAKE_THREADS", 1),
             ("inline_bytes", "STACKLINE_INTAKE_INLINE_BYTES", 0),
             ("max_queued", "STACKLINE_INTAKE_MAX_QUEUED", 1),
         ):
-            raw = os.environ.get(variable)
-            if raw is None:
-                continue
-            try:
-                values[field_name] = int(raw)
-            except ValueError:
-                raise SettingsError(f"{variable}: {raw!r} is not a whole number") from None
-            if values[field_name] < minimum:
-                raise SettingsError(f"{variable}: must be at least {minimum}")
+            value = number_setting(variable, int, "a whole number", minimum)
+            if value is not None:
+                values[field_name] = int(value)
         return cls(**values)
 
 
@@ -90,22 +106,12 @@ class ArtifactLimits:
 
     @classmethod
     def from_environment(cls) -> ArtifactLimits:
-        values = {}
-        for field_name, variable in (
+        fields = (
             ("quota_bytes", "STACKLINE_ARTIFACT_QUOTA_BYTES"),
             ("max_bundle_bytes", "STACKLINE_MAX_ARTIFACT_BUNDLE_BYTES"),
             ("max_file_bytes", "STACKLINE_MAX_ARTIFACT_FILE_BYTES"),
-        ):
-            raw = os.environ.get(variable)
-            if raw is None:
-                continue
-            try:
-                values[field_name] = int(raw)
-            except ValueError:
-                raise SettingsError(f"{variable}: {raw!r} is not a number of bytes") from None
-            if values[field_name] <= 0:
-                raise SettingsError(f"{variable}: must be positive")
-        return cls(**values)
+        )
+        return cls(**number_settings(fields, noun="a number of bytes"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,24 +126,19 @@ class WebhookSettings:
 
     @classmethod
     def from_environment(cls) -> WebhookSettings:
-        values: dict[str, float] = {}
-        for field_name, variable, kind in (
-            ("max_attempts", "STACKLINE_WEBHOOK_MAX_ATTEMPTS", int),
-            ("base_delay", "STACKLINE_WEBHOOK_BASE_DELAY", float),
-            ("max_delay", "STACKLINE_WEBHOOK_MAX_DELAY", float),
-            ("timeout", "STACKLINE_WEBHOOK_TIMEOUT", float),
-            ("poll_interval", "STACKLINE_WEBHOOK_POLL_INTERVAL", float),
-        ):
-            raw = os.environ.get(variable)
-            if raw is None:
-                continue
-            try:
-                values[field_name] = kind(raw)
-            except ValueError:
-                raise SettingsError(f"{variable}: {raw!r} is not a number") from None
-            if values[field_name] <= 0:
-                raise SettingsError(f"{variable}: must be positive")
-        return cls(**values)  # type: ignore[arg-type]
+        values = {
+            **number_settings((("max_attempts", "STACKLINE_WEBHOOK_MAX_ATTEMPTS"),), int),
+            **number_settings(
+                (
+                    ("base_delay", "STACKLINE_WEBHOOK_BASE_DELAY"),
+                    ("max_delay", "STACKLINE_WEBHOOK_MAX_DELAY"),
+                    ("timeout", "STACKLINE_WEBHOOK_TIMEOUT"),
+                    ("poll_interval", "STACKLINE_WEBHOOK_POLL_INTERVAL"),
+                ),
+                float,
+            ),
+        }
+        return cls(**values)
 
 
 @dataclass(frozen=True, slots=True)
