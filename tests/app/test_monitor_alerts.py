@@ -20,7 +20,7 @@ from stackline.domain.alert import AlertNotificationSent
 from stackline.domain.registry import decode
 from stackline.graphql.context import Context
 from stackline.graphql.schema import schema
-from tests.app.test_monitor_clock import check_in, stored, until
+from tests.app.test_monitor_clock import report_and_backup, stored, until
 from tests.e2e.test_alerts import Mailbox
 
 PROJECT = 'query ($org: String!) { project(organizationSlug: $org, slug: "cron") { id } }'
@@ -121,29 +121,7 @@ async def test_a_missed_check_in_and_a_timed_out_run_are_told_once(
     await create_rule(services, rival_token, "rival", "ops@rival.test")
 
     now = time.time()
-    every_ten = {"schedule": {"type": "crontab", "value": "*/10 * * * *"}, "checkin_margin": 2}
-    await check_in(
-        services,
-        org_id,
-        project.project_id,
-        now,
-        check_in_id="a" * 32,
-        monitor_slug="report",
-        status="ok",
-        monitor_config=every_ten,
-    )
-    hourly = {"schedule": {"type": "interval", "value": 1, "unit": "hour"}, "max_runtime": 5}
-    await check_in(
-        services,
-        org_id,
-        project.project_id,
-        now,
-        check_in_id="b" * 32,
-        monitor_slug="backup",
-        status="in_progress",
-        monitor_config=hourly,
-    )
-    found = await until(services, token, lambda m: {"report", "backup"} <= set(m))
+    found = await report_and_backup(services, token, org_id, project.project_id, now)
     next_at = datetime.fromisoformat(found["report"]["nextExpected"]).timestamp()
 
     later = max(next_at + 120, now + 300)

@@ -69,6 +69,36 @@ async def check_in(services: Services, org_id: str, project_id: int, at: float, 
     await services.commands.receive_intake(project_id, plan.events)
 
 
+async def report_and_backup(
+    services: Services, token: str, org_id: str, project_id: int, now: float
+) -> dict[str, dict]:
+    """Two monitors checked in at `now`: `report` (every ten minutes, 2 min margin) ok, and
+    `backup` (hourly, 5 min maximum runtime) in progress; their GraphQL rows once listed."""
+    every_ten = {"schedule": {"type": "crontab", "value": "*/10 * * * *"}, "checkin_margin": 2}
+    await check_in(
+        services,
+        org_id,
+        project_id,
+        now,
+        check_in_id="a" * 32,
+        monitor_slug="report",
+        status="ok",
+        monitor_config=every_ten,
+    )
+    hourly = {"schedule": {"type": "interval", "value": 1, "unit": "hour"}, "max_runtime": 5}
+    await check_in(
+        services,
+        org_id,
+        project_id,
+        now,
+        check_in_id="b" * 32,
+        monitor_slug="backup",
+        status="in_progress",
+        monitor_config=hourly,
+    )
+    return await until(services, token, lambda m: {"report", "backup"} <= set(m))
+
+
 async def stored(services: Services, type_name: str) -> int:
     return sum(1 for e in await services.store.read_all(0, 10_000) if e.type == type_name)
 
@@ -80,29 +110,7 @@ async def test_missed_and_timed_out_check_ins_are_marked_once_by_the_clock(servi
     token = (await commands.issue_token("acme", "test")).token
     org_id = (await commands.load_organization("acme"))[0].id
     now = time.time()
-    every_ten = {"schedule": {"type": "crontab", "value": "*/10 * * * *"}, "checkin_margin": 2}
-    await check_in(
-        services,
-        org_id,
-        project.project_id,
-        now,
-        check_in_id="a" * 32,
-        monitor_slug="report",
-        status="ok",
-        monitor_config=every_ten,
-    )
-    hourly = {"schedule": {"type": "interval", "value": 1, "unit": "hour"}, "max_runtime": 5}
-    await check_in(
-        services,
-        org_id,
-        project.project_id,
-        now,
-        check_in_id="b" * 32,
-        monitor_slug="backup",
-        status="in_progress",
-        monitor_config=hourly,
-    )
-    found = await until(services, token, lambda m: {"report", "backup"} <= set(m))
+    found = await report_and_backup(services, token, org_id, project.project_id, now)
     next_at = datetime.fromisoformat(found["report"]["nextExpected"]).timestamp()
     assert found["backup"]["inProgressSince"] is not None
 
