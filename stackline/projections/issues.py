@@ -766,6 +766,24 @@ def _analyze(
     )
 
 
+def _new_issue_lifecycle() -> dict[str, Any]:
+    """A new issue's lifecycle columns: unassigned, not merged, resolved or ignored."""
+    return {
+        # What `expectedVersion` needs: the IssueCreated appended in reaction to the issue's first
+        # event is the stream's first event, version 0. (Until it lands, a change is told to retry.)
+        "version": 0,
+        "assignee": None,
+        "merged_into": None,
+        "resolved_in_next_release": False,
+        "resolved_release_position": None,
+        "ignore_until_count": None,
+        "ignore_until_timestamp": None,
+        "ignore_until_users": None,
+        "events_since_ignore": 0,
+        "users_since_ignore": [],
+    }
+
+
 def _new_issue_row(issue_id: str, item: _Occurrence, short: str) -> dict[str, Any]:
     received, summary = item.received, item.summary
     return {
@@ -787,18 +805,7 @@ def _new_issue_row(issue_id: str, item: _Occurrence, short: str) -> dict[str, An
         "first_release": item.release,
         "last_release": item.release,
         "last_position": item.event.position,
-        # What `expectedVersion` needs: the IssueCreated appended in reaction to this event is
-        # the stream's first event, version 0. (Until it lands, a change is told to retry.)
-        "version": 0,
-        "assignee": None,
-        "merged_into": None,
-        "resolved_in_next_release": False,
-        "resolved_release_position": None,
-        "ignore_until_count": None,
-        "ignore_until_timestamp": None,
-        "ignore_until_users": None,
-        "events_since_ignore": 0,
-        "users_since_ignore": [],
+        **_new_issue_lifecycle(),
     }
 
 
@@ -826,16 +833,7 @@ def _snapshot_issue_row(
         "first_release": snapshot.first_release,
         "last_release": snapshot.last_release,
         "last_position": max(position, snapshot.last_position),
-        "version": 0,
-        "assignee": None,
-        "merged_into": None,
-        "resolved_in_next_release": False,
-        "resolved_release_position": None,
-        "ignore_until_count": None,
-        "ignore_until_timestamp": None,
-        "ignore_until_users": None,
-        "events_since_ignore": 0,
-        "users_since_ignore": [],
+        **_new_issue_lifecycle(),
     }
 
 
