@@ -13,6 +13,7 @@ import atexit
 import contextlib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -144,25 +145,30 @@ class Server:
         Issue streams are left out: the projector appends to them on its own time, in reaction to
         events accepted earlier."""
         query = "SELECT count(*) FROM events WHERE stream LIKE 'ingest-%' AND type <> 'OutcomesRecorded'"
+        return self.event_store_rows(query)[0][0]
+
+    def event_store_rows(self, query: str, *args: object) -> list[tuple]:
+        """`query` run on the server's event store itself (PostgreSQL or the SQLite file, read
+        only), its parameters written `$1`, `$2`, ...: the rows as tuples."""
         url = self.env.get("STACKLINE_EVENTSTORE_URL")
         if url and url.startswith("postgresql://"):
             import asyncpg
 
             from tests.postgres import run_sync
 
-            async def count() -> int:
+            async def fetch() -> list[tuple]:
                 conn = await asyncpg.connect(url)
                 try:
-                    return await conn.fetchval(query)
+                    return [tuple(row) for row in await conn.fetch(query, *args)]
                 finally:
                     await conn.close()
 
-            return run_sync(count())
+            return run_sync(fetch())
         import sqlite3
 
         conn = sqlite3.connect(f"file:{self.data_dir / 'events.sqlite3'}?mode=ro", uri=True)
         try:
-            return conn.execute(query).fetchone()[0]
+            return conn.execute(re.sub(r"\$\d+", "?", query), args).fetchall()
         finally:
             conn.close()
 

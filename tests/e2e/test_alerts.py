@@ -10,7 +10,6 @@ import email
 import hashlib
 import hmac
 import json
-import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,7 +20,6 @@ import pytest
 import sentry_sdk
 from aiosmtpd.controller import Controller
 
-from tests import postgres
 from tests.e2e.conftest import BACKENDS, backend_settings
 from tests.e2e.server import Server, free_port, sentry_client, stackline
 from tests.e2e.test_skeleton import capture
@@ -182,23 +180,7 @@ def stream_types(server: Server, rule_id: str) -> list[str]:
 
     raw = base64.urlsafe_b64decode(rule_id + "=" * (-len(rule_id) % 4)).decode().split(":", 1)[1]
     query = "SELECT type FROM events WHERE stream = $1 ORDER BY position"
-    url = server.env.get("STACKLINE_EVENTSTORE_URL")
-    if url and url.startswith("postgresql://"):
-        import asyncpg
-
-        async def read() -> list[str]:
-            conn = await asyncpg.connect(url)
-            try:
-                return [row["type"] for row in await conn.fetch(query, f"alert-rule-{raw}")]
-            finally:
-                await conn.close()
-
-        return postgres.run_sync(read())
-    conn = sqlite3.connect(f"file:{server.data_dir / 'events.sqlite3'}?mode=ro", uri=True)
-    try:
-        return [row[0] for row in conn.execute(query.replace("$1", "?"), (f"alert-rule-{raw}",))]
-    finally:
-        conn.close()
+    return [row[0] for row in server.event_store_rows(query, f"alert-rule-{raw}")]
 
 
 def issue_of(server: Server, boot: dict, org: str, title: str) -> dict:

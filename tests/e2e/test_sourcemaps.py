@@ -9,13 +9,11 @@ without `node` the module is skipped.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import io
 import json
 import os
 import shutil
-import sqlite3
 import subprocess
 import time
 import zipfile
@@ -25,7 +23,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests import postgres
 from tests.e2e.conftest import BACKENDS, JS_FIXTURE, backend_settings
 from tests.e2e.server import Server, stackline
 from tests.e2e.test_lifecycle import Project, checkout_failure, send
@@ -340,23 +337,7 @@ def upload(server: Server, token: str, org: str, project: str, data: bytes) -> h
 
 
 def stored_bundles(server: Server) -> int:
-    query = "SELECT count(*) FROM events WHERE type = 'ArtifactBundleStored'"
-    url = server.env.get("STACKLINE_EVENTSTORE_URL")
-    if url and url.startswith("postgresql://"):
-        import asyncpg
-
-        async def count() -> int:
-            conn = await asyncpg.connect(url)
-            try:
-                return await conn.fetchval(query)
-            finally:
-                await conn.close()
-
-        return postgres.run_sync(count())
-    with contextlib.closing(
-        sqlite3.connect(f"file:{server.data_dir / 'events.sqlite3'}?mode=ro", uri=True)
-    ) as conn:
-        return conn.execute(query).fetchone()[0]
+    return server.event_store_rows("SELECT count(*) FROM events WHERE type = 'ArtifactBundleStored'")[0][0]
 
 
 def blobs(server: Server) -> set[str]:
