@@ -62,12 +62,7 @@ def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
 
     async def run(request: Request) -> Response:
         try:
-            token = bearer_token(request.headers.get("authorization"))
-            viewer = await request.app.state.services.lookups.viewer(token) if token else None
-            if viewer is None and token:
-                # A token issued a moment ago may still be on its way to the read model.
-                await caught_up(request)
-                viewer = await request.app.state.services.lookups.viewer(token)
+            viewer = await viewer_of(request)
             if viewer is None:
                 raise ApiError(401, "authentication required: send 'Authorization: Bearer <API token>'")
             return await handler(request, viewer)
@@ -81,6 +76,19 @@ def endpoint(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
     return run
 
 
+async def viewer_of(request: Request) -> Viewer | None:
+    """Who the request's bearer token is, None without a token or for an unknown one."""
+    token = bearer_token(request.headers.get("authorization"))
+    if not token:
+        return None
+    viewer = await request.app.state.services.lookups.viewer(token)
+    if viewer is None:
+        # A token issued a moment ago may still be on its way to the read model.
+        await caught_up(request)
+        viewer = await request.app.state.services.lookups.viewer(token)
+    return viewer
+
+
 async def caught_up(request: Request) -> None:
     """Wait (briefly) until the read models have projected everything appended so far."""
     services = request.app.state.services
@@ -89,11 +97,7 @@ async def caught_up(request: Request) -> None:
 
 async def auth_info(request: Request) -> Response:
     """`GET /api/0/`: who the token is (sentry-cli's `info` and login check)."""
-    token = bearer_token(request.headers.get("authorization"))
-    viewer = await request.app.state.services.lookups.viewer(token) if token else None
-    if viewer is None and token:
-        await caught_up(request)
-        viewer = await request.app.state.services.lookups.viewer(token)
+    viewer = await viewer_of(request)
     if viewer is None:
         return JSONResponse({"version": "0", "auth": None, "user": None})
     user = {"id": viewer.user_email, "email": viewer.user_email} if viewer.user_email else None
