@@ -10,9 +10,19 @@ from the table stops the run rather than leaving its tests outside every tier.
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 import pytest
+
+# The suite starts a few hundred `stackline` processes (servers and CLI runs). Where the
+# environment sets PYTHONDONTWRITEBYTECODE (this machine's image does), each of them compiled
+# every module it imports from source: under load that was most of a server's start-up
+# (28 s instead of 8 s at load 12). The processes the tests start write and reuse the
+# bytecode cache instead; it lives in the gitignored __pycache__ directories.
+os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
+sys.dont_write_bytecode = False
 
 TIERS = ("unit", "integration", "e2e")
 TESTS = Path(__file__).resolve().parent

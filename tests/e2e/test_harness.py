@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -78,3 +81,26 @@ def test_stop_ends_the_whole_process_group(tmp_path: Path) -> None:
     assert group_members(pid) == [pid]
     server.stop()
     assert group_members(pid) == []
+
+
+def test_a_modules_shared_fixture_runs_on_one_worker_per_parameter() -> None:
+    """`--dist loadgroup` with the groups of tests/conftest.py keeps the tests of one module-scoped
+    fixture parameter (a module's `stackline serve` on one backend, say) on one worker, so the
+    fixture is set up once. pytest 9.2 with pytest-xdist 3.8 silently spread them over every worker
+    (pytest-dev/pytest-xdist#1386), and each worker then started its own server."""
+    sample = Path(__file__).with_name("grouping_sample.py")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", str(sample), "-n", "3", "-v", "-p", "no:cacheprovider"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).parents[2],
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    workers: dict[str, set[str]] = {}
+    for line in done.stdout.splitlines():
+        found = re.match(r"\[(gw\d+)\] .*PASSED \S+::test_case\[(first|second)-\d\]", line)
+        if found:
+            workers.setdefault(found[2], set()).add(found[1])
+    assert set(workers) == {"first", "second"}, done.stdout
+    assert all(len(ran_on) == 1 for ran_on in workers.values()), workers
