@@ -13,7 +13,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any
 
 import orjson
 import strawberry
@@ -24,7 +24,8 @@ from strawberry.types import Info
 from stackline.domain.alert import Channel, Condition, Filters, RuleConfig, parse_tag_filter
 from stackline.domain.organization import InvalidCommand
 from stackline.graphql.context import ctx, decode_id, encode_id
-from stackline.graphql.types import (
+from stackline.graphql.payloads import UserError
+from stackline.graphql.relay import (
     Node,
     PageInfo,
     encode_cursor,
@@ -34,9 +35,6 @@ from stackline.graphql.types import (
 )
 from stackline.readmodels import alert_queries, queries
 from stackline.readmodels.queries import aware
-
-if TYPE_CHECKING:
-    from stackline.graphql.schema import UserError
 
 
 @strawberry.enum(description="What fires an alert rule (any one of its conditions does).")
@@ -315,7 +313,7 @@ class CreateAlertRuleInput:
 @strawberry.type
 class CreateAlertRulePayload:
     alert_rule: AlertRule | None
-    user_errors: list[Annotated[UserError, strawberry.lazy("stackline.graphql.schema")]]
+    user_errors: list[UserError]
 
 
 @strawberry.input
@@ -332,7 +330,7 @@ class UpdateAlertRuleInput:
 @strawberry.type
 class UpdateAlertRulePayload:
     alert_rule: AlertRule | None
-    user_errors: list[Annotated[UserError, strawberry.lazy("stackline.graphql.schema")]]
+    user_errors: list[UserError]
 
 
 @strawberry.input
@@ -343,12 +341,10 @@ class DeleteAlertRuleInput:
 @strawberry.type
 class DeleteAlertRulePayload:
     deleted_alert_rule_id: strawberry.ID | None
-    user_errors: list[Annotated[UserError, strawberry.lazy("stackline.graphql.schema")]]
+    user_errors: list[UserError]
 
 
 def _user_error(message: str, field: list[str] | None = None) -> UserError:
-    from stackline.graphql.schema import UserError
-
     return UserError(message=message, field=field)
 
 

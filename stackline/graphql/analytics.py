@@ -2,7 +2,7 @@
 
 Resolvers here read ClickHouse through `stackline/analytics/queries.py`, always with the
 viewer's organization; an issue's rows are found through the hashes the SQL read model maps to
-it (merges move hashes). The fields on `Issue` and `Project` (`types.py`) call these.
+it (merges move hashes). The fields on `Issue` and `Project` (`issues.py`, `projects.py`) call these.
 """
 
 from __future__ import annotations

@@ -1,0 +1,491 @@
+"""Issues in GraphQL: `Issue` with its tags, activity and grouping, the issue connection and its
+per-sort cursors, the live `IssueChange`, and the mutations that update, merge and unmerge issues
+(`IssueMutations`, part of the schema's `Mutation`).
+
+Mutations append through `stackline/app/issue_commands.py` and answer with the issue as the read
+model shows it once the projector has applied the change. Never writes read models."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+from sqlalchemy import Row
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from stackline.app.issue_commands import UNSET, IssueUpdate
+from stackline.domain.issue import ChangeKind, issue_id_for
+from stackline.domain.organization import InvalidCommand
+from stackline.graphql import analytics
+from stackline.graphql.analytics import StatsBucket, StatsPeriod, TagFacet
+from stackline.graphql.context import PublicError, ctx, decode_id, encode_id
+from stackline.graphql.events import Event, EventConnection, EventEdge
+from stackline.graphql.organizations import Member
+from stackline.graphql.payloads import UserError, user_error
+from stackline.graphql.relay import Node, PageInfo, decode_cursor, encode_cursor, page_info, page_size
+from stackline.readmodels import queries
+from stackline.readmodels.queries import aware
+
+if TYPE_CHECKING:
+    from stackline.graphql.projects import Project
+
+
+@strawberry.enum
+class IssueStatus(enum.Enum):
+    UNRESOLVED = "unresolved"
+    RESOLVED = "resolved"
+    IGNORED = "ignored"
+    MERGED = "merged"
+
+
+@strawberry.enum(description="How `Project.issues` orders issues; every order is highest first, ties by id.")
+class IssueSort(enum.Enum):
+    LAST_SEEN = strawberry.enum_value("LAST_SEEN", description="Most recently seen first (the default).")
+    FIRST_SEEN = strawberry.enum_value("FIRST_SEEN", description="Newest issues first.")
+    FREQ = strawberry.enum_value("FREQ", description="Most events first.")
+    USERS = strawberry.enum_value("USERS", description="Most distinct users first.")
+
+
+@strawberry.type
+class TagValue:
+    value: str
+    count: int
+    first_seen: datetime
+    last_seen: datetime
+
+
+@strawberry.type
+class TagSummary:
+    key: str
+    total_values: int = strawberry.field(description="How many events carried this tag.")
+    top_values: list[TagValue]
+
+
+@strawberry.type
+class IssueActivity:
+    kind: str = strawberry.field(description="The event in the issue's stream, e.g. IssueResolved.")
+    actor: str | None
+    at: datetime
+    data: JSON
+
+
+@strawberry.type
+class GroupingInfo:
+    """Why events land on this issue."""
+
+    config: str = strawberry.field(description="The grouping config of the latest event.")
+    variant: str = strawberry.field(
+        description="The rule that matched: custom-fingerprint, in-app-stacktrace, ..."
+    )
+    components: list[str] = strawberry.field(description="The values that were hashed, for the latest event.")
+    hashes: list[str] = strawberry.field(description="Every fingerprint hash that leads to this issue.")
+
+
+_DATE_SORTS = {IssueSort.LAST_SEEN: "last_seen", IssueSort.FIRST_SEEN: "first_seen"}
+
+
+_COUNT_SORTS = {IssueSort.FREQ: "times_seen", IssueSort.USERS: "user_count"}
+
+
+def issue_cursor(row: Row, sort: IssueSort) -> str:
+    """(sort, sort value, id) of an issue: a keyset position that only its own sort accepts."""
+    if sort in _DATE_SORTS:
+        return encode_cursor(sort.value, aware(getattr(row, _DATE_SORTS[sort])).isoformat(), row.id)
+    return encode_cursor(sort.value, getattr(row, _COUNT_SORTS[sort]), row.id)
+
+
+def issue_cursor_key(cursor: list | None, sort: IssueSort) -> tuple[datetime | int, str] | None:
+    """The (sort value, id) an issue cursor holds, checked against the sort it is used with."""
+    if cursor is None:
+        return None
+    if len(cursor) != 3 or cursor[0] != sort.value or not isinstance(cursor[2], str):
+        raise PublicError("invalid cursor: it belongs to another sort or is not an issue cursor")
+    value = cursor[1]
+    if sort in _DATE_SORTS:
+        try:
+            return aware(datetime.fromisoformat(value)), cursor[2]
+        except (TypeError, ValueError):
+            raise PublicError("invalid cursor") from None
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise PublicError("invalid cursor")
+    return value, cursor[2]
+
+
+@strawberry.type
+class Issue(Node):
+    short_id: str
+    title: str
+    culprit: str | None
+    level: str
+    status: IssueStatus
+    substatus: str
+    first_seen: datetime
+    last_seen: datetime
+    times_seen: int
+    user_count: int
+    first_release: str | None
+    last_release: str | None
+    assignee: str | None
+    version: int = strawberry.field(description="Pass it back as `expectedVersion` when changing the issue.")
+    grouping_variant: str = strawberry.field(description="Which grouping rule formed this issue.")
+    project_id: strawberry.Private[int]
+    issue_id: strawberry.Private[str]
+    organization_id: strawberry.Private[str]
+
+    @classmethod
+    def from_row(cls, row: Row) -> Issue:
+        return cls(
+            id=strawberry.ID(encode_id("Issue", row.id)),
+            short_id=row.short_id,
+            title=row.title,
+            culprit=row.culprit,
+            level=row.level,
+            status=IssueStatus(row.status),
+            substatus=row.substatus,
+            first_seen=aware(row.first_seen),
+            last_seen=aware(row.last_seen),
+            times_seen=row.times_seen,
+            user_count=row.user_count,
+            first_release=row.first_release,
+            last_release=row.last_release,
+            assignee=row.assignee,
+            version=row.version,
+            grouping_variant=row.grouping_variant,
+            project_id=row.project_id,
+            issue_id=row.id,
+            organization_id=row.organization_id,
+        )
+
+    @strawberry.field(description="Tags of the issue's events with their most frequent values.")
+    async def tags(self, info: Info, top: int = 5) -> list[TagSummary]:
+        context = ctx(info)
+        context.require_scope(self.organization_id, "event:read")
+        top = max(1, min(top, 50))
+        rows = await context.tags_loader().load(self.issue_id) or []
+        by_key: dict[str, list] = {}
+        for row in rows:
+            by_key.setdefault(row.key, []).append(row)
+        return [
+            TagSummary(
+                key=key,
+                total_values=sum(r.times_seen for r in values),
+                top_values=[
+                    TagValue(
+                        value=r.value,
+                        count=r.times_seen,
+                        first_seen=aware(r.first_seen),
+                        last_seen=aware(r.last_seen),
+                    )
+                    for r in values[:top]
+                ],
+            )
+            for key, values in sorted(by_key.items())
+        ]
+
+    @strawberry.field(description="Every change of the issue, oldest first: who did what, when.")
+    async def activity(self, info: Info) -> list[IssueActivity]:
+        context = ctx(info)
+        context.require_scope(self.organization_id, "event:read")
+        rows = await context.activity_loader().load(self.issue_id) or []
+        return [IssueActivity(kind=r.kind, actor=r.actor, at=aware(r.at), data=r.data) for r in rows]
+
+    @strawberry.field(description="Why events are grouped into this issue.")
+    async def grouping(self, info: Info) -> GroupingInfo | None:
+        context = ctx(info)
+        context.require_scope(self.organization_id, "event:read")
+        latest = await context.grouping_loader().load(self.issue_id)
+        if latest is None:
+            return None
+        hashes = [row.hash for row in await context.hashes_loader().load(self.issue_id) or ()]
+        return GroupingInfo(
+            config=latest["config"],
+            variant=latest["variant"],
+            components=list(latest["components"]),
+            hashes=hashes,
+        )
+
+    @strawberry.field(description="The assignee as a member of the organization (null when unassigned).")
+    async def assigned_to(self, info: Info) -> Member | None:
+        ctx(info).require_scope(self.organization_id, "org:read")
+        if self.assignee is None:
+            return None
+        row = await ctx(info).member_loader().load((self.organization_id, self.assignee))
+        return Member.from_row(row) if row else None
+
+    @strawberry.field
+    async def project(self, info: Info) -> Annotated[Project, strawberry.lazy("stackline.graphql.projects")]:
+        from stackline.graphql.projects import Project
+
+        ctx(info).require_scope(self.organization_id, "project:read")
+        row = await ctx(info).project_loader().load(self.project_id)
+        if row is None:
+            raise PublicError("project not found")
+        return Project.from_row(row)
+
+    @strawberry.field(description="The issue's events, newest first.")
+    async def events(self, info: Info, first: int | None = None, after: str | None = None) -> EventConnection:
+        context = ctx(info)
+        context.require_scope(self.organization_id, "event:read")
+        limit = page_size(first)
+        cursor = decode_cursor(after)
+        if cursor is not None and (len(cursor) != 1 or not isinstance(cursor[0], int)):
+            raise PublicError("invalid cursor")
+        rows = (
+            await context.events_loader().load((self.issue_id, limit + 1, cursor[0] if cursor else None))
+            or []
+        )
+        total = await context.event_count_loader().load(self.issue_id) or 0
+        edges = [
+            EventEdge(node=Event.from_row(row), cursor=encode_cursor(row.position)) for row in rows[:limit]
+        ]
+        return EventConnection(
+            edges=edges,
+            total_count=total,
+            page_info=page_info([e.cursor for e in edges], len(rows) > limit, after),
+        )
+
+    # Served by the analytics store (stackline/graphql/analytics.py), through the issue's hashes;
+    # nullable like the project's.
+
+    @strawberry.field(description="The issue's events per bucket over the period (zero-filled).")
+    async def stats(self, info: Info, period: StatsPeriod) -> list[StatsBucket] | None:
+        ctx(info).require_scope(self.organization_id, "event:read")
+        return await analytics.issue_stats(info, self.organization_id, self.project_id, self.issue_id, period)
+
+    @strawberry.field(
+        description="Tag keys of the issue's events with counts and top values, from the analytics "
+        "store (all keys, or `keys`)."
+    )
+    async def tag_facets(
+        self, info: Info, keys: list[str] | None = None, top: int = 5
+    ) -> list[TagFacet] | None:
+        ctx(info).require_scope(self.organization_id, "event:read")
+        hashes = await analytics.issue_hashes(info, self.organization_id, self.issue_id)
+        return await analytics.facets(info, self.organization_id, self.project_id, keys, top, hashes)
+
+
+@strawberry.type
+class IssueEdge:
+    node: Issue
+    cursor: str
+
+
+@strawberry.type
+class IssueConnection:
+    edges: list[IssueEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+# The domain's kinds of issue change (`stackline.domain.issue.ChangeKind`, what `CHANGE_KIND`
+# maps each issue event to), under the API's name.
+IssueChangeKind = ChangeKind
+strawberry.enum(ChangeKind, name="IssueChangeKind")
+
+
+@strawberry.type
+class IssueChange:
+    kind: IssueChangeKind
+    issue: Issue
+    committed_at: datetime | None = strawberry.field(
+        default=None, description="When the projector committed this change (the server's clock)."
+    )
+
+
+@strawberry.input
+class UpdateIssueInput:
+    id: strawberry.ID
+    expected_version: int = strawberry.field(description="The issue's `version` when the client read it.")
+    status: IssueStatus | None = None
+    in_next_release: bool = strawberry.field(
+        default=False, description="With RESOLVED: resolve in the next release."
+    )
+    ignore_until_event_count: int | None = strawberry.field(
+        default=None, description="With IGNORED: until N more events."
+    )
+    ignore_until_user_count: int | None = strawberry.field(
+        default=None, description="With IGNORED: until N more users."
+    )
+    ignore_until: datetime | None = strawberry.field(
+        default=None, description="With IGNORED: until this time."
+    )
+    assignee: str | None = strawberry.field(default=None, description="A member's email.")
+    unassign: bool = False
+
+
+@strawberry.type
+class UpdateIssuePayload:
+    issue: Issue | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class IssueVersionInput:
+    id: strawberry.ID
+    version: int
+
+
+@strawberry.input
+class MergeIssuesInput:
+    issue_ids: list[strawberry.ID]
+    target_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Defaults to the first of issueIds."
+    )
+    expected_versions: list[IssueVersionInput] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class MergeIssuesPayload:
+    issue: Issue | None
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class UnmergeIssueInput:
+    issue_id: strawberry.ID
+    hash: str = strawberry.field(description="One of the issue's `grouping.hashes` to split out again.")
+    expected_version: int
+
+
+@strawberry.type
+class UnmergeIssuePayload:
+    issue: Issue | None = strawberry.field(description="The issue the fingerprint returned to.")
+    source: Issue | None = strawberry.field(description="The issue it was split out of.")
+    user_errors: list[UserError]
+
+
+async def _issue_row(info: Info, global_id: str, scope: str):  # noqa: ANN202 - a Row or None
+    decoded = decode_id(global_id, "Issue")
+    org_ids = ctx(info).orgs(scope)
+    if decoded is None:
+        return None
+    async with ctx(info).services.engine.connect() as conn:
+        return await queries.issue(conn, org_ids, decoded[1])
+
+
+async def _fresh_issue(info: Info, issue_id: str, position: int | None) -> Issue | None:
+    """The issue as the read model shows it once the projector has applied `position`."""
+    services = ctx(info).services
+    if position is not None:
+        await services.projector.wait_for(position, 5.0)
+    async with services.engine.connect() as conn:
+        row = await queries.issue(conn, ctx(info).viewer.orgs("event:read"), issue_id)  # type: ignore[union-attr]
+    return Issue.from_row(row) if row else None
+
+
+@strawberry.type
+class IssueMutations:
+    @strawberry.mutation(
+        description="Resolve, unresolve, ignore (with conditions), assign or unassign an issue."
+    )
+    async def update_issue(self, info: Info, input: UpdateIssueInput) -> UpdateIssuePayload:
+        row = await _issue_row(info, input.id, "event:write")
+        if row is None:
+            return UpdateIssuePayload(
+                issue=None, user_errors=[UserError(message="issue not found", field=["id"])]
+            )
+        context = ctx(info)
+        viewer = context.require_viewer("event:write")
+        assignee: object = UNSET
+        async with context.services.engine.connect() as conn:
+            if input.unassign:
+                assignee = None
+            elif input.assignee is not None:
+                assignee = input.assignee.strip().lower()
+                if not await queries.is_member(conn, row.organization_id, assignee):
+                    return UpdateIssuePayload(
+                        issue=None,
+                        user_errors=[
+                            UserError(
+                                message="the assignee is not a member of this organization",
+                                field=["assignee"],
+                            )
+                        ],
+                    )
+            newest = await queries.newest_release_position(conn, row.organization_id, row.project_id)
+        change = IssueUpdate(
+            status=input.status.value if input.status else None,
+            in_next_release=input.in_next_release,
+            newest_release_position=newest,
+            ignore_until_event_count=input.ignore_until_event_count,
+            ignore_until_timestamp=input.ignore_until.timestamp() if input.ignore_until else None,
+            ignore_until_user_count=input.ignore_until_user_count,
+            assignee=assignee,
+        )
+        if input.status is IssueStatus.MERGED:
+            return UpdateIssuePayload(
+                issue=None, user_errors=[UserError(message="use mergeIssues to merge", field=["status"])]
+            )
+        try:
+            position = await context.services.issue_commands.update(
+                row.id, input.expected_version, change, viewer.actor
+            )
+        except InvalidCommand as error:
+            return UpdateIssuePayload(issue=None, user_errors=[user_error(error)])
+        return UpdateIssuePayload(issue=await _fresh_issue(info, row.id, position), user_errors=[])
+
+    @strawberry.mutation(
+        description="Merge issues into one: their fingerprints' future events land on the target."
+    )
+    async def merge_issues(self, info: Info, input: MergeIssuesInput) -> MergeIssuesPayload:
+        ids = list(dict.fromkeys(input.issue_ids))
+        target_global = input.target_id or (ids[0] if ids else None)
+        if target_global is None or len(set(ids) | {target_global}) < 2:
+            return MergeIssuesPayload(
+                issue=None, user_errors=[UserError(message="name at least two issues", field=["issueIds"])]
+            )
+        rows = {}
+        for global_id in {*ids, target_global}:
+            row = await _issue_row(info, global_id, "event:write")
+            if row is None:
+                return MergeIssuesPayload(
+                    issue=None,
+                    user_errors=[UserError(message=f"issue {global_id} not found", field=["issueIds"])],
+                )
+            rows[global_id] = row
+        target = rows[target_global]
+        if len({r.project_id for r in rows.values()}) > 1:
+            return MergeIssuesPayload(
+                issue=None,
+                user_errors=[
+                    UserError(message="only issues of one project can be merged", field=["issueIds"])
+                ],
+            )
+        versions = {}
+        for item in input.expected_versions:
+            decoded = decode_id(item.id, "Issue")
+            if decoded:
+                versions[decoded[1]] = item.version
+        viewer = ctx(info).require_viewer("event:write")
+        try:
+            position = await ctx(info).services.issue_commands.merge(
+                [rows[i].id for i in ids if i != target_global], target.id, versions, viewer.actor
+            )
+        except InvalidCommand as error:
+            return MergeIssuesPayload(issue=None, user_errors=[user_error(error)])
+        return MergeIssuesPayload(issue=await _fresh_issue(info, target.id, position), user_errors=[])
+
+    @strawberry.mutation(
+        description="Split one fingerprint out of a merged issue, back to the issue it first formed."
+    )
+    async def unmerge_issue(self, info: Info, input: UnmergeIssueInput) -> UnmergeIssuePayload:
+        row = await _issue_row(info, input.issue_id, "event:write")
+        if row is None:
+            return UnmergeIssuePayload(
+                issue=None, source=None, user_errors=[UserError(message="issue not found", field=["issueId"])]
+            )
+        viewer = ctx(info).require_viewer("event:write")
+        to_issue_id = issue_id_for(row.project_id, input.hash)
+        try:
+            position = await ctx(info).services.issue_commands.unmerge(
+                row.id, input.hash, to_issue_id, input.expected_version, viewer.actor
+            )
+        except InvalidCommand as error:
+            return UnmergeIssuePayload(issue=None, source=None, user_errors=[user_error(error, ["hash"])])
+        restored = await _fresh_issue(info, to_issue_id, position)
+        return UnmergeIssuePayload(
+            issue=restored, source=await _fresh_issue(info, row.id, None), user_errors=[]
+        )

@@ -1,0 +1,311 @@
+"""Webhooks in GraphQL: `Webhook` with its delivery log, and the mutations that create, update and
+delete webhooks (`WebhookMutations`, part of the schema's `Mutation`).
+
+Reading webhooks needs `project:read`, changing them `project:write`. Mutations append through
+`stackline/app/webhook_commands.py` and answer once the projector has applied the change. Never
+writes read models."""
+
+from __future__ import annotations
+
+import enum
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Annotated
+
+import orjson
+import strawberry
+from sqlalchemy import Row
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from stackline.domain.organization import InvalidCommand
+from stackline.domain.webhook import WebhookConfig
+from stackline.graphql.context import PublicError, ctx, decode_id, encode_id
+from stackline.graphql.issues import IssueChangeKind
+from stackline.graphql.payloads import UserError, user_error
+from stackline.graphql.relay import Node, PageInfo, encode_cursor, page_info, page_size, position_id_cursor
+from stackline.readmodels import queries
+from stackline.readmodels.queries import aware
+
+if TYPE_CHECKING:
+    from stackline.graphql.projects import Project
+
+
+@strawberry.enum
+class WebhookDeliveryStatus(enum.Enum):
+    PENDING = "PENDING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+
+
+@strawberry.type(description="One issue change owed to a webhook, and how sending it went.")
+class WebhookDelivery:
+    delivery_id: str = strawberry.field(
+        description="The X-Stackline-Delivery header: the same on every attempt."
+    )
+    event: IssueChangeKind
+    issue_id: strawberry.ID = strawberry.field(description="The global id of the issue that changed.")
+    status: WebhookDeliveryStatus
+    attempts: int
+    response_status_code: int | None = strawberry.field(description="The HTTP status of the latest answer.")
+    last_error: str | None = strawberry.field(description="Why the latest attempt failed, if it did.")
+    created_at: datetime
+    last_attempt_at: datetime | None
+    next_attempt_at: datetime | None = strawberry.field(description="When PENDING: the next attempt's time.")
+    finished_at: datetime | None
+    payload: JSON = strawberry.field(description="The JSON body sent (and signed).")
+
+    @classmethod
+    def from_row(cls, row: Row) -> WebhookDelivery:
+        return cls(
+            delivery_id=row.id,
+            event=IssueChangeKind(row.event),
+            issue_id=strawberry.ID(encode_id("Issue", row.issue_id)),
+            status=WebhookDeliveryStatus(row.status),
+            attempts=row.attempts,
+            response_status_code=row.response_status,
+            last_error=row.last_error,
+            created_at=aware(row.created_at),
+            last_attempt_at=aware(row.last_attempt_at) if row.last_attempt_at else None,
+            next_attempt_at=datetime.fromtimestamp(row.next_attempt_at, UTC) if row.next_attempt_at else None,
+            finished_at=aware(row.finished_at) if row.finished_at else None,
+            payload=orjson.loads(row.body),
+        )
+
+
+@strawberry.type
+class WebhookDeliveryEdge:
+    node: WebhookDelivery
+    cursor: str
+
+
+@strawberry.type
+class WebhookDeliveryConnection:
+    edges: list[WebhookDeliveryEdge]
+    page_info: PageInfo
+    total_count: int
+
+
+@strawberry.type(description="An HTTP endpoint that receives a project's issue changes, signed.")
+class Webhook(Node):
+    url: str
+    events: list[IssueChangeKind] = strawberry.field(description="The issue changes it receives.")
+    description: str
+    is_active: bool
+    created_at: datetime
+    updated_at: datetime
+    project_id: strawberry.Private[int]
+    webhook_id: strawberry.Private[str]
+    organization_id: strawberry.Private[str]
+
+    @classmethod
+    def from_row(cls, row: Row) -> Webhook:
+        return cls(
+            id=strawberry.ID(encode_id("Webhook", row.id)),
+            url=row.url,
+            events=[IssueChangeKind(kind) for kind in row.events],
+            description=row.description,
+            is_active=row.is_active,
+            created_at=aware(row.created_at),
+            updated_at=aware(row.updated_at),
+            project_id=row.project_id,
+            webhook_id=row.id,
+            organization_id=row.organization_id,
+        )
+
+    @strawberry.field
+    async def project(self, info: Info) -> Annotated[Project, strawberry.lazy("stackline.graphql.projects")]:
+        from stackline.graphql.projects import Project
+
+        row = await ctx(info).project_loader().load(self.project_id)
+        if row is None:
+            raise PublicError("project not found")
+        return Project.from_row(row)
+
+    @strawberry.field(description="The delivery log, newest change first.")
+    async def deliveries(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> WebhookDeliveryConnection:
+        ctx(info).require_scope(self.organization_id, "project:read")
+        limit = page_size(first)
+        cursor = position_id_cursor(after)
+        async with ctx(info).services.engine.connect() as conn:
+            rows = await queries.deliveries_page(
+                conn,
+                self.organization_id,
+                self.webhook_id,
+                first=limit + 1,
+                after=cursor,
+            )
+            total = await queries.delivery_count(conn, self.organization_id, self.webhook_id)
+        edges = [
+            WebhookDeliveryEdge(node=WebhookDelivery.from_row(r), cursor=encode_cursor(r.position, r.id))
+            for r in rows[:limit]
+        ]
+        return WebhookDeliveryConnection(
+            edges=edges,
+            total_count=total,
+            page_info=page_info([e.cursor for e in edges], len(rows) > limit, after),
+        )
+
+
+def _field_of(error: InvalidCommand) -> list[str] | None:
+    """The input field a webhook command's refusal is about (its message starts with it)."""
+    first = str(error).split(" ", 1)[0]
+    return [first] if first in ("url", "description") else (["events"] if "kind" in str(error) else None)
+
+
+@strawberry.input
+class CreateWebhookInput:
+    project_id: strawberry.ID
+    url: str = strawberry.field(description="An http:// or https:// URL that accepts POSTs.")
+    events: list[IssueChangeKind] = strawberry.field(description="The issue changes to send.")
+    description: str = ""
+
+
+@strawberry.type
+class CreateWebhookPayload:
+    webhook: Webhook | None
+    secret: str | None = strawberry.field(
+        description="Signs every delivery (X-Stackline-Signature). Shown only here: store it now."
+    )
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class UpdateWebhookInput:
+    id: strawberry.ID
+    url: str | None = None
+    events: list[IssueChangeKind] | None = None
+    description: str | None = None
+    is_active: bool | None = strawberry.field(
+        default=None, description="An inactive webhook is sent nothing."
+    )
+    rotate_secret: bool = strawberry.field(default=False, description="Sign from now on with a new secret.")
+
+
+@strawberry.type
+class UpdateWebhookPayload:
+    webhook: Webhook | None
+    secret: str | None = strawberry.field(description="With rotateSecret: the new secret, shown only here.")
+    user_errors: list[UserError]
+
+
+@strawberry.input
+class DeleteWebhookInput:
+    id: strawberry.ID
+
+
+@strawberry.type
+class DeleteWebhookPayload:
+    deleted_webhook_id: strawberry.ID | None
+    user_errors: list[UserError]
+
+
+async def _webhook_row(info: Info, global_id: str):  # noqa: ANN202 - a Row or None
+    """The webhook, if it is in an organization where the viewer may change projects."""
+    org_ids = ctx(info).orgs("project:write")
+    decoded = decode_id(global_id, "Webhook")
+    if decoded is None:
+        return None
+    async with ctx(info).services.engine.connect() as conn:
+        return await queries.webhook(conn, org_ids, decoded[1])
+
+
+async def _fresh_webhook(
+    info: Info, organization_id: str, webhook_id: str, position: int | None
+) -> Webhook | None:
+    """The webhook as the read model shows it once the projector has applied `position`."""
+    services = ctx(info).services
+    if position is not None:
+        await services.projector.wait_for(position, 5.0)
+    async with services.engine.connect() as conn:
+        row = await queries.webhook(conn, {organization_id}, webhook_id)
+    return Webhook.from_row(row) if row else None
+
+
+@strawberry.type
+class WebhookMutations:
+    @strawberry.mutation(
+        description="Send a project's issue changes to a URL, signed with a secret shown once."
+    )
+    async def create_webhook(self, info: Info, input: CreateWebhookInput) -> CreateWebhookPayload:
+        context = ctx(info)
+        viewer = context.require_viewer("project:write")
+        decoded = decode_id(input.project_id, "Project")
+        found = {}
+        if decoded is not None and decoded[1].isdigit():
+            async with context.services.engine.connect() as conn:
+                found = await queries.projects_by_ids(conn, viewer.orgs("project:write"), [int(decoded[1])])
+        if not found:
+            return CreateWebhookPayload(
+                webhook=None,
+                secret=None,
+                user_errors=[UserError(message="project not found", field=["projectId"])],
+            )
+        project_id, project = next(iter(found.items()))
+        config = WebhookConfig(input.url, tuple(kind.value for kind in input.events), input.description)
+        try:
+            created = await context.services.webhook_commands.create(
+                project.organization_id, project_id, config, viewer.actor
+            )
+        except InvalidCommand as error:
+            return CreateWebhookPayload(
+                webhook=None, secret=None, user_errors=[user_error(error, _field_of(error))]
+            )
+        return CreateWebhookPayload(
+            webhook=await _fresh_webhook(info, project.organization_id, created.webhook_id, created.position),
+            secret=created.secret,
+            user_errors=[],
+        )
+
+    @strawberry.mutation(
+        description="Change a webhook's URL, events, description or activity; or rotate its secret."
+    )
+    async def update_webhook(self, info: Info, input: UpdateWebhookInput) -> UpdateWebhookPayload:
+        row = await _webhook_row(info, input.id)
+        if row is None:
+            return UpdateWebhookPayload(
+                webhook=None, secret=None, user_errors=[UserError(message="webhook not found", field=["id"])]
+            )
+        viewer = ctx(info).require_viewer("project:write")
+        changes = {
+            name: value
+            for name, value in (
+                ("url", input.url),
+                ("description", input.description),
+                ("is_active", input.is_active),
+                ("events", tuple(kind.value for kind in input.events) if input.events is not None else None),
+            )
+            if value is not None
+        }
+        try:
+            changed = await ctx(info).services.webhook_commands.change(
+                row.id, row.organization_id, changes, input.rotate_secret, viewer.actor
+            )
+        except InvalidCommand as error:
+            return UpdateWebhookPayload(
+                webhook=None, secret=None, user_errors=[user_error(error, _field_of(error))]
+            )
+        return UpdateWebhookPayload(
+            webhook=await _fresh_webhook(info, row.organization_id, row.id, changed.position),
+            secret=changed.secret,
+            user_errors=[],
+        )
+
+    @strawberry.mutation(description="Delete a webhook: nothing more is sent to it.")
+    async def delete_webhook(self, info: Info, input: DeleteWebhookInput) -> DeleteWebhookPayload:
+        row = await _webhook_row(info, input.id)
+        if row is None:
+            return DeleteWebhookPayload(
+                deleted_webhook_id=None, user_errors=[UserError(message="webhook not found", field=["id"])]
+            )
+        viewer = ctx(info).require_viewer("project:write")
+        try:
+            deleted = await ctx(info).services.webhook_commands.delete(
+                row.id, row.organization_id, viewer.actor
+            )
+        except InvalidCommand as error:
+            return DeleteWebhookPayload(deleted_webhook_id=None, user_errors=[user_error(error)])
+        if deleted.position is not None:
+            await ctx(info).services.projector.wait_for(deleted.position, 5.0)
+        return DeleteWebhookPayload(deleted_webhook_id=input.id, user_errors=[])
