@@ -62,6 +62,14 @@ class Context:
             raise PublicError(f"this API token lacks the {scope!r} scope")
         return self.viewer
 
+    @property
+    def known_viewer(self) -> Viewer:
+        """The viewer of a field that a permission class (`stackline/graphql/permissions.py`) has
+        admitted: it is known to hold the field's scope."""
+        if self.viewer is None:
+            raise NotAuthenticated()
+        return self.viewer
+
     def orgs(self, scope: str) -> frozenset[str]:
         """The organizations in which the viewer holds `scope` (an error if there are none)."""
         return self.require_viewer(scope).orgs(scope)

@@ -12,6 +12,7 @@ from strawberry.types import Info
 
 from stackline.app.attachments import download_path
 from stackline.graphql.context import ctx, encode_id
+from stackline.graphql.permissions import EventRead
 from stackline.graphql.relay import Node, PageInfo
 from stackline.projections.symbolicate import exceptions_of, frames_of
 from stackline.readmodels.queries import aware
@@ -122,17 +123,18 @@ class Event(Node):
     organization_id: strawberry.Private[str]
     position: strawberry.Private[int]
 
-    @strawberry.field(description="The event as stored: normalized and scrubbed.")
+    @strawberry.field(
+        permission_classes=[EventRead], description="The event as stored: normalized and scrubbed."
+    )
     async def payload(self, info: Info) -> JSON:
-        ctx(info).require_scope(self.organization_id, "event:read")
         return JSON(await ctx(info).payload_loader().load(self.position) or {})
 
     @strawberry.field(
+        permission_classes=[EventRead],
         description="The event's exceptions and stack traces; JavaScript frames mapped through the "
-        "organization's uploaded source maps (the stored payload keeps the minified ones)."
+        "organization's uploaded source maps (the stored payload keeps the minified ones).",
     )
     async def exceptions(self, info: Info) -> list[EventException]:
-        ctx(info).require_scope(self.organization_id, "event:read")
         payload = await ctx(info).payload_loader().load(self.position) or {}
         row = await ctx(info).symbolication_loader().load((self.project_id, self.event_id))
         mapped = list(row.exceptions) if row is not None else []
@@ -158,9 +160,11 @@ class Event(Node):
             )
         return found
 
-    @strawberry.field(description="Files the SDK attached to this event (minidumps, logs, screenshots, ...).")
+    @strawberry.field(
+        permission_classes=[EventRead],
+        description="Files the SDK attached to this event (minidumps, logs, screenshots, ...).",
+    )
     async def attachments(self, info: Info) -> list[Attachment]:
-        ctx(info).require_scope(self.organization_id, "event:read")
         rows = await ctx(info).attachments_loader().load((self.project_id, self.event_id)) or []
         return [
             Attachment(

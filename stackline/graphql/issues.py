@@ -25,6 +25,7 @@ from stackline.graphql.context import PublicError, ctx, decode_id, encode_id
 from stackline.graphql.events import Event, EventConnection, EventEdge
 from stackline.graphql.organizations import Member
 from stackline.graphql.payloads import UserError, user_error
+from stackline.graphql.permissions import EventRead, EventWrite, OrgRead, ProjectRead
 from stackline.graphql.relay import Node, PageInfo, decode_cursor, encode_cursor, page_info, page_size
 from stackline.readmodels import queries
 from stackline.readmodels.queries import aware
@@ -159,10 +160,12 @@ class Issue(Node):
             organization_id=row.organization_id,
         )
 
-    @strawberry.field(description="Tags of the issue's events with their most frequent values.")
+    @strawberry.field(
+        permission_classes=[EventRead],
+        description="Tags of the issue's events with their most frequent values.",
+    )
     async def tags(self, info: Info, top: int = 5) -> list[TagSummary]:
         context = ctx(info)
-        context.require_scope(self.organization_id, "event:read")
         top = max(1, min(top, 50))
         rows = await context.tags_loader().load(self.issue_id) or []
         by_key: dict[str, list] = {}
@@ -185,17 +188,18 @@ class Issue(Node):
             for key, values in sorted(by_key.items())
         ]
 
-    @strawberry.field(description="Every change of the issue, oldest first: who did what, when.")
+    @strawberry.field(
+        permission_classes=[EventRead],
+        description="Every change of the issue, oldest first: who did what, when.",
+    )
     async def activity(self, info: Info) -> list[IssueActivity]:
         context = ctx(info)
-        context.require_scope(self.organization_id, "event:read")
         rows = await context.activity_loader().load(self.issue_id) or []
         return [IssueActivity(kind=r.kind, actor=r.actor, at=aware(r.at), data=r.data) for r in rows]
 
-    @strawberry.field(description="Why events are grouped into this issue.")
+    @strawberry.field(permission_classes=[EventRead], description="Why events are grouped into this issue.")
     async def grouping(self, info: Info) -> GroupingInfo | None:
         context = ctx(info)
-        context.require_scope(self.organization_id, "event:read")
         latest = await context.grouping_loader().load(self.issue_id)
         if latest is None:
             return None
@@ -207,28 +211,28 @@ class Issue(Node):
             hashes=hashes,
         )
 
-    @strawberry.field(description="The assignee as a member of the organization (null when unassigned).")
+    @strawberry.field(
+        permission_classes=[OrgRead],
+        description="The assignee as a member of the organization (null when unassigned).",
+    )
     async def assigned_to(self, info: Info) -> Member | None:
-        ctx(info).require_scope(self.organization_id, "org:read")
         if self.assignee is None:
             return None
         row = await ctx(info).member_loader().load((self.organization_id, self.assignee))
         return Member.from_row(row) if row else None
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[ProjectRead])
     async def project(self, info: Info) -> Annotated[Project, strawberry.lazy("stackline.graphql.projects")]:
         from stackline.graphql.projects import Project
 
-        ctx(info).require_scope(self.organization_id, "project:read")
         row = await ctx(info).project_loader().load(self.project_id)
         if row is None:
             raise PublicError("project not found")
         return Project.from_row(row)
 
-    @strawberry.field(description="The issue's events, newest first.")
+    @strawberry.field(permission_classes=[EventRead], description="The issue's events, newest first.")
     async def events(self, info: Info, first: int | None = None, after: str | None = None) -> EventConnection:
         context = ctx(info)
-        context.require_scope(self.organization_id, "event:read")
         limit = page_size(first)
         cursor = decode_cursor(after)
         if cursor is not None and (len(cursor) != 1 or not isinstance(cursor[0], int)):
@@ -250,19 +254,21 @@ class Issue(Node):
     # Served by the analytics store (stackline/graphql/analytics.py), through the issue's hashes;
     # nullable like the project's.
 
-    @strawberry.field(description="The issue's events per bucket over the period (zero-filled).")
+    @strawberry.field(
+        permission_classes=[EventRead],
+        description="The issue's events per bucket over the period (zero-filled).",
+    )
     async def stats(self, info: Info, period: StatsPeriod) -> list[StatsBucket] | None:
-        ctx(info).require_scope(self.organization_id, "event:read")
         return await analytics.issue_stats(info, self.organization_id, self.project_id, self.issue_id, period)
 
     @strawberry.field(
+        permission_classes=[EventRead],
         description="Tag keys of the issue's events with counts and top values, from the analytics "
-        "store (all keys, or `keys`)."
+        "store (all keys, or `keys`).",
     )
     async def tag_facets(
         self, info: Info, keys: list[str] | None = None, top: int = 5
     ) -> list[TagFacet] | None:
-        ctx(info).require_scope(self.organization_id, "event:read")
         hashes = await analytics.issue_hashes(info, self.organization_id, self.issue_id)
         return await analytics.facets(info, self.organization_id, self.project_id, keys, top, hashes)
 
@@ -379,7 +385,8 @@ async def _fresh_issue(info: Info, issue_id: str, position: int | None) -> Issue
 @strawberry.type
 class IssueMutations:
     @strawberry.mutation(
-        description="Resolve, unresolve, ignore (with conditions), assign or unassign an issue."
+        permission_classes=[EventWrite],
+        description="Resolve, unresolve, ignore (with conditions), assign or unassign an issue.",
     )
     async def update_issue(self, info: Info, input: UpdateIssueInput) -> UpdateIssuePayload:
         row = await _issue_row(info, input.id, "event:write")
@@ -388,7 +395,7 @@ class IssueMutations:
                 issue=None, user_errors=[UserError(message="issue not found", field=["id"])]
             )
         context = ctx(info)
-        viewer = context.require_viewer("event:write")
+        viewer = context.known_viewer
         assignee: object = UNSET
         async with context.services.engine.connect() as conn:
             if input.unassign:
@@ -469,7 +476,8 @@ class IssueMutations:
         return MergeIssuesPayload(issue=await _fresh_issue(info, target.id, position), user_errors=[])
 
     @strawberry.mutation(
-        description="Split one fingerprint out of a merged issue, back to the issue it first formed."
+        permission_classes=[EventWrite],
+        description="Split one fingerprint out of a merged issue, back to the issue it first formed.",
     )
     async def unmerge_issue(self, info: Info, input: UnmergeIssueInput) -> UnmergeIssuePayload:
         row = await _issue_row(info, input.issue_id, "event:write")
@@ -477,7 +485,7 @@ class IssueMutations:
             return UnmergeIssuePayload(
                 issue=None, source=None, user_errors=[UserError(message="issue not found", field=["issueId"])]
             )
-        viewer = ctx(info).require_viewer("event:write")
+        viewer = ctx(info).known_viewer
         to_issue_id = issue_id_for(row.project_id, input.hash)
         try:
             position = await ctx(info).services.issue_commands.unmerge(

@@ -18,6 +18,7 @@ from strawberry.types import Info
 from stackline.domain.organization import ALL_SCOPES, InvalidCommand
 from stackline.graphql.context import NotAuthenticated, PublicError, ctx, encode_id
 from stackline.graphql.payloads import UserError, user_error
+from stackline.graphql.permissions import IsAuthenticated, OrgRead, OrgWrite, ProjectRead
 from stackline.graphql.relay import Node
 from stackline.readmodels import queries
 from stackline.readmodels.queries import aware
@@ -48,12 +49,13 @@ class Member:
             organization_id=row.organization_id,
         )
 
-    @strawberry.field(description="The person, once they have a personal API token.")
+    @strawberry.field(
+        permission_classes=[OrgRead], description="The person, once they have a personal API token."
+    )
     async def user(self, info: Info) -> User | None:
         async def fetch(conn, org_ids, emails):  # noqa: ANN001, ANN202 - users are shared, members were checked
             return await queries.users_by_emails(conn, emails)
 
-        ctx(info).require_scope(self.organization_id, "org:read")
         row = await ctx(info).loader("user", "org:read", fetch).load(self.email)
         return User(email=row.email, name=row.name) if row else None
 
@@ -104,40 +106,39 @@ class Organization(Node):
             organization_id=row.id,
         )
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[ProjectRead])
     async def projects(
         self, info: Info
     ) -> list[Annotated[Project, strawberry.lazy("stackline.graphql.projects")]]:
         from stackline.graphql.projects import Project
 
-        ctx(info).require_scope(self.organization_id, "project:read")
         async with ctx(info).services.engine.connect() as conn:
             rows = await queries.projects_of(conn, self.organization_id)
         return [Project.from_row(row) for row in rows]
 
-    @strawberry.field(description="People in the organization and their roles.")
+    @strawberry.field(permission_classes=[OrgRead], description="People in the organization and their roles.")
     async def members(self, info: Info) -> list[Member]:
-        ctx(info).require_scope(self.organization_id, "org:read")
         async with ctx(info).services.engine.connect() as conn:
             rows = await queries.members_of(conn, self.organization_id)
         return [Member.from_row(row) for row in rows]
 
     @strawberry.field(
-        description="The organization's own API tokens (not members' personal ones); needs ownership."
+        permission_classes=[OrgWrite],
+        description="The organization's own API tokens (not members' personal ones); needs ownership.",
     )
     async def api_tokens(self, info: Info) -> list[ApiToken]:
-        viewer = ctx(info).require_scope(self.organization_id, "org:write")
-        if not viewer.owns(self.organization_id):
+        if not ctx(info).known_viewer.owns(self.organization_id):
             raise PublicError("only owners and organization tokens can see organization tokens")
         async with ctx(info).services.engine.connect() as conn:
             rows = await queries.api_tokens_of(conn, self.organization_id)
         return [ApiToken.from_row(row) for row in rows]
 
     @strawberry.field(
-        description="The caller's role here: owner, admin or member; null for an organization token."
+        permission_classes=[OrgRead],
+        description="The caller's role here: owner, admin or member; null for an organization token.",
     )
     def viewer_role(self, info: Info) -> str | None:
-        return ctx(info).require_scope(self.organization_id, "org:read").roles.get(self.organization_id)
+        return ctx(info).known_viewer.roles.get(self.organization_id)
 
 
 @strawberry.type(description="The caller: an organization token, or a person's personal token.")
@@ -272,11 +273,12 @@ async def _settle(info: Info, position: int | None) -> None:
 @strawberry.type
 class OrganizationMutations:
     @strawberry.mutation(
-        description="Add a member (by email) to your organization, e.g. to assign issues to."
+        permission_classes=[OrgWrite],
+        description="Add a member (by email) to your organization, e.g. to assign issues to.",
     )
     async def add_member(self, info: Info, input: AddMemberInput) -> AddMemberPayload:
         context = ctx(info)
-        viewer = context.require_viewer("org:write")
+        viewer = context.known_viewer
         org = await _writable_organization(info, input.organization_slug)
         if org is None:
             return AddMemberPayload(email=None, user_errors=[ORG_NOT_FOUND])
@@ -294,11 +296,13 @@ class OrganizationMutations:
         return AddMemberPayload(email=input.email.strip().lower(), user_errors=[])
 
     @strawberry.mutation(
-        description="Change a member's role. Only owners make, demote or remove owners; the last owner stays."
+        permission_classes=[OrgWrite],
+        description="Change a member's role. Only owners make, demote or remove owners; "
+        "the last owner stays.",
     )
     async def update_member(self, info: Info, input: UpdateMemberInput) -> UpdateMemberPayload:
         context = ctx(info)
-        viewer = context.require_viewer("org:write")
+        viewer = context.known_viewer
         org = await _writable_organization(info, input.organization_slug)
         if org is None:
             return UpdateMemberPayload(member=None, user_errors=[ORG_NOT_FOUND])
@@ -315,11 +319,12 @@ class OrganizationMutations:
         return UpdateMemberPayload(member=Member.from_row(row) if row else None, user_errors=[])
 
     @strawberry.mutation(
-        description="Remove a member; their personal tokens lose access to the organization."
+        permission_classes=[OrgWrite],
+        description="Remove a member; their personal tokens lose access to the organization.",
     )
     async def remove_member(self, info: Info, input: RemoveMemberInput) -> RemoveMemberPayload:
         context = ctx(info)
-        viewer = context.require_viewer("org:write")
+        viewer = context.known_viewer
         org = await _writable_organization(info, input.organization_slug)
         if org is None:
             return RemoveMemberPayload(removed_email=None, user_errors=[ORG_NOT_FOUND])
@@ -439,13 +444,12 @@ class OrganizationMutations:
         )
 
     @strawberry.mutation(
-        description="Revoke an API token: your own personal token, or (owners) an organization token."
+        permission_classes=[IsAuthenticated],
+        description="Revoke an API token: your own personal token, or (owners) an organization token.",
     )
     async def revoke_api_token(self, info: Info, input: RevokeApiTokenInput) -> RevokeApiTokenPayload:
         context = ctx(info)
-        viewer = context.viewer
-        if viewer is None:
-            raise NotAuthenticated()
+        viewer = context.known_viewer
         async with context.services.engine.connect() as conn:
             row = await queries.api_token(conn, input.token_id)
         mine = row is not None and (

@@ -33,6 +33,7 @@ from stackline.graphql.monitors import CheckIn, CronMonitor
 from stackline.graphql.organizations import Organization
 from stackline.graphql.payloads import UserError, user_error
 from stackline.graphql.performance import SessionBucket, Transaction, TransactionConnection, TransactionEdge
+from stackline.graphql.permissions import EventRead, OrgRead, ProjectRead, ProjectWrite
 from stackline.graphql.relay import Node, decode_cursor, encode_cursor, page_info, page_size
 from stackline.graphql.webhooks import Webhook
 from stackline.readmodels import queries
@@ -108,19 +109,20 @@ class Project(Node):
             organization_id=row.organization_id,
         )
 
-    @strawberry.field(description="The DSN an SDK is configured with to send to this project.")
+    @strawberry.field(
+        permission_classes=[ProjectRead],
+        description="The DSN an SDK is configured with to send to this project.",
+    )
     async def dsn(self, info: Info) -> str:
         context = ctx(info)
-        context.require_scope(self.organization_id, "project:read")
         keys = await context.project_keys_loader().load(self.numeric_id) or []
         key = next((k.public_key for k in keys if k.is_active), None)
         if key is None:
             raise PublicError("this project has no active key")
         return dsn_for(info, key, self.numeric_id)
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[ProjectRead])
     async def settings(self, info: Info) -> ProjectSettings:
-        ctx(info).require_scope(self.organization_id, "project:read")
         row = await ctx(info).project_loader().load(self.numeric_id)
         if row is None:
             raise PublicError("not found")
@@ -135,9 +137,10 @@ class Project(Node):
             retention_max_events=row.retention_max_events,
         )
 
-    @strawberry.field(description="The project's DSN keys with their rate limits.")
+    @strawberry.field(
+        permission_classes=[ProjectRead], description="The project's DSN keys with their rate limits."
+    )
     async def keys(self, info: Info) -> list[ProjectKey]:
-        ctx(info).require_scope(self.organization_id, "project:read")
         rows = await ctx(info).project_keys_loader().load(self.numeric_id) or []
         return [
             ProjectKey(
@@ -150,9 +153,11 @@ class Project(Node):
             for r in rows
         ]
 
-    @strawberry.field(description="Items per day, data category, outcome and reason (the quota read model).")
+    @strawberry.field(
+        permission_classes=[ProjectRead],
+        description="Items per day, data category, outcome and reason (the quota read model).",
+    )
     async def usage(self, info: Info, days: int = 30) -> list[UsageBucket]:
-        ctx(info).require_scope(self.organization_id, "project:read")
         async with ctx(info).services.engine.connect() as conn:
             rows = await queries.usage_of(conn, self.organization_id, self.numeric_id, since_day(days))
         return [
@@ -162,11 +167,10 @@ class Project(Node):
             for r in rows
         ]
 
-    @strawberry.field(description="Performance transactions, newest first.")
+    @strawberry.field(permission_classes=[EventRead], description="Performance transactions, newest first.")
     async def transactions(
         self, info: Info, first: int | None = None, after: str | None = None
     ) -> TransactionConnection:
-        ctx(info).require_scope(self.organization_id, "event:read")
         limit = page_size(first)
         cursor = decode_cursor(after)
         if cursor is not None and (len(cursor) != 1 or not isinstance(cursor[0], int)):
@@ -203,9 +207,11 @@ class Project(Node):
             page_info=page_info([e.cursor for e in edges], len(rows) > limit, after),
         )
 
-    @strawberry.field(description="Release-health session counts per day, release, environment and status.")
+    @strawberry.field(
+        permission_classes=[EventRead],
+        description="Release-health session counts per day, release, environment and status.",
+    )
     async def sessions(self, info: Info, days: int = 30) -> list[SessionBucket]:
-        ctx(info).require_scope(self.organization_id, "event:read")
         async with ctx(info).services.engine.connect() as conn:
             rows = await queries.sessions_of(conn, self.organization_id, self.numeric_id, since_day(days))
         return [
@@ -220,9 +226,8 @@ class Project(Node):
             for r in rows
         ]
 
-    @strawberry.field(description="Cron monitor check-ins, newest first.")
+    @strawberry.field(permission_classes=[EventRead], description="Cron monitor check-ins, newest first.")
     async def check_ins(self, info: Info, first: int | None = None) -> list[CheckIn]:
-        ctx(info).require_scope(self.organization_id, "event:read")
         async with ctx(info).services.engine.connect() as conn:
             rows = await queries.check_ins_of(conn, self.organization_id, self.numeric_id, page_size(first))
         return [
@@ -239,13 +244,13 @@ class Project(Node):
         ]
 
     @strawberry.field(
+        permission_classes=[EventRead],
         description="SDK logs (`enable_logs`), newest first. `query`: free text in the body, "
-        "`level:`, `trace:`, and `<attribute>:<value>`; `!` negates a term."
+        "`level:`, `trace:`, and `<attribute>:<value>`; `!` negates a term.",
     )
     async def logs(
         self, info: Info, query: str | None = None, first: int | None = None, after: str | None = None
     ) -> LogConnection:
-        ctx(info).require_scope(self.organization_id, "event:read")
         limit = page_size(first)
         cursor = log_cursor(after)
         try:
@@ -263,16 +268,19 @@ class Project(Node):
             edges=edges, page_info=page_info([e.cursor for e in edges], len(rows) > limit, after)
         )
 
-    @strawberry.field(description="Cron monitors, by slug: schedule, status, last and next check-in.")
+    @strawberry.field(
+        permission_classes=[EventRead],
+        description="Cron monitors, by slug: schedule, status, last and next check-in.",
+    )
     async def monitors(self, info: Info) -> list[CronMonitor]:
-        ctx(info).require_scope(self.organization_id, "event:read")
         async with ctx(info).services.engine.connect() as conn:
             rows = await queries.monitors_of(conn, self.organization_id, self.numeric_id)
         return [CronMonitor.from_row(r) for r in rows]
 
-    @strawberry.field(description="User feedback and user reports, newest first.")
+    @strawberry.field(
+        permission_classes=[EventRead], description="User feedback and user reports, newest first."
+    )
     async def feedback(self, info: Info, first: int | None = None) -> list[Feedback]:
-        ctx(info).require_scope(self.organization_id, "event:read")
         async with ctx(info).services.engine.connect() as conn:
             rows = await queries.feedback_of(conn, self.organization_id, self.numeric_id, page_size(first))
         return [
@@ -287,23 +295,22 @@ class Project(Node):
             for r in rows
         ]
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[EventRead])
     async def attachment_count(self, info: Info) -> int:
-        ctx(info).require_scope(self.organization_id, "event:read")
         async with ctx(info).services.engine.connect() as conn:
             return await queries.count_of(conn, attachments_table, self.organization_id, self.numeric_id)
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[OrgRead])
     async def organization(self, info: Info) -> Organization:
-        ctx(info).require_scope(self.organization_id, "org:read")
         row = await ctx(info).organization_loader().load(self.organization_id)
         if row is None:
             raise PublicError("organization not found")
         return Organization.from_row(row)
 
     @strawberry.field(
+        permission_classes=[EventRead],
         description="The project's issues that match `query` (Sentry's search syntax: "
-        "docs/search.md), most recently seen first by default."
+        "docs/search.md), most recently seen first by default.",
     )
     async def issues(
         self,
@@ -315,7 +322,6 @@ class Project(Node):
     ) -> IssueConnection:
         sort = sort or IssueSort.LAST_SEEN
         context = ctx(info)
-        context.require_scope(self.organization_id, "event:read")
         limit = page_size(first)
         after_key = issue_cursor_key(decode_cursor(after), sort)
         try:
@@ -340,14 +346,18 @@ class Project(Node):
             page_info=page_info([e.cursor for e in edges], len(rows) > limit, after),
         )
 
-    @strawberry.field(description="The project's webhooks (their signing secrets are never shown again).")
+    @strawberry.field(
+        permission_classes=[ProjectRead],
+        description="The project's webhooks (their signing secrets are never shown again).",
+    )
     async def webhooks(self, info: Info) -> list[Webhook]:
-        ctx(info).require_scope(self.organization_id, "project:read")
         async with ctx(info).services.engine.connect() as conn:
             rows = await queries.webhooks_of(conn, self.organization_id, self.numeric_id)
         return [Webhook.from_row(row) for row in rows]
 
-    @strawberry.field(description="The project's alert rules: when its issues reach whom.")
+    @strawberry.field(
+        permission_classes=[ProjectRead], description="The project's alert rules: when its issues reach whom."
+    )
     async def alert_rules(
         self, info: Info
     ) -> list[Annotated[AlertRule, strawberry.lazy("stackline.graphql.alerts")]]:
@@ -355,16 +365,19 @@ class Project(Node):
 
         return await alert_rules_of_project(info, self.organization_id, self.numeric_id)
 
-    @strawberry.field(description="An issue of this project by its short id (`WEB-2`, any case).")
+    @strawberry.field(
+        permission_classes=[EventRead],
+        description="An issue of this project by its short id (`WEB-2`, any case).",
+    )
     async def issue_by_short_id(self, info: Info, short_id: str) -> Issue | None:
-        ctx(info).require_scope(self.organization_id, "event:read")
         async with ctx(info).services.engine.connect() as conn:
             row = await queries.issue_by_short_id(conn, self.organization_id, self.numeric_id, short_id)
         return Issue.from_row(row) if row else None
 
-    @strawberry.field(description="An event of this project by the SDK's event_id.")
+    @strawberry.field(
+        permission_classes=[EventRead], description="An event of this project by the SDK's event_id."
+    )
     async def event(self, info: Info, event_id: str) -> Event | None:
-        ctx(info).require_scope(self.organization_id, "event:read")
         async with ctx(info).services.engine.connect() as conn:
             row = await queries.event(
                 conn, self.organization_id, self.numeric_id, event_id.replace("-", "").lower()
@@ -375,35 +388,37 @@ class Project(Node):
     # process without it (`analytics unavailable: ...`) fails these fields alone, not the project.
 
     @strawberry.field(
-        description="Error events per bucket over the period (zero-filled), from the analytics store."
+        permission_classes=[EventRead],
+        description="Error events per bucket over the period (zero-filled), from the analytics store.",
     )
     async def stats(self, info: Info, period: StatsPeriod) -> list[StatsBucket] | None:
-        ctx(info).require_scope(self.organization_id, "event:read")
         return await analytics.stats(info, self.organization_id, self.numeric_id, period)
 
     @strawberry.field(
-        description="Tag keys of the project's errors with counts and top values (all keys, or `keys`)."
+        permission_classes=[EventRead],
+        description="Tag keys of the project's errors with counts and top values (all keys, or `keys`).",
     )
     async def tag_facets(
         self, info: Info, keys: list[str] | None = None, top: int = 5
     ) -> list[TagFacet] | None:
-        ctx(info).require_scope(self.organization_id, "event:read")
         return await analytics.facets(info, self.organization_id, self.numeric_id, keys, top)
 
-    @strawberry.field(description="Distinct users of the project's errors, from the analytics store.")
+    @strawberry.field(
+        permission_classes=[EventRead],
+        description="Distinct users of the project's errors, from the analytics store.",
+    )
     async def user_count(self, info: Info) -> int | None:
-        ctx(info).require_scope(self.organization_id, "event:read")
         return await analytics.user_count(info, self.organization_id, self.numeric_id)
 
     @strawberry.field(
+        permission_classes=[EventRead],
         description="The project's error events, newest first, filtered by `query` in the issue "
         "search syntax (docs/search.md): `release:1.2 !level:error browser:Fire* has:url`, free "
-        "text on the title; `is:` and `assigned:` describe issues and are refused by name."
+        "text on the title; `is:` and `assigned:` describe issues and are refused by name.",
     )
     async def events(
         self, info: Info, first: int | None = None, after: str | None = None, query: str | None = None
     ) -> EventConnection | None:
-        ctx(info).require_scope(self.organization_id, "event:read")
         limit = page_size(first)
         page, total, more = await analytics.event_page(
             info,
@@ -420,9 +435,11 @@ class Project(Node):
             page_info=page_info([e.cursor for e in edges], more, after),
         )
 
-    @strawberry.field(description="Items per day, category, outcome and reason, from the analytics store.")
+    @strawberry.field(
+        permission_classes=[ProjectRead],
+        description="Items per day, category, outcome and reason, from the analytics store.",
+    )
     async def outcomes(self, info: Info, days: int = 30) -> list[UsageBucket] | None:
-        ctx(info).require_scope(self.organization_id, "project:read")
         rows = await analytics.outcomes(info, self.organization_id, self.numeric_id, days)
         return [
             UsageBucket(
@@ -517,10 +534,13 @@ async def _change_project(info: Info, viewer, org_slug: str, project_slug: str, 
 
 @strawberry.type
 class ProjectMutations:
-    @strawberry.mutation(description="Create a project (and its first DSN key) in your organization.")
+    @strawberry.mutation(
+        permission_classes=[ProjectWrite],
+        description="Create a project (and its first DSN key) in your organization.",
+    )
     async def create_project(self, info: Info, input: CreateProjectInput) -> CreateProjectPayload:
         context = ctx(info)
-        viewer = context.require_viewer("project:write")
+        viewer = context.known_viewer
         async with context.services.engine.connect() as conn:
             org = await queries.organization_by_slug(
                 conn, viewer.orgs("project:write"), input.organization_slug
@@ -553,11 +573,14 @@ class ProjectMutations:
 
 @strawberry.type
 class ProjectSettingsMutations:
-    @strawberry.mutation(description="Change a project's scrubbing, allowed origins and monthly quota.")
+    @strawberry.mutation(
+        permission_classes=[ProjectWrite],
+        description="Change a project's scrubbing, allowed origins and monthly quota.",
+    )
     async def update_project_settings(
         self, info: Info, input: UpdateProjectSettingsInput
     ) -> UpdateProjectSettingsPayload:
-        viewer = ctx(info).require_viewer("project:write")
+        viewer = ctx(info).known_viewer
         changes: dict[str, Any] = {
             name: value
             for name, value in (
@@ -595,9 +618,11 @@ class ProjectSettingsMutations:
             UpdateProjectSettingsPayload,
         )
 
-    @strawberry.mutation(description="Enable or disable a DSN key and set its rate limits.")
+    @strawberry.mutation(
+        permission_classes=[ProjectWrite], description="Enable or disable a DSN key and set its rate limits."
+    )
     async def update_project_key(self, info: Info, input: UpdateProjectKeyInput) -> UpdateProjectKeyPayload:
-        viewer = ctx(info).require_viewer("project:write")
+        viewer = ctx(info).known_viewer
         changes: dict[str, Any] = {
             name: value
             for name, value in (

@@ -16,11 +16,12 @@ from strawberry.extensions import MaskErrors, MaxTokensLimiter, QueryDepthLimite
 from strawberry.types import ExecutionContext, Info
 
 from stackline.graphql.alerts import AlertMutations, AlertRule
-from stackline.graphql.context import NotAuthenticated, PublicError, ctx, decode_id
+from stackline.graphql.context import PublicError, ctx, decode_id
 from stackline.graphql.events import Event
 from stackline.graphql.issues import Issue, IssueChange, IssueChangeKind, IssueMutations
 from stackline.graphql.limits import QueryCostLimiter
 from stackline.graphql.organizations import ApiTokenKind, Organization, OrganizationMutations, Viewer
+from stackline.graphql.permissions import EventRead, IsAuthenticated, OrgRead, ProjectRead
 from stackline.graphql.projects import Project, ProjectMutations, ProjectSettingsMutations
 from stackline.graphql.relay import Node
 from stackline.graphql.webhooks import Webhook, WebhookMutations
@@ -43,11 +44,12 @@ class Query:
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await resolve_node(info, id)
 
-    @strawberry.field(description="Who the API token stands for and the organizations it may see.")
+    @strawberry.field(
+        permission_classes=[IsAuthenticated],
+        description="Who the API token stands for and the organizations it may see.",
+    )
     async def viewer(self, info: Info) -> Viewer:
-        viewer = ctx(info).viewer
-        if viewer is None:
-            raise NotAuthenticated()
+        viewer = ctx(info).known_viewer
         return Viewer(
             token_id=viewer.token_id,
             kind=ApiTokenKind.PERSONAL if viewer.is_personal else ApiTokenKind.ORGANIZATION,
@@ -55,23 +57,23 @@ class Query:
             scopes=sorted(viewer.scopes),
         )
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[OrgRead])
     async def organization(self, info: Info, slug: str) -> Organization | None:
-        org_ids = ctx(info).orgs("org:read")
+        org_ids = ctx(info).known_viewer.orgs("org:read")
         async with ctx(info).services.engine.connect() as conn:
             row = await queries.organization_by_slug(conn, org_ids, slug)
         return Organization.from_row(row) if row else None
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[ProjectRead])
     async def project(self, info: Info, organization_slug: str, slug: str) -> Project | None:
-        org_ids = ctx(info).orgs("project:read")
+        org_ids = ctx(info).known_viewer.orgs("project:read")
         async with ctx(info).services.engine.connect() as conn:
             row = await queries.project_by_slug(conn, org_ids, organization_slug, slug)
         return Project.from_row(row) if row else None
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[EventRead])
     async def issue(self, info: Info, id: strawberry.ID) -> Issue | None:
-        org_ids = ctx(info).orgs("event:read")
+        org_ids = ctx(info).known_viewer.orgs("event:read")
         decoded = decode_id(id, "Issue")
         if decoded is None:
             return None
