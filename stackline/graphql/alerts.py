@@ -27,10 +27,11 @@ from stackline.graphql.context import ctx, decode_id, encode_id
 from stackline.graphql.payloads import UserError
 from stackline.graphql.permissions import ProjectRead, ProjectWrite
 from stackline.graphql.relay import (
+    Connection,
     Node,
-    PageInfo,
+    connection,
     encode_cursor,
-    page_info,
+    forward_page,
     page_size,
     position_id_cursor,
 )
@@ -157,19 +158,6 @@ class AlertNotification:
         )
 
 
-@strawberry.type
-class AlertNotificationEdge:
-    node: AlertNotification
-    cursor: str
-
-
-@strawberry.type
-class AlertNotificationConnection:
-    edges: list[AlertNotificationEdge]
-    page_info: PageInfo
-    total_count: int
-
-
 @strawberry.type(description="When a project's issues reach a human, and through which channels.")
 class AlertRule(Node):
     name: str
@@ -228,7 +216,7 @@ class AlertRule(Node):
     )
     async def notifications(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> AlertNotificationConnection:
+    ) -> Connection[AlertNotification]:
         limit = page_size(first)
         cursor = position_id_cursor(after)
         async with ctx(info).services.engine.connect() as conn:
@@ -240,15 +228,10 @@ class AlertRule(Node):
                 after=cursor,
             )
             total = await alert_queries.notification_count(conn, self.organization_id, self.rule_id)
-        edges = [
-            AlertNotificationEdge(node=AlertNotification.from_row(r), cursor=encode_cursor(r.position, r.id))
-            for r in rows[:limit]
-        ]
-        return AlertNotificationConnection(
-            edges=edges,
-            total_count=total,
-            page_info=page_info([e.cursor for e in edges], len(rows) > limit, after),
+        edges, more = forward_page(
+            rows, limit, AlertNotification.from_row, lambda r: encode_cursor(r.position, r.id)
         )
+        return connection(edges, more, after, total)
 
 
 async def alert_rules_of_project(info: Info, organization_id: str, project_id: int) -> list[AlertRule]:

@@ -1,5 +1,5 @@
 """Error events in GraphQL: `Event` with its stack traces (`StackFrame`, `EventException`), tags and
-attachments, its connection, and the user feedback a project receives. Never writes read models."""
+attachments, and the user feedback a project receives. Never writes read models."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from strawberry.types import Info
 from stackline.app.attachments import download_path
 from stackline.graphql.context import ctx, encode_id
 from stackline.graphql.permissions import EventRead
-from stackline.graphql.relay import Node, PageInfo
+from stackline.graphql.relay import Node
 from stackline.projections.symbolicate import exceptions_of, frames_of
 from stackline.readmodels.queries import aware
 
@@ -196,16 +196,3 @@ class Event(Node):
             organization_id=row.organization_id,
             position=row.position,
         )
-
-
-@strawberry.type
-class EventEdge:
-    node: Event
-    cursor: str
-
-
-@strawberry.type
-class EventConnection:
-    edges: list[EventEdge]
-    page_info: PageInfo
-    total_count: int

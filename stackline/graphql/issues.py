@@ -22,11 +22,19 @@ from stackline.domain.organization import InvalidCommand
 from stackline.graphql import analytics
 from stackline.graphql.analytics import StatsBucket, StatsPeriod, TagFacet
 from stackline.graphql.context import PublicError, ctx, decode_id, encode_id
-from stackline.graphql.events import Event, EventConnection, EventEdge
+from stackline.graphql.events import Event
 from stackline.graphql.organizations import Member
 from stackline.graphql.payloads import UserError, user_error
 from stackline.graphql.permissions import EventRead, EventWrite, OrgRead, ProjectRead
-from stackline.graphql.relay import Node, PageInfo, decode_cursor, encode_cursor, page_info, page_size
+from stackline.graphql.relay import (
+    Connection,
+    Node,
+    connection,
+    encode_cursor,
+    forward_page,
+    page_size,
+    position_cursor,
+)
 from stackline.readmodels import queries
 from stackline.readmodels.queries import aware
 
@@ -231,25 +239,16 @@ class Issue(Node):
         return Project.from_row(row)
 
     @strawberry.field(permission_classes=[EventRead], description="The issue's events, newest first.")
-    async def events(self, info: Info, first: int | None = None, after: str | None = None) -> EventConnection:
+    async def events(
+        self, info: Info, first: int | None = None, after: str | None = None
+    ) -> Connection[Event]:
         context = ctx(info)
         limit = page_size(first)
-        cursor = decode_cursor(after)
-        if cursor is not None and (len(cursor) != 1 or not isinstance(cursor[0], int)):
-            raise PublicError("invalid cursor")
-        rows = (
-            await context.events_loader().load((self.issue_id, limit + 1, cursor[0] if cursor else None))
-            or []
-        )
+        before = position_cursor(after)
+        rows = await context.events_loader().load((self.issue_id, limit + 1, before)) or []
         total = await context.event_count_loader().load(self.issue_id) or 0
-        edges = [
-            EventEdge(node=Event.from_row(row), cursor=encode_cursor(row.position)) for row in rows[:limit]
-        ]
-        return EventConnection(
-            edges=edges,
-            total_count=total,
-            page_info=page_info([e.cursor for e in edges], len(rows) > limit, after),
-        )
+        edges, more = forward_page(rows, limit, Event.from_row, lambda row: encode_cursor(row.position))
+        return connection(edges, more, after, total)
 
     # Served by the analytics store (stackline/graphql/analytics.py), through the issue's hashes;
     # nullable like the project's.
@@ -271,19 +270,6 @@ class Issue(Node):
     ) -> list[TagFacet] | None:
         hashes = await analytics.issue_hashes(info, self.organization_id, self.issue_id)
         return await analytics.facets(info, self.organization_id, self.project_id, keys, top, hashes)
-
-
-@strawberry.type
-class IssueEdge:
-    node: Issue
-    cursor: str
-
-
-@strawberry.type
-class IssueConnection:
-    edges: list[IssueEdge]
-    page_info: PageInfo
-    total_count: int
 
 
 # The domain's kinds of issue change (`stackline.domain.issue.ChangeKind`, what `CHANGE_KIND`

@@ -10,7 +10,7 @@ from sqlalchemy import Row
 from strawberry.scalars import JSON
 
 from stackline.graphql.context import PublicError
-from stackline.graphql.relay import PageInfo, decode_cursor
+from stackline.graphql.relay import Edge, PageInfo, decode_cursor
 from stackline.readmodels.queries import aware
 
 
@@ -44,14 +44,10 @@ class Log:
 
 
 @strawberry.type
-class LogEdge:
-    node: Log
-    cursor: str
-
-
-@strawberry.type
 class LogConnection:
-    edges: list[LogEdge]
+    """A page of logs; unlike the other connections without a total (logs are many)."""
+
+    edges: list[Edge[Log]]
     page_info: PageInfo
 
 

@@ -1,4 +1,4 @@
-"""Performance and release health in GraphQL: transactions (with their connection) and session
+"""Performance and release health in GraphQL: transactions and session
 counts. Never writes read models."""
 
 from __future__ import annotations
@@ -6,8 +6,9 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from sqlalchemy import Row
 
-from stackline.graphql.relay import PageInfo
+from stackline.readmodels.queries import aware
 
 
 @strawberry.type
@@ -22,18 +23,19 @@ class Transaction:
     release: str | None
     environment: str | None
 
-
-@strawberry.type
-class TransactionEdge:
-    node: Transaction
-    cursor: str
-
-
-@strawberry.type
-class TransactionConnection:
-    edges: list[TransactionEdge]
-    page_info: PageInfo
-    total_count: int
+    @classmethod
+    def from_row(cls, row: Row) -> Transaction:
+        return cls(
+            event_id=row.event_id,
+            name=row.name,
+            op=row.op,
+            status=row.status,
+            duration_ms=row.duration_ms,
+            timestamp=aware(row.timestamp),
+            trace_id=row.trace_id,
+            release=row.release,
+            environment=row.environment,
+        )
 
 
 @strawberry.type

@@ -19,22 +19,31 @@ from stackline.domain.search import SearchSyntaxError, parse_log_query, parse_qu
 from stackline.graphql import analytics
 from stackline.graphql.analytics import StatsBucket, StatsPeriod, TagFacet
 from stackline.graphql.context import PublicError, ctx, encode_id
-from stackline.graphql.events import Event, EventConnection, EventEdge, Feedback
+from stackline.graphql.events import Event, Feedback
 from stackline.graphql.issues import (
     Issue,
-    IssueConnection,
-    IssueEdge,
     IssueSort,
     issue_cursor,
     issue_cursor_key,
 )
-from stackline.graphql.logs import Log, LogConnection, LogEdge, log_cursor
+from stackline.graphql.logs import Log, LogConnection, log_cursor
 from stackline.graphql.monitors import CheckIn, CronMonitor
 from stackline.graphql.organizations import Organization
 from stackline.graphql.payloads import UserError, user_error
-from stackline.graphql.performance import SessionBucket, Transaction, TransactionConnection, TransactionEdge
+from stackline.graphql.performance import SessionBucket, Transaction
 from stackline.graphql.permissions import EventRead, OrgRead, ProjectRead, ProjectWrite
-from stackline.graphql.relay import Node, decode_cursor, encode_cursor, page_info, page_size
+from stackline.graphql.relay import (
+    Connection,
+    Edge,
+    Node,
+    connection,
+    decode_cursor,
+    encode_cursor,
+    forward_page,
+    page_info,
+    page_size,
+    position_cursor,
+)
 from stackline.graphql.webhooks import Webhook
 from stackline.readmodels import queries
 from stackline.readmodels.queries import aware
@@ -170,42 +179,16 @@ class Project(Node):
     @strawberry.field(permission_classes=[EventRead], description="Performance transactions, newest first.")
     async def transactions(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> TransactionConnection:
+    ) -> Connection[Transaction]:
         limit = page_size(first)
-        cursor = decode_cursor(after)
-        if cursor is not None and (len(cursor) != 1 or not isinstance(cursor[0], int)):
-            raise PublicError("invalid cursor")
+        before = position_cursor(after)
         async with ctx(info).services.engine.connect() as conn:
             rows = await queries.transactions_page(
-                conn,
-                self.organization_id,
-                self.numeric_id,
-                first=limit + 1,
-                after=cursor[0] if cursor else None,
+                conn, self.organization_id, self.numeric_id, first=limit + 1, after=before
             )
             total = await queries.count_of(conn, transactions_table, self.organization_id, self.numeric_id)
-        edges = [
-            TransactionEdge(
-                node=Transaction(
-                    event_id=r.event_id,
-                    name=r.name,
-                    op=r.op,
-                    status=r.status,
-                    duration_ms=r.duration_ms,
-                    timestamp=aware(r.timestamp),
-                    trace_id=r.trace_id,
-                    release=r.release,
-                    environment=r.environment,
-                ),
-                cursor=encode_cursor(r.position),
-            )
-            for r in rows[:limit]
-        ]
-        return TransactionConnection(
-            edges=edges,
-            total_count=total,
-            page_info=page_info([e.cursor for e in edges], len(rows) > limit, after),
-        )
+        edges, more = forward_page(rows, limit, Transaction.from_row, lambda r: encode_cursor(r.position))
+        return connection(edges, more, after, total)
 
     @strawberry.field(
         permission_classes=[EventRead],
@@ -261,12 +244,8 @@ class Project(Node):
             rows = await queries.logs_page(
                 conn, self.organization_id, self.numeric_id, terms, first=limit + 1, after=cursor
             )
-        edges = [
-            LogEdge(node=Log.from_row(r), cursor=encode_cursor(r.timestamp, r.log_id)) for r in rows[:limit]
-        ]
-        return LogConnection(
-            edges=edges, page_info=page_info([e.cursor for e in edges], len(rows) > limit, after)
-        )
+        edges, more = forward_page(rows, limit, Log.from_row, lambda r: encode_cursor(r.timestamp, r.log_id))
+        return LogConnection(edges=edges, page_info=page_info([e.cursor for e in edges], more, after))
 
     @strawberry.field(
         permission_classes=[EventRead],
@@ -319,7 +298,7 @@ class Project(Node):
         after: str | None = None,
         query: str | None = None,
         sort: IssueSort | None = IssueSort.LAST_SEEN,
-    ) -> IssueConnection:
+    ) -> Connection[Issue]:
         sort = sort or IssueSort.LAST_SEEN
         context = ctx(info)
         limit = page_size(first)
@@ -339,12 +318,8 @@ class Project(Node):
                 search=search,
             )
             total = await queries.issue_count(conn, self.organization_id, self.numeric_id, search)
-        edges = [IssueEdge(node=Issue.from_row(row), cursor=issue_cursor(row, sort)) for row in rows[:limit]]
-        return IssueConnection(
-            edges=edges,
-            total_count=total,
-            page_info=page_info([e.cursor for e in edges], len(rows) > limit, after),
-        )
+        edges, more = forward_page(rows, limit, Issue.from_row, lambda row: issue_cursor(row, sort))
+        return connection(edges, more, after, total)
 
     @strawberry.field(
         permission_classes=[ProjectRead],
@@ -418,7 +393,7 @@ class Project(Node):
     )
     async def events(
         self, info: Info, first: int | None = None, after: str | None = None, query: str | None = None
-    ) -> EventConnection | None:
+    ) -> Connection[Event] | None:
         limit = page_size(first)
         page, total, more = await analytics.event_page(
             info,
@@ -428,12 +403,8 @@ class Project(Node):
             limit,
             decode_cursor(after),
         )
-        edges = [EventEdge(node=Event.from_row(row), cursor=encode_cursor(*key)) for row, key in page]
-        return EventConnection(
-            edges=edges,
-            total_count=total,
-            page_info=page_info([e.cursor for e in edges], more, after),
-        )
+        edges = [Edge(node=Event.from_row(row), cursor=encode_cursor(*key)) for row, key in page]
+        return connection(edges, more, after, total)
 
     @strawberry.field(
         permission_classes=[ProjectRead],

@@ -23,7 +23,15 @@ from stackline.graphql.context import PublicError, ctx, decode_id, encode_id
 from stackline.graphql.issues import IssueChangeKind
 from stackline.graphql.payloads import UserError, user_error
 from stackline.graphql.permissions import ProjectRead, ProjectWrite
-from stackline.graphql.relay import Node, PageInfo, encode_cursor, page_info, page_size, position_id_cursor
+from stackline.graphql.relay import (
+    Connection,
+    Node,
+    connection,
+    encode_cursor,
+    forward_page,
+    page_size,
+    position_id_cursor,
+)
 from stackline.readmodels import queries
 from stackline.readmodels.queries import aware
 
@@ -73,19 +81,6 @@ class WebhookDelivery:
         )
 
 
-@strawberry.type
-class WebhookDeliveryEdge:
-    node: WebhookDelivery
-    cursor: str
-
-
-@strawberry.type
-class WebhookDeliveryConnection:
-    edges: list[WebhookDeliveryEdge]
-    page_info: PageInfo
-    total_count: int
-
-
 @strawberry.type(description="An HTTP endpoint that receives a project's issue changes, signed.")
 class Webhook(Node):
     url: str
@@ -125,7 +120,7 @@ class Webhook(Node):
     @strawberry.field(permission_classes=[ProjectRead], description="The delivery log, newest change first.")
     async def deliveries(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> WebhookDeliveryConnection:
+    ) -> Connection[WebhookDelivery]:
         limit = page_size(first)
         cursor = position_id_cursor(after)
         async with ctx(info).services.engine.connect() as conn:
@@ -137,15 +132,10 @@ class Webhook(Node):
                 after=cursor,
             )
             total = await queries.delivery_count(conn, self.organization_id, self.webhook_id)
-        edges = [
-            WebhookDeliveryEdge(node=WebhookDelivery.from_row(r), cursor=encode_cursor(r.position, r.id))
-            for r in rows[:limit]
-        ]
-        return WebhookDeliveryConnection(
-            edges=edges,
-            total_count=total,
-            page_info=page_info([e.cursor for e in edges], len(rows) > limit, after),
+        edges, more = forward_page(
+            rows, limit, WebhookDelivery.from_row, lambda r: encode_cursor(r.position, r.id)
         )
+        return connection(edges, more, after, total)
 
 
 def _field_of(error: InvalidCommand) -> list[str] | None:
