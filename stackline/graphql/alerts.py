@@ -219,15 +219,14 @@ class AlertRule(Node):
     ) -> Connection[AlertNotification]:
         limit = page_size(first)
         cursor = position_id_cursor(after)
-        async with ctx(info).services.engine.connect() as conn:
-            rows = await alert_queries.notifications_page(
-                conn,
-                self.organization_id,
-                self.rule_id,
-                first=limit + 1,
-                after=cursor,
-            )
-            total = await alert_queries.notification_count(conn, self.organization_id, self.rule_id)
+        rows = await ctx(info).read(
+            alert_queries.notifications_page,
+            self.organization_id,
+            self.rule_id,
+            first=limit + 1,
+            after=cursor,
+        )
+        total = await ctx(info).read(alert_queries.notification_count, self.organization_id, self.rule_id)
         edges, more = forward_page(
             rows, limit, AlertNotification.from_row, lambda r: encode_cursor(r.position, r.id)
         )
@@ -236,15 +235,13 @@ class AlertRule(Node):
 
 async def alert_rules_of_project(info: Info, organization_id: str, project_id: int) -> list[AlertRule]:
     """`Project.alertRules` (its permission class has checked project:read there)."""
-    async with ctx(info).services.engine.connect() as conn:
-        rows = await alert_queries.alert_rules_of(conn, organization_id, project_id)
+    rows = await ctx(info).read(alert_queries.alert_rules_of, organization_id, project_id)
     return [AlertRule.from_row(row) for row in rows]
 
 
 async def alert_rule_node(info: Info, org_ids: frozenset[str], rule_id: str) -> AlertRule | None:
     """`node(id:)` for an AlertRule, among the organizations where the viewer reads projects."""
-    async with ctx(info).services.engine.connect() as conn:
-        row = await alert_queries.alert_rule(conn, org_ids, rule_id)
+    row = await ctx(info).read(alert_queries.alert_rule, org_ids, rule_id)
     return AlertRule.from_row(row) if row else None
 
 
@@ -371,8 +368,7 @@ def _channels(inputs: list[AlertChannelInput]) -> tuple[Channel, ...]:
 
 
 async def _project_webhooks(info: Info, organization_id: str, project_id: int) -> list[str]:
-    async with ctx(info).services.engine.connect() as conn:
-        return [row.id for row in await queries.webhooks_of(conn, organization_id, project_id)]
+    return [row.id for row in await ctx(info).read(queries.webhooks_of, organization_id, project_id)]
 
 
 async def _rule_row(info: Info, global_id: str) -> Row | None:
@@ -380,8 +376,7 @@ async def _rule_row(info: Info, global_id: str) -> Row | None:
     decoded = decode_id(global_id, "AlertRule")
     if decoded is None:
         return None
-    async with ctx(info).services.engine.connect() as conn:
-        return await alert_queries.alert_rule(conn, ctx(info).orgs("project:write"), decoded[1])
+    return await ctx(info).read(alert_queries.alert_rule, ctx(info).orgs("project:write"), decoded[1])
 
 
 async def _fresh_rule(
@@ -391,8 +386,7 @@ async def _fresh_rule(
     services = ctx(info).services
     if position is not None:
         await services.projector.wait_for(position, 5.0)
-    async with services.engine.connect() as conn:
-        row = await alert_queries.alert_rule(conn, {organization_id}, rule_id)
+    row = await ctx(info).read(alert_queries.alert_rule, {organization_id}, rule_id)
     return AlertRule.from_row(row) if row else None
 
 
@@ -408,8 +402,9 @@ class AlertMutations:
         decoded = decode_id(input.project_id, "Project")
         found = {}
         if decoded is not None and decoded[1].isdigit():
-            async with context.services.engine.connect() as conn:
-                found = await queries.projects_by_ids(conn, viewer.orgs("project:write"), [int(decoded[1])])
+            found = await ctx(info).read(
+                queries.projects_by_ids, viewer.orgs("project:write"), [int(decoded[1])]
+            )
         if not found:
             return CreateAlertRulePayload(
                 alert_rule=None, user_errors=[_user_error("project not found", ["projectId"])]

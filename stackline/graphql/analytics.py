@@ -174,8 +174,7 @@ async def event_page(
         executor, org_id, project_id, where, first + 1, after=(after[0], after[1]) if after else None
     )
     total = await analytics.event_count(executor, org_id, project_id, where)
-    async with ctx(info).services.engine.connect() as conn:
-        rows = await queries.events_by_ids(conn, org_id, project_id, [r.event_id for r in refs[:first]])
+    rows = await ctx(info).read(queries.events_by_ids, org_id, project_id, [r.event_id for r in refs[:first]])
     # An event the SQL read model has not caught up with yet is left out of this page.
     page = [(rows[r.event_id], (r.timestamp_ms, r.event_id)) for r in refs[:first] if r.event_id in rows]
     return page, total, len(refs) > first

@@ -14,9 +14,10 @@ import base64
 import binascii
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
@@ -27,6 +28,10 @@ from stackline.app.wiring import Services
 from stackline.domain.error_event import ErrorEventReceived
 from stackline.domain.registry import decode
 from stackline.readmodels import queries
+from stackline.readmodels.reads import read
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class PublicError(Exception):
@@ -81,6 +86,16 @@ class Context:
             raise PublicError(f"this API token lacks the {scope!r} scope")
         return viewer
 
+    async def read(
+        self,
+        query: Callable[Concatenate[AsyncConnection, P], Awaitable[T]],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """One read query of `stackline/readmodels/queries.py` (or `alert_queries.py`), on a
+        connection of its own: resolvers never open connections."""
+        return await read(self.services.engine, query, *args, **kwargs)
+
     def loader(
         self, name: str, scope: str, fetch: Callable[[Any, frozenset[str], list], Awaitable[dict]]
     ) -> DataLoader:
@@ -91,8 +106,7 @@ class Context:
             org_ids = self.orgs(scope)
 
             async def load(keys: list) -> list:
-                async with self.services.engine.connect() as conn:
-                    found = await fetch(conn, org_ids, keys)
+                found = await read(self.services.engine, fetch, org_ids, keys)
                 return [found.get(key) for key in keys]
 
             loader = self.loaders[name] = DataLoader(load_fn=load)

@@ -16,15 +16,13 @@ from sqlalchemy import Row
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from stackline.app.issue_commands import UNSET, IssueUpdate
-from stackline.domain.issue import ChangeKind, issue_id_for
-from stackline.domain.organization import InvalidCommand
+from stackline.domain.issue import ChangeKind
 from stackline.graphql import analytics
 from stackline.graphql.analytics import StatsBucket, StatsPeriod, TagFacet
 from stackline.graphql.context import PublicError, ctx, decode_id, encode_id
 from stackline.graphql.events import Event
 from stackline.graphql.organizations import Member
-from stackline.graphql.payloads import UserError, user_error
+from stackline.graphql.payloads import UserError, user_errors
 from stackline.graphql.permissions import EventRead, EventWrite, OrgRead, ProjectRead
 from stackline.graphql.relay import (
     Connection,
@@ -35,8 +33,8 @@ from stackline.graphql.relay import (
     page_size,
     position_cursor,
 )
-from stackline.readmodels import queries
 from stackline.readmodels.queries import aware
+from stackline.usecases import issues as usecases
 
 if TYPE_CHECKING:
     from stackline.graphql.projects import Project
@@ -349,137 +347,83 @@ class UnmergeIssuePayload:
     user_errors: list[UserError]
 
 
-async def _issue_row(info: Info, global_id: str, scope: str):  # noqa: ANN202 - a Row or None
+def _issue_key(global_id: str) -> str | None:
     decoded = decode_id(global_id, "Issue")
-    org_ids = ctx(info).orgs(scope)
-    if decoded is None:
-        return None
-    async with ctx(info).services.engine.connect() as conn:
-        return await queries.issue(conn, org_ids, decoded[1])
+    return decoded[1] if decoded else None
 
 
-async def _fresh_issue(info: Info, issue_id: str, position: int | None) -> Issue | None:
-    """The issue as the read model shows it once the projector has applied `position`."""
-    services = ctx(info).services
-    if position is not None:
-        await services.projector.wait_for(position, 5.0)
-    async with services.engine.connect() as conn:
-        row = await queries.issue(conn, ctx(info).viewer.orgs("event:read"), issue_id)  # type: ignore[union-attr]
+def _issue_of(row: Row | None) -> Issue | None:
     return Issue.from_row(row) if row else None
 
 
 @strawberry.type
 class IssueMutations:
+    """Each mutation decodes its ids and calls its use case in `stackline/usecases/issues.py`."""
+
     @strawberry.mutation(
         permission_classes=[EventWrite],
         description="Resolve, unresolve, ignore (with conditions), assign or unassign an issue.",
     )
     async def update_issue(self, info: Info, input: UpdateIssueInput) -> UpdateIssuePayload:
-        row = await _issue_row(info, input.id, "event:write")
-        if row is None:
-            return UpdateIssuePayload(
-                issue=None, user_errors=[UserError(message="issue not found", field=["id"])]
-            )
         context = ctx(info)
-        viewer = context.known_viewer
-        assignee: object = UNSET
-        async with context.services.engine.connect() as conn:
-            if input.unassign:
-                assignee = None
-            elif input.assignee is not None:
-                assignee = input.assignee.strip().lower()
-                if not await queries.is_member(conn, row.organization_id, assignee):
-                    return UpdateIssuePayload(
-                        issue=None,
-                        user_errors=[
-                            UserError(
-                                message="the assignee is not a member of this organization",
-                                field=["assignee"],
-                            )
-                        ],
-                    )
-            newest = await queries.newest_release_position(conn, row.organization_id, row.project_id)
-        change = IssueUpdate(
+        request = usecases.IssueChangeRequest(
             status=input.status.value if input.status else None,
             in_next_release=input.in_next_release,
-            newest_release_position=newest,
             ignore_until_event_count=input.ignore_until_event_count,
-            ignore_until_timestamp=input.ignore_until.timestamp() if input.ignore_until else None,
             ignore_until_user_count=input.ignore_until_user_count,
-            assignee=assignee,
+            ignore_until=input.ignore_until,
+            assignee=input.assignee,
+            unassign=input.unassign,
         )
-        if input.status is IssueStatus.MERGED:
-            return UpdateIssuePayload(
-                issue=None, user_errors=[UserError(message="use mergeIssues to merge", field=["status"])]
-            )
-        try:
-            position = await context.services.issue_commands.update(
-                row.id, input.expected_version, change, viewer.actor
-            )
-        except InvalidCommand as error:
-            return UpdateIssuePayload(issue=None, user_errors=[user_error(error)])
-        return UpdateIssuePayload(issue=await _fresh_issue(info, row.id, position), user_errors=[])
+        answer = await usecases.update_issue(
+            context.services, context.known_viewer, _issue_key(input.id), input.expected_version, request
+        )
+        return UpdateIssuePayload(issue=_issue_of(answer.issue), user_errors=user_errors(answer.refusal))
 
     @strawberry.mutation(
         description="Merge issues into one: their fingerprints' future events land on the target."
     )
     async def merge_issues(self, info: Info, input: MergeIssuesInput) -> MergeIssuesPayload:
-        ids = list(dict.fromkeys(input.issue_ids))
-        target_global = input.target_id or (ids[0] if ids else None)
-        if target_global is None or len(set(ids) | {target_global}) < 2:
-            return MergeIssuesPayload(
-                issue=None, user_errors=[UserError(message="name at least two issues", field=["issueIds"])]
-            )
-        rows = {}
-        for global_id in {*ids, target_global}:
-            row = await _issue_row(info, global_id, "event:write")
-            if row is None:
-                return MergeIssuesPayload(
-                    issue=None,
-                    user_errors=[UserError(message=f"issue {global_id} not found", field=["issueIds"])],
-                )
-            rows[global_id] = row
-        target = rows[target_global]
-        if len({r.project_id for r in rows.values()}) > 1:
-            return MergeIssuesPayload(
-                issue=None,
-                user_errors=[
-                    UserError(message="only issues of one project can be merged", field=["issueIds"])
-                ],
-            )
+        labels = list(dict.fromkeys(input.issue_ids))
+        target = input.target_id or (labels[0] if labels else None)
+        refusal = usecases.merge_refusal(labels, target)
+        if refusal is not None or target is None:
+            return MergeIssuesPayload(issue=None, user_errors=user_errors(refusal))
+        # The scope is checked after the input, as it always was: a client learns first that
+        # it named fewer than two issues.
+        context = ctx(info)
+        org_ids = context.orgs("event:write")
         versions = {}
         for item in input.expected_versions:
-            decoded = decode_id(item.id, "Issue")
-            if decoded:
-                versions[decoded[1]] = item.version
-        viewer = ctx(info).require_viewer("event:write")
-        try:
-            position = await ctx(info).services.issue_commands.merge(
-                [rows[i].id for i in ids if i != target_global], target.id, versions, viewer.actor
-            )
-        except InvalidCommand as error:
-            return MergeIssuesPayload(issue=None, user_errors=[user_error(error)])
-        return MergeIssuesPayload(issue=await _fresh_issue(info, target.id, position), user_errors=[])
+            key = _issue_key(item.id)
+            if key:
+                versions[key] = item.version
+        answer = await usecases.merge_issues(
+            context.services,
+            context.known_viewer,
+            org_ids,
+            {label: _issue_key(label) for label in {*labels, target}},
+            [label for label in labels if label != target],
+            target,
+            versions,
+        )
+        return MergeIssuesPayload(issue=_issue_of(answer.issue), user_errors=user_errors(answer.refusal))
 
     @strawberry.mutation(
         permission_classes=[EventWrite],
         description="Split one fingerprint out of a merged issue, back to the issue it first formed.",
     )
     async def unmerge_issue(self, info: Info, input: UnmergeIssueInput) -> UnmergeIssuePayload:
-        row = await _issue_row(info, input.issue_id, "event:write")
-        if row is None:
-            return UnmergeIssuePayload(
-                issue=None, source=None, user_errors=[UserError(message="issue not found", field=["issueId"])]
-            )
-        viewer = ctx(info).known_viewer
-        to_issue_id = issue_id_for(row.project_id, input.hash)
-        try:
-            position = await ctx(info).services.issue_commands.unmerge(
-                row.id, input.hash, to_issue_id, input.expected_version, viewer.actor
-            )
-        except InvalidCommand as error:
-            return UnmergeIssuePayload(issue=None, source=None, user_errors=[user_error(error, ["hash"])])
-        restored = await _fresh_issue(info, to_issue_id, position)
+        context = ctx(info)
+        answer = await usecases.unmerge_issue(
+            context.services,
+            context.known_viewer,
+            _issue_key(input.issue_id),
+            input.hash,
+            input.expected_version,
+        )
         return UnmergeIssuePayload(
-            issue=restored, source=await _fresh_issue(info, row.id, None), user_errors=[]
+            issue=_issue_of(answer.issue),
+            source=_issue_of(answer.source),
+            user_errors=user_errors(answer.refusal),
         )

@@ -112,14 +112,12 @@ class Organization(Node):
     ) -> list[Annotated[Project, strawberry.lazy("stackline.graphql.projects")]]:
         from stackline.graphql.projects import Project
 
-        async with ctx(info).services.engine.connect() as conn:
-            rows = await queries.projects_of(conn, self.organization_id)
+        rows = await ctx(info).read(queries.projects_of, self.organization_id)
         return [Project.from_row(row) for row in rows]
 
     @strawberry.field(permission_classes=[OrgRead], description="People in the organization and their roles.")
     async def members(self, info: Info) -> list[Member]:
-        async with ctx(info).services.engine.connect() as conn:
-            rows = await queries.members_of(conn, self.organization_id)
+        rows = await ctx(info).read(queries.members_of, self.organization_id)
         return [Member.from_row(row) for row in rows]
 
     @strawberry.field(
@@ -129,8 +127,7 @@ class Organization(Node):
     async def api_tokens(self, info: Info) -> list[ApiToken]:
         if not ctx(info).known_viewer.owns(self.organization_id):
             raise PublicError("only owners and organization tokens can see organization tokens")
-        async with ctx(info).services.engine.connect() as conn:
-            rows = await queries.api_tokens_of(conn, self.organization_id)
+        rows = await ctx(info).read(queries.api_tokens_of, self.organization_id)
         return [ApiToken.from_row(row) for row in rows]
 
     @strawberry.field(
@@ -154,8 +151,7 @@ class Viewer:
     async def organizations(self, info: Info) -> list[Organization]:
         viewer = ctx(info).viewer
         org_ids = viewer.orgs("org:read") if viewer else frozenset()
-        async with ctx(info).services.engine.connect() as conn:
-            rows = await queries.organizations_by_ids(conn, org_ids)
+        rows = await ctx(info).read(queries.organizations_by_ids, org_ids)
         return [Organization.from_row(row) for row in rows]
 
     @strawberry.field(description="The personal tokens of this user (personal tokens only).")
@@ -163,8 +159,7 @@ class Viewer:
         viewer = ctx(info).viewer
         if viewer is None or viewer.user_email is None:
             return []
-        async with ctx(info).services.engine.connect() as conn:
-            rows = await queries.personal_tokens_of(conn, viewer.user_email)
+        rows = await ctx(info).read(queries.personal_tokens_of, viewer.user_email)
         return [ApiToken.from_row(row) for row in rows]
 
 
@@ -253,8 +248,7 @@ ORG_NOT_FOUND = UserError(message="organization not found", field=["organization
 
 async def _writable_organization(info: Info, slug: str):  # noqa: ANN202 - a Row or None
     """The organization by slug, if the viewer holds org:write there (else None, as for a missing one)."""
-    async with ctx(info).services.engine.connect() as conn:
-        return await queries.organization_by_slug(conn, ctx(info).orgs("org:write"), slug)
+    return await ctx(info).read(queries.organization_by_slug, ctx(info).orgs("org:write"), slug)
 
 
 async def _settle(info: Info, position: int | None) -> None:
@@ -314,8 +308,7 @@ class OrganizationMutations:
         except InvalidCommand as error:
             return UpdateMemberPayload(member=None, user_errors=[user_error(error, ["email"])])
         await _settle(info, position)
-        async with context.services.engine.connect() as conn:
-            row = (await queries.members_by_keys(conn, [org.id], [(org.id, email)])).get((org.id, email))
+        row = (await context.read(queries.members_by_keys, [org.id], [(org.id, email)])).get((org.id, email))
         return UpdateMemberPayload(member=Member.from_row(row) if row else None, user_errors=[])
 
     @strawberry.mutation(
@@ -360,8 +353,7 @@ class OrganizationMutations:
             return CreateOrganizationPayload(organization=None, user_errors=[user_error(error, ["slug"])])
         await _settle(info, await context.services.store.head_position())
         assert org.id is not None  # a created organization has its id
-        async with context.services.engine.connect() as conn:
-            row = await queries.organization(conn, [org.id], org.id)
+        row = await ctx(info).read(queries.organization, [org.id], org.id)
         return CreateOrganizationPayload(
             organization=Organization.from_row(row) if row else None, user_errors=[]
         )
@@ -437,8 +429,7 @@ class OrganizationMutations:
                 token=None, api_token=None, user_errors=[user_error(error, ["scopes"])]
             )
         await _settle(info, issued.position)
-        async with context.services.engine.connect() as conn:
-            row = await queries.api_token(conn, issued.token_id)
+        row = await ctx(info).read(queries.api_token, issued.token_id)
         return CreateApiTokenPayload(
             token=issued.token, api_token=ApiToken.from_row(row) if row else None, user_errors=[]
         )
@@ -450,8 +441,7 @@ class OrganizationMutations:
     async def revoke_api_token(self, info: Info, input: RevokeApiTokenInput) -> RevokeApiTokenPayload:
         context = ctx(info)
         viewer = context.known_viewer
-        async with context.services.engine.connect() as conn:
-            row = await queries.api_token(conn, input.token_id)
+        row = await ctx(info).read(queries.api_token, input.token_id)
         mine = row is not None and (
             (row.user_email is not None and row.user_email == viewer.user_email)
             or (row.organization_id is not None and viewer.owns(row.organization_id))
@@ -466,8 +456,7 @@ class OrganizationMutations:
                     row.token_id, email=row.user_email, actor=viewer.actor
                 )
             else:
-                async with context.services.engine.connect() as conn:
-                    org = await queries.organization(conn, [row.organization_id], row.organization_id)
+                org = await ctx(info).read(queries.organization, [row.organization_id], row.organization_id)
                 if org is None:  # the token's organization is not in the read model yet
                     return RevokeApiTokenPayload(
                         api_token=None, user_errors=[UserError(message="token not found", field=["tokenId"])]
@@ -478,6 +467,5 @@ class OrganizationMutations:
         except InvalidCommand as error:
             return RevokeApiTokenPayload(api_token=None, user_errors=[user_error(error, ["tokenId"])])
         await _settle(info, position)
-        async with context.services.engine.connect() as conn:
-            row = await queries.api_token(conn, input.token_id)
+        row = await ctx(info).read(queries.api_token, input.token_id)
         return RevokeApiTokenPayload(api_token=ApiToken.from_row(row) if row else None, user_errors=[])

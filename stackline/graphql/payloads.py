@@ -7,6 +7,7 @@ import strawberry
 
 from stackline.domain.issue import VersionConflict
 from stackline.domain.organization import InvalidCommand
+from stackline.usecases.refusals import Refusal
 
 
 @strawberry.type
@@ -22,3 +23,10 @@ def user_error(error: InvalidCommand, field: list[str] | None = None) -> UserErr
     return UserError(
         message=str(error), field=field, code="CONFLICT" if isinstance(error, VersionConflict) else None
     )
+
+
+def user_errors(refusal: Refusal | None) -> list[UserError]:
+    """A use case's refusal as the payload's `userErrors` (none: an empty list)."""
+    if refusal is None:
+        return []
+    return [UserError(message=refusal.message, field=refusal.field, code=refusal.code)]

@@ -14,7 +14,6 @@ import strawberry
 from sqlalchemy import Row
 from strawberry.types import Info
 
-from stackline.domain.organization import InvalidCommand
 from stackline.domain.search import SearchSyntaxError, parse_log_query, parse_query
 from stackline.graphql import analytics
 from stackline.graphql.analytics import StatsBucket, StatsPeriod, TagFacet
@@ -29,7 +28,7 @@ from stackline.graphql.issues import (
 from stackline.graphql.logs import Log, LogConnection, log_cursor
 from stackline.graphql.monitors import CheckIn, CronMonitor
 from stackline.graphql.organizations import Organization
-from stackline.graphql.payloads import UserError, user_error
+from stackline.graphql.payloads import UserError, user_errors
 from stackline.graphql.performance import SessionBucket, Transaction
 from stackline.graphql.permissions import EventRead, OrgRead, ProjectRead, ProjectWrite
 from stackline.graphql.relay import (
@@ -49,6 +48,7 @@ from stackline.readmodels import queries
 from stackline.readmodels.queries import aware
 from stackline.readmodels.schema import attachments as attachments_table
 from stackline.readmodels.schema import transactions as transactions_table
+from stackline.usecases import projects as usecases
 
 if TYPE_CHECKING:
     from stackline.graphql.alerts import AlertRule
@@ -167,8 +167,7 @@ class Project(Node):
         description="Items per day, data category, outcome and reason (the quota read model).",
     )
     async def usage(self, info: Info, days: int = 30) -> list[UsageBucket]:
-        async with ctx(info).services.engine.connect() as conn:
-            rows = await queries.usage_of(conn, self.organization_id, self.numeric_id, since_day(days))
+        rows = await ctx(info).read(queries.usage_of, self.organization_id, self.numeric_id, since_day(days))
         return [
             UsageBucket(
                 day=r.day, category=r.category, outcome=r.outcome, reason=r.reason, quantity=r.quantity
@@ -182,11 +181,12 @@ class Project(Node):
     ) -> Connection[Transaction]:
         limit = page_size(first)
         before = position_cursor(after)
-        async with ctx(info).services.engine.connect() as conn:
-            rows = await queries.transactions_page(
-                conn, self.organization_id, self.numeric_id, first=limit + 1, after=before
-            )
-            total = await queries.count_of(conn, transactions_table, self.organization_id, self.numeric_id)
+        rows = await ctx(info).read(
+            queries.transactions_page, self.organization_id, self.numeric_id, first=limit + 1, after=before
+        )
+        total = await ctx(info).read(
+            queries.count_of, transactions_table, self.organization_id, self.numeric_id
+        )
         edges, more = forward_page(rows, limit, Transaction.from_row, lambda r: encode_cursor(r.position))
         return connection(edges, more, after, total)
 
@@ -195,8 +195,9 @@ class Project(Node):
         description="Release-health session counts per day, release, environment and status.",
     )
     async def sessions(self, info: Info, days: int = 30) -> list[SessionBucket]:
-        async with ctx(info).services.engine.connect() as conn:
-            rows = await queries.sessions_of(conn, self.organization_id, self.numeric_id, since_day(days))
+        rows = await ctx(info).read(
+            queries.sessions_of, self.organization_id, self.numeric_id, since_day(days)
+        )
         return [
             SessionBucket(
                 day=r.day,
@@ -211,8 +212,9 @@ class Project(Node):
 
     @strawberry.field(permission_classes=[EventRead], description="Cron monitor check-ins, newest first.")
     async def check_ins(self, info: Info, first: int | None = None) -> list[CheckIn]:
-        async with ctx(info).services.engine.connect() as conn:
-            rows = await queries.check_ins_of(conn, self.organization_id, self.numeric_id, page_size(first))
+        rows = await ctx(info).read(
+            queries.check_ins_of, self.organization_id, self.numeric_id, page_size(first)
+        )
         return [
             CheckIn(
                 check_in_id=r.check_in_id,
@@ -240,10 +242,9 @@ class Project(Node):
             terms = parse_log_query(query)
         except SearchSyntaxError as error:
             raise PublicError(str(error)) from None
-        async with ctx(info).services.engine.connect() as conn:
-            rows = await queries.logs_page(
-                conn, self.organization_id, self.numeric_id, terms, first=limit + 1, after=cursor
-            )
+        rows = await ctx(info).read(
+            queries.logs_page, self.organization_id, self.numeric_id, terms, first=limit + 1, after=cursor
+        )
         edges, more = forward_page(rows, limit, Log.from_row, lambda r: encode_cursor(r.timestamp, r.log_id))
         return LogConnection(edges=edges, page_info=page_info([e.cursor for e in edges], more, after))
 
@@ -252,16 +253,16 @@ class Project(Node):
         description="Cron monitors, by slug: schedule, status, last and next check-in.",
     )
     async def monitors(self, info: Info) -> list[CronMonitor]:
-        async with ctx(info).services.engine.connect() as conn:
-            rows = await queries.monitors_of(conn, self.organization_id, self.numeric_id)
+        rows = await ctx(info).read(queries.monitors_of, self.organization_id, self.numeric_id)
         return [CronMonitor.from_row(r) for r in rows]
 
     @strawberry.field(
         permission_classes=[EventRead], description="User feedback and user reports, newest first."
     )
     async def feedback(self, info: Info, first: int | None = None) -> list[Feedback]:
-        async with ctx(info).services.engine.connect() as conn:
-            rows = await queries.feedback_of(conn, self.organization_id, self.numeric_id, page_size(first))
+        rows = await ctx(info).read(
+            queries.feedback_of, self.organization_id, self.numeric_id, page_size(first)
+        )
         return [
             Feedback(
                 feedback_id=r.feedback_id,
@@ -276,8 +277,9 @@ class Project(Node):
 
     @strawberry.field(permission_classes=[EventRead])
     async def attachment_count(self, info: Info) -> int:
-        async with ctx(info).services.engine.connect() as conn:
-            return await queries.count_of(conn, attachments_table, self.organization_id, self.numeric_id)
+        return await ctx(info).read(
+            queries.count_of, attachments_table, self.organization_id, self.numeric_id
+        )
 
     @strawberry.field(permission_classes=[OrgRead])
     async def organization(self, info: Info) -> Organization:
@@ -300,24 +302,22 @@ class Project(Node):
         sort: IssueSort | None = IssueSort.LAST_SEEN,
     ) -> Connection[Issue]:
         sort = sort or IssueSort.LAST_SEEN
-        context = ctx(info)
         limit = page_size(first)
         after_key = issue_cursor_key(decode_cursor(after), sort)
         try:
             search = parse_query(query)
         except SearchSyntaxError as error:
             raise PublicError(str(error)) from None
-        async with context.services.engine.connect() as conn:
-            rows = await queries.issues_page(
-                conn,
-                self.organization_id,
-                self.numeric_id,
-                sort=sort.name,  # the same as its value, typed as the str it is
-                first=limit + 1,
-                after=after_key,
-                search=search,
-            )
-            total = await queries.issue_count(conn, self.organization_id, self.numeric_id, search)
+        rows = await ctx(info).read(
+            queries.issues_page,
+            self.organization_id,
+            self.numeric_id,
+            sort=sort.name,  # the same as its value, typed as the str it is
+            first=limit + 1,
+            after=after_key,
+            search=search,
+        )
+        total = await ctx(info).read(queries.issue_count, self.organization_id, self.numeric_id, search)
         edges, more = forward_page(rows, limit, Issue.from_row, lambda row: issue_cursor(row, sort))
         return connection(edges, more, after, total)
 
@@ -326,8 +326,7 @@ class Project(Node):
         description="The project's webhooks (their signing secrets are never shown again).",
     )
     async def webhooks(self, info: Info) -> list[Webhook]:
-        async with ctx(info).services.engine.connect() as conn:
-            rows = await queries.webhooks_of(conn, self.organization_id, self.numeric_id)
+        rows = await ctx(info).read(queries.webhooks_of, self.organization_id, self.numeric_id)
         return [Webhook.from_row(row) for row in rows]
 
     @strawberry.field(
@@ -345,18 +344,16 @@ class Project(Node):
         description="An issue of this project by its short id (`WEB-2`, any case).",
     )
     async def issue_by_short_id(self, info: Info, short_id: str) -> Issue | None:
-        async with ctx(info).services.engine.connect() as conn:
-            row = await queries.issue_by_short_id(conn, self.organization_id, self.numeric_id, short_id)
+        row = await ctx(info).read(queries.issue_by_short_id, self.organization_id, self.numeric_id, short_id)
         return Issue.from_row(row) if row else None
 
     @strawberry.field(
         permission_classes=[EventRead], description="An event of this project by the SDK's event_id."
     )
     async def event(self, info: Info, event_id: str) -> Event | None:
-        async with ctx(info).services.engine.connect() as conn:
-            row = await queries.event(
-                conn, self.organization_id, self.numeric_id, event_id.replace("-", "").lower()
-            )
+        row = await ctx(info).read(
+            queries.event, self.organization_id, self.numeric_id, event_id.replace("-", "").lower()
+        )
         return Event.from_row(row) if row else None
 
     # Served by the analytics store (stackline/graphql/analytics.py). Nullable, so that a
@@ -483,63 +480,31 @@ class CreateProjectPayload:
     user_errors: list[UserError]
 
 
-async def _change_project(info: Info, viewer, org_slug: str, project_slug: str, change, payload_type):  # noqa: ANN001, ANN202
-    """Run a project-changing command in the viewer's organization, then answer with the
-    project as the read model shows it after the change."""
-    services = ctx(info).services
-    async with services.engine.connect() as conn:
-        row = await queries.project_by_slug(conn, viewer.orgs("project:write"), org_slug, project_slug)
-    if row is None:
-        return payload_type(
-            project=None, user_errors=[UserError(message="project not found", field=["projectSlug"])]
-        )
-    try:
-        position = await change(services.commands)
-    except InvalidCommand as error:
-        return payload_type(project=None, user_errors=[user_error(error)])
-    if position is not None:
-        await services.projector.wait_for(position, 5.0)
-    services.lookups.forget_keys()
-    return payload_type(project=Project.from_row(row), user_errors=[])
+def _project_of(row: Row | None) -> Project | None:
+    return Project.from_row(row) if row else None
 
 
 @strawberry.type
 class ProjectMutations:
+    """Each mutation calls its use case in `stackline/usecases/projects.py`."""
+
     @strawberry.mutation(
         permission_classes=[ProjectWrite],
         description="Create a project (and its first DSN key) in your organization.",
     )
     async def create_project(self, info: Info, input: CreateProjectInput) -> CreateProjectPayload:
         context = ctx(info)
-        viewer = context.known_viewer
-        async with context.services.engine.connect() as conn:
-            org = await queries.organization_by_slug(
-                conn, viewer.orgs("project:write"), input.organization_slug
-            )
-        if org is None:
-            return CreateProjectPayload(
-                project=None,
-                user_errors=[UserError(message="organization not found", field=["organizationSlug"])],
-            )
-        try:
-            created = await context.services.commands.create_project(
-                input.organization_slug,
-                input.slug,
-                input.name or input.slug,
-                input.platform,
-                actor=viewer.actor,
-            )
-        except InvalidCommand as error:
-            return CreateProjectPayload(
-                project=None, user_errors=[UserError(message=str(error), field=["slug"])]
-            )
-        # Commands never write read models: wait for the projector so the answer can show the project.
-        services = context.services
-        await services.projector.wait_for(await services.store.head_position(), 5.0)
-        async with services.engine.connect() as conn:
-            rows = await queries.projects_by_ids(conn, [org.id], [created.project_id])
-        project = Project.from_row(rows[created.project_id]) if rows else None
-        return CreateProjectPayload(project=project, user_errors=[])
+        answer = await usecases.create_project(
+            context.services,
+            context.known_viewer,
+            input.organization_slug,
+            input.slug,
+            input.name,
+            input.platform,
+        )
+        return CreateProjectPayload(
+            project=_project_of(answer.project), user_errors=user_errors(answer.refusal)
+        )
 
 
 @strawberry.type
@@ -551,7 +516,6 @@ class ProjectSettingsMutations:
     async def update_project_settings(
         self, info: Info, input: UpdateProjectSettingsInput
     ) -> UpdateProjectSettingsPayload:
-        viewer = ctx(info).known_viewer
         changes: dict[str, Any] = {
             name: value
             for name, value in (
@@ -578,22 +542,18 @@ class ProjectSettingsMutations:
             changes["retention_days"] = None
         if input.clear_retention_max_events:
             changes["retention_max_events"] = None
-        return await _change_project(
-            info,
-            viewer,
-            input.organization_slug,
-            input.project_slug,
-            lambda c: c.change_project_settings(
-                input.organization_slug, input.project_slug, changes, viewer.actor
-            ),
-            UpdateProjectSettingsPayload,
+        context = ctx(info)
+        answer = await usecases.change_project_settings(
+            context.services, context.known_viewer, input.organization_slug, input.project_slug, changes
+        )
+        return UpdateProjectSettingsPayload(
+            project=_project_of(answer.project), user_errors=user_errors(answer.refusal)
         )
 
     @strawberry.mutation(
         permission_classes=[ProjectWrite], description="Enable or disable a DSN key and set its rate limits."
     )
     async def update_project_key(self, info: Info, input: UpdateProjectKeyInput) -> UpdateProjectKeyPayload:
-        viewer = ctx(info).known_viewer
         changes: dict[str, Any] = {
             name: value
             for name, value in (
@@ -605,13 +565,15 @@ class ProjectSettingsMutations:
         }
         if input.clear_rate_limits:
             changes.update(rate_limit_per_second=None, rate_limit_per_minute=None)
-        return await _change_project(
-            info,
-            viewer,
+        context = ctx(info)
+        answer = await usecases.change_project_key(
+            context.services,
+            context.known_viewer,
             input.organization_slug,
             input.project_slug,
-            lambda c: c.change_key_limits(
-                input.organization_slug, input.project_slug, input.public_key, changes, viewer.actor
-            ),
-            UpdateProjectKeyPayload,
+            input.public_key,
+            changes,
+        )
+        return UpdateProjectKeyPayload(
+            project=_project_of(answer.project), user_errors=user_errors(answer.refusal)
         )

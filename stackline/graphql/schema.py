@@ -60,15 +60,13 @@ class Query:
     @strawberry.field(permission_classes=[OrgRead])
     async def organization(self, info: Info, slug: str) -> Organization | None:
         org_ids = ctx(info).known_viewer.orgs("org:read")
-        async with ctx(info).services.engine.connect() as conn:
-            row = await queries.organization_by_slug(conn, org_ids, slug)
+        row = await ctx(info).read(queries.organization_by_slug, org_ids, slug)
         return Organization.from_row(row) if row else None
 
     @strawberry.field(permission_classes=[ProjectRead])
     async def project(self, info: Info, organization_slug: str, slug: str) -> Project | None:
         org_ids = ctx(info).known_viewer.orgs("project:read")
-        async with ctx(info).services.engine.connect() as conn:
-            row = await queries.project_by_slug(conn, org_ids, organization_slug, slug)
+        row = await ctx(info).read(queries.project_by_slug, org_ids, organization_slug, slug)
         return Project.from_row(row) if row else None
 
     @strawberry.field(permission_classes=[EventRead])
@@ -77,8 +75,7 @@ class Query:
         decoded = decode_id(id, "Issue")
         if decoded is None:
             return None
-        async with ctx(info).services.engine.connect() as conn:
-            row = await queries.issue(conn, org_ids, decoded[1])
+        row = await ctx(info).read(queries.issue, org_ids, decoded[1])
         return Issue.from_row(row) if row else None
 
 
@@ -89,30 +86,29 @@ async def resolve_node(info: Info, global_id: str) -> Node | None:
         return None
     type_name, key = decoded
     context = ctx(info)
-    context.require_viewer("org:read")
+    viewer = context.require_viewer("org:read")
     # Each type is looked up among the organizations where the viewer may read that type.
-    async with context.services.engine.connect() as conn:
-        if type_name == "Organization":
-            row = await queries.organization(conn, context.viewer.orgs("org:read"), key)  # type: ignore[union-attr]
-            return Organization.from_row(row) if row else None
-        if type_name == "Project" and key.isdigit():
-            rows = await queries.projects_by_ids(conn, context.viewer.orgs("project:read"), [int(key)])  # type: ignore[union-attr]
-            return Project.from_row(rows[int(key)]) if rows else None
-        if type_name == "Issue":
-            row = await queries.issue(conn, context.viewer.orgs("event:read"), key)  # type: ignore[union-attr]
-            return Issue.from_row(row) if row else None
-        if type_name == "Webhook":
-            row = await queries.webhook(conn, context.viewer.orgs("project:read"), key)  # type: ignore[union-attr]
-            return Webhook.from_row(row) if row else None
-        if type_name == "AlertRule":
-            from stackline.graphql.alerts import alert_rule_node
+    if type_name == "Organization":
+        row = await context.read(queries.organization, viewer.orgs("org:read"), key)
+        return Organization.from_row(row) if row else None
+    if type_name == "Project" and key.isdigit():
+        rows = await context.read(queries.projects_by_ids, viewer.orgs("project:read"), [int(key)])
+        return Project.from_row(rows[int(key)]) if rows else None
+    if type_name == "Issue":
+        row = await context.read(queries.issue, viewer.orgs("event:read"), key)
+        return Issue.from_row(row) if row else None
+    if type_name == "Webhook":
+        row = await context.read(queries.webhook, viewer.orgs("project:read"), key)
+        return Webhook.from_row(row) if row else None
+    if type_name == "AlertRule":
+        from stackline.graphql.alerts import alert_rule_node
 
-            return await alert_rule_node(info, context.viewer.orgs("project:read"), key)  # type: ignore[union-attr]
-        if type_name == "Event":
-            project_id, _, event_id = key.partition(":")
-            if project_id.isdigit():
-                row = await queries.event(conn, context.viewer.orgs("event:read"), int(project_id), event_id)  # type: ignore[union-attr]
-                return Event.from_row(row) if row else None
+        return await alert_rule_node(info, viewer.orgs("project:read"), key)
+    if type_name == "Event":
+        project_id, _, event_id = key.partition(":")
+        if project_id.isdigit():
+            row = await context.read(queries.event, viewer.orgs("event:read"), int(project_id), event_id)
+            return Event.from_row(row) if row else None
     return None
 
 
@@ -135,8 +131,7 @@ async def _subscribed_project(info: Info, project_id: str) -> tuple[int, str]:
     key = decoded[1] if decoded else project_id
     if not key.isdigit():
         raise PublicError("project not found")
-    async with ctx(info).services.engine.connect() as conn:
-        found = await queries.projects_by_ids(conn, org_ids, [int(key)])
+    found = await ctx(info).read(queries.projects_by_ids, org_ids, [int(key)])
     if not found:
         raise PublicError("project not found")
     return int(key), found[int(key)].organization_id
@@ -159,8 +154,7 @@ class Subscription:
                 viewer = await context.services.lookups.viewer(context.token)
                 if viewer is None or not viewer.can(org_id, "event:read"):
                     raise PublicError("this API token no longer has access to this project")
-            async with context.services.engine.connect() as conn:
-                row = await queries.issue(conn, [org_id], change.issue_id)
+            row = await ctx(info).read(queries.issue, [org_id], change.issue_id)
             if row is not None:
                 committed_at = (
                     datetime.fromtimestamp(change.committed_at, UTC)

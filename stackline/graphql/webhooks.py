@@ -17,11 +17,9 @@ from sqlalchemy import Row
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from stackline.domain.organization import InvalidCommand
-from stackline.domain.webhook import WebhookConfig
 from stackline.graphql.context import PublicError, ctx, decode_id, encode_id
 from stackline.graphql.issues import IssueChangeKind
-from stackline.graphql.payloads import UserError, user_error
+from stackline.graphql.payloads import UserError, user_errors
 from stackline.graphql.permissions import ProjectRead, ProjectWrite
 from stackline.graphql.relay import (
     Connection,
@@ -34,6 +32,7 @@ from stackline.graphql.relay import (
 )
 from stackline.readmodels import queries
 from stackline.readmodels.queries import aware
+from stackline.usecases import webhooks as usecases
 
 if TYPE_CHECKING:
     from stackline.graphql.projects import Project
@@ -123,25 +122,18 @@ class Webhook(Node):
     ) -> Connection[WebhookDelivery]:
         limit = page_size(first)
         cursor = position_id_cursor(after)
-        async with ctx(info).services.engine.connect() as conn:
-            rows = await queries.deliveries_page(
-                conn,
-                self.organization_id,
-                self.webhook_id,
-                first=limit + 1,
-                after=cursor,
-            )
-            total = await queries.delivery_count(conn, self.organization_id, self.webhook_id)
+        rows = await ctx(info).read(
+            queries.deliveries_page,
+            self.organization_id,
+            self.webhook_id,
+            first=limit + 1,
+            after=cursor,
+        )
+        total = await ctx(info).read(queries.delivery_count, self.organization_id, self.webhook_id)
         edges, more = forward_page(
             rows, limit, WebhookDelivery.from_row, lambda r: encode_cursor(r.position, r.id)
         )
         return connection(edges, more, after, total)
-
-
-def _field_of(error: InvalidCommand) -> list[str] | None:
-    """The input field a webhook command's refusal is about (its message starts with it)."""
-    first = str(error).split(" ", 1)[0]
-    return [first] if first in ("url", "description") else (["events"] if "kind" in str(error) else None)
 
 
 @strawberry.input
@@ -191,62 +183,36 @@ class DeleteWebhookPayload:
     user_errors: list[UserError]
 
 
-async def _webhook_row(info: Info, global_id: str):  # noqa: ANN202 - a Row or None
-    """The webhook, if it is in an organization where the viewer may change projects."""
-    org_ids = ctx(info).orgs("project:write")
+def _webhook_key(global_id: str) -> str | None:
     decoded = decode_id(global_id, "Webhook")
-    if decoded is None:
-        return None
-    async with ctx(info).services.engine.connect() as conn:
-        return await queries.webhook(conn, org_ids, decoded[1])
+    return decoded[1] if decoded else None
 
 
-async def _fresh_webhook(
-    info: Info, organization_id: str, webhook_id: str, position: int | None
-) -> Webhook | None:
-    """The webhook as the read model shows it once the projector has applied `position`."""
-    services = ctx(info).services
-    if position is not None:
-        await services.projector.wait_for(position, 5.0)
-    async with services.engine.connect() as conn:
-        row = await queries.webhook(conn, {organization_id}, webhook_id)
+def _webhook_of(row: Row | None) -> Webhook | None:
     return Webhook.from_row(row) if row else None
 
 
 @strawberry.type
 class WebhookMutations:
+    """Each mutation decodes its ids and calls its use case in `stackline/usecases/webhooks.py`."""
+
     @strawberry.mutation(
         permission_classes=[ProjectWrite],
         description="Send a project's issue changes to a URL, signed with a secret shown once.",
     )
     async def create_webhook(self, info: Info, input: CreateWebhookInput) -> CreateWebhookPayload:
         context = ctx(info)
-        viewer = context.known_viewer
         decoded = decode_id(input.project_id, "Project")
-        found = {}
-        if decoded is not None and decoded[1].isdigit():
-            async with context.services.engine.connect() as conn:
-                found = await queries.projects_by_ids(conn, viewer.orgs("project:write"), [int(decoded[1])])
-        if not found:
-            return CreateWebhookPayload(
-                webhook=None,
-                secret=None,
-                user_errors=[UserError(message="project not found", field=["projectId"])],
-            )
-        project_id, project = next(iter(found.items()))
-        config = WebhookConfig(input.url, tuple(kind.value for kind in input.events), input.description)
-        try:
-            created = await context.services.webhook_commands.create(
-                project.organization_id, project_id, config, viewer.actor
-            )
-        except InvalidCommand as error:
-            return CreateWebhookPayload(
-                webhook=None, secret=None, user_errors=[user_error(error, _field_of(error))]
-            )
+        answer = await usecases.create_webhook(
+            context.services,
+            context.known_viewer,
+            decoded[1] if decoded else None,
+            input.url,
+            tuple(kind.value for kind in input.events),
+            input.description,
+        )
         return CreateWebhookPayload(
-            webhook=await _fresh_webhook(info, project.organization_id, created.webhook_id, created.position),
-            secret=created.secret,
-            user_errors=[],
+            webhook=_webhook_of(answer.webhook), secret=answer.secret, user_errors=user_errors(answer.refusal)
         )
 
     @strawberry.mutation(
@@ -254,12 +220,7 @@ class WebhookMutations:
         description="Change a webhook's URL, events, description or activity; or rotate its secret.",
     )
     async def update_webhook(self, info: Info, input: UpdateWebhookInput) -> UpdateWebhookPayload:
-        row = await _webhook_row(info, input.id)
-        if row is None:
-            return UpdateWebhookPayload(
-                webhook=None, secret=None, user_errors=[UserError(message="webhook not found", field=["id"])]
-            )
-        viewer = ctx(info).known_viewer
+        context = ctx(info)
         changes = {
             name: value
             for name, value in (
@@ -270,36 +231,19 @@ class WebhookMutations:
             )
             if value is not None
         }
-        try:
-            changed = await ctx(info).services.webhook_commands.change(
-                row.id, row.organization_id, changes, input.rotate_secret, viewer.actor
-            )
-        except InvalidCommand as error:
-            return UpdateWebhookPayload(
-                webhook=None, secret=None, user_errors=[user_error(error, _field_of(error))]
-            )
+        answer = await usecases.change_webhook(
+            context.services, context.known_viewer, _webhook_key(input.id), changes, input.rotate_secret
+        )
         return UpdateWebhookPayload(
-            webhook=await _fresh_webhook(info, row.organization_id, row.id, changed.position),
-            secret=changed.secret,
-            user_errors=[],
+            webhook=_webhook_of(answer.webhook), secret=answer.secret, user_errors=user_errors(answer.refusal)
         )
 
     @strawberry.mutation(
         permission_classes=[ProjectWrite], description="Delete a webhook: nothing more is sent to it."
     )
     async def delete_webhook(self, info: Info, input: DeleteWebhookInput) -> DeleteWebhookPayload:
-        row = await _webhook_row(info, input.id)
-        if row is None:
-            return DeleteWebhookPayload(
-                deleted_webhook_id=None, user_errors=[UserError(message="webhook not found", field=["id"])]
-            )
-        viewer = ctx(info).known_viewer
-        try:
-            deleted = await ctx(info).services.webhook_commands.delete(
-                row.id, row.organization_id, viewer.actor
-            )
-        except InvalidCommand as error:
-            return DeleteWebhookPayload(deleted_webhook_id=None, user_errors=[user_error(error)])
-        if deleted.position is not None:
-            await ctx(info).services.projector.wait_for(deleted.position, 5.0)
-        return DeleteWebhookPayload(deleted_webhook_id=input.id, user_errors=[])
+        context = ctx(info)
+        answer = await usecases.delete_webhook(context.services, context.known_viewer, _webhook_key(input.id))
+        return DeleteWebhookPayload(
+            deleted_webhook_id=input.id if answer.deleted else None, user_errors=user_errors(answer.refusal)
+        )
