@@ -214,12 +214,6 @@ def ctx(info: Info) -> Context:
     return info.context
 
 
-def bearer_token(value: str | None) -> str | None:
-    if value and value[:7].lower() == "bearer ":
-        return value[7:].strip() or None
-    return None
-
-
 def encode_id(type_name: str, key: object) -> str:
     return base64.urlsafe_b64encode(f"{type_name}:{key}".encode()).decode().rstrip("=")
 
