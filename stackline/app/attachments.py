@@ -15,8 +15,9 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, Response
 from starlette.routing import Route
 
-from stackline.graphql.context import bearer_token
+from stackline.app.lookups import bearer_token
 from stackline.readmodels import queries
+from stackline.readmodels.reads import read
 
 PATH = "/api/attachments/{project_id:int}/{attachment_id}/"
 
@@ -36,8 +37,11 @@ async def download(request: Request) -> Response:
     org_ids = viewer.orgs("event:read")
     project_id: int = request.path_params["project_id"]
     attachment_id: str = request.path_params["attachment_id"]
-    async with services.engine.connect() as conn:
-        row = await queries.attachment(conn, org_ids, project_id, attachment_id) if org_ids else None
+    row = (
+        await read(services.engine, queries.attachment, org_ids, project_id, attachment_id)
+        if org_ids
+        else None
+    )
     if row is None or not (path := services.blobs.path(row.sha256)).is_file():
         return JSONResponse({"detail": "attachment not found"}, status_code=404)
     return FileResponse(

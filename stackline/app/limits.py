@@ -19,10 +19,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from stackline.readmodels.schema import usage
+from stackline.readmodels import queries
+from stackline.readmodels.reads import read
 
 log = logging.getLogger(__name__)
 QUOTA_CATEGORIES = ("error", "default", "security")
@@ -77,17 +77,7 @@ class RateLimiter:
         month = datetime.fromtimestamp(now, UTC).strftime("%Y-%m")
         read_at, read_month, counted = self._month_counts.get(project_id, (0.0, "", 0))
         if read_month != month or now - read_at > QUOTA_REFRESH_SECONDS:
-            async with self.engine.connect() as conn:
-                counted = (
-                    await conn.execute(
-                        select(func.coalesce(func.sum(usage.c.quantity), 0)).where(
-                            usage.c.project_id == project_id,
-                            usage.c.outcome == "accepted",
-                            usage.c.category.in_(QUOTA_CATEGORIES),
-                            usage.c.day.like(f"{month}-%"),
-                        )
-                    )
-                ).scalar_one()
+            counted = await read(self.engine, queries.accepted_in_month, project_id, QUOTA_CATEGORIES, month)
             self._month_counts[project_id] = (now, month, counted)
             self._accepted_since_read[project_id] = 0
         if counted + self._accepted_since_read[project_id] >= quota:

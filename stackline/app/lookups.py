@@ -13,14 +13,14 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stackline.app.commands import token_hash
 from stackline.domain.organization import ROLE_SCOPES
 from stackline.domain.scrub import ScrubConfig
+from stackline.readmodels import credentials
 from stackline.readmodels.queries import aware
-from stackline.readmodels.schema import api_tokens, members, project_keys, projects
+from stackline.readmodels.reads import read
 
 CACHE_SECONDS = 2.0
 
@@ -95,26 +95,7 @@ class Lookups:
         cached = self._keys.get(public_key)
         if cached and cached[0] > time.monotonic():
             return cached[1]
-        async with self.engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(
-                        project_keys.c.project_id,
-                        project_keys.c.organization_id,
-                        project_keys.c.is_active,
-                        project_keys.c.rate_limit_per_second,
-                        project_keys.c.rate_limit_per_minute,
-                        projects.c.scrub_data,
-                        projects.c.scrub_ip_addresses,
-                        projects.c.sensitive_fields,
-                        projects.c.safe_fields,
-                        projects.c.allowed_origins,
-                        projects.c.monthly_event_quota,
-                    )
-                    .join(projects, projects.c.id == project_keys.c.project_id)
-                    .where(project_keys.c.public_key == public_key)
-                )
-            ).first()
+        row = await read(self.engine, credentials.key_with_project, public_key)
         if row is None:
             return None
         key = ProjectKey(
@@ -152,33 +133,27 @@ class Lookups:
         cached = self._tokens.get(digest)
         if cached and cached[0] > time.monotonic():
             return None if cached[1].expired(now) else cached[1]
-        async with self.engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(
-                        api_tokens.c.organization_id,
-                        api_tokens.c.token_id,
-                        api_tokens.c.scopes,
-                        api_tokens.c.user_email,
-                        api_tokens.c.expires_at,
-                    ).where(api_tokens.c.token_hash == digest, api_tokens.c.revoked_at.is_(None))
-                )
-            ).first()
-            if row is None:
-                return None
-            scopes = frozenset(row.scopes)
-            roles: dict[str, str] = {}
-            if row.user_email is not None:
-                query = select(members.c.organization_id, members.c.role).where(
-                    members.c.email == row.user_email
-                )
-                roles = {m.organization_id: m.role for m in await conn.execute(query)}
-                grants = {org: scopes & ROLE_SCOPES.get(role, frozenset()) for org, role in roles.items()}
-            else:
-                grants = {row.organization_id: scopes}
+        row = await read(self.engine, credentials.unrevoked_token, digest)
+        if row is None:
+            return None
+        scopes = frozenset(row.scopes)
+        roles: dict[str, str] = {}
+        if row.user_email is not None:
+            roles = await read(self.engine, credentials.roles_of_user, row.user_email)
+            grants = {org: scopes & ROLE_SCOPES.get(role, frozenset()) for org, role in roles.items()}
+        else:
+            grants = {row.organization_id: scopes}
         expires_at = aware(row.expires_at).timestamp() if row.expires_at is not None else None
         viewer = Viewer(row.token_id, scopes, grants, row.user_email, roles, expires_at)
         if viewer.expired(now):
             return None
         self._tokens[digest] = (time.monotonic() + self.cache_seconds, viewer)
         return viewer
+
+
+def bearer_token(value: str | None) -> str | None:
+    """The API token of an `Authorization: Bearer <token>` header (GraphQL, the Sentry REST
+    endpoints and attachment downloads all take it so)."""
+    if value and value[:7].lower() == "bearer ":
+        return value[7:].strip() or None
+    return None

@@ -31,11 +31,10 @@ from starlette.routing import Route
 from stackline.app import artifact_bundles
 from stackline.app.blobs import BlobStore
 from stackline.app.ingest import READ_YOUR_WRITES_SECONDS
-from stackline.app.lookups import Viewer
+from stackline.app.lookups import Viewer, bearer_token
 from stackline.app.release_commands import ReleaseCommands
 from stackline.domain.organization import InvalidCommand
 from stackline.domain.release import QuotaExceeded, check_version
-from stackline.graphql.context import bearer_token
 from stackline.readmodels import queries
 from stackline.readmodels.schema import artifact_files, deploys, org_releases, projects
 

@@ -13,7 +13,7 @@ import enum
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Any
 
 import orjson
 import strawberry
@@ -24,19 +24,19 @@ from strawberry.types import Info
 from stackline.domain.alert import Channel, Condition, Filters, RuleConfig, parse_tag_filter
 from stackline.domain.organization import InvalidCommand
 from stackline.graphql.context import ctx, decode_id, encode_id
-from stackline.graphql.types import (
+from stackline.graphql.payloads import UserError
+from stackline.graphql.permissions import ProjectRead, ProjectWrite
+from stackline.graphql.relay import (
+    Connection,
     Node,
-    PageInfo,
+    connection,
     encode_cursor,
-    page_info,
+    forward_page,
     page_size,
     position_id_cursor,
 )
 from stackline.readmodels import alert_queries, queries
 from stackline.readmodels.queries import aware
-
-if TYPE_CHECKING:
-    from stackline.graphql.schema import UserError
 
 
 @strawberry.enum(description="What fires an alert rule (any one of its conditions does).")
@@ -158,19 +158,6 @@ class AlertNotification:
         )
 
 
-@strawberry.type
-class AlertNotificationEdge:
-    node: AlertNotification
-    cursor: str
-
-
-@strawberry.type
-class AlertNotificationConnection:
-    edges: list[AlertNotificationEdge]
-    page_info: PageInfo
-    total_count: int
-
-
 @strawberry.type(description="When a project's issues reach a human, and through which channels.")
 class AlertRule(Node):
     name: str
@@ -223,45 +210,38 @@ class AlertRule(Node):
             organization_id=row.organization_id,
         )
 
-    @strawberry.field(description="The notifications this rule queued, newest trigger first.")
+    @strawberry.field(
+        permission_classes=[ProjectRead],
+        description="The notifications this rule queued, newest trigger first.",
+    )
     async def notifications(
         self, info: Info, first: int | None = None, after: str | None = None
-    ) -> AlertNotificationConnection:
-        ctx(info).require_scope(self.organization_id, "project:read")
+    ) -> Connection[AlertNotification]:
         limit = page_size(first)
         cursor = position_id_cursor(after)
-        async with ctx(info).services.engine.connect() as conn:
-            rows = await alert_queries.notifications_page(
-                conn,
-                self.organization_id,
-                self.rule_id,
-                first=limit + 1,
-                after=cursor,
-            )
-            total = await alert_queries.notification_count(conn, self.organization_id, self.rule_id)
-        edges = [
-            AlertNotificationEdge(node=AlertNotification.from_row(r), cursor=encode_cursor(r.position, r.id))
-            for r in rows[:limit]
-        ]
-        return AlertNotificationConnection(
-            edges=edges,
-            total_count=total,
-            page_info=page_info([e.cursor for e in edges], len(rows) > limit, after),
+        rows = await ctx(info).read(
+            alert_queries.notifications_page,
+            self.organization_id,
+            self.rule_id,
+            first=limit + 1,
+            after=cursor,
         )
+        total = await ctx(info).read(alert_queries.notification_count, self.organization_id, self.rule_id)
+        edges, more = forward_page(
+            rows, limit, AlertNotification.from_row, lambda r: encode_cursor(r.position, r.id)
+        )
+        return connection(edges, more, after, total)
 
 
 async def alert_rules_of_project(info: Info, organization_id: str, project_id: int) -> list[AlertRule]:
-    """`Project.alertRules`."""
-    ctx(info).require_scope(organization_id, "project:read")
-    async with ctx(info).services.engine.connect() as conn:
-        rows = await alert_queries.alert_rules_of(conn, organization_id, project_id)
+    """`Project.alertRules` (its permission class has checked project:read there)."""
+    rows = await ctx(info).read(alert_queries.alert_rules_of, organization_id, project_id)
     return [AlertRule.from_row(row) for row in rows]
 
 
 async def alert_rule_node(info: Info, org_ids: frozenset[str], rule_id: str) -> AlertRule | None:
     """`node(id:)` for an AlertRule, among the organizations where the viewer reads projects."""
-    async with ctx(info).services.engine.connect() as conn:
-        row = await alert_queries.alert_rule(conn, org_ids, rule_id)
+    row = await ctx(info).read(alert_queries.alert_rule, org_ids, rule_id)
     return AlertRule.from_row(row) if row else None
 
 
@@ -315,7 +295,7 @@ class CreateAlertRuleInput:
 @strawberry.type
 class CreateAlertRulePayload:
     alert_rule: AlertRule | None
-    user_errors: list[Annotated[UserError, strawberry.lazy("stackline.graphql.schema")]]
+    user_errors: list[UserError]
 
 
 @strawberry.input
@@ -332,7 +312,7 @@ class UpdateAlertRuleInput:
 @strawberry.type
 class UpdateAlertRulePayload:
     alert_rule: AlertRule | None
-    user_errors: list[Annotated[UserError, strawberry.lazy("stackline.graphql.schema")]]
+    user_errors: list[UserError]
 
 
 @strawberry.input
@@ -343,12 +323,10 @@ class DeleteAlertRuleInput:
 @strawberry.type
 class DeleteAlertRulePayload:
     deleted_alert_rule_id: strawberry.ID | None
-    user_errors: list[Annotated[UserError, strawberry.lazy("stackline.graphql.schema")]]
+    user_errors: list[UserError]
 
 
 def _user_error(message: str, field: list[str] | None = None) -> UserError:
-    from stackline.graphql.schema import UserError
-
     return UserError(message=message, field=field)
 
 
@@ -390,8 +368,7 @@ def _channels(inputs: list[AlertChannelInput]) -> tuple[Channel, ...]:
 
 
 async def _project_webhooks(info: Info, organization_id: str, project_id: int) -> list[str]:
-    async with ctx(info).services.engine.connect() as conn:
-        return [row.id for row in await queries.webhooks_of(conn, organization_id, project_id)]
+    return [row.id for row in await ctx(info).read(queries.webhooks_of, organization_id, project_id)]
 
 
 async def _rule_row(info: Info, global_id: str) -> Row | None:
@@ -399,8 +376,7 @@ async def _rule_row(info: Info, global_id: str) -> Row | None:
     decoded = decode_id(global_id, "AlertRule")
     if decoded is None:
         return None
-    async with ctx(info).services.engine.connect() as conn:
-        return await alert_queries.alert_rule(conn, ctx(info).orgs("project:write"), decoded[1])
+    return await ctx(info).read(alert_queries.alert_rule, ctx(info).orgs("project:write"), decoded[1])
 
 
 async def _fresh_rule(
@@ -410,22 +386,25 @@ async def _fresh_rule(
     services = ctx(info).services
     if position is not None:
         await services.projector.wait_for(position, 5.0)
-    async with services.engine.connect() as conn:
-        row = await alert_queries.alert_rule(conn, {organization_id}, rule_id)
+    row = await ctx(info).read(alert_queries.alert_rule, {organization_id}, rule_id)
     return AlertRule.from_row(row) if row else None
 
 
 @strawberry.type
 class AlertMutations:
-    @strawberry.mutation(description="Create an alert rule on a project: when its issues reach whom.")
+    @strawberry.mutation(
+        permission_classes=[ProjectWrite],
+        description="Create an alert rule on a project: when its issues reach whom.",
+    )
     async def create_alert_rule(self, info: Info, input: CreateAlertRuleInput) -> CreateAlertRulePayload:
         context = ctx(info)
-        viewer = context.require_viewer("project:write")
+        viewer = context.known_viewer
         decoded = decode_id(input.project_id, "Project")
         found = {}
         if decoded is not None and decoded[1].isdigit():
-            async with context.services.engine.connect() as conn:
-                found = await queries.projects_by_ids(conn, viewer.orgs("project:write"), [int(decoded[1])])
+            found = await ctx(info).read(
+                queries.projects_by_ids, viewer.orgs("project:write"), [int(decoded[1])]
+            )
         if not found:
             return CreateAlertRulePayload(
                 alert_rule=None, user_errors=[_user_error("project not found", ["projectId"])]
@@ -455,7 +434,8 @@ class AlertMutations:
         )
 
     @strawberry.mutation(
-        description="Change an alert rule: the fields given replace the rule's, the others stay."
+        permission_classes=[ProjectWrite],
+        description="Change an alert rule: the fields given replace the rule's, the others stay.",
     )
     async def update_alert_rule(self, info: Info, input: UpdateAlertRuleInput) -> UpdateAlertRulePayload:
         row = await _rule_row(info, input.id)
@@ -463,7 +443,7 @@ class AlertMutations:
             return UpdateAlertRulePayload(
                 alert_rule=None, user_errors=[_user_error("alert rule not found", ["id"])]
             )
-        viewer = ctx(info).require_viewer("project:write")
+        viewer = ctx(info).known_viewer
         try:
             changes: dict[str, Any] = {}
             if input.name is not None:
@@ -492,14 +472,17 @@ class AlertMutations:
             alert_rule=await _fresh_rule(info, row.organization_id, row.id, updated.position), user_errors=[]
         )
 
-    @strawberry.mutation(description="Delete an alert rule: it notifies nobody any more (its audit stays).")
+    @strawberry.mutation(
+        permission_classes=[ProjectWrite],
+        description="Delete an alert rule: it notifies nobody any more (its audit stays).",
+    )
     async def delete_alert_rule(self, info: Info, input: DeleteAlertRuleInput) -> DeleteAlertRulePayload:
         row = await _rule_row(info, input.id)
         if row is None:
             return DeleteAlertRulePayload(
                 deleted_alert_rule_id=None, user_errors=[_user_error("alert rule not found", ["id"])]
             )
-        viewer = ctx(info).require_viewer("project:write")
+        viewer = ctx(info).known_viewer
         try:
             deleted = await ctx(info).services.alert_commands.delete(
                 row.id, row.organization_id, viewer.actor

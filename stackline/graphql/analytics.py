@@ -2,7 +2,7 @@
 
 Resolvers here read ClickHouse through `stackline/analytics/queries.py`, always with the
 viewer's organization; an issue's rows are found through the hashes the SQL read model maps to
-it (merges move hashes). The fields on `Issue` and `Project` (`types.py`) call these.
+it (merges move hashes). The fields on `Issue` and `Project` (`issues.py`, `projects.py`) call these.
 """
 
 from __future__ import annotations
@@ -174,8 +174,7 @@ async def event_page(
         executor, org_id, project_id, where, first + 1, after=(after[0], after[1]) if after else None
     )
     total = await analytics.event_count(executor, org_id, project_id, where)
-    async with ctx(info).services.engine.connect() as conn:
-        rows = await queries.events_by_ids(conn, org_id, project_id, [r.event_id for r in refs[:first]])
+    rows = await ctx(info).read(queries.events_by_ids, org_id, project_id, [r.event_id for r in refs[:first]])
     # An event the SQL read model has not caught up with yet is left out of this page.
     page = [(rows[r.event_id], (r.timestamp_ms, r.event_id)) for r in refs[:first] if r.event_id in rows]
     return page, total, len(refs) > first

@@ -14,9 +14,10 @@ import base64
 import binascii
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import Row
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.websockets import WebSocket
 from strawberry.dataloader import DataLoader
@@ -27,6 +28,10 @@ from stackline.app.wiring import Services
 from stackline.domain.error_event import ErrorEventReceived
 from stackline.domain.registry import decode
 from stackline.readmodels import queries
+from stackline.readmodels.reads import read
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 class PublicError(Exception):
@@ -62,6 +67,14 @@ class Context:
             raise PublicError(f"this API token lacks the {scope!r} scope")
         return self.viewer
 
+    @property
+    def known_viewer(self) -> Viewer:
+        """The viewer of a field that a permission class (`stackline/graphql/permissions.py`) has
+        admitted: it is known to hold the field's scope."""
+        if self.viewer is None:
+            raise NotAuthenticated()
+        return self.viewer
+
     def orgs(self, scope: str) -> frozenset[str]:
         """The organizations in which the viewer holds `scope` (an error if there are none)."""
         return self.require_viewer(scope).orgs(scope)
@@ -73,6 +86,16 @@ class Context:
             raise PublicError(f"this API token lacks the {scope!r} scope")
         return viewer
 
+    async def read(
+        self,
+        query: Callable[Concatenate[AsyncConnection, P], Awaitable[T]],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> T:
+        """One read query of `stackline/readmodels/queries.py` (or `alert_queries.py`), on a
+        connection of its own: resolvers never open connections."""
+        return await read(self.services.engine, query, *args, **kwargs)
+
     def loader(
         self, name: str, scope: str, fetch: Callable[[Any, frozenset[str], list], Awaitable[dict]]
     ) -> DataLoader:
@@ -83,8 +106,7 @@ class Context:
             org_ids = self.orgs(scope)
 
             async def load(keys: list) -> list:
-                async with self.services.engine.connect() as conn:
-                    found = await fetch(conn, org_ids, keys)
+                found = await read(self.services.engine, fetch, org_ids, keys)
                 return [found.get(key) for key in keys]
 
             loader = self.loaders[name] = DataLoader(load_fn=load)
@@ -190,12 +212,6 @@ def _grouped(
 
 def ctx(info: Info) -> Context:
     return info.context
-
-
-def bearer_token(value: str | None) -> str | None:
-    if value and value[:7].lower() == "bearer ":
-        return value[7:].strip() or None
-    return None
 
 
 def encode_id(type_name: str, key: object) -> str:

@@ -21,7 +21,8 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types.unset import UNSET, UnsetType
 
-from stackline.graphql.context import Context, bearer_token
+from stackline.app.lookups import bearer_token
+from stackline.graphql.context import Context
 from stackline.graphql.fanout import SharedSubscriptions, SharingTransportWSHandler, WebSocketAdapter
 from stackline.graphql.schema import schema
 from stackline.webui import graphiql_page

@@ -212,6 +212,20 @@ async def usage_of(conn: AsyncConnection, org_id: str, project_id: int, since_da
     return list(await conn.execute(query))
 
 
+async def accepted_in_month(
+    conn: AsyncConnection, project_id: int, categories: Collection[str], month: str
+) -> int:
+    """Items of `categories` accepted for the project in `month` (YYYY-MM): what its monthly
+    quota counts (`stackline/app/limits.py`)."""
+    query = select(func.coalesce(func.sum(usage.c.quantity), 0)).where(
+        usage.c.project_id == project_id,
+        usage.c.outcome == "accepted",
+        usage.c.category.in_(categories),
+        usage.c.day.like(f"{month}-%"),
+    )
+    return (await conn.execute(query)).scalar_one()
+
+
 async def transactions_page(
     conn: AsyncConnection, org_id: str, project_id: int, *, first: int, after: int | None
 ) -> list[Row]:

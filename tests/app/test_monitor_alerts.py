@@ -21,7 +21,7 @@ from stackline.domain.registry import decode
 from stackline.graphql.context import Context
 from stackline.graphql.schema import schema
 from tests.app.test_monitor_clock import report_and_backup, stored, until
-from tests.e2e.test_alerts import Mailbox
+from tests.e2e.receivers import Mailbox
 
 PROJECT = 'query ($org: String!) { project(organizationSlug: $org, slug: "cron") { id } }'
 CREATE = """mutation ($input: CreateAlertRuleInput!) {

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests import postgres
+from tests.e2e.receivers import empty_mailbox, mailbox, receiver  # noqa: F401 - fixtures for every e2e test
 from tests.e2e.server import Server
 
 BACKENDS = ["embedded", "postgres"]

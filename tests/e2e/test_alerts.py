@@ -6,26 +6,21 @@ neither read nor change a rule; and every outcome is an event in the rule's stre
 
 from __future__ import annotations
 
-import email
 import hashlib
 import hmac
 import json
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email.message import Message
 from pathlib import Path
 
 import pytest
 import sentry_sdk
-from aiosmtpd.controller import Controller
 
 from tests.e2e.conftest import BACKENDS, backend_settings
-from tests.e2e.server import Server, free_port, sentry_client, stackline
+from tests.e2e.receivers import Mailbox, Receiver, alert_env
+from tests.e2e.server import Server, sentry_client, stackline
 from tests.e2e.test_skeleton import capture
 from tests.e2e.test_webhooks import (
-    WEBHOOK_ENV,
-    Receiver,
     checkout,
     create_webhook,
     refund,
@@ -85,52 +80,6 @@ query ($org: String!, $p: String!) {
 """
 
 
-@dataclass
-class Mailbox:
-    """A real SMTP server (aiosmtpd) on a free port, keeping every message it accepts."""
-
-    messages: list[Message] = field(default_factory=list)
-    recipients: list[list[str]] = field(default_factory=list)
-    controller: Controller | None = None
-
-    async def handle_DATA(self, server, session, envelope) -> str:  # noqa: ANN001, N802 - aiosmtpd's hook
-        self.messages.append(email.message_from_bytes(envelope.original_content or envelope.content))
-        self.recipients.append(list(envelope.rcpt_tos))
-        return "250 OK"
-
-    def start(self) -> Mailbox:
-        self.controller = Controller(self, hostname="127.0.0.1", port=free_port())
-        self.controller.start()
-        return self
-
-    @property
-    def port(self) -> int:
-        assert self.controller is not None
-        return self.controller.port
-
-    def stop(self) -> None:
-        if self.controller is not None:
-            self.controller.stop()
-
-
-@pytest.fixture(scope="module")
-def mailbox() -> Iterator[Mailbox]:
-    running = Mailbox().start()
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-def alert_env(mailbox: Mailbox) -> dict[str, str]:
-    return {
-        **WEBHOOK_ENV,
-        "STACKLINE_SMTP_HOST": "127.0.0.1",
-        "STACKLINE_SMTP_PORT": str(mailbox.port),
-        "STACKLINE_SMTP_FROM": "alerts@stackline.test",
-    }
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def server(
     tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest, mailbox: Mailbox
@@ -143,15 +92,6 @@ def server(
             yield running
         finally:
             running.stop()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    running = Receiver().start()
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 class ReconcileFailed(Exception):

@@ -11,15 +11,14 @@ import hashlib
 import hmac
 import json
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sentry_sdk.crons import capture_checkin
 
+from tests.e2e.receivers import Mailbox, Receiver, alert_env
 from tests.e2e.server import Server, sentry_client, stackline
-from tests.e2e.test_alerts import Mailbox, alert_env, create_rule, stream_types
-from tests.e2e.test_webhooks import Receiver, create_webhook, setup_project, wait_until
+from tests.e2e.test_alerts import create_rule, stream_types
+from tests.e2e.test_webhooks import create_webhook, setup_project, wait_until
 
 NOTIFICATIONS = """
 query ($id: ID!) {
@@ -33,24 +32,6 @@ query ($id: ID!) {
 }
 """
 NIGHTLY = {"schedule": {"type": "crontab", "value": "0 3 * * *"}, "checkin_margin": 5, "max_runtime": 30}
-
-
-@pytest.fixture
-def smtp() -> Iterator[Mailbox]:
-    running = Mailbox().start()
-    try:
-        yield running
-    finally:
-        running.stop()
-
-
-@pytest.fixture
-def hooks() -> Iterator[Receiver]:
-    running = Receiver().start()
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 def notifications(server: Server, token: str, rule_id: str) -> list[dict]:
@@ -67,14 +48,14 @@ def parts(message) -> dict[str, str]:  # noqa: ANN001
 
 
 def test_a_failed_cron_run_is_told_once_and_only_to_its_own_rules(
-    tmp_path: Path, smtp: Mailbox, hooks: Receiver
+    tmp_path: Path, empty_mailbox: Mailbox, receiver: Receiver
 ) -> None:
-    env = alert_env(smtp)
+    env = alert_env(empty_mailbox)
     server = Server(tmp_path / "data", env=env).start()
     try:
         boot = setup_project(server, "cronalert")
         other = setup_project(server, "othercron")
-        hook = create_webhook(server, boot, f"{hooks.url}/signed", ["RESOLVED"])
+        hook = create_webhook(server, boot, f"{receiver.url}/signed", ["RESOLVED"])
         rule = create_rule(
             server,
             boot,
@@ -83,7 +64,7 @@ def test_a_failed_cron_run_is_told_once_and_only_to_its_own_rules(
             filters={"monitorSlugs": ["nightly-backup", " nightly-backup "]},
             channels=[
                 {"kind": "EMAIL", "emails": ["ops@cronalert.test"]},
-                {"kind": "SLACK", "url": f"{hooks.url}/slack"},
+                {"kind": "SLACK", "url": f"{receiver.url}/slack"},
                 {"kind": "WEBHOOK", "webhookId": hook["webhook"]["id"]},
             ],
         )
@@ -97,29 +78,29 @@ def test_a_failed_cron_run_is_told_once_and_only_to_its_own_rules(
             name="Reports only",
             conditions=[{"kind": "MONITOR_FAILED"}],
             filters={"monitorSlugs": ["weekly-report"]},
-            channels=[{"kind": "SLACK", "url": f"{hooks.url}/reports"}],
+            channels=[{"kind": "SLACK", "url": f"{receiver.url}/reports"}],
         )
         issues_only = create_rule(
             server,
             boot,
             name="Issues",
             conditions=[{"kind": "NEW_ISSUE"}],
-            channels=[{"kind": "SLACK", "url": f"{hooks.url}/issues"}],
+            channels=[{"kind": "SLACK", "url": f"{receiver.url}/issues"}],
         )
         foreign = create_rule(
             server,
             other,
             name="Theirs",
             conditions=[{"kind": "MONITOR_FAILED"}],
-            channels=[{"kind": "SLACK", "url": f"{hooks.url}/theirs"}],
+            channels=[{"kind": "SLACK", "url": f"{receiver.url}/theirs"}],
         )
 
         with sentry_client(boot["dsn"]):
             capture_checkin(monitor_slug="nightly-backup", status="ok", monitor_config=NIGHTLY)
             capture_checkin(monitor_slug="nightly-backup", status="error", monitor_config=NIGHTLY)
 
-        wait_until(lambda: len(smtp.messages) >= 1, what="the e-mail")
-        [slack] = wait_until(lambda: hooks.at("/slack"), what="the Slack message")  # type: ignore[misc]
+        wait_until(lambda: len(empty_mailbox.messages) >= 1, what="the e-mail")
+        [slack] = wait_until(lambda: receiver.at("/slack"), what="the Slack message")  # type: ignore[misc]
         log = wait_until(
             lambda: (
                 (found := notifications(server, boot["token"], rule["id"]))
@@ -132,9 +113,9 @@ def test_a_failed_cron_run_is_told_once_and_only_to_its_own_rules(
         time.sleep(1.5)  # anything sent twice would have come by now
 
         link = f"{server.url}/orgs/cronalert/projects/web"
-        [message] = smtp.messages
+        [message] = empty_mailbox.messages
         assert message["Subject"] == "[web] Run failed: monitor nightly-backup"
-        assert smtp.recipients == [["ops@cronalert.test"]]
+        assert empty_mailbox.recipients == [["ops@cronalert.test"]]
         text = parts(message)
         assert set(text) == {"text/plain", "text/html"}
         for body in text.values():
@@ -144,12 +125,12 @@ def test_a_failed_cron_run_is_told_once_and_only_to_its_own_rules(
         assert "Project: web" in text["text/plain"] and "Rule: Backups" in text["text/plain"]
         assert "Open the project: " + link in text["text/plain"]
 
-        assert hooks.at("/slack") == [slack]
+        assert receiver.at("/slack") == [slack]
         body = json.loads(slack.body)
         assert body["text"].startswith("[web] Run failed: monitor nightly-backup\n")
         assert f"<{link}|web>" in body["text"] and body["attachments"][0]["title_link"] == link
 
-        [signed] = hooks.at("/signed")
+        [signed] = receiver.at("/signed")
         expected = "sha256=" + hmac.new(hook["secret"].encode(), signed.body, hashlib.sha256).hexdigest()
         assert hmac.compare_digest(signed.headers["x-stackline-signature"], expected)
         delivered = json.loads(signed.body)
@@ -169,7 +150,7 @@ def test_a_failed_cron_run_is_told_once_and_only_to_its_own_rules(
             assert n["payload"]["monitor"]["slug"] == "nightly-backup"
             assert n["payload"]["project"]["slug"] == "web"
         # Another monitor's rule, an issue rule and another organization's rule stay silent.
-        assert hooks.at("/reports") == [] and hooks.at("/issues") == [] and hooks.at("/theirs") == []
+        assert receiver.at("/reports") == [] and receiver.at("/issues") == [] and receiver.at("/theirs") == []
         assert notifications(server, boot["token"], elsewhere["id"]) == []
         assert notifications(server, boot["token"], issues_only["id"]) == []
         assert notifications(server, other["token"], foreign["id"]) == []
@@ -188,7 +169,8 @@ def test_a_failed_cron_run_is_told_once_and_only_to_its_own_rules(
             lambda: len(notifications(replayed, boot["token"], rule["id"])) == 3, what="the replayed log"
         )
         time.sleep(2.0)
-        assert len(smtp.messages) == 1 and len(hooks.at("/slack")) == 1 and len(hooks.at("/signed")) == 1
+        assert len(empty_mailbox.messages) == 1
+        assert len(receiver.at("/slack")) == 1 and len(receiver.at("/signed")) == 1
         assert len(notifications(replayed, boot["token"], rule["id"])) == 3
     finally:
         replayed.stop()

@@ -7,26 +7,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from tests.e2e.conftest import BACKENDS, backend_settings
+from tests.e2e.receivers import WEBHOOK_ENV, Receiver
 from tests.e2e.server import Server, kill_group, sentry_client, spawn, stackline
 from tests.e2e.test_skeleton import capture
-
-# Small backoff so retries happen within a test; the policy is the production one.
-WEBHOOK_ENV = {
-    "STACKLINE_WEBHOOK_BASE_DELAY": "0.2",
-    "STACKLINE_WEBHOOK_MAX_DELAY": "1",
-    "STACKLINE_WEBHOOK_POLL_INTERVAL": "0.1",
-    "STACKLINE_WEBHOOK_TIMEOUT": "5",
-}
 
 PROJECT = "query ($org: String!, $p: String!) { project(organizationSlug: $org, slug: $p) { id } }"
 CREATE = """
@@ -74,60 +64,6 @@ query ($org: String!, $p: String!) {
 """
 
 
-@dataclass
-class Received:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
-class Receiver:
-    """A real HTTP server on a free port; each path answers from its script of status codes
-    (the last one repeats) and every request is recorded."""
-
-    scripts: dict[str, list[int]] = field(default_factory=dict)
-    received: list[Received] = field(default_factory=list)
-    server: ThreadingHTTPServer | None = None
-
-    @property
-    def url(self) -> str:
-        assert self.server is not None
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def start(self) -> Receiver:
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 - the stdlib's name
-                body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-                receiver.received.append(
-                    Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
-                )
-                script = receiver.scripts.get(self.path, [200])
-                status = script.pop(0) if len(script) > 1 else script[0]
-                answer = b"busy, come back later" if status >= 500 else b"ok"
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(answer)))
-                self.end_headers()
-                self.wfile.write(answer)
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        return self
-
-    def stop(self) -> None:
-        if self.server is not None:
-            self.server.shutdown()
-            self.server.server_close()
-
-    def at(self, path: str) -> list[Received]:
-        return [r for r in self.received if r.path == path]
-
-
 @pytest.fixture(scope="module", params=BACKENDS)
 def server(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Iterator[Server]:
     with backend_settings(request.param) as env:
@@ -136,15 +72,6 @@ def server(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequ
             yield running
         finally:
             running.stop()
-
-
-@pytest.fixture
-def receiver() -> Iterator[Receiver]:
-    running = Receiver().start()
-    try:
-        yield running
-    finally:
-        running.stop()
 
 
 def wait_until(check: Callable[[], object], timeout: float = 20.0, what: str = "condition") -> object:

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from stackline.domain.issue import ISSUE_CHANGE_KINDS, ChangeKind
+from stackline.graphql.issues import IssueChangeKind
 from stackline.graphql.schema import schema
-from stackline.graphql.types import IssueChangeKind
 
 pytestmark = pytest.mark.unit  # reads files and the code, runs nothing
 SDL = Path(__file__).resolve().parents[2] / "schema.graphql"
