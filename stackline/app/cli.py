@@ -11,6 +11,7 @@ import logging
 import socket
 import sys
 import time
+from datetime import UTC, datetime
 
 import uvicorn
 import uvloop
@@ -194,6 +195,21 @@ def retention_command(args: argparse.Namespace) -> int:
     from stackline.app.wiring import RETENTION_JOB, open_services
     from stackline.eventstore.port import RetentionUnsupported
 
+    now: float | None = None
+    if args.now is not None:
+        if not args.once:
+            print("stackline project run retention: --now is for one run (--once)", file=sys.stderr)
+            return 2
+        try:
+            as_of = datetime.fromisoformat(args.now)
+        except ValueError:
+            print(
+                f"stackline project run retention: --now {args.now!r} is not an ISO 8601 time",
+                file=sys.stderr,
+            )
+            return 2
+        now = (as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)).timestamp()
+
     async def run() -> None:
         services = await open_services(Settings.load(args.data_dir))
         try:
@@ -208,7 +224,7 @@ def retention_command(args: argparse.Namespace) -> int:
             def progress(result: RetentionResult) -> None:
                 print(f"retention: {result.deleted} events deleted so far", flush=True)
 
-            result = await services.retention_job().run_leased(wait=True, on_batch=progress)
+            result = await services.retention_job().run_leased(wait=True, now=now, on_batch=progress)
             assert result is not None
             print(
                 f"retention: deleted {result.deleted} events into {result.snapshots} snapshots"
@@ -231,8 +247,8 @@ def project_run_command(args: argparse.Namespace) -> int:
 
     if args.name == RETENTION_JOB:
         return retention_command(args)
-    if args.once:
-        print("stackline project run: --once is for the retention job only", file=sys.stderr)
+    if args.once or args.now is not None:
+        print("stackline project run: --once and --now are for the retention job only", file=sys.stderr)
         return 2
 
     async def run() -> None:
@@ -352,6 +368,12 @@ def parser() -> argparse.ArgumentParser:
         "or retention (deletes expired events: docs/retention.md)",
     )
     run_p.add_argument("--once", action="store_true", help="retention only: one run, then exit")
+    run_p.add_argument(
+        "--now",
+        metavar="ISO_TIME",
+        help="retention --once only: the instant max ages count back from (default: the clock), "
+        "e.g. 2026-12-03T08:00:00Z; a later one deletes more, never what a projector has not applied",
+    )
     run_p.set_defaults(run=project_run_command)
 
     schema_p = commands.add_parser("schema", help="print the GraphQL schema (SDL)")

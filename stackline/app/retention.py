@@ -93,16 +93,21 @@ class RetentionJob:
             await asyncio.sleep(self.settings.interval)
 
     async def run_leased(
-        self, *, wait: bool, on_batch: Callable[[RetentionResult], None] | None = None
+        self,
+        *,
+        wait: bool,
+        now: float | None = None,
+        on_batch: Callable[[RetentionResult], None] | None = None,
     ) -> RetentionResult | None:
         """One run under the job's lease (held for the run only); None when another process
-        holds it and `wait` is False."""
+        holds it and `wait` is False. `now` (unix seconds): the instant the max ages count back
+        from, the wall clock unless given (`project run retention --once --now`)."""
         async with ProjectorLease(self.engine, RETENTION) as lease:
             if wait:
                 await lease.acquired()
             elif not await lease.try_acquire():
                 return None
-            return await self.run_once(on_batch=on_batch)
+            return await self.run_once(now=now, on_batch=on_batch)
 
     async def run_once(
         self, now: float | None = None, on_batch: Callable[[RetentionResult], None] | None = None

@@ -9,6 +9,7 @@ import signal
 import sqlite3
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -99,7 +100,9 @@ def bodies(server: Server) -> int:
     )[0][0]
 
 
-def retention(server: Server, max_age: str, *extra: str, **env: str) -> str:
+def retention(server: Server, max_age: str, *extra: str, now: float | None = None, **env: str) -> str:
+    """One run of the job; `now` (unix seconds) is the instant its max age counts back from."""
+    as_of = () if now is None else ("--now", datetime.fromtimestamp(now, UTC).isoformat())
     done = stackline(
         "project",
         "run",
@@ -107,10 +110,20 @@ def retention(server: Server, max_age: str, *extra: str, **env: str) -> str:
         "--once",
         "--data-dir",
         str(server.data_dir),
+        *as_of,
         *extra,
         env={**server.env, "STACKLINE_RETENTION_MAX_AGE": max_age, **env},
     )
     return done.stdout
+
+
+def a_cutoff() -> float:
+    """An instant after everything acked so far and before anything sent next (the server
+    stamps events with this machine's clock; the margins cover float rounding)."""
+    time.sleep(0.05)
+    cutoff = time.time()
+    time.sleep(0.05)
+    return cutoff
 
 
 def positions_by_issue(server: Server) -> dict[str, list[int]]:
@@ -149,13 +162,14 @@ def test_retention_deletes_old_events_and_the_issues_keep_their_counts(running: 
     send(project.dsn, inventory_failure, "sku", release="r@1", user={"email": "b@example.com"}, times=2)
     old = wait_counted(project, 5)
     old_ids = set().union(*(event_ids(i) for i in old.values()))
-    time.sleep(25)  # the old events are then 25 s old; the job below keeps 15 s (a CLI start is slow)
+    cutoff = a_cutoff()  # the old events were acked before it, the young ones after
     send(project.dsn, checkout_failure, 2, release="r@2", user={"id": "c"}, tags={"region": "us"}, times=2)
     before = wait_counted(project, 7)
     young_ids = set().union(*(event_ids(i) for i in before.values())) - old_ids
     assert len(young_ids) == 2
 
-    out = retention(server, "15s")
+    # As of 15 s after the cutoff, a max age of 15 s expires what was recorded before the cutoff.
+    out = retention(server, "15s", now=cutoff + 15)
     assert "deleted 5 events" in out, out
 
     after = issues(project)
@@ -172,13 +186,14 @@ def test_retention_deletes_old_events_and_the_issues_keep_their_counts(running: 
     # New events still land on the issues, counted on top of what retention kept.
     send(project.dsn, inventory_failure, "sku", release="r@1", user={"email": "d@example.com"})
     wait_counted(project, 8, stored=3)
-    # A run with nothing old enough deletes nothing.
+    # A run with nothing old enough deletes nothing: as of the clock, and as of a moment before
+    # the young events' window ends.
     assert "deleted 0 events" in retention(server, "1h")
+    assert "deleted 0 events" in retention(server, "15s", now=cutoff + 14.9)
     # One that finds everything old folds it into the snapshots already there.
     counted = wait_counted(project, 8, stored=3)
-    time.sleep(1.5)
     # (All but the log's last event, which stays until a newer one comes: docs/retention.md.)
-    assert "deleted 2 events into 1 snapshots" in retention(server, "1s")
+    assert "deleted 2 events into 1 snapshots" in retention(server, "1s", now=time.time() + 3600)
     assert aggregates(wait_counted(project, 8, stored=1)) == aggregates(counted)
     assert log_types(server).count("OccurrencesCompacted") == 2 and bodies(server) == 1
 
@@ -198,10 +213,10 @@ def test_a_run_killed_midway_leaves_a_store_the_next_run_finishes(running: Serve
     send(project.dsn, checkout_failure, 1, user={"id": "a"}, tags={"region": "eu"}, times=20)
     send(project.dsn, inventory_failure, "sku", user={"id": "b"}, times=20)
     before = wait_counted(project, 40)
-    time.sleep(1.5)
+    later = datetime.fromtimestamp(time.time() + 3600, UTC).isoformat()  # as of then, all 40 are old
     # One event per transaction, so that the kill lands in the middle of the work.
     job = spawn(
-        ["project", "run", "retention", "--once", "--data-dir", str(server.data_dir)],
+        ["project", "run", "retention", "--once", "--now", later, "--data-dir", str(server.data_dir)],
         tmp_path / "retention.log",
         env={**server.env, "STACKLINE_RETENTION_MAX_AGE": "1s", "STACKLINE_RETENTION_BATCH": "1"},
     )
@@ -215,7 +230,7 @@ def test_a_run_killed_midway_leaves_a_store_the_next_run_finishes(running: Serve
 
     # Whatever instant it died at, the issues count what they counted.
     assert aggregates(issues(project)) == aggregates(before)
-    out = retention(server, "1s")
+    out = retention(server, "1s", now=time.time() + 3600)
     assert "deleted" in out and " 0 events" not in out, out
     # Left: the log's last event, and what a projector had not applied yet when the run began.
     left = log_types(server).count("ErrorEventReceived")
@@ -307,16 +322,16 @@ def test_a_project_of_its_own_max_age_loses_its_old_events_and_no_other_project_
         send(project.dsn, checkout_failure, 1, user={"id": "a"}, times=3)
     for project in (short, default):
         wait_counted(project, 3)
-    time.sleep(25)
+    cutoff = a_cutoff()
     for project in (short, default):
         send(project.dsn, checkout_failure, 1, user={"id": "b"})
         wait_counted(project, 4)
-    days = 15 / 86400  # the first three are older than that, the fourth (a CLI start away) is not
+    days = 15 / 86400  # as of 15 s after the cutoff, the first three are older than that, the fourth not
     changed = short.query(
         SETTINGS, {"input": {"organizationSlug": "acme", "projectSlug": "short", "retentionDays": days}}
     )["updateProjectSettings"]
     assert changed["userErrors"] == [] and changed["project"]["settings"]["retentionDays"] == days
 
-    assert "deleted 3 events" in retention(server, "90d")
+    assert "deleted 3 events" in retention(server, "90d", now=cutoff + 15)
     assert [i["userCount"] for i in wait_counted(short, 4, stored=1).values()] == [2]
     wait_counted(default, 4, stored=4)
