@@ -189,16 +189,18 @@ class RetentionJob:
                 if (cap := caps.get(project_id, default)) is not None and stored > cap
             ]
         for project_id, excess in over:
+            after = 0  # keyset: each batch reads on from the last position the previous one kept
             while excess > 0:
                 async with self.engine.connect() as conn:
                     positions = await self._evictable(
-                        conn, project_id, horizon, min(excess, self.settings.batch)
+                        conn, project_id, horizon, after, min(excess, self.settings.batch)
                     )
                 if not positions:
                     break
+                after = positions[-1]
                 batch = [e for e in await self.store.read_positions(positions) if e.type == ERROR]
                 if not batch:
-                    break
+                    continue
                 snapshots = await self._compact_batch(batch, run)
                 await self._apply(snapshots)
                 excess -= len(batch)
@@ -207,25 +209,24 @@ class RetentionJob:
                 if on_batch is not None:
                     on_batch(result)
 
-    async def _evictable(self, conn: AsyncConnection, project_id: int, horizon: int, limit: int) -> list[int]:
-        """The project's oldest stored error events that are neither the first nor the latest of
-        their issue, up to `horizon`."""
-        ends = (
-            select(func.min(events.c.position).label("position"))
-            .where(events.c.project_id == project_id)
-            .group_by(events.c.issue_id)
-            .union(
-                select(func.max(events.c.position))
-                .where(events.c.project_id == project_id)
-                .group_by(events.c.issue_id)
-            )
-        )
+    async def _evictable(
+        self, conn: AsyncConnection, project_id: int, horizon: int, after: int, limit: int
+    ) -> list[int]:
+        """The project's oldest stored error events after position `after`, up to `horizon`,
+        that are neither the first nor the latest of their issue. Read in the order of
+        `ix_events_project_position` from `after` on, each candidate checked by two seeks in
+        `ix_events_issue_position` (an earlier and a later event of its issue): a batch costs
+        what it reads, not what the project stores."""
+        other = events.alias("other")
+        same_issue = other.c.issue_id == events.c.issue_id
         found = await conn.execute(
             select(events.c.position)
             .where(
                 events.c.project_id == project_id,
+                events.c.position > after,
                 events.c.position <= horizon,
-                events.c.position.not_in(select(ends.subquery().c.position)),
+                select(other.c.position).where(same_issue, other.c.position < events.c.position).exists(),
+                select(other.c.position).where(same_issue, other.c.position > events.c.position).exists(),
             )
             .order_by(events.c.position)
             .limit(limit)

@@ -194,6 +194,7 @@ events = Table(
     Column("user_key", String(254)),
     Index("ix_events_issue_position", "issue_id", "position"),
     Index("ix_events_project_hash", "project_id", "hash"),
+    Index("ix_events_project_position", "project_id", "position"),  # retention's eviction order
 )
 
 # What retention deleted of a hash's occurrences, as its snapshot event says (docs/retention.md):
