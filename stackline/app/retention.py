@@ -38,6 +38,7 @@ from stackline.readmodels.schema import (
     compacted_occurrences,
     events,
     issue_hashes,
+    organizations,
     projector_checkpoints,
     projects,
     releases,
@@ -158,15 +159,24 @@ class RetentionJob:
         return result
 
     async def _project_settings(self) -> tuple[dict[int, float], dict[int, int]]:
-        """Each project's own max age (seconds) and cap, where it has one."""
+        """Each project's max age (seconds) and cap where it or its organization has one: the
+        project's own, else its organization's (else, not in these, the server's)."""
         async with self.engine.connect() as conn:
             rows = (
                 await conn.execute(
-                    select(projects.c.id, projects.c.retention_days, projects.c.retention_max_events)
+                    select(
+                        projects.c.id,
+                        func.coalesce(projects.c.retention_days, organizations.c.retention_days).label(
+                            "days"
+                        ),
+                        func.coalesce(
+                            projects.c.retention_max_events, organizations.c.retention_max_events
+                        ).label("cap"),
+                    ).join(organizations, organizations.c.id == projects.c.organization_id)
                 )
             ).all()
-        ages = {row.id: row.retention_days * 86400 for row in rows if row.retention_days is not None}
-        caps = {row.id: row.retention_max_events for row in rows if row.retention_max_events is not None}
+        ages = {row.id: row.days * 86400 for row in rows if row.days is not None}
+        caps = {row.id: row.cap for row in rows if row.cap is not None}
         return ages, caps
 
     async def _evict(

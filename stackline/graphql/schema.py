@@ -223,6 +223,29 @@ class UpdateProjectSettingsInput:
     clear_retention_max_events: bool = False
 
 
+@strawberry.input
+class UpdateOrganizationSettingsInput:
+    organization_slug: str
+    retention_days: float | None = strawberry.field(
+        default=None,
+        description="Days error events are kept in the projects without their own; see clearRetentionDays "
+        "(unset: the server's setting).",
+    )
+    clear_retention_days: bool = False
+    retention_max_events: int | None = strawberry.field(
+        default=None,
+        description="Error events kept per project without its own (the oldest go first, never an "
+        "issue's first or latest); see clearRetentionMaxEvents (unset: the server's setting).",
+    )
+    clear_retention_max_events: bool = False
+
+
+@strawberry.type
+class UpdateOrganizationSettingsPayload:
+    organization: Organization | None
+    user_errors: list[UserError]
+
+
 @strawberry.type
 class UpdateProjectSettingsPayload:
     project: Project | None
@@ -720,6 +743,42 @@ class Mutation(AlertMutations):
                 input.organization_slug, input.project_slug, changes, viewer.actor
             ),
             UpdateProjectSettingsPayload,
+        )
+
+    @strawberry.mutation(
+        description="Change an organization's retention, the default of its projects without their own "
+        "(owners and admins: org:write)."
+    )
+    async def update_organization_settings(
+        self, info: Info, input: UpdateOrganizationSettingsInput
+    ) -> UpdateOrganizationSettingsPayload:
+        context = ctx(info)
+        viewer = context.require_viewer("org:write")
+        org = await _writable_organization(info, input.organization_slug)
+        if org is None:
+            return UpdateOrganizationSettingsPayload(organization=None, user_errors=[ORG_NOT_FOUND])
+        changes: dict[str, Any] = {
+            name: value
+            for name, value in (
+                ("retention_days", input.retention_days),
+                ("retention_max_events", input.retention_max_events),
+            )
+            if value is not None
+        }
+        if input.clear_retention_days:
+            changes["retention_days"] = None
+        if input.clear_retention_max_events:
+            changes["retention_max_events"] = None
+        try:
+            position = await context.services.commands.change_organization_retention(
+                input.organization_slug, changes, viewer.actor
+            )
+        except InvalidCommand as error:
+            return UpdateOrganizationSettingsPayload(organization=None, user_errors=[user_error(error)])
+        await _settle(info, position)
+        row = await _writable_organization(info, input.organization_slug)
+        return UpdateOrganizationSettingsPayload(
+            organization=Organization.from_row(row) if row else None, user_errors=[]
         )
 
     @strawberry.mutation(description="Enable or disable a DSN key and set its rate limits.")

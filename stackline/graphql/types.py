@@ -160,8 +160,20 @@ class ProjectSettings:
     safe_fields: list[str]
     allowed_origins: list[str] = strawberry.field(description="Browser origins allowed to send; empty: any.")
     monthly_event_quota: int | None
-    retention_days: float | None = strawberry.field(description="None: the server's retention setting.")
+    retention_days: float | None = strawberry.field(
+        description="None: the organization's retention setting, else the server's."
+    )
     retention_max_events: int | None
+
+
+@strawberry.type
+class OrganizationSettings:
+    retention_days: float | None = strawberry.field(
+        description="Days error events are kept in projects without their own; None: the server's setting."
+    )
+    retention_max_events: int | None = strawberry.field(
+        description="Error events kept per project without its own; None: the server's setting."
+    )
 
 
 @strawberry.type
@@ -440,6 +452,7 @@ class Organization(Node):
     slug: str
     name: str
     organization_id: strawberry.Private[str]
+    retention: strawberry.Private[tuple[float | None, int | None]]
 
     @classmethod
     def from_row(cls, row: Row) -> Organization:
@@ -448,7 +461,13 @@ class Organization(Node):
             slug=row.slug,
             name=row.name,
             organization_id=row.id,
+            retention=(row.retention_days, row.retention_max_events),
         )
+
+    @strawberry.field(description="The organization's defaults for its projects (retention).")
+    def settings(self, info: Info) -> OrganizationSettings:
+        ctx(info).require_scope(self.organization_id, "org:read")
+        return OrganizationSettings(retention_days=self.retention[0], retention_max_events=self.retention[1])
 
     @strawberry.field
     async def projects(self, info: Info) -> list[Project]:

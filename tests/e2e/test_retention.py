@@ -5,6 +5,7 @@ finished by the next one (docs/retention.md)."""
 
 from __future__ import annotations
 
+import json
 import signal
 import sqlite3
 import time
@@ -335,3 +336,75 @@ def test_a_project_of_its_own_max_age_loses_its_old_events_and_no_other_project_
     assert "deleted 3 events" in retention(server, "90d", now=cutoff + 15)
     assert [i["userCount"] for i in wait_counted(short, 4, stored=1).values()] == [2]
     wait_counted(default, 4, stored=4)
+
+
+ORG_SETTINGS = """mutation ($input: UpdateOrganizationSettingsInput!) {
+  updateOrganizationSettings(input: $input) {
+    organization { settings { retentionDays retentionMaxEvents } } userErrors { message } } }"""
+HELD = """query ($p: String!) { organization(slug: "acme") { settings { retentionDays retentionMaxEvents } }
+  project(organizationSlug: "acme", slug: $p) { settings { retentionDays retentionMaxEvents } } }"""
+
+
+def retention_cli(server: Server, *flags: str) -> dict:
+    done = stackline(
+        "retention", "--org", "acme", *flags, "--json", "--data-dir", str(server.data_dir), env=server.env
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def wait_held(project: Project, organization: dict, own: dict) -> None:
+    """Until the read models (what the job reads) show these settings."""
+    deadline = time.monotonic() + 15
+    while True:
+        held = project.query(HELD, {"p": project.slug})
+        if (held["organization"]["settings"], held["project"]["settings"]) == (organization, own):
+            return
+        assert time.monotonic() < deadline, held
+        time.sleep(0.1)
+
+
+def test_an_organizations_retention_applies_to_its_projects_without_their_own(running: Server) -> None:
+    server = running
+    inherits, own = Project(server, "inherits"), Project(server, "own")
+    for project in (inherits, own):
+        send(project.dsn, checkout_failure, 1, user={"id": "a"}, times=3)
+    for project in (inherits, own):
+        wait_counted(project, 3)
+    cutoff = a_cutoff()
+    for project in (inherits, own):
+        send(project.dsn, checkout_failure, 1, user={"id": "b"})
+        wait_counted(project, 4)
+    days = 15 / 86400  # as of 15 s after the cutoff, each project's first three are older than that
+    refused = inherits.query(ORG_SETTINGS, {"input": {"organizationSlug": "acme", "retentionDays": 0}})
+    assert refused["updateOrganizationSettings"] == {
+        "organization": None,
+        "userErrors": [{"message": "retentionDays must be positive"}],
+    }
+    changed = inherits.query(ORG_SETTINGS, {"input": {"organizationSlug": "acme", "retentionDays": days}})
+    assert changed["updateOrganizationSettings"] == {
+        "organization": {"settings": {"retentionDays": days, "retentionMaxEvents": None}},
+        "userErrors": [],
+    }
+    # A project's own setting (here through the CLI) comes before its organization's.
+    assert retention_cli(server, "--project", "own", "--days", "1")["retention_days"] == 1
+    wait_held(
+        own,
+        {"retentionDays": days, "retentionMaxEvents": None},
+        {"retentionDays": 1, "retentionMaxEvents": None},
+    )
+
+    assert "deleted 3 events" in retention(server, "90d", now=cutoff + 15)
+    assert [i["userCount"] for i in wait_counted(inherits, 4, stored=1).values()] == [2]
+    wait_counted(own, 4, stored=4)
+
+    # The organization's cap, set through the CLI: `own` keeps its issue's first and latest.
+    held = retention_cli(server, "--clear-days", "--max-events", "2")
+    assert (held["retention_days"], held["retention_max_events"]) == (None, 2)
+    wait_held(
+        own,
+        {"retentionDays": None, "retentionMaxEvents": 2},
+        {"retentionDays": 1, "retentionMaxEvents": None},
+    )
+    assert "deleted 2 events" in retention(server, "90d")
+    wait_counted(own, 4, stored=2)
+    wait_counted(inherits, 4, stored=1)
