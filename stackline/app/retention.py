@@ -25,6 +25,7 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from stackline.analytics.port import AnalyticsExecutor
+from stackline.analytics.schema import TAG_COUNTS, counting
 from stackline.app.settings import RetentionSettings
 from stackline.domain.error_event import ErrorEventReceived, grouping_of
 from stackline.domain.registry import decode
@@ -374,6 +375,7 @@ class RetentionJob:
         for project_id, covers in by_project.items():
             for start in range(0, len(covers), 5000):
                 chunk = ",".join(str(p) for p in covers[start : start + 5000])
+                await self._recount_tag_days(project_id, chunk)
                 await self.analytics.execute(
                     f"DELETE FROM events WHERE project_id = {project_id} AND type = 'error'"
                     f" AND position IN ({chunk})"
@@ -389,6 +391,35 @@ class RetentionJob:
                     )
                     .values(analytics_run=snapshot.run)
                 )
+
+    async def _recount_tag_days(self, project_id: int, chunk: str) -> None:
+        """The tag counts tables of the days the events at positions `chunk` fall on, counted
+        again from the events stored without them: what a replay of analytics counts. Done
+        before those rows are deleted, so a run cut short in between finds the days again (and
+        counts them again: a recount is idempotent) instead of leaving them counted as they were."""
+        assert self.analytics is not None
+        days = [
+            str(row[0])
+            for row in await self.analytics.query(
+                "SELECT DISTINCT toString(toDate(timestamp)) AS day FROM events"
+                f" WHERE project_id = {project_id} AND type = 'error' AND position IN ({chunk})"
+            )
+        ]
+        if not days:
+            return  # deleted by an earlier run, after it had recounted their days
+        listed = ",".join(f"'{day}'" for day in days)
+        kept = (
+            f"(SELECT * FROM events FINAL WHERE project_id = {project_id} AND type = 'error'"
+            f" AND toDate(timestamp) IN ({listed}) AND position NOT IN ({chunk}))"
+        )
+        for table in TAG_COUNTS:
+            await self.analytics.execute(
+                f"DELETE FROM {table} WHERE project_id = {project_id} AND day IN ({listed})"
+            )
+            # The recount of a day can be the very rows inserted before: no block deduplication.
+            await self.analytics.execute(
+                f"INSERT INTO {table} SETTINGS insert_deduplicate = 0 {counting(table, kept)}"
+            )
 
     async def _finish_pending(self) -> int:
         """Bring the read models (and analytics) up to every snapshot of the log: a run cut short
