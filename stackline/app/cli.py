@@ -280,12 +280,13 @@ def retention_command(args: argparse.Namespace) -> int:
                 return
 
             def progress(result: RetentionResult) -> None:
-                print(f"retention: {result.deleted} events deleted so far", flush=True)
+                print(f"retention: {result.deleted + result.items} events deleted so far", flush=True)
 
             result = await services.retention_job().run_leased(wait=True, now=now, on_batch=progress)
             assert result is not None
             print(
-                f"retention: deleted {result.deleted} events into {result.snapshots} snapshots"
+                f"retention: deleted {result.deleted} events into {result.snapshots} snapshots,"
+                f" expired {result.items} transactions and attachments"
                 f" ({result.finished} finished from an earlier run) in {result.seconds:.1f} s",
                 flush=True,
             )

@@ -26,16 +26,26 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from stackline.analytics.port import AnalyticsExecutor
 from stackline.analytics.schema import TAG_COUNTS, counting
+from stackline.app.blobs import BlobStore
 from stackline.app.settings import RetentionSettings
 from stackline.domain.error_event import ErrorEventReceived, grouping_of
 from stackline.domain.registry import decode
-from stackline.domain.retention import Expired, OccurrencesCompacted, compact
+from stackline.domain.retention import (
+    EXPIRING_ITEMS,
+    Expired,
+    ItemsExpired,
+    OccurrencesCompacted,
+    compact,
+    expire_items,
+)
 from stackline.eventstore import Compaction, EventStore, RecordedEvent
 from stackline.eventstore.port import RetentionUnsupported
 from stackline.projections.issues import record_compacted
 from stackline.projections.payloads import with_payloads
 from stackline.projections.runner import ProjectorLease
 from stackline.readmodels.schema import (
+    artifact_files,
+    attachments,
     compacted_occurrences,
     events,
     issue_hashes,
@@ -43,6 +53,7 @@ from stackline.readmodels.schema import (
     projector_checkpoints,
     projects,
     releases,
+    transactions,
 )
 
 log = logging.getLogger(__name__)
@@ -50,6 +61,8 @@ RETENTION = "retention"  # its lease: one process at a time runs the job
 INGEST = "ingest-"
 ERROR = "ErrorEventReceived"
 SNAPSHOT = "OccurrencesCompacted"
+ITEMS = [cls.__name__ for cls in EXPIRING_ITEMS]  # expire with their own snapshot, ItemsExpired
+ITEMS_SNAPSHOT = ItemsExpired.__name__
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
@@ -58,6 +71,7 @@ class RetentionResult:
     deleted: int = 0  # error events removed from the log
     snapshots: int = 0  # snapshots written (new or rewritten)
     finished: int = 0  # snapshots of a run cut short, whose read-model work this run did
+    items: int = 0  # transactions and attachments removed from the log
     seconds: float = 0.0
     cpu_seconds: float = 0.0
 
@@ -69,11 +83,13 @@ class RetentionJob:
         engine: AsyncEngine,
         analytics: AnalyticsExecutor | None,
         settings: RetentionSettings,
+        blobs: BlobStore | None = None,
     ) -> None:
         self.store = store
         self.engine = engine
         self.analytics = analytics
         self.settings = settings
+        self.blobs = blobs  # attachments' blob files
 
     async def run_forever(self) -> None:
         """Run every `interval`; a run that finds another process's run going skips its turn."""
@@ -117,6 +133,9 @@ class RetentionJob:
         started, cpu = time.monotonic(), time.process_time()
         result = RetentionResult()
         result.finished = await self._finish_pending()
+        pending_items = await self._items_pending()
+        await self._apply_items(pending_items)
+        result.finished += len(pending_items)
         now = time.time() if now is None else now
         max_ages, caps = await self._project_settings()
         default_cutoff = now - self.settings.max_age
@@ -153,7 +172,30 @@ class RetentionJob:
                 on_batch(result)
         if horizon and (self.settings.max_events is not None or caps):
             await self._evict(caps, horizon, run, result, on_batch)
-        if result.deleted:
+        after = 0
+        while horizon:  # transactions and attachments: by max age only (the cap counts errors)
+            found = await self.store.read_recorded_before(
+                datetime.fromtimestamp(latest, UTC),
+                through_position=horizon,
+                stream_prefix=INGEST,
+                event_types=ITEMS,
+                after_position=after,
+                limit=self.settings.batch,
+            )
+            if not found:
+                break
+            after = found[-1].position
+            expired = [
+                e
+                for e in found
+                if e.recorded_at.timestamp() < cutoffs.get(int(e.data["project_id"]), default_cutoff)
+            ]
+            if expired:
+                await self._apply_items(await self._expire_items(expired, run))
+                result.items += len(expired)
+                if on_batch is not None:
+                    on_batch(result)
+        if result.deleted or result.items:
             await self.store.reclaim_space()
         result.seconds = time.monotonic() - started
         result.cpu_seconds = time.process_time() - cpu
@@ -335,6 +377,124 @@ class RetentionJob:
                 ):
                     found[project_id][version] = first
         return found
+
+    async def _expire_items(self, batch: Sequence[RecordedEvent], run: str) -> list[ItemsExpired]:
+        """One event-store transaction: each project's expired transactions and attachments of
+        the batch become one `ItemsExpired` in place of the earliest."""
+        by_project: dict[int, list[RecordedEvent]] = defaultdict(list)
+        for event in batch:
+            by_project[int(event.data["project_id"])].append(event)
+        compactions: list[Compaction] = []
+        written: list[ItemsExpired] = []
+        for expired in by_project.values():
+            snapshot = expire_items([(e.position, decode(e.type, e.data)) for e in expired], run)
+            position = min(e.position for e in expired)
+            compactions.append(
+                Compaction(
+                    position=position,
+                    type=ITEMS_SNAPSHOT,
+                    data=snapshot.to_data(),
+                    schema_version=snapshot.schema_version,
+                    version=max(e.version for e in expired),
+                    deleted=tuple(e.position for e in expired if e.position != position),
+                )
+            )
+            written.append(snapshot)
+        await self.store.compact(compactions)
+        return written
+
+    async def _apply_items(self, snapshots: Sequence[ItemsExpired]) -> None:
+        """What `ItemsExpired` snapshots mean outside the log, each step idempotent: analytics
+        rows first (when the store is open here), then the read-model rows, then the blobs no
+        attachment row names any more. The read-model rows go last but one, so a run cut short
+        before them is found again by `_finish_pending` (their rows are still there)."""
+        for snapshot in snapshots:
+            covers = list(snapshot.covers)
+            if self.analytics is not None:
+                for start in range(0, len(covers), 5000):
+                    chunk = ",".join(str(p) for p in covers[start : start + 5000])
+                    await self.analytics.execute(
+                        f"DELETE FROM events WHERE project_id = {int(snapshot.project_id)}"
+                        f" AND type = 'transaction' AND position IN ({chunk})"
+                    )
+            ids = [attachment_id for attachment_id, _ in snapshot.attachments]
+            async with self.engine.begin() as conn:
+                for start in range(0, len(covers), 5000):
+                    await conn.execute(
+                        delete(transactions).where(
+                            transactions.c.project_id == snapshot.project_id,
+                            transactions.c.position.in_(covers[start : start + 5000]),
+                        )
+                    )
+                for start in range(0, len(ids), 5000):
+                    await conn.execute(
+                        delete(attachments).where(
+                            attachments.c.project_id == snapshot.project_id,
+                            attachments.c.attachment_id.in_(ids[start : start + 5000]),
+                        )
+                    )
+            await self._delete_unnamed_blobs({sha256 for _, sha256 in snapshot.attachments})
+
+    async def _delete_unnamed_blobs(self, digests: set[str]) -> None:
+        if self.blobs is None or not digests:
+            return
+        async with self.engine.connect() as conn:
+            named = {
+                row[0]
+                for table in (attachments, artifact_files)
+                for row in await conn.execute(
+                    select(table.c.sha256).where(table.c.sha256.in_(sorted(digests))).distinct()
+                )
+            }
+        for digest in digests - named:
+            await self.blobs.delete(digest)
+
+    async def _items_pending(self) -> list[ItemsExpired]:
+        """The `ItemsExpired` of the log whose read-model rows are still there (a run cut short)."""
+        pending: list[ItemsExpired] = []
+        after, head = 0, await self.store.head_position()
+        while True:
+            page = await self.store.read_recorded_before(
+                FAR_FUTURE,
+                through_position=head,
+                stream_prefix=INGEST,
+                event_types=[ITEMS_SNAPSHOT],
+                after_position=after,
+                limit=1000,
+            )
+            if not page:
+                return pending
+            after = page[-1].position
+            async with self.engine.connect() as conn:
+                for event in page:
+                    snapshot = decode(event.type, event.data)
+                    if not isinstance(snapshot, ItemsExpired):
+                        continue
+                    ids = [attachment_id for attachment_id, _ in snapshot.attachments]
+                    left = (
+                        await conn.execute(
+                            select(transactions.c.position)
+                            .where(
+                                transactions.c.project_id == snapshot.project_id,
+                                transactions.c.position.in_(list(snapshot.covers)[:5000]),
+                            )
+                            .limit(1)
+                        )
+                    ).first() or (
+                        ids
+                        and (
+                            await conn.execute(
+                                select(attachments.c.attachment_id)
+                                .where(
+                                    attachments.c.project_id == snapshot.project_id,
+                                    attachments.c.attachment_id.in_(ids[:5000]),
+                                )
+                                .limit(1)
+                            )
+                        ).first()
+                    )
+                    if left:
+                        pending.append(snapshot)
 
     # -- the read models and analytics ------------------------------------------------------------
 

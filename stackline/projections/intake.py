@@ -39,7 +39,7 @@ from stackline.domain.monitor import (
     Schedule,
 )
 from stackline.domain.registry import decode
-from stackline.domain.retention import OccurrencesCompacted
+from stackline.domain.retention import ItemsExpired, OccurrencesCompacted
 from stackline.domain.summary import parse_timestamp
 from stackline.eventstore import RecordedEvent
 from stackline.projections.runner import Effects
@@ -59,6 +59,7 @@ from stackline.readmodels.upsert import add_quantities, upsert
 # bulk of the log, and the issues projection decodes them already.
 ERROR_EVENT = ErrorEventReceived.__name__
 SNAPSHOT = OccurrencesCompacted.__name__  # what retention kept of deleted error events
+ITEMS_SNAPSHOT = ItemsExpired.__name__  # and of deleted transactions and attachments
 
 
 def day_of(timestamp: float) -> str:
@@ -118,6 +119,11 @@ class IntakeProjection:
                 data = event.data
                 for day, n in data.get("accepted_days", ()):
                     count(data["organization_id"], data["project_id"], day, "error", "accepted", "", n)
+                continue
+            if event.type == ITEMS_SNAPSHOT:
+                data = event.data
+                for category, day, n in data["accepted"]:
+                    count(data["organization_id"], data["project_id"], day, category, "accepted", "", n)
                 continue
             domain_event = decode(event.type, event.data)
             if isinstance(domain_event, AcceptedEvent):

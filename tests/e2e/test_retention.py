@@ -5,6 +5,7 @@ finished by the next one (docs/retention.md)."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import signal
 import sqlite3
@@ -14,12 +15,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import sentry_sdk
 from sqlalchemy import create_engine, select, text
 
 from stackline.readmodels.db import sync_url
 from stackline.readmodels.schema import events
 from tests.e2e.conftest import backend_settings
-from tests.e2e.server import Server, kill_group, spawn, stackline
+from tests.e2e.server import Server, kill_group, sentry_client, spawn, stackline
 from tests.e2e.test_lifecycle import Project, checkout_failure, inventory_failure, send
 from tests.e2e.test_replay import dump
 
@@ -419,3 +421,63 @@ def test_an_organizations_retention_applies_to_its_projects_without_their_own(ru
     assert "deleted 2 events" in retention(server, "90d")
     wait_counted(own, 4, stored=2)
     wait_counted(inherits, 4, stored=1)
+
+
+ITEMS = """query ($p: String!) { project(organizationSlug: "acme", slug: $p) {
+  transactions(first: 10) { totalCount edges { node { name } } } attachmentCount
+  usage(days: 2) { day category outcome quantity } } }"""
+
+
+def items(project: Project, transactions: int, attachments: int) -> dict:
+    deadline = time.monotonic() + 30
+    while True:
+        found = project.query(ITEMS, {"p": project.slug})["project"]
+        if (found["transactions"]["totalCount"], found["attachmentCount"]) == (transactions, attachments):
+            return found
+        assert time.monotonic() < deadline, found
+        time.sleep(0.2)
+
+
+def send_items(dsn: str, name: str, log: bytes) -> None:
+    """A transaction, and an error event with a log file attached, by the real SDK."""
+    with sentry_client(dsn, traces_sample_rate=1.0):
+        with sentry_sdk.start_transaction(name=name, op="http.server"):
+            pass
+        with sentry_sdk.new_scope() as scoped:
+            scoped.add_attachment(bytes=log, filename="app.log", content_type="text/plain")
+            sentry_sdk.capture_message(f"with the log of {name}")
+
+
+def test_old_transactions_and_attachments_go_with_their_blobs_and_usage_still_counts_them(
+    running: Server,
+) -> None:
+    server = running
+    project = Project(server, "items")
+    old_log, young_log = b"old log line\n", b"young log line\n"
+    send_items(project.dsn, "GET /old", old_log)
+    items(project, 1, 1)
+    cutoff = a_cutoff()
+    send_items(project.dsn, "GET /young", young_log)
+    before = items(project, 2, 2)
+    blob = {
+        log: server.data_dir / "blobs" / (d := hashlib.sha256(log).hexdigest())[:2] / d
+        for log in (old_log, young_log)
+    }
+    assert blob[old_log].read_bytes() == old_log
+
+    out = retention(server, "15s", now=cutoff + 15)
+    assert "deleted 1 events" in out and "expired 2 transactions and attachments" in out, out
+    after = items(project, 1, 1)
+    assert [e["node"]["name"] for e in after["transactions"]["edges"]] == ["GET /young"]
+    assert not blob[old_log].exists() and blob[young_log].read_bytes() == young_log
+    # Usage counts what was accepted, deleted or not.
+    assert sorted(map(str, after["usage"])) == sorted(map(str, before["usage"]))
+    assert "expired 0 transactions" in retention(server, "15s", now=cutoff + 15)
+
+    server.stop()
+    live = dump(database_url(server))
+    stackline("replay", "--quiet", "--data-dir", str(server.data_dir), env=server.env)
+    rebuilt = dump(database_url(server))
+    for table in live:
+        if table not in NOT_FROM_THE_LOG:
+            assert rebuilt[table] == live[table], f"table {table} differs after replay"
