@@ -173,7 +173,7 @@ class RetentionJob:
         if horizon and (self.settings.max_events is not None or caps):
             await self._evict(caps, horizon, run, result, on_batch)
         after = 0
-        while horizon:  # transactions and attachments: by max age only (the cap counts errors)
+        while horizon:  # transactions, sessions, attachments: by max age only (the cap counts errors)
             found = await self.store.read_recorded_before(
                 datetime.fromtimestamp(latest, UTC),
                 through_position=horizon,
@@ -417,6 +417,11 @@ class RetentionJob:
                         f"DELETE FROM events WHERE project_id = {int(snapshot.project_id)}"
                         f" AND type = 'transaction' AND position IN ({chunk})"
                     )
+                    if snapshot.sessions:
+                        await self.analytics.execute(
+                            f"DELETE FROM sessions WHERE project_id = {int(snapshot.project_id)}"
+                            f" AND position IN ({chunk})"
+                        )
             ids = [attachment_id for attachment_id, _ in snapshot.attachments]
             async with self.engine.begin() as conn:
                 for start in range(0, len(covers), 5000):
@@ -471,18 +476,19 @@ class RetentionJob:
                     if not isinstance(snapshot, ItemsExpired):
                         continue
                     ids = [attachment_id for attachment_id, _ in snapshot.attachments]
+                    covers = list(snapshot.covers)[:5000]
                     left = (
                         await conn.execute(
                             select(transactions.c.position)
                             .where(
                                 transactions.c.project_id == snapshot.project_id,
-                                transactions.c.position.in_(list(snapshot.covers)[:5000]),
+                                transactions.c.position.in_(covers),
                             )
                             .limit(1)
                         )
-                    ).first() or (
-                        ids
-                        and (
+                    ).first() is not None
+                    if not left and ids:
+                        left = (
                             await conn.execute(
                                 select(attachments.c.attachment_id)
                                 .where(
@@ -491,8 +497,16 @@ class RetentionJob:
                                 )
                                 .limit(1)
                             )
-                        ).first()
-                    )
+                        ).first() is not None
+                    if not left and snapshot.sessions and self.analytics is not None:
+                        # Session updates have no read-model rows of their own: ask analytics.
+                        chunk = ",".join(str(p) for p in covers)
+                        left = bool(
+                            await self.analytics.query(
+                                f"SELECT 1 FROM sessions WHERE project_id = {int(snapshot.project_id)}"
+                                f" AND position IN ({chunk}) LIMIT 1"
+                            )
+                        )
                     if left:
                         pending.append(snapshot)
 

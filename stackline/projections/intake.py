@@ -102,6 +102,34 @@ class IntakeProjection:
             row["quantity"] += n
 
         sessions: dict[tuple, dict[str, Any]] = {}
+
+        def add_sessions(
+            org: str,
+            project_id: int,
+            day: str,
+            release: str,
+            environment: str,
+            status: str,
+            n: int,
+            errors: int,
+        ) -> None:
+            key = (project_id, day, release, environment, status)
+            row = sessions.setdefault(
+                key,
+                {
+                    "project_id": project_id,
+                    "day": day,
+                    "release": release,
+                    "environment": environment,
+                    "status": status,
+                    "organization_id": org,
+                    "quantity": 0,
+                    "errors": 0,
+                },
+            )
+            row["quantity"] += n
+            row["errors"] += errors
+
         for event in batch:
             if event.type == ERROR_EVENT:
                 data = event.data
@@ -124,6 +152,17 @@ class IntakeProjection:
                 data = event.data
                 for category, day, n in data["accepted"]:
                     count(data["organization_id"], data["project_id"], day, category, "accepted", "", n)
+                for day, release, environment, status, n, errors in data.get("sessions", ()):
+                    add_sessions(
+                        data["organization_id"],
+                        data["project_id"],
+                        day,
+                        release,
+                        environment,
+                        status,
+                        n,
+                        errors,
+                    )
                 continue
             domain_event = decode(event.type, event.data)
             if isinstance(domain_event, AcceptedEvent):
@@ -145,28 +184,16 @@ class IntakeProjection:
                         started = (
                             parse_timestamp(update.get("started")) or e.received_at
                         )  # a float since intake
-                        key = (
+                        add_sessions(
+                            e.organization_id,
                             e.project_id,
                             day_of(started),
                             update.get("release") or "",
                             update.get("environment") or "",
                             update["status"],
+                            update["quantity"],
+                            update["errors"],
                         )
-                        row = sessions.setdefault(
-                            key,
-                            {
-                                "project_id": e.project_id,
-                                "day": key[1],
-                                "release": key[2],
-                                "environment": key[3],
-                                "status": key[4],
-                                "organization_id": e.organization_id,
-                                "quantity": 0,
-                                "errors": 0,
-                            },
-                        )
-                        row["quantity"] += update["quantity"]
-                        row["errors"] += update["errors"]
                     count(
                         e.organization_id,
                         e.project_id,

@@ -438,11 +438,22 @@ def items(project: Project, transactions: int, attachments: int) -> dict:
         time.sleep(0.2)
 
 
+SESSIONS = """query ($p: String!) { project(organizationSlug: "acme", slug: $p) {
+  sessions { release status quantity } } }"""
+
+
+def sessions_of(project: Project) -> list[dict]:
+    return sorted(project.query(SESSIONS, {"p": project.slug})["project"]["sessions"], key=str)
+
+
 def send_items(dsn: str, name: str, log: bytes) -> None:
-    """A transaction, and an error event with a log file attached, by the real SDK."""
-    with sentry_client(dsn, traces_sample_rate=1.0):
+    """A transaction, a session, and an error event with a log file attached, by the real SDK."""
+    with sentry_client(dsn, traces_sample_rate=1.0, release="items@1"):
         with sentry_sdk.start_transaction(name=name, op="http.server"):
             pass
+        scope = sentry_sdk.get_isolation_scope()
+        scope.start_session()
+        scope.end_session()
         with sentry_sdk.new_scope() as scoped:
             scoped.add_attachment(bytes=log, filename="app.log", content_type="text/plain")
             sentry_sdk.capture_message(f"with the log of {name}")
@@ -459,6 +470,8 @@ def test_old_transactions_and_attachments_go_with_their_blobs_and_usage_still_co
     cutoff = a_cutoff()
     send_items(project.dsn, "GET /young", young_log)
     before = items(project, 2, 2)
+    sessions_before = sessions_of(project)
+    assert sum(s["quantity"] for s in sessions_before) == 2
     blob = {
         log: server.data_dir / "blobs" / (d := hashlib.sha256(log).hexdigest())[:2] / d
         for log in (old_log, young_log)
@@ -466,13 +479,15 @@ def test_old_transactions_and_attachments_go_with_their_blobs_and_usage_still_co
     assert blob[old_log].read_bytes() == old_log
 
     out = retention(server, "15s", now=cutoff + 15)
-    assert "deleted 1 events" in out and "expired 2 transactions and attachments" in out, out
+    assert "deleted 1 events" in out and "expired 3 transactions, session updates and attachments" in out, out
     after = items(project, 1, 1)
     assert [e["node"]["name"] for e in after["transactions"]["edges"]] == ["GET /young"]
     assert not blob[old_log].exists() and blob[young_log].read_bytes() == young_log
     # Usage counts what was accepted, deleted or not.
     assert sorted(map(str, after["usage"])) == sorted(map(str, before["usage"]))
     assert "expired 0 transactions" in retention(server, "15s", now=cutoff + 15)
+    # Release health still counts the old session, from the snapshot.
+    assert sessions_of(project) == sessions_before
 
     server.stop()
     live = dump(database_url(server))
