@@ -300,7 +300,9 @@ def test_a_project_over_its_cap_loses_its_oldest_events_but_no_issue_its_first_o
     before = wait_counted(project, 10)
     stored = positions_by_issue(server)
 
-    out = retention(server, "90d", STACKLINE_RETENTION_MAX_EVENTS="5")
+    # Two events a batch: each batch reads on from where the last stopped, past the issues'
+    # first and latest events it keeps.
+    out = retention(server, "90d", STACKLINE_RETENTION_MAX_EVENTS="5", STACKLINE_RETENTION_BATCH="2")
     assert "deleted 5 events" in out, out
     after = wait_counted(project, 10, stored=5)
     assert aggregates(after) == aggregates(before)
