@@ -119,7 +119,7 @@ def inbox(table: str) -> str:
     return f"{table}_inbox"
 
 
-def _counting(table: str, source: str) -> str:
+def counting(table: str, source: str) -> str:
     hashed = " primary_hash," if TAG_COUNTS[table] else ""
     return (
         f"SELECT organization_id, project_id,{hashed} key, value, toDate(timestamp) AS day, count() AS times,"
@@ -135,7 +135,7 @@ def _counting(table: str, source: str) -> str:
 EVENTS_INBOX = "events_inbox"
 _SHARED_VIEWS = {
     f"{EVENTS_INBOX}_to_events": f"events AS SELECT * FROM {EVENTS_INBOX}",
-    **{f"{EVENTS_INBOX}_to_{table}": f"{table} AS {_counting(table, EVENTS_INBOX)}" for table in TAG_COUNTS},
+    **{f"{EVENTS_INBOX}_to_{table}": f"{table} AS {counting(table, EVENTS_INBOX)}" for table in TAG_COUNTS},
 }
 
 CREATE = (
@@ -145,7 +145,7 @@ CREATE = (
     *(_tag_counts(table, by_hash) for table, by_hash in TAG_COUNTS.items()),
     *(f"CREATE TABLE IF NOT EXISTS {inbox(table)} AS events ENGINE = Null" for table in TAG_COUNTS),
     *(
-        f"CREATE MATERIALIZED VIEW IF NOT EXISTS {table}_view TO {table} AS {_counting(table, inbox(table))}"
+        f"CREATE MATERIALIZED VIEW IF NOT EXISTS {table}_view TO {table} AS {counting(table, inbox(table))}"
         for table in TAG_COUNTS
     ),
     f"CREATE TABLE IF NOT EXISTS {EVENTS_INBOX} AS events ENGINE = Null",
@@ -165,7 +165,7 @@ async def create_tables(executor: AnalyticsExecutor) -> None:
     for statement in CREATE:
         await executor.execute(statement)
     for table in missing:
-        await executor.execute(f"INSERT INTO {table} {_counting(table, 'events FINAL')}")
+        await executor.execute(f"INSERT INTO {table} {counting(table, 'events FINAL')}")
 
 
 async def counted_through(executor: AnalyticsExecutor, table: str) -> dict[int, int]:

@@ -49,6 +49,13 @@ class BlobStore:
         finally:
             os.close(directory)
 
+    async def delete(self, sha256: str) -> None:
+        """Remove a blob (retention, once no row names it); a missing one is no error."""
+        try:
+            await asyncio.to_thread(self.path(sha256).unlink, missing_ok=True)
+        except ValueError:
+            return
+
     async def get(self, sha256: str) -> bytes | None:
         try:
             return await asyncio.to_thread(self.path(sha256).read_bytes)

@@ -11,6 +11,8 @@ import logging
 import socket
 import sys
 import time
+from datetime import UTC, datetime
+from typing import Any
 
 import uvicorn
 import uvloop
@@ -168,6 +170,63 @@ def token_command(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _change_retention(settings: Settings, args: argparse.Namespace) -> dict[str, Any]:
+    """Apply the retention flags to the organization (or, with --project, to that project) and
+    answer with what it then holds (None: the organization's, or the server's setting)."""
+    changes: dict[str, Any] = {}
+    if args.days is not None:
+        changes["retention_days"] = args.days
+    if args.clear_days:
+        changes["retention_days"] = None
+    if args.max_events is not None:
+        changes["retention_max_events"] = args.max_events
+    if args.clear_max_events:
+        changes["retention_max_events"] = None
+    store = await open_event_store(settings.eventstore_url)
+    try:
+        commands = Commands(store)
+        if changes and args.project is None:
+            await commands.change_organization_retention(args.org, changes, actor="cli")
+        elif changes:
+            await commands.change_project_settings(args.org, args.project, changes, actor="cli")
+        org, _ = await commands.load_organization(args.org)
+    finally:
+        await store.close()
+    if not org.exists:
+        raise InvalidCommand(f"organization {args.org!r} does not exist")
+    held: Any = org.retention
+    if args.project is not None:
+        project = org.projects.get(args.project)
+        if project is None:
+            raise InvalidCommand(f"project {args.project!r} not found in organization {args.org!r}")
+        held = project.settings
+    return {
+        "organization": args.org,
+        "project": args.project,
+        "retention_days": held.retention_days,
+        "retention_max_events": held.retention_max_events,
+    }
+
+
+def retention_settings_command(args: argparse.Namespace) -> int:
+    """`stackline retention --org O [--project P] [--days D] [--max-events N] ...`"""
+    settings = Settings.load(args.data_dir)
+    try:
+        result = asyncio.run(_change_retention(settings, args))
+    except InvalidCommand as error:
+        print(f"stackline retention: {error}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(result))
+    else:
+        where = f"project {args.project}" if args.project else f"organization {args.org}"
+        unset = "the organization's" if args.project else "the server's"
+        days, cap = result["retention_days"], result["retention_max_events"]
+        print(f"{where}: max age {f'{days:g} days' if days is not None else unset}, ", end="")
+        print(f"max events per project {cap if cap is not None else unset}")
+    return 0
+
+
 def migrate_command(args: argparse.Namespace) -> int:
     settings = Settings.load(args.data_dir)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -194,6 +253,21 @@ def retention_command(args: argparse.Namespace) -> int:
     from stackline.app.wiring import RETENTION_JOB, open_services
     from stackline.eventstore.port import RetentionUnsupported
 
+    now: float | None = None
+    if args.now is not None:
+        if not args.once:
+            print("stackline project run retention: --now is for one run (--once)", file=sys.stderr)
+            return 2
+        try:
+            as_of = datetime.fromisoformat(args.now)
+        except ValueError:
+            print(
+                f"stackline project run retention: --now {args.now!r} is not an ISO 8601 time",
+                file=sys.stderr,
+            )
+            return 2
+        now = (as_of if as_of.tzinfo else as_of.replace(tzinfo=UTC)).timestamp()
+
     async def run() -> None:
         services = await open_services(Settings.load(args.data_dir))
         try:
@@ -206,12 +280,13 @@ def retention_command(args: argparse.Namespace) -> int:
                 return
 
             def progress(result: RetentionResult) -> None:
-                print(f"retention: {result.deleted} events deleted so far", flush=True)
+                print(f"retention: {result.deleted + result.items} events deleted so far", flush=True)
 
-            result = await services.retention_job().run_leased(wait=True, on_batch=progress)
+            result = await services.retention_job().run_leased(wait=True, now=now, on_batch=progress)
             assert result is not None
             print(
-                f"retention: deleted {result.deleted} events into {result.snapshots} snapshots"
+                f"retention: deleted {result.deleted} events into {result.snapshots} snapshots,"
+                f" expired {result.items} transactions, session updates and attachments"
                 f" ({result.finished} finished from an earlier run) in {result.seconds:.1f} s",
                 flush=True,
             )
@@ -231,8 +306,8 @@ def project_run_command(args: argparse.Namespace) -> int:
 
     if args.name == RETENTION_JOB:
         return retention_command(args)
-    if args.once:
-        print("stackline project run: --once is for the retention job only", file=sys.stderr)
+    if args.once or args.now is not None:
+        print("stackline project run: --once and --now are for the retention job only", file=sys.stderr)
         return 2
 
     async def run() -> None:
@@ -340,6 +415,21 @@ def parser() -> argparse.ArgumentParser:
     replay_p.add_argument("--quiet", action="store_true", help="no progress bar")
     replay_p.set_defaults(run=replay_command)
 
+    ret_p = with_data_dir(
+        commands.add_parser(
+            "retention",
+            help="show or set an organization's retention (or a project's own, with --project)",
+        )
+    )
+    ret_p.add_argument("--org", required=True)
+    ret_p.add_argument("--project", help="set the project's own, which comes before the organization's")
+    ret_p.add_argument("--days", type=float, help="max age of error events, in days")
+    ret_p.add_argument("--clear-days", action="store_true", help="back to the organization's (or server's)")
+    ret_p.add_argument("--max-events", type=int, help="error events kept per project")
+    ret_p.add_argument("--clear-max-events", action="store_true")
+    ret_p.add_argument("--json", action="store_true", help="print one JSON line")
+    ret_p.set_defaults(run=retention_settings_command)
+
     project_p = commands.add_parser("project", help="projector processes")
     project_sub = project_p.add_subparsers(dest="project_command", required=True)
     run_p = with_data_dir(
@@ -352,6 +442,12 @@ def parser() -> argparse.ArgumentParser:
         "or retention (deletes expired events: docs/retention.md)",
     )
     run_p.add_argument("--once", action="store_true", help="retention only: one run, then exit")
+    run_p.add_argument(
+        "--now",
+        metavar="ISO_TIME",
+        help="retention --once only: the instant max ages count back from (default: the clock), "
+        "e.g. 2026-12-03T08:00:00Z; a later one deletes more, never what a projector has not applied",
+    )
     run_p.set_defaults(run=project_run_command)
 
     schema_p = commands.add_parser("schema", help="print the GraphQL schema (SDL)")

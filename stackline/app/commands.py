@@ -314,6 +314,18 @@ class Commands:
 
         return await self._retrying(attempt)
 
+    async def change_organization_retention(
+        self, org_slug: str, changes: dict[str, Any], actor: str | None
+    ) -> int | None:
+        """Change the named fields of the organization's RetentionPolicy, keep the others."""
+
+        async def attempt() -> int | None:
+            org, version = await self.load_organization(org_slug)
+            events = org.change_retention(dataclasses.replace(org.retention, **changes))
+            return await self._append(stream_name(org_slug), events, version, actor) if events else None
+
+        return await self._retrying(attempt)
+
     async def change_key_limits(
         self, org_slug: str, project_slug: str, public_key: str, changes: dict[str, Any], actor: str | None
     ) -> int | None:

@@ -25,22 +25,35 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from stackline.analytics.port import AnalyticsExecutor
+from stackline.analytics.schema import TAG_COUNTS, counting
+from stackline.app.blobs import BlobStore
 from stackline.app.settings import RetentionSettings
 from stackline.domain.error_event import ErrorEventReceived, grouping_of
 from stackline.domain.registry import decode
-from stackline.domain.retention import Expired, OccurrencesCompacted, compact
+from stackline.domain.retention import (
+    EXPIRING_ITEMS,
+    Expired,
+    ItemsExpired,
+    OccurrencesCompacted,
+    compact,
+    expire_items,
+)
 from stackline.eventstore import Compaction, EventStore, RecordedEvent
 from stackline.eventstore.port import RetentionUnsupported
 from stackline.projections.issues import record_compacted
 from stackline.projections.payloads import with_payloads
 from stackline.projections.runner import ProjectorLease
 from stackline.readmodels.schema import (
+    artifact_files,
+    attachments,
     compacted_occurrences,
     events,
     issue_hashes,
+    organizations,
     projector_checkpoints,
     projects,
     releases,
+    transactions,
 )
 
 log = logging.getLogger(__name__)
@@ -48,6 +61,8 @@ RETENTION = "retention"  # its lease: one process at a time runs the job
 INGEST = "ingest-"
 ERROR = "ErrorEventReceived"
 SNAPSHOT = "OccurrencesCompacted"
+ITEMS = [cls.__name__ for cls in EXPIRING_ITEMS]  # expire with their own snapshot, ItemsExpired
+ITEMS_SNAPSHOT = ItemsExpired.__name__
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
@@ -56,6 +71,7 @@ class RetentionResult:
     deleted: int = 0  # error events removed from the log
     snapshots: int = 0  # snapshots written (new or rewritten)
     finished: int = 0  # snapshots of a run cut short, whose read-model work this run did
+    items: int = 0  # transactions and attachments removed from the log
     seconds: float = 0.0
     cpu_seconds: float = 0.0
 
@@ -67,11 +83,13 @@ class RetentionJob:
         engine: AsyncEngine,
         analytics: AnalyticsExecutor | None,
         settings: RetentionSettings,
+        blobs: BlobStore | None = None,
     ) -> None:
         self.store = store
         self.engine = engine
         self.analytics = analytics
         self.settings = settings
+        self.blobs = blobs  # attachments' blob files
 
     async def run_forever(self) -> None:
         """Run every `interval`; a run that finds another process's run going skips its turn."""
@@ -93,16 +111,21 @@ class RetentionJob:
             await asyncio.sleep(self.settings.interval)
 
     async def run_leased(
-        self, *, wait: bool, on_batch: Callable[[RetentionResult], None] | None = None
+        self,
+        *,
+        wait: bool,
+        now: float | None = None,
+        on_batch: Callable[[RetentionResult], None] | None = None,
     ) -> RetentionResult | None:
         """One run under the job's lease (held for the run only); None when another process
-        holds it and `wait` is False."""
+        holds it and `wait` is False. `now` (unix seconds): the instant the max ages count back
+        from, the wall clock unless given (`project run retention --once --now`)."""
         async with ProjectorLease(self.engine, RETENTION) as lease:
             if wait:
                 await lease.acquired()
             elif not await lease.try_acquire():
                 return None
-            return await self.run_once(on_batch=on_batch)
+            return await self.run_once(now=now, on_batch=on_batch)
 
     async def run_once(
         self, now: float | None = None, on_batch: Callable[[RetentionResult], None] | None = None
@@ -110,6 +133,9 @@ class RetentionJob:
         started, cpu = time.monotonic(), time.process_time()
         result = RetentionResult()
         result.finished = await self._finish_pending()
+        pending_items = await self._items_pending()
+        await self._apply_items(pending_items)
+        result.finished += len(pending_items)
         now = time.time() if now is None else now
         max_ages, caps = await self._project_settings()
         default_cutoff = now - self.settings.max_age
@@ -146,22 +172,54 @@ class RetentionJob:
                 on_batch(result)
         if horizon and (self.settings.max_events is not None or caps):
             await self._evict(caps, horizon, run, result, on_batch)
-        if result.deleted:
+        after = 0
+        while horizon:  # transactions, sessions, attachments: by max age only (the cap counts errors)
+            found = await self.store.read_recorded_before(
+                datetime.fromtimestamp(latest, UTC),
+                through_position=horizon,
+                stream_prefix=INGEST,
+                event_types=ITEMS,
+                after_position=after,
+                limit=self.settings.batch,
+            )
+            if not found:
+                break
+            after = found[-1].position
+            expired = [
+                e
+                for e in found
+                if e.recorded_at.timestamp() < cutoffs.get(int(e.data["project_id"]), default_cutoff)
+            ]
+            if expired:
+                await self._apply_items(await self._expire_items(expired, run))
+                result.items += len(expired)
+                if on_batch is not None:
+                    on_batch(result)
+        if result.deleted or result.items:
             await self.store.reclaim_space()
         result.seconds = time.monotonic() - started
         result.cpu_seconds = time.process_time() - cpu
         return result
 
     async def _project_settings(self) -> tuple[dict[int, float], dict[int, int]]:
-        """Each project's own max age (seconds) and cap, where it has one."""
+        """Each project's max age (seconds) and cap where it or its organization has one: the
+        project's own, else its organization's (else, not in these, the server's)."""
         async with self.engine.connect() as conn:
             rows = (
                 await conn.execute(
-                    select(projects.c.id, projects.c.retention_days, projects.c.retention_max_events)
+                    select(
+                        projects.c.id,
+                        func.coalesce(projects.c.retention_days, organizations.c.retention_days).label(
+                            "days"
+                        ),
+                        func.coalesce(
+                            projects.c.retention_max_events, organizations.c.retention_max_events
+                        ).label("cap"),
+                    ).join(organizations, organizations.c.id == projects.c.organization_id)
                 )
             ).all()
-        ages = {row.id: row.retention_days * 86400 for row in rows if row.retention_days is not None}
-        caps = {row.id: row.retention_max_events for row in rows if row.retention_max_events is not None}
+        ages = {row.id: row.days * 86400 for row in rows if row.days is not None}
+        caps = {row.id: row.cap for row in rows if row.cap is not None}
         return ages, caps
 
     async def _evict(
@@ -184,16 +242,18 @@ class RetentionJob:
                 if (cap := caps.get(project_id, default)) is not None and stored > cap
             ]
         for project_id, excess in over:
+            after = 0  # keyset: each batch reads on from the last position the previous one kept
             while excess > 0:
                 async with self.engine.connect() as conn:
                     positions = await self._evictable(
-                        conn, project_id, horizon, min(excess, self.settings.batch)
+                        conn, project_id, horizon, after, min(excess, self.settings.batch)
                     )
                 if not positions:
                     break
+                after = positions[-1]
                 batch = [e for e in await self.store.read_positions(positions) if e.type == ERROR]
                 if not batch:
-                    break
+                    continue
                 snapshots = await self._compact_batch(batch, run)
                 await self._apply(snapshots)
                 excess -= len(batch)
@@ -202,25 +262,24 @@ class RetentionJob:
                 if on_batch is not None:
                     on_batch(result)
 
-    async def _evictable(self, conn: AsyncConnection, project_id: int, horizon: int, limit: int) -> list[int]:
-        """The project's oldest stored error events that are neither the first nor the latest of
-        their issue, up to `horizon`."""
-        ends = (
-            select(func.min(events.c.position).label("position"))
-            .where(events.c.project_id == project_id)
-            .group_by(events.c.issue_id)
-            .union(
-                select(func.max(events.c.position))
-                .where(events.c.project_id == project_id)
-                .group_by(events.c.issue_id)
-            )
-        )
+    async def _evictable(
+        self, conn: AsyncConnection, project_id: int, horizon: int, after: int, limit: int
+    ) -> list[int]:
+        """The project's oldest stored error events after position `after`, up to `horizon`,
+        that are neither the first nor the latest of their issue. Read in the order of
+        `ix_events_project_position` from `after` on, each candidate checked by two seeks in
+        `ix_events_issue_position` (an earlier and a later event of its issue): a batch costs
+        what it reads, not what the project stores."""
+        other = events.alias("other")
+        same_issue = other.c.issue_id == events.c.issue_id
         found = await conn.execute(
             select(events.c.position)
             .where(
                 events.c.project_id == project_id,
+                events.c.position > after,
                 events.c.position <= horizon,
-                events.c.position.not_in(select(ends.subquery().c.position)),
+                select(other.c.position).where(same_issue, other.c.position < events.c.position).exists(),
+                select(other.c.position).where(same_issue, other.c.position > events.c.position).exists(),
             )
             .order_by(events.c.position)
             .limit(limit)
@@ -319,6 +378,138 @@ class RetentionJob:
                     found[project_id][version] = first
         return found
 
+    async def _expire_items(self, batch: Sequence[RecordedEvent], run: str) -> list[ItemsExpired]:
+        """One event-store transaction: each project's expired transactions and attachments of
+        the batch become one `ItemsExpired` in place of the earliest."""
+        by_project: dict[int, list[RecordedEvent]] = defaultdict(list)
+        for event in batch:
+            by_project[int(event.data["project_id"])].append(event)
+        compactions: list[Compaction] = []
+        written: list[ItemsExpired] = []
+        for expired in by_project.values():
+            snapshot = expire_items([(e.position, decode(e.type, e.data)) for e in expired], run)
+            position = min(e.position for e in expired)
+            compactions.append(
+                Compaction(
+                    position=position,
+                    type=ITEMS_SNAPSHOT,
+                    data=snapshot.to_data(),
+                    schema_version=snapshot.schema_version,
+                    version=max(e.version for e in expired),
+                    deleted=tuple(e.position for e in expired if e.position != position),
+                )
+            )
+            written.append(snapshot)
+        await self.store.compact(compactions)
+        return written
+
+    async def _apply_items(self, snapshots: Sequence[ItemsExpired]) -> None:
+        """What `ItemsExpired` snapshots mean outside the log, each step idempotent: analytics
+        rows first (when the store is open here), then the read-model rows, then the blobs no
+        attachment row names any more. The read-model rows go last but one, so a run cut short
+        before them is found again by `_finish_pending` (their rows are still there)."""
+        for snapshot in snapshots:
+            covers = list(snapshot.covers)
+            if self.analytics is not None:
+                for start in range(0, len(covers), 5000):
+                    chunk = ",".join(str(p) for p in covers[start : start + 5000])
+                    await self.analytics.execute(
+                        f"DELETE FROM events WHERE project_id = {int(snapshot.project_id)}"
+                        f" AND type = 'transaction' AND position IN ({chunk})"
+                    )
+                    if snapshot.sessions:
+                        await self.analytics.execute(
+                            f"DELETE FROM sessions WHERE project_id = {int(snapshot.project_id)}"
+                            f" AND position IN ({chunk})"
+                        )
+            ids = [attachment_id for attachment_id, _ in snapshot.attachments]
+            async with self.engine.begin() as conn:
+                for start in range(0, len(covers), 5000):
+                    await conn.execute(
+                        delete(transactions).where(
+                            transactions.c.project_id == snapshot.project_id,
+                            transactions.c.position.in_(covers[start : start + 5000]),
+                        )
+                    )
+                for start in range(0, len(ids), 5000):
+                    await conn.execute(
+                        delete(attachments).where(
+                            attachments.c.project_id == snapshot.project_id,
+                            attachments.c.attachment_id.in_(ids[start : start + 5000]),
+                        )
+                    )
+            await self._delete_unnamed_blobs({sha256 for _, sha256 in snapshot.attachments})
+
+    async def _delete_unnamed_blobs(self, digests: set[str]) -> None:
+        if self.blobs is None or not digests:
+            return
+        async with self.engine.connect() as conn:
+            named = {
+                row[0]
+                for table in (attachments, artifact_files)
+                for row in await conn.execute(
+                    select(table.c.sha256).where(table.c.sha256.in_(sorted(digests))).distinct()
+                )
+            }
+        for digest in digests - named:
+            await self.blobs.delete(digest)
+
+    async def _items_pending(self) -> list[ItemsExpired]:
+        """The `ItemsExpired` of the log whose read-model rows are still there (a run cut short)."""
+        pending: list[ItemsExpired] = []
+        after, head = 0, await self.store.head_position()
+        while True:
+            page = await self.store.read_recorded_before(
+                FAR_FUTURE,
+                through_position=head,
+                stream_prefix=INGEST,
+                event_types=[ITEMS_SNAPSHOT],
+                after_position=after,
+                limit=1000,
+            )
+            if not page:
+                return pending
+            after = page[-1].position
+            async with self.engine.connect() as conn:
+                for event in page:
+                    snapshot = decode(event.type, event.data)
+                    if not isinstance(snapshot, ItemsExpired):
+                        continue
+                    ids = [attachment_id for attachment_id, _ in snapshot.attachments]
+                    covers = list(snapshot.covers)[:5000]
+                    left = (
+                        await conn.execute(
+                            select(transactions.c.position)
+                            .where(
+                                transactions.c.project_id == snapshot.project_id,
+                                transactions.c.position.in_(covers),
+                            )
+                            .limit(1)
+                        )
+                    ).first() is not None
+                    if not left and ids:
+                        left = (
+                            await conn.execute(
+                                select(attachments.c.attachment_id)
+                                .where(
+                                    attachments.c.project_id == snapshot.project_id,
+                                    attachments.c.attachment_id.in_(ids[:5000]),
+                                )
+                                .limit(1)
+                            )
+                        ).first() is not None
+                    if not left and snapshot.sessions and self.analytics is not None:
+                        # Session updates have no read-model rows of their own: ask analytics.
+                        chunk = ",".join(str(p) for p in covers)
+                        left = bool(
+                            await self.analytics.query(
+                                f"SELECT 1 FROM sessions WHERE project_id = {int(snapshot.project_id)}"
+                                f" AND position IN ({chunk}) LIMIT 1"
+                            )
+                        )
+                    if left:
+                        pending.append(snapshot)
+
     # -- the read models and analytics ------------------------------------------------------------
 
     async def _apply(self, snapshots: Sequence[tuple[int, OccurrencesCompacted]]) -> None:
@@ -358,6 +549,7 @@ class RetentionJob:
         for project_id, covers in by_project.items():
             for start in range(0, len(covers), 5000):
                 chunk = ",".join(str(p) for p in covers[start : start + 5000])
+                await self._recount_tag_days(project_id, chunk)
                 await self.analytics.execute(
                     f"DELETE FROM events WHERE project_id = {project_id} AND type = 'error'"
                     f" AND position IN ({chunk})"
@@ -373,6 +565,35 @@ class RetentionJob:
                     )
                     .values(analytics_run=snapshot.run)
                 )
+
+    async def _recount_tag_days(self, project_id: int, chunk: str) -> None:
+        """The tag counts tables of the days the events at positions `chunk` fall on, counted
+        again from the events stored without them: what a replay of analytics counts. Done
+        before those rows are deleted, so a run cut short in between finds the days again (and
+        counts them again: a recount is idempotent) instead of leaving them counted as they were."""
+        assert self.analytics is not None
+        days = [
+            str(row[0])
+            for row in await self.analytics.query(
+                "SELECT DISTINCT toString(toDate(timestamp)) AS day FROM events"
+                f" WHERE project_id = {project_id} AND type = 'error' AND position IN ({chunk})"
+            )
+        ]
+        if not days:
+            return  # deleted by an earlier run, after it had recounted their days
+        listed = ",".join(f"'{day}'" for day in days)
+        kept = (
+            f"(SELECT * FROM events FINAL WHERE project_id = {project_id} AND type = 'error'"
+            f" AND toDate(timestamp) IN ({listed}) AND position NOT IN ({chunk}))"
+        )
+        for table in TAG_COUNTS:
+            await self.analytics.execute(
+                f"DELETE FROM {table} WHERE project_id = {project_id} AND day IN ({listed})"
+            )
+            # The recount of a day can be the very rows inserted before: no block deduplication.
+            await self.analytics.execute(
+                f"INSERT INTO {table} SETTINGS insert_deduplicate = 0 {counting(table, kept)}"
+            )
 
     async def _finish_pending(self) -> int:
         """Bring the read models (and analytics) up to every snapshot of the log: a run cut short

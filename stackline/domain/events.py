@@ -72,6 +72,17 @@ class OrganizationCreated(DomainEvent):
 
 @register
 @dataclass(frozen=True, slots=True)
+class OrganizationRetentionChanged(DomainEvent):
+    """The organization's retention, for each of its projects without its own (None: the
+    server's `STACKLINE_RETENTION_*`): docs/retention.md."""
+
+    organization_id: str
+    retention_days: float | None
+    retention_max_events: int | None
+
+
+@register
+@dataclass(frozen=True, slots=True)
 class ProjectCreated(DomainEvent):
     organization_id: str
     project_id: int

@@ -24,6 +24,7 @@ from stackline.domain.events import (
     MemberRemoved,
     MemberRoleChanged,
     OrganizationCreated,
+    OrganizationRetentionChanged,
     ProjectCreated,
     ProjectKeyCreated,
     ProjectKeyLimitsChanged,
@@ -81,8 +82,23 @@ class ProjectSettings:
     safe_fields: tuple[str, ...] = ()
     allowed_origins: tuple[str, ...] = ()
     monthly_event_quota: int | None = None
-    retention_days: float | None = None  # None: the server's STACKLINE_RETENTION_MAX_AGE
-    retention_max_events: int | None = None  # None: the server's STACKLINE_RETENTION_MAX_EVENTS
+    retention_days: float | None = None  # None: the organization's, else STACKLINE_RETENTION_MAX_AGE
+    retention_max_events: int | None = None  # None: the organization's, else STACKLINE_RETENTION_MAX_EVENTS
+
+
+@dataclass(frozen=True, slots=True)
+class RetentionPolicy:
+    """An organization's retention, for its projects without their own (None: the server's)."""
+
+    retention_days: float | None = None
+    retention_max_events: int | None = None
+
+
+def check_retention(retention_days: float | None, retention_max_events: int | None) -> None:
+    if retention_days is not None and not retention_days > 0:
+        raise InvalidCommand("retentionDays must be positive")
+    if retention_max_events is not None and retention_max_events <= 0:
+        raise InvalidCommand("retentionMaxEvents must be positive")
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,6 +126,7 @@ class Organization:
     projects: dict[str, ProjectState] = field(default_factory=dict)
     members: dict[str, str] = field(default_factory=dict)  # email -> role
     tokens: dict[str, bool] = field(default_factory=dict)  # token id -> revoked
+    retention: RetentionPolicy = field(default_factory=RetentionPolicy)
 
     @classmethod
     def from_events(cls, events: Iterable[DomainEvent]) -> Organization:
@@ -126,6 +143,8 @@ class Organization:
         match event:
             case OrganizationCreated(organization_id=org_id, slug=slug, name=name):
                 self.id, self.slug, self.name = org_id, slug, name
+            case OrganizationRetentionChanged(retention_days=days, retention_max_events=cap):
+                self.retention = RetentionPolicy(days, cap)
             case ProjectCreated(project_id=project_id, slug=slug, name=name):
                 self.projects[slug] = ProjectState(project_id, slug, name)
             case MemberAdded(email=email, role=role) | MemberRoleChanged(email=email, role=role):
@@ -197,10 +216,7 @@ class Organization:
             raise InvalidCommand("project not found")
         if settings.monthly_event_quota is not None and settings.monthly_event_quota < 0:
             raise InvalidCommand("monthlyEventQuota must not be negative")
-        if settings.retention_days is not None and not settings.retention_days > 0:
-            raise InvalidCommand("retentionDays must be positive")
-        if settings.retention_max_events is not None and settings.retention_max_events <= 0:
-            raise InvalidCommand("retentionMaxEvents must be positive")
+        check_retention(settings.retention_days, settings.retention_max_events)
         for origin in settings.allowed_origins:
             if origin != "*" and not re.match(r"^https?://[^/\s]+$", origin):
                 raise InvalidCommand(f"allowed origin {origin!r} must look like https://example.com, or be *")
@@ -220,6 +236,15 @@ class Organization:
                 settings.retention_max_events,
             )
         ]
+
+    def change_retention(self, policy: RetentionPolicy) -> list[DomainEvent]:
+        """The organization's retention, for its projects that have none of their own."""
+        if self.id is None:
+            raise InvalidCommand("organization does not exist")
+        check_retention(policy.retention_days, policy.retention_max_events)
+        if policy == self.retention:
+            return []
+        return [OrganizationRetentionChanged(self.id, policy.retention_days, policy.retention_max_events)]
 
     def change_key_limits(self, slug: str, public_key: str, limits: KeyLimits) -> list[DomainEvent]:
         project = self.projects.get(slug)

@@ -17,7 +17,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from stackline.domain.error_event import ErrorEventReceived, grouping_of
-from stackline.domain.events import DomainEvent, register
+from stackline.domain.events import (
+    AttachmentStored,
+    DomainEvent,
+    SessionsReceived,
+    TransactionReceived,
+    register,
+)
+from stackline.domain.summary import parse_timestamp
 
 TAG_LIMIT = 200  # as the issues projection counts them: an event's first 200 tags, 200 characters
 
@@ -172,3 +179,83 @@ def compact(
 def utc_day(timestamp: float) -> str:
     """The UTC day usage counts an event under (as `projections.intake.day_of`)."""
     return datetime.fromtimestamp(int(timestamp // 86400) * 86400, UTC).strftime("%Y-%m-%d")
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class ItemsExpired(DomainEvent):
+    """What retention keeps of a project's expired transactions, session updates and
+    attachments, written in place of the earliest of a batch: how many were accepted, by data
+    category and UTC day of receipt (the `usage` read model counts them), the session counts
+    (`[day started, release, environment, status, quantity, errors]`, which `session_counts`
+    sums), the positions deleted (`covers`: their `transactions` and analytics rows go with
+    them) and the attachments (`[id, sha256]`: their rows, and each blob no row names any more)."""
+
+    organization_id: str
+    project_id: int
+    run: str
+    accepted: tuple[tuple[Any, ...], ...]  # [category, UTC day, count]
+    covers: tuple[int, ...]
+    attachments: tuple[tuple[str, str], ...]
+    sessions: tuple[tuple[Any, ...], ...] = ()
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> ItemsExpired:
+        values = dict(data)
+        values["sessions"] = tuple(tuple(row) for row in values.get("sessions", ()))
+        values["accepted"] = tuple(tuple(row) for row in values["accepted"])
+        values["covers"] = tuple(values["covers"])
+        values["attachments"] = tuple((str(a), str(s)) for a, s in values["attachments"])
+        return cls(**values)
+
+
+EXPIRING_ITEMS = {
+    TransactionReceived: "transaction",
+    AttachmentStored: "attachment",
+    SessionsReceived: "session",
+}
+
+
+def expire_items(expired: Sequence[tuple[int, DomainEvent | None]], run: str) -> ItemsExpired:
+    """The snapshot of one project's expired transactions and attachments (position, event)."""
+    if not expired:
+        raise ValueError("nothing to expire")
+    accepted: dict[tuple[str, str], int] = {}
+    attachments: list[tuple[str, str]] = []
+    sessions: dict[tuple[str, str, str, str], list[int]] = {}
+    organization_id, project_id = "", 0
+    for _, event in expired:
+        if not isinstance(event, (TransactionReceived, AttachmentStored, SessionsReceived)):
+            raise ValueError(f"{type(event).__name__} is not an expiring item")
+        organization_id, project_id = event.organization_id, event.project_id
+        key = (EXPIRING_ITEMS[type(event)], utc_day(event.received_at))
+        if isinstance(event, SessionsReceived):
+            # As the intake projection counts them: usage by quantity, session_counts by the
+            # day each update started.
+            accepted[key] = accepted.get(key, 0) + sum(u["quantity"] for u in event.updates)
+            for update in event.updates:
+                started = parse_timestamp(update.get("started")) or event.received_at
+                counts = sessions.setdefault(
+                    (
+                        utc_day(started),
+                        update.get("release") or "",
+                        update.get("environment") or "",
+                        update["status"],
+                    ),
+                    [0, 0],
+                )
+                counts[0] += update["quantity"]
+                counts[1] += update["errors"]
+            continue
+        accepted[key] = accepted.get(key, 0) + 1
+        if isinstance(event, AttachmentStored):
+            attachments.append((event.attachment_id, event.sha256))
+    return ItemsExpired(
+        organization_id=organization_id,
+        project_id=project_id,
+        run=run,
+        accepted=tuple((category, day, n) for (category, day), n in sorted(accepted.items())),
+        covers=tuple(sorted(position for position, _ in expired)),
+        attachments=tuple(attachments),
+        sessions=tuple((*key, quantity, errors) for key, (quantity, errors) in sorted(sessions.items())),
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from sqlalchemy import Row
@@ -92,10 +92,21 @@ class ApiToken:
 
 
 @strawberry.type
+class OrganizationSettings:
+    retention_days: float | None = strawberry.field(
+        description="Days error events are kept in projects without their own; None: the server's setting."
+    )
+    retention_max_events: int | None = strawberry.field(
+        description="Error events kept per project without its own; None: the server's setting."
+    )
+
+
+@strawberry.type
 class Organization(Node):
     slug: str
     name: str
     organization_id: strawberry.Private[str]
+    retention: strawberry.Private[tuple[float | None, int | None]]
 
     @classmethod
     def from_row(cls, row: Row) -> Organization:
@@ -104,7 +115,14 @@ class Organization(Node):
             slug=row.slug,
             name=row.name,
             organization_id=row.id,
+            retention=(row.retention_days, row.retention_max_events),
         )
+
+    @strawberry.field(
+        permission_classes=[OrgRead], description="The organization's defaults for its projects (retention)."
+    )
+    def settings(self) -> OrganizationSettings:
+        return OrganizationSettings(retention_days=self.retention[0], retention_max_events=self.retention[1])
 
     @strawberry.field(permission_classes=[ProjectRead])
     async def projects(
@@ -243,6 +261,29 @@ class RevokeApiTokenPayload:
     user_errors: list[UserError]
 
 
+@strawberry.input
+class UpdateOrganizationSettingsInput:
+    organization_slug: str
+    retention_days: float | None = strawberry.field(
+        default=None,
+        description="Days error events are kept in the projects without their own; see clearRetentionDays "
+        "(unset: the server's setting).",
+    )
+    clear_retention_days: bool = False
+    retention_max_events: int | None = strawberry.field(
+        default=None,
+        description="Error events kept per project without its own (the oldest go first, never an "
+        "issue's first or latest); see clearRetentionMaxEvents (unset: the server's setting).",
+    )
+    clear_retention_max_events: bool = False
+
+
+@strawberry.type
+class UpdateOrganizationSettingsPayload:
+    organization: Organization | None
+    user_errors: list[UserError]
+
+
 ORG_NOT_FOUND = UserError(message="organization not found", field=["organizationSlug"])
 
 
@@ -266,6 +307,42 @@ async def _settle(info: Info, position: int | None) -> None:
 
 @strawberry.type
 class OrganizationMutations:
+    @strawberry.mutation(
+        permission_classes=[OrgWrite],
+        description="Change an organization's retention, the default of its projects without their own "
+        "(owners and admins: org:write).",
+    )
+    async def update_organization_settings(
+        self, info: Info, input: UpdateOrganizationSettingsInput
+    ) -> UpdateOrganizationSettingsPayload:
+        context = ctx(info)
+        org = await _writable_organization(info, input.organization_slug)
+        if org is None:
+            return UpdateOrganizationSettingsPayload(organization=None, user_errors=[ORG_NOT_FOUND])
+        changes: dict[str, Any] = {
+            name: value
+            for name, value in (
+                ("retention_days", input.retention_days),
+                ("retention_max_events", input.retention_max_events),
+            )
+            if value is not None
+        }
+        if input.clear_retention_days:
+            changes["retention_days"] = None
+        if input.clear_retention_max_events:
+            changes["retention_max_events"] = None
+        try:
+            position = await context.services.commands.change_organization_retention(
+                input.organization_slug, changes, context.known_viewer.actor
+            )
+        except InvalidCommand as error:
+            return UpdateOrganizationSettingsPayload(organization=None, user_errors=[user_error(error)])
+        await _settle(info, position)
+        row = await _writable_organization(info, input.organization_slug)
+        return UpdateOrganizationSettingsPayload(
+            organization=Organization.from_row(row) if row else None, user_errors=[]
+        )
+
     @strawberry.mutation(
         permission_classes=[OrgWrite],
         description="Add a member (by email) to your organization, e.g. to assign issues to.",

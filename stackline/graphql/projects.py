@@ -62,7 +62,9 @@ class ProjectSettings:
     safe_fields: list[str]
     allowed_origins: list[str] = strawberry.field(description="Browser origins allowed to send; empty: any.")
     monthly_event_quota: int | None
-    retention_days: float | None = strawberry.field(description="None: the server's retention setting.")
+    retention_days: float | None = strawberry.field(
+        description="None: the organization's retention setting, else the server's."
+    )
     retention_max_events: int | None
 
 

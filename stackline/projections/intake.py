@@ -39,7 +39,7 @@ from stackline.domain.monitor import (
     Schedule,
 )
 from stackline.domain.registry import decode
-from stackline.domain.retention import OccurrencesCompacted
+from stackline.domain.retention import ItemsExpired, OccurrencesCompacted
 from stackline.domain.summary import parse_timestamp
 from stackline.eventstore import RecordedEvent
 from stackline.projections.runner import Effects
@@ -59,6 +59,7 @@ from stackline.readmodels.upsert import add_quantities, upsert
 # bulk of the log, and the issues projection decodes them already.
 ERROR_EVENT = ErrorEventReceived.__name__
 SNAPSHOT = OccurrencesCompacted.__name__  # what retention kept of deleted error events
+ITEMS_SNAPSHOT = ItemsExpired.__name__  # and of deleted transactions and attachments
 
 
 def day_of(timestamp: float) -> str:
@@ -101,6 +102,34 @@ class IntakeProjection:
             row["quantity"] += n
 
         sessions: dict[tuple, dict[str, Any]] = {}
+
+        def add_sessions(
+            org: str,
+            project_id: int,
+            day: str,
+            release: str,
+            environment: str,
+            status: str,
+            n: int,
+            errors: int,
+        ) -> None:
+            key = (project_id, day, release, environment, status)
+            row = sessions.setdefault(
+                key,
+                {
+                    "project_id": project_id,
+                    "day": day,
+                    "release": release,
+                    "environment": environment,
+                    "status": status,
+                    "organization_id": org,
+                    "quantity": 0,
+                    "errors": 0,
+                },
+            )
+            row["quantity"] += n
+            row["errors"] += errors
+
         for event in batch:
             if event.type == ERROR_EVENT:
                 data = event.data
@@ -118,6 +147,22 @@ class IntakeProjection:
                 data = event.data
                 for day, n in data.get("accepted_days", ()):
                     count(data["organization_id"], data["project_id"], day, "error", "accepted", "", n)
+                continue
+            if event.type == ITEMS_SNAPSHOT:
+                data = event.data
+                for category, day, n in data["accepted"]:
+                    count(data["organization_id"], data["project_id"], day, category, "accepted", "", n)
+                for day, release, environment, status, n, errors in data.get("sessions", ()):
+                    add_sessions(
+                        data["organization_id"],
+                        data["project_id"],
+                        day,
+                        release,
+                        environment,
+                        status,
+                        n,
+                        errors,
+                    )
                 continue
             domain_event = decode(event.type, event.data)
             if isinstance(domain_event, AcceptedEvent):
@@ -139,28 +184,16 @@ class IntakeProjection:
                         started = (
                             parse_timestamp(update.get("started")) or e.received_at
                         )  # a float since intake
-                        key = (
+                        add_sessions(
+                            e.organization_id,
                             e.project_id,
                             day_of(started),
                             update.get("release") or "",
                             update.get("environment") or "",
                             update["status"],
+                            update["quantity"],
+                            update["errors"],
                         )
-                        row = sessions.setdefault(
-                            key,
-                            {
-                                "project_id": e.project_id,
-                                "day": key[1],
-                                "release": key[2],
-                                "environment": key[3],
-                                "status": key[4],
-                                "organization_id": e.organization_id,
-                                "quantity": 0,
-                                "errors": 0,
-                            },
-                        )
-                        row["quantity"] += update["quantity"]
-                        row["errors"] += update["errors"]
                     count(
                         e.organization_id,
                         e.project_id,

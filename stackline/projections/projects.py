@@ -21,6 +21,7 @@ from stackline.domain.events import (
     MemberRemoved,
     MemberRoleChanged,
     OrganizationCreated,
+    OrganizationRetentionChanged,
     OutcomesRecorded,
     PersonalTokenIssued,
     ProjectCreated,
@@ -75,6 +76,12 @@ class ProjectsProjection:
                     organizations.insert().values(
                         id=e.organization_id, slug=e.slug, name=e.name, created_at=at
                     )
+                )
+            case OrganizationRetentionChanged() as e:
+                await conn.execute(
+                    organizations.update()
+                    .where(organizations.c.id == e.organization_id)
+                    .values(retention_days=e.retention_days, retention_max_events=e.retention_max_events)
                 )
             case ProjectCreated() as e:
                 await conn.execute(

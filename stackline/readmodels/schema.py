@@ -45,6 +45,8 @@ organizations = Table(
     Column("slug", String(50), nullable=False, unique=True),
     Column("name", String(200), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("retention_days", Float),  # NULL: the server's; a project's own comes first
+    Column("retention_max_events", BigInteger),
 )
 
 projects = Table(
@@ -63,7 +65,7 @@ projects = Table(
     Column("safe_fields", JSON, nullable=False, server_default="[]"),
     Column("allowed_origins", JSON, nullable=False, server_default="[]"),
     Column("monthly_event_quota", BigInteger),
-    Column("retention_days", Float),  # NULL: the server's retention settings
+    Column("retention_days", Float),  # NULL: the organization's, else the server's
     Column("retention_max_events", BigInteger),
     UniqueConstraint("organization_id", "slug", name="uq_projects_org_slug"),
 )
@@ -194,6 +196,7 @@ events = Table(
     Column("user_key", String(254)),
     Index("ix_events_issue_position", "issue_id", "position"),
     Index("ix_events_project_hash", "project_id", "hash"),
+    Index("ix_events_project_position", "project_id", "position"),  # retention's eviction order
 )
 
 # What retention deleted of a hash's occurrences, as its snapshot event says (docs/retention.md):

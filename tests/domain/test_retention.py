@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import pytest
+
 from stackline.domain.error_event import error_event_received
-from stackline.domain.retention import Expired, OccurrencesCompacted, compact
+from stackline.domain.events import (
+    AttachmentStored,
+    OrganizationCreated,
+    OrganizationRetentionChanged,
+    SessionsReceived,
+    TransactionReceived,
+)
+from stackline.domain.organization import InvalidCommand, Organization, RetentionPolicy
+from stackline.domain.retention import Expired, ItemsExpired, OccurrencesCompacted, compact, expire_items
 
 
 def occurrence(position: int, at: float, user: str | None, release: str | None, region: str) -> Expired:
@@ -48,3 +58,62 @@ def test_a_second_snapshot_folds_in_the_first() -> None:
     assert second.event_id == first.event_id
     assert ("region", "eu", 2, 1_000.0, 2_000.0) in second.tags
     assert second.covers == (20,) and second.run == "run-2"
+
+
+def test_expired_items_keep_their_usage_and_session_counts_and_name_their_attachments() -> None:
+    day = 1_780_000_000.0  # 2026-05-28 UTC
+    expired = [
+        (10, TransactionReceived("o", 1, "a" * 32, day, {"transaction": "GET /"})),
+        (
+            11,
+            AttachmentStored(
+                "o", 1, "b" * 32, "att-1", "app.log", "text/plain", "event.attachment", 3, "f" * 64, day
+            ),
+        ),
+        (
+            12,
+            SessionsReceived(
+                "o",
+                1,
+                day + 86400,
+                [
+                    {
+                        "release": "r@1",
+                        "environment": "prod",
+                        "status": "exited",
+                        "quantity": 3,
+                        "started": day,
+                        "errors": 1,
+                    },
+                    {
+                        "release": "r@1",
+                        "environment": "prod",
+                        "status": "exited",
+                        "quantity": 2,
+                        "started": day,
+                        "errors": 0,
+                    },
+                ],
+            ),
+        ),
+    ]
+    snapshot = expire_items(expired, "run-1")
+    assert snapshot.covers == (10, 11, 12)
+    assert snapshot.accepted == (
+        ("attachment", "2026-05-28", 1),
+        ("session", "2026-05-29", 5),
+        ("transaction", "2026-05-28", 1),
+    )
+    assert snapshot.sessions == (("2026-05-28", "r@1", "prod", "exited", 5, 1),)
+    assert snapshot.attachments == (("att-1", "f" * 64),)
+    assert ItemsExpired.from_data(snapshot.to_data()) == snapshot
+
+
+def test_an_organizations_retention_is_checked_and_changes_once() -> None:
+    org = Organization.from_events([OrganizationCreated("org-1", "acme", "Acme")])
+    changed = org.change_retention(RetentionPolicy(30.0, None))
+    assert changed == [OrganizationRetentionChanged("org-1", 30.0, None)]
+    org.apply(changed[0])
+    assert org.change_retention(RetentionPolicy(30.0, None)) == []
+    with pytest.raises(InvalidCommand, match="retentionMaxEvents must be positive"):
+        org.change_retention(RetentionPolicy(30.0, 0))

@@ -313,6 +313,12 @@ OPS: dict[str, Op] = {
         "project:write",
         lambda w, e: {"o": "acme" if e else "nope-org", "k": w.public_key},
     ),
+    "updateOrganizationSettings": Op(
+        "mutation ($o: String!) { updateOrganizationSettings(input: {organizationSlug: $o, "
+        "retentionDays: 3650}) { organization { settings { retentionDays } } userErrors { message } } }",
+        "org:write",
+        lambda w, e: {"o": "acme" if e else "nope-org"},
+    ),
     "addMember": Op(
         'mutation ($o: String!) { addMember(input: {organizationSlug: $o, email: "new@acme.test"}) '
         "{ email userErrors { message } } }",

@@ -26,6 +26,10 @@ REMOVE = (
     'mutation ($e: String!) { removeMember(input: {organizationSlug: "acme", email: $e}) '
     "{ removedEmail userErrors { message } } }"
 )
+ORG_SETTINGS = (
+    'mutation { updateOrganizationSettings(input: {organizationSlug: "acme", retentionMaxEvents: 500000}) '
+    "{ organization { settings { retentionDays retentionMaxEvents } } userErrors { message } } }"
+)
 PROJECT = '{ project(organizationSlug: "acme", slug: "web") { id issues { edges { node { id version } } } } }'
 
 
@@ -68,9 +72,18 @@ def test_a_members_token_reads_but_cannot_change_projects_until_promoted(server:
         server.graphql(SETTINGS, token=mel)["errors"][0]["message"]
         == "this API token lacks the 'project:write' scope"
     )
+    # Retention is the organization's: owners and admins set it, members do not.
+    assert (
+        server.graphql(ORG_SETTINGS, token=mel)["errors"][0]["message"]
+        == "this API token lacks the 'org:write' scope"
+    )
     promoted = server.graphql(ROLE, {"e": "mel@acme.test", "r": "admin"}, olivia)["data"]["updateMember"]
     assert promoted == {"member": {"email": "mel@acme.test", "role": "admin"}, "userErrors": []}
     assert server.graphql(SETTINGS, token=mel)["data"]["updateProjectSettings"]["userErrors"] == []
+    assert server.graphql(ORG_SETTINGS, token=mel)["data"]["updateOrganizationSettings"] == {
+        "organization": {"settings": {"retentionDays": None, "retentionMaxEvents": 500000}},
+        "userErrors": [],
+    }
     # An admin is no owner: no owners made, none demoted, no organization tokens.
     refused = server.graphql(ROLE, {"e": "mel@acme.test", "r": "owner"}, mel)["data"]["updateMember"][
         "userErrors"

@@ -5,19 +5,23 @@ finished by the next one (docs/retention.md)."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import signal
 import sqlite3
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import sentry_sdk
 from sqlalchemy import create_engine, select, text
 
 from stackline.readmodels.db import sync_url
 from stackline.readmodels.schema import events
 from tests.e2e.conftest import backend_settings
-from tests.e2e.server import Server, kill_group, spawn, stackline
+from tests.e2e.server import Server, kill_group, sentry_client, spawn, stackline
 from tests.e2e.test_lifecycle import Project, checkout_failure, inventory_failure, send
 from tests.e2e.test_replay import dump
 
@@ -99,7 +103,9 @@ def bodies(server: Server) -> int:
     )[0][0]
 
 
-def retention(server: Server, max_age: str, *extra: str, **env: str) -> str:
+def retention(server: Server, max_age: str, *extra: str, now: float | None = None, **env: str) -> str:
+    """One run of the job; `now` (unix seconds) is the instant its max age counts back from."""
+    as_of = () if now is None else ("--now", datetime.fromtimestamp(now, UTC).isoformat())
     done = stackline(
         "project",
         "run",
@@ -107,10 +113,20 @@ def retention(server: Server, max_age: str, *extra: str, **env: str) -> str:
         "--once",
         "--data-dir",
         str(server.data_dir),
+        *as_of,
         *extra,
         env={**server.env, "STACKLINE_RETENTION_MAX_AGE": max_age, **env},
     )
     return done.stdout
+
+
+def a_cutoff() -> float:
+    """An instant after everything acked so far and before anything sent next (the server
+    stamps events with this machine's clock; the margins cover float rounding)."""
+    time.sleep(0.05)
+    cutoff = time.time()
+    time.sleep(0.05)
+    return cutoff
 
 
 def positions_by_issue(server: Server) -> dict[str, list[int]]:
@@ -149,13 +165,14 @@ def test_retention_deletes_old_events_and_the_issues_keep_their_counts(running: 
     send(project.dsn, inventory_failure, "sku", release="r@1", user={"email": "b@example.com"}, times=2)
     old = wait_counted(project, 5)
     old_ids = set().union(*(event_ids(i) for i in old.values()))
-    time.sleep(25)  # the old events are then 25 s old; the job below keeps 15 s (a CLI start is slow)
+    cutoff = a_cutoff()  # the old events were acked before it, the young ones after
     send(project.dsn, checkout_failure, 2, release="r@2", user={"id": "c"}, tags={"region": "us"}, times=2)
     before = wait_counted(project, 7)
     young_ids = set().union(*(event_ids(i) for i in before.values())) - old_ids
     assert len(young_ids) == 2
 
-    out = retention(server, "15s")
+    # As of 15 s after the cutoff, a max age of 15 s expires what was recorded before the cutoff.
+    out = retention(server, "15s", now=cutoff + 15)
     assert "deleted 5 events" in out, out
 
     after = issues(project)
@@ -172,13 +189,14 @@ def test_retention_deletes_old_events_and_the_issues_keep_their_counts(running: 
     # New events still land on the issues, counted on top of what retention kept.
     send(project.dsn, inventory_failure, "sku", release="r@1", user={"email": "d@example.com"})
     wait_counted(project, 8, stored=3)
-    # A run with nothing old enough deletes nothing.
+    # A run with nothing old enough deletes nothing: as of the clock, and as of a moment before
+    # the young events' window ends.
     assert "deleted 0 events" in retention(server, "1h")
+    assert "deleted 0 events" in retention(server, "15s", now=cutoff + 14.9)
     # One that finds everything old folds it into the snapshots already there.
     counted = wait_counted(project, 8, stored=3)
-    time.sleep(1.5)
     # (All but the log's last event, which stays until a newer one comes: docs/retention.md.)
-    assert "deleted 2 events into 1 snapshots" in retention(server, "1s")
+    assert "deleted 2 events into 1 snapshots" in retention(server, "1s", now=time.time() + 3600)
     assert aggregates(wait_counted(project, 8, stored=1)) == aggregates(counted)
     assert log_types(server).count("OccurrencesCompacted") == 2 and bodies(server) == 1
 
@@ -198,10 +216,10 @@ def test_a_run_killed_midway_leaves_a_store_the_next_run_finishes(running: Serve
     send(project.dsn, checkout_failure, 1, user={"id": "a"}, tags={"region": "eu"}, times=20)
     send(project.dsn, inventory_failure, "sku", user={"id": "b"}, times=20)
     before = wait_counted(project, 40)
-    time.sleep(1.5)
+    later = datetime.fromtimestamp(time.time() + 3600, UTC).isoformat()  # as of then, all 40 are old
     # One event per transaction, so that the kill lands in the middle of the work.
     job = spawn(
-        ["project", "run", "retention", "--once", "--data-dir", str(server.data_dir)],
+        ["project", "run", "retention", "--once", "--now", later, "--data-dir", str(server.data_dir)],
         tmp_path / "retention.log",
         env={**server.env, "STACKLINE_RETENTION_MAX_AGE": "1s", "STACKLINE_RETENTION_BATCH": "1"},
     )
@@ -215,7 +233,7 @@ def test_a_run_killed_midway_leaves_a_store_the_next_run_finishes(running: Serve
 
     # Whatever instant it died at, the issues count what they counted.
     assert aggregates(issues(project)) == aggregates(before)
-    out = retention(server, "1s")
+    out = retention(server, "1s", now=time.time() + 3600)
     assert "deleted" in out and " 0 events" not in out, out
     # Left: the log's last event, and what a projector had not applied yet when the run began.
     left = log_types(server).count("ErrorEventReceived")
@@ -233,27 +251,38 @@ def test_a_run_killed_midway_leaves_a_store_the_next_run_finishes(running: Serve
 
 
 STATS = """query ($org: String!, $p: String!) { project(organizationSlug: $org, slug: $p) {
+  tagFacets(keys: ["region"]) { count topValues { value count } }
   issues(first: 10) { edges { node { timesSeen events(first: 1) { totalCount }
-  day: stats(period: HOUR_24) { count } } } } } }"""
+  day: stats(period: HOUR_24) { count } tagFacets(keys: ["region"]) { count topValues { value count } }
+  } } } } }"""
 
 
 def test_serve_runs_the_job_and_it_deletes_the_analytics_rows_too(tmp_path: Path) -> None:
     env = {"STACKLINE_RETENTION_MAX_AGE": "3s", "STACKLINE_RETENTION_INTERVAL": "1s"}
-    with Server(tmp_path / "data", env=env).start() as server:
+    server = Server(tmp_path / "data", env=env).start()
+    try:
         project = Project(server, "served")
-        send(project.dsn, checkout_failure, 1, user={"id": "a"}, times=5)
+        send(project.dsn, checkout_failure, 1, user={"id": "a"}, tags={"region": "eu"}, times=3)
+        send(project.dsn, checkout_failure, 1, user={"id": "a"}, tags={"region": "us"}, times=2)
         deadline = time.monotonic() + 60
         while True:
-            (issue,) = [
-                e["node"]
-                for e in project.query(STATS, {"org": "acme", "p": "served"})["project"]["issues"]["edges"]
-            ]
+            found = project.query(STATS, {"org": "acme", "p": "served"})["project"]
+            (issue,) = [e["node"] for e in found["issues"]["edges"]]
             stored, charted = issue["events"]["totalCount"], sum(b["count"] for b in issue["day"])
-            if issue["timesSeen"] == 5 and stored <= 1 and charted == stored:
+            # The tag counts of the analytics store count what it still stores, project and issue.
+            faceted = [sum(f["count"] for f in facets) for facets in (found["tagFacets"], issue["tagFacets"])]
+            if issue["timesSeen"] == 5 and stored <= 1 and charted == stored and faceted == [stored, stored]:
                 break
-            assert time.monotonic() < deadline, issue
+            assert time.monotonic() < deadline, (found, faceted)
             time.sleep(0.3)
         assert "retention deleted" in server.log()
+        live = found
+    finally:
+        server.stop()
+    # A replay rebuilds the analytics store (embedded chDB) with the same counts.
+    stackline("replay", "--quiet", "--data-dir", str(server.data_dir), env=server.env)
+    with server.start():
+        assert project.query(STATS, {"org": "acme", "p": "served"})["project"] == live
 
 
 def payment_failure(amount: int) -> None:
@@ -271,7 +300,9 @@ def test_a_project_over_its_cap_loses_its_oldest_events_but_no_issue_its_first_o
     before = wait_counted(project, 10)
     stored = positions_by_issue(server)
 
-    out = retention(server, "90d", STACKLINE_RETENTION_MAX_EVENTS="5")
+    # Two events a batch: each batch reads on from where the last stopped, past the issues'
+    # first and latest events it keeps.
+    out = retention(server, "90d", STACKLINE_RETENTION_MAX_EVENTS="5", STACKLINE_RETENTION_BATCH="2")
     assert "deleted 5 events" in out, out
     after = wait_counted(project, 10, stored=5)
     assert aggregates(after) == aggregates(before)
@@ -307,16 +338,163 @@ def test_a_project_of_its_own_max_age_loses_its_old_events_and_no_other_project_
         send(project.dsn, checkout_failure, 1, user={"id": "a"}, times=3)
     for project in (short, default):
         wait_counted(project, 3)
-    time.sleep(25)
+    cutoff = a_cutoff()
     for project in (short, default):
         send(project.dsn, checkout_failure, 1, user={"id": "b"})
         wait_counted(project, 4)
-    days = 15 / 86400  # the first three are older than that, the fourth (a CLI start away) is not
+    days = 15 / 86400  # as of 15 s after the cutoff, the first three are older than that, the fourth not
     changed = short.query(
         SETTINGS, {"input": {"organizationSlug": "acme", "projectSlug": "short", "retentionDays": days}}
     )["updateProjectSettings"]
     assert changed["userErrors"] == [] and changed["project"]["settings"]["retentionDays"] == days
 
-    assert "deleted 3 events" in retention(server, "90d")
+    assert "deleted 3 events" in retention(server, "90d", now=cutoff + 15)
     assert [i["userCount"] for i in wait_counted(short, 4, stored=1).values()] == [2]
     wait_counted(default, 4, stored=4)
+
+
+ORG_SETTINGS = """mutation ($input: UpdateOrganizationSettingsInput!) {
+  updateOrganizationSettings(input: $input) {
+    organization { settings { retentionDays retentionMaxEvents } } userErrors { message } } }"""
+HELD = """query ($p: String!) { organization(slug: "acme") { settings { retentionDays retentionMaxEvents } }
+  project(organizationSlug: "acme", slug: $p) { settings { retentionDays retentionMaxEvents } } }"""
+
+
+def retention_cli(server: Server, *flags: str) -> dict:
+    done = stackline(
+        "retention", "--org", "acme", *flags, "--json", "--data-dir", str(server.data_dir), env=server.env
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def wait_held(project: Project, organization: dict, own: dict) -> None:
+    """Until the read models (what the job reads) show these settings."""
+    deadline = time.monotonic() + 15
+    while True:
+        held = project.query(HELD, {"p": project.slug})
+        if (held["organization"]["settings"], held["project"]["settings"]) == (organization, own):
+            return
+        assert time.monotonic() < deadline, held
+        time.sleep(0.1)
+
+
+def test_an_organizations_retention_applies_to_its_projects_without_their_own(running: Server) -> None:
+    server = running
+    inherits, own = Project(server, "inherits"), Project(server, "own")
+    for project in (inherits, own):
+        send(project.dsn, checkout_failure, 1, user={"id": "a"}, times=3)
+    for project in (inherits, own):
+        wait_counted(project, 3)
+    cutoff = a_cutoff()
+    for project in (inherits, own):
+        send(project.dsn, checkout_failure, 1, user={"id": "b"})
+        wait_counted(project, 4)
+    days = 15 / 86400  # as of 15 s after the cutoff, each project's first three are older than that
+    refused = inherits.query(ORG_SETTINGS, {"input": {"organizationSlug": "acme", "retentionDays": 0}})
+    assert refused["updateOrganizationSettings"] == {
+        "organization": None,
+        "userErrors": [{"message": "retentionDays must be positive"}],
+    }
+    changed = inherits.query(ORG_SETTINGS, {"input": {"organizationSlug": "acme", "retentionDays": days}})
+    assert changed["updateOrganizationSettings"] == {
+        "organization": {"settings": {"retentionDays": days, "retentionMaxEvents": None}},
+        "userErrors": [],
+    }
+    # A project's own setting (here through the CLI) comes before its organization's.
+    assert retention_cli(server, "--project", "own", "--days", "1")["retention_days"] == 1
+    wait_held(
+        own,
+        {"retentionDays": days, "retentionMaxEvents": None},
+        {"retentionDays": 1, "retentionMaxEvents": None},
+    )
+
+    assert "deleted 3 events" in retention(server, "90d", now=cutoff + 15)
+    assert [i["userCount"] for i in wait_counted(inherits, 4, stored=1).values()] == [2]
+    wait_counted(own, 4, stored=4)
+
+    # The organization's cap, set through the CLI: `own` keeps its issue's first and latest.
+    held = retention_cli(server, "--clear-days", "--max-events", "2")
+    assert (held["retention_days"], held["retention_max_events"]) == (None, 2)
+    wait_held(
+        own,
+        {"retentionDays": None, "retentionMaxEvents": 2},
+        {"retentionDays": 1, "retentionMaxEvents": None},
+    )
+    assert "deleted 2 events" in retention(server, "90d")
+    wait_counted(own, 4, stored=2)
+    wait_counted(inherits, 4, stored=1)
+
+
+ITEMS = """query ($p: String!) { project(organizationSlug: "acme", slug: $p) {
+  transactions(first: 10) { totalCount edges { node { name } } } attachmentCount
+  usage(days: 2) { day category outcome quantity } } }"""
+
+
+def items(project: Project, transactions: int, attachments: int) -> dict:
+    deadline = time.monotonic() + 30
+    while True:
+        found = project.query(ITEMS, {"p": project.slug})["project"]
+        if (found["transactions"]["totalCount"], found["attachmentCount"]) == (transactions, attachments):
+            return found
+        assert time.monotonic() < deadline, found
+        time.sleep(0.2)
+
+
+SESSIONS = """query ($p: String!) { project(organizationSlug: "acme", slug: $p) {
+  sessions { release status quantity } } }"""
+
+
+def sessions_of(project: Project) -> list[dict]:
+    return sorted(project.query(SESSIONS, {"p": project.slug})["project"]["sessions"], key=str)
+
+
+def send_items(dsn: str, name: str, log: bytes) -> None:
+    """A transaction, a session, and an error event with a log file attached, by the real SDK."""
+    with sentry_client(dsn, traces_sample_rate=1.0, release="items@1"):
+        with sentry_sdk.start_transaction(name=name, op="http.server"):
+            pass
+        scope = sentry_sdk.get_isolation_scope()
+        scope.start_session()
+        scope.end_session()
+        with sentry_sdk.new_scope() as scoped:
+            scoped.add_attachment(bytes=log, filename="app.log", content_type="text/plain")
+            sentry_sdk.capture_message(f"with the log of {name}")
+
+
+def test_old_transactions_and_attachments_go_with_their_blobs_and_usage_still_counts_them(
+    running: Server,
+) -> None:
+    server = running
+    project = Project(server, "items")
+    old_log, young_log = b"old log line\n", b"young log line\n"
+    send_items(project.dsn, "GET /old", old_log)
+    items(project, 1, 1)
+    cutoff = a_cutoff()
+    send_items(project.dsn, "GET /young", young_log)
+    before = items(project, 2, 2)
+    sessions_before = sessions_of(project)
+    assert sum(s["quantity"] for s in sessions_before) == 2
+    blob = {
+        log: server.data_dir / "blobs" / (d := hashlib.sha256(log).hexdigest())[:2] / d
+        for log in (old_log, young_log)
+    }
+    assert blob[old_log].read_bytes() == old_log
+
+    out = retention(server, "15s", now=cutoff + 15)
+    assert "deleted 1 events" in out and "expired 3 transactions, session updates and attachments" in out, out
+    after = items(project, 1, 1)
+    assert [e["node"]["name"] for e in after["transactions"]["edges"]] == ["GET /young"]
+    assert not blob[old_log].exists() and blob[young_log].read_bytes() == young_log
+    # Usage counts what was accepted, deleted or not.
+    assert sorted(map(str, after["usage"])) == sorted(map(str, before["usage"]))
+    assert "expired 0 transactions" in retention(server, "15s", now=cutoff + 15)
+    # Release health still counts the old session, from the snapshot.
+    assert sessions_of(project) == sessions_before
+
+    server.stop()
+    live = dump(database_url(server))
+    stackline("replay", "--quiet", "--data-dir", str(server.data_dir), env=server.env)
+    rebuilt = dump(database_url(server))
+    for table in live:
+        if table not in NOT_FROM_THE_LOG:
+            assert rebuilt[table] == live[table], f"table {table} differs after replay"
