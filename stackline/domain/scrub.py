@@ -473,9 +473,17 @@ class _Walk:
                     if scrubbed is not value:
                         self.record(key)
                     out[key] = scrubbed
-            elif (kind is int or kind is float or kind is bool or value is None) and kinds.get(
-                key
-            ) == _NORMAL:
+            elif kinds.get(key) != _NORMAL:
+                out[key] = self.entry(key, value, depth)
+            elif kind is dict:
+                self.path.append(key)
+                out[key] = self.mapping(value, depth + 1)
+                self.path.pop()
+            elif kind is list:
+                self.path.append(key)
+                out[key] = self.sequence(value, depth + 1)
+                self.path.pop()
+            elif kind is int or kind is float or kind is bool or value is None:
                 out[key] = value
             else:
                 out[key] = self.entry(key, value, depth)
@@ -495,6 +503,10 @@ class _Walk:
                 if name is not key:
                     self.record(index, 0)
                 out.append([name, self.entry(key, item[1], depth, forced)])
+            elif type(item) is dict:  # what `entry` does with an index and a mapping, inlined
+                self.path.append(index)
+                out.append(self.mapping(item, depth + 1))
+                self.path.pop()
             else:
                 out.append(self.entry(index, item, depth))
         return out
