@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
@@ -36,7 +35,6 @@ from stackline.bus.memory import InProcessBus
 from stackline.domain import registry
 from stackline.eventstore import EventStore
 from stackline.eventstore.port import Upcasters
-from stackline.eventstore.postgres import PostgresEventStore
 from stackline.eventstore.sqlite import SQLiteEventStore
 from stackline.projections.alerts import AlertNotificationsProjection, AlertRulesProjection
 from stackline.projections.analytics import AnalyticsProjection
@@ -78,13 +76,18 @@ async def open_event_store(url: str) -> EventStore:
     upcasters = domain_upcasters()
     if url.startswith("sqlite:///"):
         return SQLiteEventStore(Path(url.removeprefix("sqlite:///")), upcasters)
+    # The adapters of real servers are imported only when chosen: their clients (asyncpg,
+    # kurrentdbclient with grpc, nats) cost the embedded default's process ~60 MB of RSS.
     if url.startswith(("postgresql://", "postgres://")):
+        import asyncpg
+
+        from stackline.eventstore.postgres import PostgresEventStore
+
         try:
             return await PostgresEventStore.open(url, upcasters)
         except (OSError, asyncpg.PostgresError) as error:
             raise SettingsError(f"STACKLINE_EVENTSTORE_URL: cannot use {_redacted(url)}: {error}") from error
     if url.startswith(("kurrentdb://", "kurrentdb+discover://", "esdb://", "esdb+discover://")):
-        # Imported here: the KurrentDB client (gRPC) costs every other start 0.16 s of imports.
         from stackline.eventstore.kurrentdb import KurrentDBEventStore
 
         try:
@@ -116,7 +119,7 @@ async def open_bus(settings: Settings) -> Bus:
     stream keeps them for integrations); else the in-process bus of a single-process setup."""
     if not settings.nats_url:
         return InProcessBus()
-    from stackline.bus.nats import NatsBus  # nats-py is imported only by the setups that use it
+    from stackline.bus.nats import NatsBus  # only when chosen, like the event stores above
 
     try:
         bus = await NatsBus.connect(settings.nats_url, subject_prefix=settings.nats_prefix)
@@ -277,7 +280,7 @@ class Services:
         self._serving_tasks.append(task)
 
     def retention_job(self) -> RetentionJob:
-        return RetentionJob(self.store, self.engine, self.analytics, self.settings.retention, self.blobs)
+        return RetentionJob(self.store, self.engine, self.analytics, self.settings.retention)
 
     def projectors(self) -> list[ProjectorRunner]:
         """Every projector this process can run (the analytics one when its store is open here)."""

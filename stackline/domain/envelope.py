@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import orjson
+
 
 class EnvelopeError(ValueError):
     """The body is not a valid envelope. The message is one line, meant for the client."""
@@ -32,12 +34,34 @@ class EnvelopeItem:
     def json(self) -> dict[str, Any]:
         """The payload as a JSON object (event, transaction, session, ... payloads all are)."""
         try:
-            value = json.loads(self.payload)
+            value = decode_json(self.payload)
         except (ValueError, RecursionError) as exc:  # RecursionError: absurdly deep nesting
             raise EnvelopeError("item payload is not valid JSON") from exc
         if not isinstance(value, dict):
             raise EnvelopeError("item payload is not a JSON object")
         return value
+
+
+# 19 digits in a row may be an integer orjson would turn into a float (it keeps only 64-bit ones).
+# Found by mapping every digit to `0` and everything else to `x` and searching for nineteen `0`s:
+# both steps run in C, ten times faster than a regex on a 7 KB payload.
+_DIGITS_AS_ZERO = bytes(0x30 if 0x30 <= byte <= 0x39 else 0x78 for byte in range(256))
+_LONG_DIGITS = b"0" * 19
+
+
+def decode_json(data: bytes) -> Any:
+    """`json.loads(data)`, by orjson (several times faster) where it gives the same value.
+
+    orjson refuses what the standard library accepts beyond strict JSON (NaN, Infinity, lone
+    surrogates, a byte order mark, UTF-16) and reads integers beyond 64 bits as floats: those
+    payloads, rare and always suspect, are decoded by `json` instead, so nothing changes.
+    """
+    if _LONG_DIGITS not in data.translate(_DIGITS_AS_ZERO):
+        try:
+            return orjson.loads(data)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(data)
 
 
 @dataclass(frozen=True, slots=True)

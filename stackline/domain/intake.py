@@ -147,6 +147,7 @@ class Intake:
             client_ip=self.client_ip,
             keep_ip=self.settings.keep_ip,
             event_id=event_id,
+            consume=True,  # a payload just decoded for this call; scrub_event copies the result
         )
         return scrub_event(normalized.payload, self.settings.scrub).payload
 

@@ -91,12 +91,22 @@ def normalize_event(
     client_ip: str | None = None,
     keep_ip: bool = True,
     event_id: str | None = None,
+    consume: bool = False,
 ) -> NormalizedEvent:
-    """A normalized copy of `payload`. `event_id`, when given, wins over the payload's own."""
+    """A normalized copy of `payload`. `event_id`, when given, wins over the payload's own.
+
+    With `consume`, the caller hands `payload` over (ingest, which copies the result again when it
+    scrubs it): when nothing in it breaks a size or depth limit, which is the usual case, it is
+    normalized in place instead of copied first, so the result shares its containers and the
+    input is changed. The result is the same either way.
+    """
     if not isinstance(payload, dict):
         raise ValueError(f"an event payload must be a JSON object, not {type(payload).__name__}")
     notes = _Notes()
-    event = _copy_event(payload, notes)
+    if consume and STACKLINE_KEY not in payload and _fits_event(payload):
+        event = payload
+    else:
+        event = _copy_event(payload, notes)
     event = _rename_legacy_interfaces(event, notes)
 
     event["event_id"] = _event_id(event_id if event_id is not None else event.get("event_id"), notes)
@@ -193,6 +203,58 @@ def _copy(value: Any, path: list[str], depth_left: int, notes: _Notes) -> Any:
         return items
     notes.add(f"{_dotted(path)}: dropped a value of type {type(value).__name__}")
     return None
+
+
+def _fits_event(payload: dict[str, Any]) -> bool:
+    """Whether `_copy_event` would change nothing in `payload` (and record no note)."""
+    for key, value in payload.items():
+        if type(key) is not str:
+            return False
+        if not _fits(value, MAX_DATA_DEPTH + 1 if key in ("extra", "contexts") else MAX_DEPTH):
+            return False
+    return True
+
+
+def _fits(value: Any, depth_left: int) -> bool:
+    """Whether `_copy(value, ..., depth_left, ...)` would give an equal value and no note: the
+    same walk, without building anything or tracking the path. Anything unusual (a tuple, a
+    subclass, another type) answers False and so takes the copy."""
+    kind = type(value)
+    if kind is str:
+        return len(value) <= MAX_STRING
+    if kind is dict:
+        if depth_left <= 0:
+            return False
+        depth_left -= 1
+        for key, item in value.items():
+            if type(key) is not str:
+                return False
+            kind = type(item)
+            if kind is str:
+                if len(item) > MAX_STRING:
+                    return False
+            elif kind is float or kind is bool or item is None:
+                continue
+            elif not _fits(item, depth_left):
+                return False
+        return True
+    if kind is list:
+        if depth_left <= 0:
+            return False
+        depth_left -= 1
+        for item in value:
+            kind = type(item)
+            if kind is str:
+                if len(item) > MAX_STRING:
+                    return False
+            elif kind is float or kind is bool or item is None:
+                continue
+            elif not _fits(item, depth_left):
+                return False
+        return True
+    if kind is int:
+        return bool(_SMALLEST_INT <= value <= _LARGEST_INT)
+    return value is None or kind is float or kind is bool
 
 
 def _dotted(path: list[str]) -> str:

@@ -165,6 +165,16 @@ _IPV6 = re.compile(
     r"[0-9A-Fa-f:](?<![\w:.][0-9A-Fa-f:])[0-9A-Fa-f]{0,3}+(?::[0-9A-Fa-f]{0,4}+){1,7}(?![\w:])"
 )
 _TWO_DIGITS = re.compile(r"[0-9][^0-9]*+[0-9]")
+# A string's shape, to skip the card and IBAN patterns where they cannot match (timestamps,
+# versions, addresses: most strings with digits): ASCII digits, spaces and dashes become `0`,
+# capitals `A`, other ASCII `x`, the rest stays. A card number is 13 or more of `0`; an IBAN
+# starts with `AA00`. str.translate maps ASCII text in C, cheaper than either pattern.
+_SHAPE = "".join(
+    "0" if char.isdigit() or char in " -" else "A" if "A" <= char <= "Z" else "x"
+    for char in map(chr, range(128))
+)
+_CARD_SHAPE = "0" * 13
+_IBAN_SHAPE = "AA00"
 
 
 class _Rules:
@@ -211,8 +221,11 @@ class _Rules:
         if "earer" in scrubbed or "EARER" in scrubbed:
             scrubbed = _BEARER.sub(_filter_token, scrubbed)
         if _TWO_DIGITS.search(scrubbed):
-            scrubbed = _CARD.sub(_filter_card, scrubbed)
-            scrubbed = _IBAN.sub(_filter_iban, scrubbed)
+            shape = scrubbed.translate(_SHAPE)
+            if _CARD_SHAPE in shape:
+                scrubbed = _CARD.sub(_filter_card, scrubbed)
+            if _IBAN_SHAPE in shape:
+                scrubbed = _IBAN.sub(_filter_iban, scrubbed)
             if self.scrub_ips:
                 scrubbed = _IPV4.sub(_filter_ipv4, scrubbed)
         if self.scrub_ips and scrubbed.count(":") >= 2:
@@ -441,7 +454,40 @@ class _Walk:
         if depth > MAX_DEPTH:
             self.record()
             return FILTERED
-        return {key: self.entry(key, value, depth, forced) for key, value in mapping.items()}
+        if forced:
+            return {key: self.entry(key, value, depth, forced) for key, value in mapping.items()}
+        # What `entry` does, inlined for the common case (a key already judged normal, a scalar
+        # value): most values of a payload take this path, and a call per value is its cost.
+        kinds = self.rules.key_kinds
+        scrub_text = self.rules.scrub_text
+        out: dict[Any, Any] = {}
+        for key, value in mapping.items():
+            kind = type(value)
+            if kind is str:
+                if type(key) is not str or kinds.get(key) != _NORMAL:
+                    out[key] = self.entry(key, value, depth)
+                elif len(value) < _SHORTEST_MATCH or (value.isdigit() and _ID_KEY.search(key)):
+                    out[key] = value
+                else:
+                    scrubbed = scrub_text(value)
+                    if scrubbed is not value:
+                        self.record(key)
+                    out[key] = scrubbed
+            elif kinds.get(key) != _NORMAL:
+                out[key] = self.entry(key, value, depth)
+            elif kind is dict:
+                self.path.append(key)
+                out[key] = self.mapping(value, depth + 1)
+                self.path.pop()
+            elif kind is list:
+                self.path.append(key)
+                out[key] = self.sequence(value, depth + 1)
+                self.path.pop()
+            elif kind is int or kind is float or kind is bool or value is None:
+                out[key] = value
+            else:
+                out[key] = self.entry(key, value, depth)
+        return out
 
     def sequence(self, items: list[Any], depth: int, forced: frozenset[str] = frozenset()) -> Any:
         if depth > MAX_DEPTH:
@@ -457,6 +503,10 @@ class _Walk:
                 if name is not key:
                     self.record(index, 0)
                 out.append([name, self.entry(key, item[1], depth, forced)])
+            elif type(item) is dict:  # what `entry` does with an index and a mapping, inlined
+                self.path.append(index)
+                out.append(self.mapping(item, depth + 1))
+                self.path.pop()
             else:
                 out.append(self.entry(index, item, depth))
         return out
