@@ -18,6 +18,7 @@ from stackline.domain.organization import ALL_SCOPES, InvalidCommand
 from stackline.domain.webhook import WebhookConfig
 from stackline.graphql.alerts import AlertMutations, AlertRule
 from stackline.graphql.context import NotAuthenticated, PublicError, ctx, decode_id
+from stackline.graphql.erasure import ErasureMutations
 from stackline.graphql.limits import QueryCostLimiter
 from stackline.graphql.types import (
     ApiToken,
@@ -449,7 +450,7 @@ async def _fresh_webhook(
 
 
 @strawberry.type
-class Mutation(AlertMutations):
+class Mutation(AlertMutations, ErasureMutations):
     @strawberry.mutation(
         description="Send a project's issue changes to a URL, signed with a secret shown once."
     )

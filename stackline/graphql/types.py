@@ -23,7 +23,7 @@ from stackline.domain.issue import ChangeKind
 from stackline.domain.search import SearchSyntaxError, parse_log_query, parse_query
 from stackline.graphql import analytics
 from stackline.graphql.analytics import StatsBucket, StatsPeriod, TagFacet
-from stackline.graphql.context import PublicError, ctx, decode_id, encode_id
+from stackline.graphql.context import PublicError, ctx, decode_id, encode_id, personal_keys
 from stackline.projections.symbolicate import exceptions_of, frames_of
 from stackline.readmodels import queries
 from stackline.readmodels.queries import aware
@@ -668,12 +668,13 @@ class Project(Node):
         ctx(info).require_scope(self.organization_id, "event:read")
         async with ctx(info).services.engine.connect() as conn:
             rows = await queries.feedback_of(conn, self.organization_id, self.numeric_id, page_size(first))
+        keys = personal_keys(info)
         return [
             Feedback(
                 feedback_id=r.feedback_id,
                 associated_event_id=r.associated_event_id,
-                name=r.name,
-                email=r.email,
+                name=await keys.open_value(self.organization_id, r.name),
+                email=await keys.open_value(self.organization_id, r.email),
                 comments=r.comments,
                 received_at=aware(r.received_at),
             )
@@ -904,6 +905,7 @@ class Issue(Node):
         context.require_scope(self.organization_id, "event:read")
         top = max(1, min(top, 50))
         rows = await context.tags_loader().load(self.issue_id) or []
+        shown = await personal_keys(info).reveal(self.organization_id, (r.value for r in rows))
         by_key: dict[str, list] = {}
         for row in rows:
             by_key.setdefault(row.key, []).append(row)
@@ -913,7 +915,7 @@ class Issue(Node):
                 total_values=sum(r.times_seen for r in values),
                 top_values=[
                     TagValue(
-                        value=r.value,
+                        value=shown.get(r.value, r.value),
                         count=r.times_seen,
                         first_seen=aware(r.first_seen),
                         last_seen=aware(r.last_seen),
@@ -1072,13 +1074,18 @@ class Event(Node):
     message: str | None
     level: str
     platform: str | None
-    tags: list[Tag]
     grouping: JSON = strawberry.field(
         description="Why the event was grouped as it was: config, rule, hash, components."
     )
+    stored_tags: strawberry.Private[list[tuple[str, str]]]
     project_id: strawberry.Private[int]
     organization_id: strawberry.Private[str]
     position: strawberry.Private[int]
+
+    @strawberry.field
+    async def tags(self, info: Info) -> list[Tag]:
+        shown = await personal_keys(info).reveal(self.organization_id, (v for _, v in self.stored_tags))
+        return [Tag(key=k, value=shown.get(v, v)) for k, v in self.stored_tags]
 
     @strawberry.field(description="The event as stored: normalized and scrubbed.")
     async def payload(self, info: Info) -> JSON:
@@ -1144,7 +1151,7 @@ class Event(Node):
             message=row.message,
             level=row.level,
             platform=row.platform,
-            tags=[Tag(key=k, value=v) for k, v in row.tags],
+            stored_tags=[(k, v) for k, v in row.tags],
             grouping=row.grouping,
             project_id=row.project_id,
             organization_id=row.organization_id,

@@ -1,0 +1,303 @@
+"""Personal data, sealed at ingest so that one person's data can be erased from an immutable log.
+
+Crypto-shredding: what names a person in an event (the `user` object's every field, the
+request's `REMOTE_ADDR` and forwarding headers, a feedback's name and e-mail) is encrypted with
+AES-GCM (`cryptography`) under a key of that person's own, the *subject key*, before the event is
+appended. The keys live outside the log (`stackline/app/personal_keys.py`); erasing a person
+deletes their key, and every sealed value of theirs reads `[erased]` from then on, in the log,
+in every replay, everywhere.
+
+What the projectors count by (the event's `user_key` and its `user`, `user.id`, `user.email`,
+`user.username` tags) cannot be encrypted with a random nonce, or no two events of a person
+would count as one user. Those become *pseudonyms*: an HMAC-SHA256 under a secret of the
+organization, `email:~3f2a…` for `email:x@y` (and `~3f2a…` for the tag `user.email`). The key
+store keeps, per pseudonym, the clear identifier sealed under the subject key, so a reader can
+show it (`reveal`) until the person is erased, and search can hash what it is asked for.
+
+The subject of an event is the person its `user_key` names (id, else e-mail, else username,
+else IP address, as Sentry counts users); every identifier the event carries (the others, and
+the request's address) is recorded as an alias of that subject, so erasing by any of them finds
+it.
+
+Pure: no I/O (nonces come from the OS's random source through `cryptography`'s callers). Never
+hand-written crypto: AES-GCM and HMAC from `cryptography` and the standard library.
+"""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import hmac
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from stackline.domain.error_event import ErrorEventFacts, ErrorEventReceived
+from stackline.domain.events import DomainEvent, register
+
+ERASED = "[erased]"
+SEALED = "~sealed:1:"  # then `{key id}:{base64url(nonce + ciphertext)}`
+KEY_BYTES = 32  # AES-256
+NONCE_BYTES = 12
+# The identifiers a person is erased by, as `user_key` writes them (`email:x@y`).
+IDENTIFIER_FIELDS = ("id", "email", "username", "ip_address")
+# The tags `summarize` derives from the user: the value of `user` is a whole identifier, the
+# others the value of one field.
+USER_TAGS = {"user.id": "id", "user.email": "email", "user.username": "username"}
+# Request headers that carry the client's address.
+ADDRESS_HEADERS = frozenset(
+    {"x-forwarded-for", "x-real-ip", "forwarded", "true-client-ip", "cf-connecting-ip"}
+)
+PSEUDONYM = re.compile(r"~([0-9a-f]{32})$")
+_PSEUDONYM_HEX = 32
+
+
+@dataclass(frozen=True, slots=True)
+class SubjectKey:
+    """One person's key in one organization. `key_id` is random and never reused, so a sealed
+    value names the key it needs, and a key created after an erasure opens nothing before it."""
+
+    key_id: str
+    organization_id: str
+    key: bytes = dataclasses.field(repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_aead", AESGCM(self.key))
+
+    @property
+    def aad(self) -> bytes:
+        return f"{self.organization_id}:{self.key_id}".encode()
+
+    def seal(self, value: Any) -> str:
+        """`value` (any JSON value) as a sealed string."""
+        nonce = os.urandom(NONCE_BYTES)
+        sealed = self._aead.encrypt(nonce, orjson.dumps(value), self.aad)  # type: ignore[attr-defined]
+        return f"{SEALED}{self.key_id}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+
+    def open(self, token: str) -> Any:
+        """The value `seal` sealed; ERASED when it is not one of this key's."""
+        parts = sealed_parts(token)
+        if parts is None or parts[0] != self.key_id:
+            return ERASED
+        try:
+            data = base64.urlsafe_b64decode(parts[1])
+            return orjson.loads(self._aead.decrypt(data[:NONCE_BYTES], data[NONCE_BYTES:], self.aad))  # type: ignore[attr-defined]
+        except (InvalidTag, ValueError):
+            return ERASED
+
+
+def new_key() -> bytes:
+    return AESGCM.generate_key(bit_length=KEY_BYTES * 8)
+
+
+def sealed_parts(value: Any) -> tuple[str, str] | None:
+    """(key id, data) of a sealed string; None for anything else."""
+    if not isinstance(value, str) or not value.startswith(SEALED):
+        return None
+    key_id, _, data = value[len(SEALED) :].partition(":")
+    return (key_id, data) if key_id and data else None
+
+
+def pseudonym_of(secret: bytes, identifier: str) -> str:
+    """The hex HMAC-SHA256 (under the organization's secret) of an identifier (`email:x@y`)."""
+    return hmac.new(secret, identifier.encode(), hashlib.sha256).hexdigest()[:_PSEUDONYM_HEX]
+
+
+def identifier(field: str, value: Any) -> str:
+    """An identifier as `user_key` writes it: `email:x@y`, `ip_address:1.2.3.4`, cut at 254."""
+    return f"{field}:{value}"[:254]
+
+
+@register
+@dataclass(frozen=True, slots=True)
+class UserErased(DomainEvent):
+    """An owner erased a person: the keys of the subjects seen under one identifier were deleted.
+    The audit record of it, in the stream `erasure-{organization_id}`; it names the person only
+    by the pseudonym (`kind` says which field: email, id, username, ip_address)."""
+
+    organization_id: str
+    kind: str
+    pseudonym: str
+    subjects: int
+    actor: str
+
+
+def erasure_stream(organization_id: str) -> str:
+    return f"erasure-{organization_id}"
+
+
+# --- who an event is about ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """The person an event is about (`primary`, an identifier) and every identifier it names
+    them by (the primary among them)."""
+
+    primary: str
+    identifiers: tuple[str, ...]
+
+
+def subject_of_payload(payload: Mapping[str, Any]) -> Subject | None:
+    found: list[str] = []
+    user = payload.get("user")
+    if isinstance(user, dict):
+        for field in IDENTIFIER_FIELDS:
+            value = user.get(field)
+            if value not in (None, "") and not isinstance(value, (dict, list)):
+                found.append(identifier(field, value))
+    request = payload.get("request")
+    env = request.get("env") if isinstance(request, dict) else None
+    address = env.get("REMOTE_ADDR") if isinstance(env, dict) else None
+    if isinstance(address, str) and address:
+        found.append(identifier("ip_address", address))
+    if not found:
+        if isinstance(user, dict) and user:
+            return Subject("user:anonymous", ("user:anonymous",))  # a name or geo but no identifier
+        return None
+    return Subject(found[0], tuple(dict.fromkeys(found)))
+
+
+def subject_of_feedback(name: str | None, email: str | None) -> Subject | None:
+    if email:
+        return Subject(identifier("email", email), (identifier("email", email),))
+    if name:
+        return Subject(identifier("name", name), (identifier("name", name),))
+    return None
+
+
+# --- sealing ----------------------------------------------------------------------------------
+
+
+def seal_payload(payload: dict[str, Any], key: SubjectKey) -> dict[str, Any]:
+    """A copy of `payload` with its personal values sealed: every field of `user`, the request's
+    `REMOTE_ADDR` and its address headers. Containers are copied only on the way down to them."""
+    sealed = dict(payload)
+    user = payload.get("user")
+    if isinstance(user, dict):
+        sealed["user"] = {field: _seal(key, value) for field, value in user.items()}
+    request = payload.get("request")
+    if isinstance(request, dict):
+        request = dict(request)
+        env = request.get("env")
+        if isinstance(env, dict) and "REMOTE_ADDR" in env:
+            request["env"] = {**env, "REMOTE_ADDR": _seal(key, env["REMOTE_ADDR"])}
+        headers = request.get("headers")
+        if isinstance(headers, dict):
+            request["headers"] = {
+                name: _seal(key, value) if str(name).lower() in ADDRESS_HEADERS else value
+                for name, value in headers.items()
+            }
+        elif isinstance(headers, list):
+            request["headers"] = [
+                [pair[0], _seal(key, pair[1])]
+                if isinstance(pair, list) and len(pair) == 2 and str(pair[0]).lower() in ADDRESS_HEADERS
+                else pair
+                for pair in headers
+            ]
+        sealed["request"] = request
+    return sealed
+
+
+def _seal(key: SubjectKey, value: Any) -> Any:
+    return value if value is None or value == "" else key.seal(value)
+
+
+def pseudonymize_facts(facts: ErrorEventFacts, pseudonym: Callable[[str], str]) -> ErrorEventFacts:
+    """The facts with the user and the user tags as pseudonyms (`email:~…`, `~…`)."""
+    tags = []
+    for name, value in facts.summary.tags:
+        if name == "user":
+            value = pseudonymous_identifier(value, pseudonym)
+        elif name in USER_TAGS:
+            value = "~" + pseudonym(identifier(USER_TAGS[name], value))
+        tags.append((name, value))
+    summary = dataclasses.replace(facts.summary, tags=tuple(tags))
+    user = pseudonymous_identifier(facts.user, pseudonym) if facts.user else None
+    return dataclasses.replace(facts, summary=summary, user=user)
+
+
+def pseudonymous_identifier(value: str, pseudonym: Callable[[str], str]) -> str:
+    """`email:x@y` as `email:~…`."""
+    field, _, _ = value.partition(":")
+    return f"{field}:~{pseudonym(value)}"
+
+
+def seal_error_event(
+    event: ErrorEventReceived, key: SubjectKey, pseudonym: Callable[[str], str]
+) -> ErrorEventReceived:
+    """The event as the log keeps it: its payload's personal values sealed, its facts'
+    pseudonymous. Needs the payload (an event fresh from intake has it)."""
+    return dataclasses.replace(
+        event,
+        facts=pseudonymize_facts(event.facts, pseudonym),
+        payload_json=orjson.dumps(seal_payload(event.payload, key)).decode(),
+    )
+
+
+def may_be_personal(event: ErrorEventReceived) -> bool:
+    """A cheap test on the payload's text: an event without a user and without a request
+    environment or headers has nothing to seal (most of a load test's events)."""
+    text = event.payload_json or ""
+    return '"user"' in text or "REMOTE_ADDR" in text or '"headers"' in text
+
+
+# --- opening ----------------------------------------------------------------------------------
+
+
+def open_payload(payload: Any, keys: Mapping[str, SubjectKey]) -> Any:
+    """`payload` with every sealed string opened by its key, or ERASED when the key is gone."""
+    if isinstance(payload, dict):
+        return {name: open_payload(value, keys) for name, value in payload.items()}
+    if isinstance(payload, list):
+        return [open_payload(value, keys) for value in payload]
+    parts = sealed_parts(payload)
+    if parts is None:
+        return payload
+    key = keys.get(parts[0])
+    return ERASED if key is None else key.open(payload)
+
+
+def key_ids_in(payload: Any) -> set[str]:
+    """The key ids that `open_payload` needs for `payload`."""
+    found: set[str] = set()
+    stack = [payload]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+        elif (parts := sealed_parts(value)) is not None:
+            found.add(parts[0])
+    return found
+
+
+def pseudonym_in(value: Any) -> str | None:
+    """The pseudonym (hex) of a pseudonymous value (`email:~…` or `~…`); None for a clear one."""
+    if not isinstance(value, str):
+        return None
+    match = PSEUDONYM.search(value)
+    return match.group(1) if match else None
+
+
+def revealed(value: str, identifiers: Mapping[str, str]) -> str:
+    """A pseudonymous value shown as it was sent (`email:x@y` for `email:~…`, `x@y` for `~…`),
+    given the identifiers of the pseudonyms still known; ERASED for one no longer known. Any
+    other value is returned as it is."""
+    hexed = pseudonym_in(value)
+    if hexed is None:
+        return value
+    clear = identifiers.get(hexed)
+    if clear is None:
+        return ERASED
+    if value.startswith("~"):
+        return clear.partition(":")[2]
+    return clear
