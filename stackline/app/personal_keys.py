@@ -56,6 +56,7 @@ from stackline.domain.personal import (
     open_payload,
     pseudonym_in,
     pseudonym_of,
+    pseudonymous_search,
     revealed,
     seal_error_event,
     sealed_parts,
@@ -158,6 +159,11 @@ class PersonalKeys:
     async def pseudonym(self, organization_id: str, identifier: str) -> str:
         return pseudonym_of(await self.secret(organization_id), identifier)
 
+    async def search_terms(self, organization_id: str, terms: tuple[Any, ...]) -> tuple[Any, ...]:
+        """Search terms with the user tags' values hashed as they are stored."""
+        secret = await self.secret(organization_id)
+        return pseudonymous_search(terms, lambda identifier: pseudonym_of(secret, identifier))
+
     # --- the ingest step ----------------------------------------------------------------------
 
     async def seal_plan(
@@ -180,7 +186,9 @@ class PersonalKeys:
         if subject is None:
             return domain_event
         key = await self.subject_key(organization_id, subject)
-        return seal_error_event(domain_event, key, lambda identifier: pseudonym_of(secret, identifier))
+        return seal_error_event(
+            domain_event, key, lambda identifier: pseudonym_of(secret, identifier), subject
+        )
 
     async def _seal_feedback(self, organization_id: str, domain_event: FeedbackReceived) -> FeedbackReceived:
         subject = subject_of_feedback(domain_event.name, domain_event.email)

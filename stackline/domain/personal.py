@@ -41,6 +41,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from stackline.domain.error_event import ErrorEventFacts, ErrorEventReceived
 from stackline.domain.events import DomainEvent, register
+from stackline.domain.search import TagValue
 
 ERASED = "[erased]"
 SEALED = "~sealed:1:"  # then `{key id}:{base64url(nonce + ciphertext)}`
@@ -67,6 +68,7 @@ class SubjectKey:
     key_id: str
     organization_id: str
     key: bytes = dataclasses.field(repr=False)
+    _aead: AESGCM = dataclasses.field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_aead", AESGCM(self.key))
@@ -78,7 +80,7 @@ class SubjectKey:
     def seal(self, value: Any) -> str:
         """`value` (any JSON value) as a sealed string."""
         nonce = os.urandom(NONCE_BYTES)
-        sealed = self._aead.encrypt(nonce, orjson.dumps(value), self.aad)  # type: ignore[attr-defined]
+        sealed = self._aead.encrypt(nonce, orjson.dumps(value), self.aad)
         return f"{SEALED}{self.key_id}:{base64.urlsafe_b64encode(nonce + sealed).decode()}"
 
     def open(self, token: str) -> Any:
@@ -88,7 +90,7 @@ class SubjectKey:
             return ERASED
         try:
             data = base64.urlsafe_b64decode(parts[1])
-            return orjson.loads(self._aead.decrypt(data[:NONCE_BYTES], data[NONCE_BYTES:], self.aad))  # type: ignore[attr-defined]
+            return orjson.loads(self._aead.decrypt(data[:NONCE_BYTES], data[NONCE_BYTES:], self.aad))
         except (InvalidTag, ValueError):
             return ERASED
 
@@ -176,14 +178,24 @@ def subject_of_feedback(name: str | None, email: str | None) -> Subject | None:
 # --- sealing ----------------------------------------------------------------------------------
 
 
-def seal_payload(payload: dict[str, Any], key: SubjectKey) -> dict[str, Any]:
+MIN_NEEDLE = 5  # shorter identifiers (`id:42`) would seal every string holding the digits
+
+
+def seal_payload(payload: dict[str, Any], key: SubjectKey, needles: tuple[str, ...] = ()) -> dict[str, Any]:
     """A copy of `payload` with its personal values sealed: every field of `user`, the request's
-    `REMOTE_ADDR` and its address headers. Containers are copied only on the way down to them."""
-    sealed = dict(payload)
+    `REMOTE_ADDR` and its address headers, and anywhere else (a frame's variables, a breadcrumb,
+    an exception's message) every string that holds one of `needles` (the person's identifiers,
+    in clear), sealed whole."""
+    needles = tuple(needle for needle in needles if len(needle) >= MIN_NEEDLE)
+    sealed = (
+        {name: _seal_holding(value, key, needles) for name, value in payload.items()}
+        if needles
+        else dict(payload)
+    )
     user = payload.get("user")
     if isinstance(user, dict):
         sealed["user"] = {field: _seal(key, value) for field, value in user.items()}
-    request = payload.get("request")
+    request = sealed.get("request")
     if isinstance(request, dict):
         request = dict(request)
         env = request.get("env")
@@ -206,8 +218,36 @@ def seal_payload(payload: dict[str, Any], key: SubjectKey) -> dict[str, Any]:
     return sealed
 
 
+def _seal_holding(value: Any, key: SubjectKey, needles: tuple[str, ...]) -> Any:
+    """`value` with every string that holds a needle sealed (iteratively: any depth)."""
+    if isinstance(value, str):
+        return key.seal(value) if any(needle in value for needle in needles) else value
+    if not isinstance(value, (dict, list)):
+        return value
+    root: Any = {} if isinstance(value, dict) else []
+    stack = [(value, root)]
+    while stack:
+        source, target = stack.pop()
+        pairs = source.items() if isinstance(source, dict) else enumerate(source)
+        for name, item in pairs:
+            if isinstance(item, (dict, list)):
+                child: Any = {} if isinstance(item, dict) else []
+                stack.append((item, child))
+            elif isinstance(item, str) and any(needle in item for needle in needles):
+                child = key.seal(item)
+            else:
+                child = item
+            if isinstance(target, dict):
+                target[name] = child
+            else:
+                target.append(child)
+    return root
+
+
 def _seal(key: SubjectKey, value: Any) -> Any:
-    return value if value is None or value == "" else key.seal(value)
+    if value is None or value == "" or sealed_parts(value) is not None:
+        return value
+    return key.seal(value)
 
 
 def pseudonymize_facts(facts: ErrorEventFacts, pseudonym: Callable[[str], str]) -> ErrorEventFacts:
@@ -231,14 +271,15 @@ def pseudonymous_identifier(value: str, pseudonym: Callable[[str], str]) -> str:
 
 
 def seal_error_event(
-    event: ErrorEventReceived, key: SubjectKey, pseudonym: Callable[[str], str]
+    event: ErrorEventReceived, key: SubjectKey, pseudonym: Callable[[str], str], subject: Subject
 ) -> ErrorEventReceived:
     """The event as the log keeps it: its payload's personal values sealed, its facts'
     pseudonymous. Needs the payload (an event fresh from intake has it)."""
+    needles = tuple(identifier.partition(":")[2] for identifier in subject.identifiers)
     return dataclasses.replace(
         event,
         facts=pseudonymize_facts(event.facts, pseudonym),
-        payload_json=orjson.dumps(seal_payload(event.payload, key)).decode(),
+        payload_json=orjson.dumps(seal_payload(event.payload, key, needles)).decode(),
     )
 
 
@@ -247,6 +288,23 @@ def may_be_personal(event: ErrorEventReceived) -> bool:
     environment or headers has nothing to seal (most of a load test's events)."""
     text = event.payload_json or ""
     return '"user"' in text or "REMOTE_ADDR" in text or '"headers"' in text
+
+
+def pseudonymous_search(terms: tuple[Any, ...], pseudonym: Callable[[str], str]) -> tuple[Any, ...]:
+    """Search terms on the user tags (`user.email:x@y`, `user:id:42`) as the stored
+    pseudonyms, so that an exact value still finds its issues. A wildcard cannot match a hash:
+    such a term is left as it is (and matches no pseudonymous value)."""
+    found = []
+    for term in terms:
+        if isinstance(term, TagValue) and "*" not in term.value:
+            if term.key == "user" and ":" in term.value:
+                term = dataclasses.replace(term, value=pseudonymous_identifier(term.value, pseudonym))
+            elif term.key in USER_TAGS:
+                term = dataclasses.replace(
+                    term, value="~" + pseudonym(identifier(USER_TAGS[term.key], term.value))
+                )
+        found.append(term)
+    return tuple(found)
 
 
 # --- opening ----------------------------------------------------------------------------------

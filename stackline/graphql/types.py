@@ -716,6 +716,7 @@ class Project(Node):
             search = parse_query(query)
         except SearchSyntaxError as error:
             raise PublicError(str(error)) from None
+        search = await personal_keys(info).search_terms(self.organization_id, search)
         async with context.services.engine.connect() as conn:
             rows = await queries.issues_page(
                 conn,
