@@ -116,6 +116,7 @@ class PersonalKeys:
         self._secrets: dict[str, bytes] = {}
         self._keys: dict[tuple[str, str], tuple[float, SubjectKey]] = {}  # (org, subject) ->
         self._recorded: dict[tuple[str, str, str], float] = {}  # (org, pseudonym, key id) ->
+        self._pseudonyms: dict[tuple[str, str], str] = {}  # (org, identifier) -> pseudonym
 
     @classmethod
     async def open(cls, database_url: str, data_dir: Path) -> PersonalKeys:
@@ -159,6 +160,14 @@ class PersonalKeys:
     async def pseudonym(self, organization_id: str, identifier: str) -> str:
         return pseudonym_of(await self.secret(organization_id), identifier)
 
+    def _pseudonym_cached(self, organization_id: str, secret: bytes, identifier: str) -> str:
+        """An HMAC costs more than a lookup, and a busy server sees the same people again."""
+        found = self._pseudonyms.get((organization_id, identifier))
+        if found is None:
+            found = pseudonym_of(secret, identifier)
+            self._remember(self._pseudonyms, (organization_id, identifier), found)
+        return found
+
     async def search_terms(self, organization_id: str, terms: tuple[Any, ...]) -> tuple[Any, ...]:
         """Search terms with the user tags' values hashed as they are stored."""
         secret = await self.secret(organization_id)
@@ -182,12 +191,16 @@ class PersonalKeys:
 
     async def _seal_error(self, organization_id: str, domain_event: ErrorEventReceived) -> ErrorEventReceived:
         secret = await self.secret(organization_id)
-        subject = subject_of_payload(domain_event.payload)
+        payload = domain_event.payload
+        subject = subject_of_payload(payload)
         if subject is None:
             return domain_event
         key = await self.subject_key(organization_id, subject)
         return seal_error_event(
-            domain_event, key, lambda identifier: pseudonym_of(secret, identifier), subject
+            domain_event,
+            key,
+            lambda identifier: self._pseudonym_cached(organization_id, secret, identifier),
+            subject,
         )
 
     async def _seal_feedback(self, organization_id: str, domain_event: FeedbackReceived) -> FeedbackReceived:
@@ -205,7 +218,7 @@ class PersonalKeys:
         recorded as one of its pseudonyms."""
         secret = await self.secret(organization_id)
         now = time.monotonic()
-        primary = pseudonym_of(secret, subject.primary)
+        primary = self._pseudonym_cached(organization_id, secret, subject.primary)
         cached = self._keys.get((organization_id, primary))
         if cached is not None and now - cached[0] < CACHE_SECONDS:
             key = cached[1]
@@ -214,7 +227,7 @@ class PersonalKeys:
             self._remember(self._keys, (organization_id, primary), (now, key))
         missing = []
         for identifier in subject.identifiers:
-            pseudonym = pseudonym_of(secret, identifier)
+            pseudonym = self._pseudonym_cached(organization_id, secret, identifier)
             seen = self._recorded.get((organization_id, pseudonym, key.key_id))
             if seen is None or now - seen >= CACHE_SECONDS:
                 missing.append((pseudonym, identifier))

@@ -186,36 +186,47 @@ def seal_payload(payload: dict[str, Any], key: SubjectKey, needles: tuple[str, .
     `REMOTE_ADDR` and its address headers, and anywhere else (a frame's variables, a breadcrumb,
     an exception's message) every string that holds one of `needles` (the person's identifiers,
     in clear), sealed whole."""
-    needles = tuple(needle for needle in needles if len(needle) >= MIN_NEEDLE)
-    sealed = (
-        {name: _seal_holding(value, key, needles) for name, value in payload.items()}
-        if needles
-        else dict(payload)
-    )
+    sealed: dict[str, Any] = orjson.loads(sealed_payload_json(payload, key, needles))
+    return sealed
+
+
+def sealed_payload_json(payload: dict[str, Any], key: SubjectKey, needles: tuple[str, ...] = ()) -> str:
+    """`seal_payload` as JSON text. The walk for strings holding a needle happens only when the
+    text, once the known places are sealed, still holds one (most events: no)."""
+    sealed = dict(payload)
     user = payload.get("user")
     if isinstance(user, dict):
         sealed["user"] = {field: _seal(key, value) for field, value in user.items()}
-    request = sealed.get("request")
+    request = payload.get("request")
     if isinstance(request, dict):
-        request = dict(request)
-        env = request.get("env")
-        if isinstance(env, dict) and "REMOTE_ADDR" in env:
-            request["env"] = {**env, "REMOTE_ADDR": _seal(key, env["REMOTE_ADDR"])}
-        headers = request.get("headers")
-        if isinstance(headers, dict):
-            request["headers"] = {
-                name: _seal(key, value) if str(name).lower() in ADDRESS_HEADERS else value
-                for name, value in headers.items()
-            }
-        elif isinstance(headers, list):
-            request["headers"] = [
-                [pair[0], _seal(key, pair[1])]
-                if isinstance(pair, list) and len(pair) == 2 and str(pair[0]).lower() in ADDRESS_HEADERS
-                else pair
-                for pair in headers
-            ]
-        sealed["request"] = request
-    return sealed
+        sealed["request"] = _sealed_request(request, key)
+    text = orjson.dumps(sealed)
+    searched = [orjson.dumps(needle)[1:-1] for needle in needles if len(needle) >= MIN_NEEDLE]
+    if any(needle in text for needle in searched):
+        wanted = tuple(needle for needle in needles if len(needle) >= MIN_NEEDLE)
+        text = orjson.dumps({name: _seal_holding(value, key, wanted) for name, value in sealed.items()})
+    return text.decode()
+
+
+def _sealed_request(request: dict[str, Any], key: SubjectKey) -> dict[str, Any]:
+    request = dict(request)
+    env = request.get("env")
+    if isinstance(env, dict) and "REMOTE_ADDR" in env:
+        request["env"] = {**env, "REMOTE_ADDR": _seal(key, env["REMOTE_ADDR"])}
+    headers = request.get("headers")
+    if isinstance(headers, dict):
+        request["headers"] = {
+            name: _seal(key, value) if str(name).lower() in ADDRESS_HEADERS else value
+            for name, value in headers.items()
+        }
+    elif isinstance(headers, list):
+        request["headers"] = [
+            [pair[0], _seal(key, pair[1])]
+            if isinstance(pair, list) and len(pair) == 2 and str(pair[0]).lower() in ADDRESS_HEADERS
+            else pair
+            for pair in headers
+        ]
+    return request
 
 
 def _seal_holding(value: Any, key: SubjectKey, needles: tuple[str, ...]) -> Any:
@@ -271,15 +282,20 @@ def pseudonymous_identifier(value: str, pseudonym: Callable[[str], str]) -> str:
 
 
 def seal_error_event(
-    event: ErrorEventReceived, key: SubjectKey, pseudonym: Callable[[str], str], subject: Subject
+    event: ErrorEventReceived,
+    key: SubjectKey,
+    pseudonym: Callable[[str], str],
+    subject: Subject,
+    payload: dict[str, Any] | None = None,
 ) -> ErrorEventReceived:
     """The event as the log keeps it: its payload's personal values sealed, its facts'
-    pseudonymous. Needs the payload (an event fresh from intake has it)."""
+    pseudonymous. Needs the payload (an event fresh from intake has it; `payload`, when the
+    caller has parsed it already)."""
     needles = tuple(identifier.partition(":")[2] for identifier in subject.identifiers)
     return dataclasses.replace(
         event,
         facts=pseudonymize_facts(event.facts, pseudonym),
-        payload_json=orjson.dumps(seal_payload(event.payload, key, needles)).decode(),
+        payload_json=sealed_payload_json(event.payload if payload is None else payload, key, needles),
     )
 
 
