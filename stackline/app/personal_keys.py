@@ -24,7 +24,7 @@ import dataclasses
 import os
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -172,6 +172,13 @@ class PersonalKeys:
         """Search terms with the user tags' values hashed as they are stored."""
         secret = await self.secret(organization_id)
         return pseudonymous_search(terms, lambda identifier: pseudonym_of(secret, identifier))
+
+    async def search_term_rewrite(self, organization_id: str) -> Callable[[Any], Any]:
+        """`search_terms` for one term at a time (the analytics event filter's hook)."""
+        secret = await self.secret(organization_id)
+        return lambda term: pseudonymous_search((term,), lambda identifier: pseudonym_of(secret, identifier))[
+            0
+        ]
 
     # --- the ingest step ----------------------------------------------------------------------
 

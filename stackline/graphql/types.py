@@ -804,7 +804,9 @@ class Project(Node):
             info,
             self.organization_id,
             self.numeric_id,
-            analytics.event_filter(query),
+            analytics.event_filter(
+                query, await personal_keys(info).search_term_rewrite(self.organization_id)
+            ),
             limit,
             decode_cursor(after),
         )
