@@ -46,7 +46,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from stackline.domain.error_event import ErrorEventReceived
-from stackline.domain.events import DomainEvent, FeedbackReceived
+from stackline.domain.events import DomainEvent, FeedbackReceived, TransactionReceived
 from stackline.domain.personal import (
     Subject,
     SubjectKey,
@@ -59,6 +59,7 @@ from stackline.domain.personal import (
     pseudonymous_search,
     revealed,
     seal_error_event,
+    seal_transaction,
     sealed_parts,
     subject_of_feedback,
     subject_of_payload,
@@ -191,6 +192,8 @@ class PersonalKeys:
         for event_id, domain_event in events:
             if isinstance(domain_event, ErrorEventReceived) and may_be_personal(domain_event):
                 domain_event = await self._seal_error(organization_id, domain_event)
+            elif isinstance(domain_event, TransactionReceived):
+                domain_event = await self._seal_transaction(organization_id, domain_event)
             elif isinstance(domain_event, FeedbackReceived) and (domain_event.name or domain_event.email):
                 domain_event = await self._seal_feedback(organization_id, domain_event)
             sealed.append((event_id, domain_event))
@@ -204,6 +207,21 @@ class PersonalKeys:
             return domain_event
         key = await self.subject_key(organization_id, subject)
         return seal_error_event(
+            domain_event,
+            key,
+            lambda identifier: self._pseudonym_cached(organization_id, secret, identifier),
+            subject,
+        )
+
+    async def _seal_transaction(
+        self, organization_id: str, domain_event: TransactionReceived
+    ) -> TransactionReceived:
+        subject = subject_of_payload(domain_event.payload)
+        if subject is None:
+            return domain_event
+        secret = await self.secret(organization_id)
+        key = await self.subject_key(organization_id, subject)
+        return seal_transaction(
             domain_event,
             key,
             lambda identifier: self._pseudonym_cached(organization_id, secret, identifier),

@@ -39,8 +39,8 @@ import orjson
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from stackline.domain.error_event import ErrorEventFacts, ErrorEventReceived
-from stackline.domain.events import DomainEvent, register
+from stackline.domain.error_event import ErrorEventFacts, ErrorEventReceived, user_key
+from stackline.domain.events import DomainEvent, TransactionReceived, register
 from stackline.domain.search import TagValue
 
 ERASED = "[erased]"
@@ -297,6 +297,40 @@ def seal_error_event(
         facts=pseudonymize_facts(event.facts, pseudonym),
         payload_json=sealed_payload_json(event.payload if payload is None else payload, key, needles),
     )
+
+
+def seal_transaction(
+    event: TransactionReceived, key: SubjectKey, pseudonym: Callable[[str], str], subject: Subject
+) -> TransactionReceived:
+    """A transaction as the log keeps it: its payload sealed like an error's, and the user it
+    counts as (`_stackline.user`) and the user tags (`_stackline.user_tags`) pseudonymous, for
+    the analytics rows (`pseudonymous_user`)."""
+    needles = tuple(identifier.partition(":")[2] for identifier in subject.identifiers)
+    sealed = seal_payload(event.payload, key, needles)
+    marker = sealed.get("_stackline")
+    marker = dict(marker) if isinstance(marker, dict) else {}
+    counted = user_key(event.payload)  # who the transaction counts as, as before sealing
+    if counted:
+        marker["user"] = pseudonymous_identifier(counted, pseudonym)
+    user = event.payload.get("user")
+    if isinstance(user, dict):
+        marker["user_tags"] = {
+            tag: "~" + pseudonym(identifier(field, user[field]))
+            for tag, field in USER_TAGS.items()
+            if user.get(field) not in (None, "") and not isinstance(user.get(field), (dict, list))
+        }
+    sealed["_stackline"] = marker
+    return dataclasses.replace(event, payload=sealed)
+
+
+def pseudonymous_user(payload: Mapping[str, Any]) -> tuple[str | None, dict[str, str]]:
+    """The pseudonymous user key and user tags that `seal_transaction` recorded (None, {} when
+    the payload has none)."""
+    marker = payload.get("_stackline")
+    if not isinstance(marker, dict) or not isinstance(marker.get("user"), str):
+        return None, {}
+    tags = marker.get("user_tags")
+    return marker["user"], dict(tags) if isinstance(tags, dict) else {}
 
 
 def may_be_personal(event: ErrorEventReceived) -> bool:

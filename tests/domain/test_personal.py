@@ -5,6 +5,7 @@ from __future__ import annotations
 import orjson
 
 from stackline.domain.error_event import error_event_received
+from stackline.domain.events import TransactionReceived
 from stackline.domain.personal import (
     ERASED,
     Subject,
@@ -15,9 +16,11 @@ from stackline.domain.personal import (
     open_payload,
     pseudonym_of,
     pseudonymous_search,
+    pseudonymous_user,
     revealed,
     seal_error_event,
     seal_payload,
+    seal_transaction,
     sealed_parts,
     subject_of_feedback,
     subject_of_payload,
@@ -109,6 +112,21 @@ def test_an_error_events_facts_count_by_pseudonym() -> None:
     # The same person in another event: the same pseudonyms, so one user.
     again = seal_error_event(event, key("n" * 32), pseudonym, subject)
     assert again.facts.user == sealed.facts.user
+
+
+def test_a_transaction_is_sealed_and_counts_by_pseudonym() -> None:
+    event = TransactionReceived("org-1", 1, "b" * 32, 1_700_000_000.0, {**PAYLOAD, "type": "transaction"})
+    subject = subject_of_payload(event.payload)
+    assert subject is not None
+    sealed = seal_transaction(event, key(), pseudonym, subject)
+    assert "ana@example.org" not in orjson.dumps(sealed.to_data()).decode()
+    user, tags = pseudonymous_user(sealed.payload)
+    assert user == "id:~" + pseudonym("id:42")
+    assert tags == {
+        "user.id": "~" + pseudonym("id:42"),
+        "user.email": "~" + pseudonym("email:ana@example.org"),
+    }
+    assert pseudonymous_user(PAYLOAD) == (None, {})
 
 
 def test_pseudonymous_values_are_revealed_while_known_and_erased_after() -> None:

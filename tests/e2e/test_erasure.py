@@ -131,7 +131,11 @@ def test_an_erased_person_reads_erased_everywhere_and_is_stored_nowhere(
     try:
         target = Target(server, "shopco", "web")
         stranger = Target(server, "otherco", "app")
-        with sentry_client(target.dsn, send_default_pii=True):
+        with sentry_client(target.dsn, send_default_pii=True, traces_sample_rate=1.0):
+            with sentry_sdk.new_scope() as scope:
+                scope.set_user(ALICE)
+                with sentry_sdk.start_transaction(name="checkout", op="http.server"):
+                    pass
             alice_event = send_as(ALICE)
             bob_event = send_as(BOB)
             # `{{auto}}` (what browser SDKs send): the address the request came from.
