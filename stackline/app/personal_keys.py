@@ -46,7 +46,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from stackline.domain.error_event import ErrorEventReceived
-from stackline.domain.events import DomainEvent, FeedbackReceived, TransactionReceived
+from stackline.domain.events import DomainEvent, FeedbackReceived, LogsReceived, TransactionReceived
 from stackline.domain.personal import (
     Subject,
     SubjectKey,
@@ -59,9 +59,11 @@ from stackline.domain.personal import (
     pseudonymous_search,
     revealed,
     seal_error_event,
+    seal_log,
     seal_transaction,
     sealed_parts,
     subject_of_feedback,
+    subject_of_log,
     subject_of_payload,
 )
 from stackline.readmodels.db import create_engine
@@ -192,6 +194,8 @@ class PersonalKeys:
         for event_id, domain_event in events:
             if isinstance(domain_event, ErrorEventReceived) and may_be_personal(domain_event):
                 domain_event = await self._seal_error(organization_id, domain_event)
+            elif isinstance(domain_event, LogsReceived):
+                domain_event = await self._seal_logs(organization_id, domain_event)
             elif isinstance(domain_event, TransactionReceived):
                 domain_event = await self._seal_transaction(organization_id, domain_event)
             elif isinstance(domain_event, FeedbackReceived) and (domain_event.name or domain_event.email):
@@ -227,6 +231,15 @@ class PersonalKeys:
             lambda identifier: self._pseudonym_cached(organization_id, secret, identifier),
             subject,
         )
+
+    async def _seal_logs(self, organization_id: str, domain_event: LogsReceived) -> LogsReceived:
+        records = []
+        for record in domain_event.logs:
+            subject = subject_of_log(record)
+            if subject is not None:
+                record = seal_log(record, await self.subject_key(organization_id, subject), subject)
+            records.append(record)
+        return dataclasses.replace(domain_event, logs=records)
 
     async def _seal_feedback(self, organization_id: str, domain_event: FeedbackReceived) -> FeedbackReceived:
         subject = subject_of_feedback(domain_event.name, domain_event.email)

@@ -333,6 +333,51 @@ def pseudonymous_user(payload: Mapping[str, Any]) -> tuple[str | None, dict[str,
     return marker["user"], dict(tags) if isinstance(tags, dict) else {}
 
 
+# SDK log attributes that name the user (sentry-python sets them with send_default_pii).
+LOG_USER_ATTRIBUTES = {
+    "user.id": "id",
+    "user.email": "email",
+    "user.username": "username",
+    "user.name": None,
+    "user.ip_address": "ip_address",
+    "client.address": "ip_address",
+}
+
+
+def subject_of_log(record: Mapping[str, Any]) -> Subject | None:
+    """The person a log record names in its `user.*` attributes (None when it names no one)."""
+    attributes = record.get("attributes")
+    if not isinstance(attributes, dict):
+        return None
+    found = []
+    for name, field in LOG_USER_ATTRIBUTES.items():
+        attribute = attributes.get(name)
+        value = attribute.get("value") if isinstance(attribute, dict) else None
+        if field is not None and value not in (None, "") and not isinstance(value, (dict, list)):
+            found.append(identifier(field, value))
+    if not found:
+        return None
+    return Subject(found[0], tuple(dict.fromkeys(found)))
+
+
+def seal_log(record: dict[str, Any], key: SubjectKey, subject: Subject) -> dict[str, Any]:
+    """A log record with its `user.*` attributes sealed, and its body and string attributes that
+    hold one of the person's identifiers sealed whole."""
+    needles = tuple(
+        needle for needle in (i.partition(":")[2] for i in subject.identifiers) if len(needle) >= MIN_NEEDLE
+    )
+    attributes = {}
+    for name, attribute in record["attributes"].items():
+        value = attribute.get("value")
+        if name in LOG_USER_ATTRIBUTES or (isinstance(value, str) and any(n in value for n in needles)):
+            attribute = {"value": _seal(key, value), "type": "string"}
+        attributes[name] = attribute
+    body = record.get("body")
+    if isinstance(body, str) and any(needle in body for needle in needles):
+        body = key.seal(body)
+    return {**record, "attributes": attributes, "body": body}
+
+
 def may_be_personal(event: ErrorEventReceived) -> bool:
     """A cheap test on the payload's text: an event without a user and without a request
     environment or headers has nothing to seal (most of a load test's events)."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import enum
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import orjson
 import strawberry
@@ -301,14 +301,15 @@ class Log:
     received_at: datetime
 
     @classmethod
-    def from_row(cls, row: Row) -> Log:
+    def from_row(cls, row: Row, opened: dict[str, Any] | None = None) -> Log:
+        """`opened`: the row's body and attributes with their sealed values opened."""
         return cls(
             log_id=row.log_id,
             timestamp=datetime.fromtimestamp(row.timestamp, UTC),
             level=row.level,
             severity_number=row.severity_number,
-            body=row.body,
-            attributes=row.attributes,
+            body=opened["body"] if opened else row.body,
+            attributes=opened["attributes"] if opened else row.attributes,
             trace_id=row.trace_id,
             span_id=row.span_id,
             received_at=aware(row.received_at),
@@ -649,8 +650,13 @@ class Project(Node):
             rows = await queries.logs_page(
                 conn, self.organization_id, self.numeric_id, terms, first=limit + 1, after=cursor
             )
+        # Personal values are stored sealed (stackline/domain/personal.py): opened, or `[erased]`.
+        opened = await personal_keys(info).open_payloads(
+            (self.organization_id, {"body": r.body, "attributes": r.attributes}) for r in rows[:limit]
+        )
         edges = [
-            LogEdge(node=Log.from_row(r), cursor=encode_cursor(r.timestamp, r.log_id)) for r in rows[:limit]
+            LogEdge(node=Log.from_row(r, shown), cursor=encode_cursor(r.timestamp, r.log_id))
+            for r, shown in zip(rows[:limit], opened, strict=True)
         ]
         return LogConnection(
             edges=edges, page_info=page_info([e.cursor for e in edges], len(rows) > limit, after)

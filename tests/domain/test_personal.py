@@ -19,10 +19,12 @@ from stackline.domain.personal import (
     pseudonymous_user,
     revealed,
     seal_error_event,
+    seal_log,
     seal_payload,
     seal_transaction,
     sealed_parts,
     subject_of_feedback,
+    subject_of_log,
     subject_of_payload,
 )
 from stackline.domain.search import TagValue, parse_query
@@ -127,6 +129,30 @@ def test_a_transaction_is_sealed_and_counts_by_pseudonym() -> None:
         "user.email": "~" + pseudonym("email:ana@example.org"),
     }
     assert pseudonymous_user(PAYLOAD) == (None, {})
+
+
+def test_a_log_records_user_attributes_and_text_naming_the_user_are_sealed() -> None:
+    record = {
+        "log_id": "c" * 32,
+        "body": "cart of ana@example.org abandoned",
+        "attributes": {
+            "user.email": {"value": "ana@example.org", "type": "string"},
+            "user.name": {"value": "Ana", "type": "string"},
+            "sentry.release": {"value": "web@1", "type": "string"},
+        },
+    }
+    subject = subject_of_log(record)
+    assert subject == Subject("email:ana@example.org", ("email:ana@example.org",))
+    subject_key = key()
+    sealed = seal_log(record, subject_key, subject)
+    assert (
+        "ana@example.org" not in orjson.dumps(sealed).decode()
+        and '"Ana"' not in orjson.dumps(sealed).decode()
+    )
+    assert sealed["attributes"]["sentry.release"] == {"value": "web@1", "type": "string"}
+    assert open_payload(sealed, {subject_key.key_id: subject_key}) == record
+    assert open_payload(sealed, {})["body"] == ERASED
+    assert subject_of_log({"attributes": {"sentry.release": {"value": "web@1"}}}) is None
 
 
 def test_pseudonymous_values_are_revealed_while_known_and_erased_after() -> None:

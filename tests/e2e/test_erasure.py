@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import sentry_sdk
+from sentry_sdk import logger as sentry_logger
 
 from tests import postgres
 from tests.e2e.server import Server, sentry_client, stackline
@@ -18,7 +19,7 @@ ALICE = {"email": "alice.erasable@example.org", "ip_address": "203.0.113.71", "u
 BOB = {"email": "bob.keeps@example.org", "ip_address": "198.51.100.42", "username": "bob_k"}
 ISSUES = """query ($org: String!, $p: String!) { project(organizationSlug: $org, slug: $p) {
   issues(first: 10) { edges { node { timesSeen userCount tags(top: 10) { key topValues { value count } } } } }
-  feedback { name email comments } } }"""
+  feedback { name email comments } logs(first: 10) { edges { node { body attributes } } } } }"""
 EVENT = """query ($org: String!, $p: String!, $e: String!) { project(organizationSlug: $org, slug: $p) {
   event(eventId: $e) { eventId tags { key value } payload } } }"""
 ERASE = """mutation ($input: EraseUserInput!) { eraseUser(input: $input) {
@@ -131,11 +132,11 @@ def test_an_erased_person_reads_erased_everywhere_and_is_stored_nowhere(
     try:
         target = Target(server, "shopco", "web")
         stranger = Target(server, "otherco", "app")
-        with sentry_client(target.dsn, send_default_pii=True, traces_sample_rate=1.0):
+        with sentry_client(target.dsn, send_default_pii=True, traces_sample_rate=1.0, enable_logs=True):
             with sentry_sdk.new_scope() as scope:
                 scope.set_user(ALICE)
                 with sentry_sdk.start_transaction(name="checkout", op="http.server"):
-                    pass
+                    sentry_logger.info("cart of {who} abandoned", who=ALICE["email"])
             alice_event = send_as(ALICE)
             bob_event = send_as(BOB)
             # `{{auto}}` (what browser SDKs send): the address the request came from.
@@ -153,7 +154,7 @@ def test_an_erased_person_reads_erased_everywhere_and_is_stored_nowhere(
             ).encode()
         )
         assert report.status_code == 200, report.text
-        wait_for(target, lambda p: len(p["feedback"]) == 1)
+        wait_for(target, lambda p: len(p["feedback"]) == 1 and len(p["logs"]["edges"]) == 1)
 
         # Shown while the person is known.
         alice = event_of(target, alice_event)
@@ -164,6 +165,9 @@ def test_an_erased_person_reads_erased_everywhere_and_is_stored_nowhere(
         before = issues_of(target)
         assert {ALICE["email"], BOB["email"]} <= tag_values(before, "user.email")
         assert before["feedback"][0]["email"] == ALICE["email"]
+        log = before["logs"]["edges"][0]["node"]
+        assert log["body"] == f"cart of {ALICE['email']} abandoned"
+        assert log["attributes"]["user.email"]["value"] == ALICE["email"]
         searched = server.graphql(
             SEARCH, {"org": "shopco", "p": "web", "q": f"user.email:{ALICE['email']}"}, target.token
         )
@@ -200,6 +204,9 @@ def test_an_erased_person_reads_erased_everywhere_and_is_stored_nowhere(
             assert after["feedback"][0]["email"] == "[erased]"
             assert after["feedback"][0]["name"] == "[erased]"
             assert after["feedback"][0]["comments"] == "it broke"
+            log = after["logs"]["edges"][0]["node"]
+            assert log["body"] == "[erased]"
+            assert log["attributes"]["user.email"]["value"] == "[erased]"
             counts = [(e["node"]["timesSeen"], e["node"]["userCount"]) for e in after["issues"]["edges"]]
             assert counts == [(3, 2)]  # counted as before: Alice is still one user, just unnamed
 
