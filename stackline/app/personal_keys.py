@@ -20,6 +20,7 @@ Only a subject seen for the first time costs a write. Never logs a personal valu
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import os
 import time
@@ -43,6 +44,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from stackline.domain.error_event import ErrorEventReceived
@@ -127,12 +129,25 @@ class PersonalKeys:
         engine = create_engine(url)
         if engine.dialect.name == "sqlite":
             event.listen(engine.sync_engine, "connect", _secure_delete)
-        else:
-            async with engine.begin() as conn:
-                await conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
+        for attempt in range(3):
+            # Processes that start together (an API and its projectors) race to create the
+            # tables; whoever loses finds them made and tries again.
+            try:
+                if engine.dialect.name != "sqlite":
+                    async with engine.begin() as conn:
+                        await conn.execute(text(f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}"))
+                    async with engine.execution_options(schema_translate_map={None: SCHEMA}).begin() as conn:
+                        await conn.run_sync(metadata.create_all)
+                else:
+                    async with engine.begin() as conn:
+                        await conn.run_sync(metadata.create_all)
+                break
+            except DBAPIError:
+                if attempt == 2:
+                    raise
+                await asyncio.sleep(0.2)
+        if engine.dialect.name != "sqlite":
             engine = engine.execution_options(schema_translate_map={None: SCHEMA})
-        async with engine.begin() as conn:
-            await conn.run_sync(metadata.create_all)
         return cls(engine)
 
     async def close(self) -> None:
