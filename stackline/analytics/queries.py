@@ -8,7 +8,7 @@ plain numbers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from stackline.analytics.port import AnalyticsExecutor
@@ -196,11 +196,16 @@ class EventFilter:
     values: tuple[tuple[str, object], ...] = ()
 
     @classmethod
-    def parse(cls, query: str | None) -> EventFilter:
+    def parse(
+        cls, query: str | None, rewrite: Callable[[search.Term], search.Term] | None = None
+    ) -> EventFilter:
+        """`rewrite` changes each term first (the user tags' values are stored hashed)."""
         try:
             terms = search.parse_terms(query)
         except search.SearchSyntaxError as error:
             raise InvalidEventQuery(str(error)) from None
+        if rewrite is not None:
+            terms = tuple((token, rewrite(term)) for token, term in terms)
         clauses: list[str] = []
         values: dict[str, object] = {}
 

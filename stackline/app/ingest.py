@@ -224,7 +224,9 @@ async def store_plan(services: Services, key: ProjectKey, plan: Plan, now: float
     for blob in plan.blobs:
         await services.blobs.put(blob.sha256, blob.data)
     if plan.events:
-        await services.commands.receive_intake(key.project_id, plan.events)
+        assert services.personal is not None
+        events = await services.personal.seal_plan(key.organization_id, plan.events)
+        await services.commands.receive_intake(key.project_id, events)
     items = sum(plan.counts.values())
     services.limiter.count_key(key.public_key, now, items)
     services.limiter.count_quota(key.project_id, sum(n for c, n in plan.counts.items() if c == "error"))

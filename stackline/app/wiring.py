@@ -26,6 +26,7 @@ from stackline.app.intake_pool import IntakePool
 from stackline.app.issue_commands import IssueCommands
 from stackline.app.limits import OutcomeTally, RateLimiter
 from stackline.app.lookups import Lookups
+from stackline.app.personal_keys import PersonalKeys
 from stackline.app.retention import RetentionJob
 from stackline.app.settings import IntakeWorkers, Settings, SettingsError
 from stackline.app.webhook_commands import WebhookCommands
@@ -265,6 +266,7 @@ class Services:
     analytics: AnalyticsExecutor | None = None
     analytics_projector: ProjectorRunner | None = None
     analytics_unavailable: str | None = None  # why `analytics` is None, for the API's answers
+    personal: PersonalKeys | None = None  # subject keys (crypto-shredding): open_services sets it
     _tasks: list[asyncio.Task] = field(default_factory=list)
     _serving_tasks: list[asyncio.Task] = field(default_factory=list)
 
@@ -382,6 +384,8 @@ class Services:
             await self.analytics.close()
         await self.store.close()
         await self.engine.dispose()
+        if self.personal is not None:
+            await self.personal.close()
 
 
 class Supervisor:
@@ -472,6 +476,7 @@ async def open_services(settings: Settings, analytics: bool = True, runs_project
         alert_sender,
         BlobStore(settings.data_dir / "chunks", digest_length=40),
         intake_pool=IntakePool(settings.intake),
+        personal=await PersonalKeys.open(settings.database_url, settings.data_dir),
     )
     if not analytics:
         services.analytics_unavailable = "this process does not open the analytics store"

@@ -24,6 +24,7 @@ from stackline.domain import (  # noqa: F401 - each registers its events
     events,
     issue,
     monitor,
+    personal,
     release,
     retention,
     webhook,

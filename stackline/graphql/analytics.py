@@ -10,6 +10,7 @@ from __future__ import annotations
 import enum
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +21,7 @@ from strawberry.types import Info
 
 from stackline.analytics import AnalyticsExecutor, AnalyticsUnavailable
 from stackline.analytics import queries as analytics
+from stackline.domain.search import Term
 from stackline.graphql.context import PublicError, ctx
 from stackline.readmodels import queries
 
@@ -153,9 +155,9 @@ async def user_count(info: Info, org_id: str, project_id: int) -> int:
     return await analytics.distinct_users(executor_of(info), org_id, project_id)
 
 
-def event_filter(query: str | None) -> analytics.EventFilter:
+def event_filter(query: str | None, rewrite: Callable[[Term], Term] | None = None) -> analytics.EventFilter:
     try:
-        return analytics.EventFilter.parse(query)
+        return analytics.EventFilter.parse(query, rewrite)
     except analytics.InvalidEventQuery as error:
         raise PublicError(f"invalid query: {error}") from None
 

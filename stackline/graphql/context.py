@@ -24,6 +24,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.types import Info
 
 from stackline.app.lookups import Viewer
+from stackline.app.personal_keys import PersonalKeys
 from stackline.app.wiring import Services
 from stackline.domain.error_event import ErrorEventReceived
 from stackline.domain.registry import decode
@@ -187,8 +188,14 @@ class Context:
                     event = decode(recorded.type, recorded.data)
                     if isinstance(event, ErrorEventReceived):
                         event = event.with_payload(recorded.body)
-                    found[recorded.position] = getattr(event, "payload", None)
-                return [found.get(p) for p in positions]
+                    found[recorded.position] = (
+                        getattr(event, "organization_id", ""),
+                        getattr(event, "payload", None),
+                    )
+                # Personal values are stored sealed: opened here with the keys still held.
+                personal = self.services.personal
+                assert personal is not None
+                return await personal.open_payloads(found.get(p, ("", None)) for p in positions)
 
             loader = self.loaders["payload"] = DataLoader(load_fn=load)
         return loader
@@ -212,6 +219,13 @@ def _grouped(
 
 def ctx(info: Info) -> Context:
     return info.context
+
+
+def personal_keys(info: Info) -> PersonalKeys:
+    """The key store that opens sealed personal values (`[erased]` once a key is deleted)."""
+    personal = ctx(info).services.personal
+    assert personal is not None, "open_services opens the key store"
+    return personal
 
 
 def encode_id(type_name: str, key: object) -> str:

@@ -11,7 +11,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from stackline.app.attachments import download_path
-from stackline.graphql.context import ctx, encode_id
+from stackline.graphql.context import ctx, encode_id, personal_keys
 from stackline.graphql.permissions import EventRead
 from stackline.graphql.relay import Node
 from stackline.projections.symbolicate import exceptions_of, frames_of
@@ -115,13 +115,18 @@ class Event(Node):
     message: str | None
     level: str
     platform: str | None
-    tags: list[Tag]
     grouping: JSON = strawberry.field(
         description="Why the event was grouped as it was: config, rule, hash, components."
     )
+    stored_tags: strawberry.Private[list[tuple[str, str]]]
     project_id: strawberry.Private[int]
     organization_id: strawberry.Private[str]
     position: strawberry.Private[int]
+
+    @strawberry.field
+    async def tags(self, info: Info) -> list[Tag]:
+        shown = await personal_keys(info).reveal(self.organization_id, (v for _, v in self.stored_tags))
+        return [Tag(key=k, value=shown.get(v, v)) for k, v in self.stored_tags]
 
     @strawberry.field(
         permission_classes=[EventRead], description="The event as stored: normalized and scrubbed."
@@ -190,7 +195,7 @@ class Event(Node):
             message=row.message,
             level=row.level,
             platform=row.platform,
-            tags=[Tag(key=k, value=v) for k, v in row.tags],
+            stored_tags=[(k, v) for k, v in row.tags],
             grouping=row.grouping,
             project_id=row.project_id,
             organization_id=row.organization_id,

@@ -19,7 +19,7 @@ from strawberry.types import Info
 from stackline.domain.issue import ChangeKind
 from stackline.graphql import analytics
 from stackline.graphql.analytics import StatsBucket, StatsPeriod, TagFacet
-from stackline.graphql.context import PublicError, ctx, decode_id, encode_id
+from stackline.graphql.context import PublicError, ctx, decode_id, encode_id, personal_keys
 from stackline.graphql.events import Event
 from stackline.graphql.organizations import Member
 from stackline.graphql.payloads import UserError, user_errors
@@ -174,6 +174,7 @@ class Issue(Node):
         context = ctx(info)
         top = max(1, min(top, 50))
         rows = await context.tags_loader().load(self.issue_id) or []
+        shown = await personal_keys(info).reveal(self.organization_id, (r.value for r in rows))
         by_key: dict[str, list] = {}
         for row in rows:
             by_key.setdefault(row.key, []).append(row)
@@ -183,7 +184,7 @@ class Issue(Node):
                 total_values=sum(r.times_seen for r in values),
                 top_values=[
                     TagValue(
-                        value=r.value,
+                        value=shown.get(r.value, r.value),
                         count=r.times_seen,
                         first_seen=aware(r.first_seen),
                         last_seen=aware(r.last_seen),

@@ -4,6 +4,7 @@ models."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import strawberry
 from sqlalchemy import Row
@@ -29,14 +30,15 @@ class Log:
     received_at: datetime
 
     @classmethod
-    def from_row(cls, row: Row) -> Log:
+    def from_row(cls, row: Row, opened: dict[str, Any] | None = None) -> Log:
+        """`opened`: the row's body and attributes with their sealed values opened."""
         return cls(
             log_id=row.log_id,
             timestamp=datetime.fromtimestamp(row.timestamp, UTC),
             level=row.level,
             severity_number=row.severity_number,
-            body=row.body,
-            attributes=row.attributes,
+            body=opened["body"] if opened else row.body,
+            attributes=opened["attributes"] if opened else row.attributes,
             trace_id=row.trace_id,
             span_id=row.span_id,
             received_at=aware(row.received_at),

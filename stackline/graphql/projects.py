@@ -17,7 +17,7 @@ from strawberry.types import Info
 from stackline.domain.search import SearchSyntaxError, parse_log_query, parse_query
 from stackline.graphql import analytics
 from stackline.graphql.analytics import StatsBucket, StatsPeriod, TagFacet
-from stackline.graphql.context import PublicError, ctx, encode_id
+from stackline.graphql.context import PublicError, ctx, encode_id, personal_keys
 from stackline.graphql.events import Event, Feedback
 from stackline.graphql.issues import (
     Issue,
@@ -247,7 +247,17 @@ class Project(Node):
         rows = await ctx(info).read(
             queries.logs_page, self.organization_id, self.numeric_id, terms, first=limit + 1, after=cursor
         )
-        edges, more = forward_page(rows, limit, Log.from_row, lambda r: encode_cursor(r.timestamp, r.log_id))
+        # Personal values are stored sealed (stackline/domain/personal.py): opened, or `[erased]`.
+        opened = await personal_keys(info).open_payloads(
+            (self.organization_id, {"body": r.body, "attributes": r.attributes}) for r in rows[:limit]
+        )
+        shown = {r.log_id: o for r, o in zip(rows[:limit], opened, strict=True)}
+        edges, more = forward_page(
+            rows,
+            limit,
+            lambda r: Log.from_row(r, shown[r.log_id]),
+            lambda r: encode_cursor(r.timestamp, r.log_id),
+        )
         return LogConnection(edges=edges, page_info=page_info([e.cursor for e in edges], more, after))
 
     @strawberry.field(
@@ -265,12 +275,13 @@ class Project(Node):
         rows = await ctx(info).read(
             queries.feedback_of, self.organization_id, self.numeric_id, page_size(first)
         )
+        keys = personal_keys(info)
         return [
             Feedback(
                 feedback_id=r.feedback_id,
                 associated_event_id=r.associated_event_id,
-                name=r.name,
-                email=r.email,
+                name=await keys.open_value(self.organization_id, r.name),
+                email=await keys.open_value(self.organization_id, r.email),
                 comments=r.comments,
                 received_at=aware(r.received_at),
             )
@@ -310,6 +321,7 @@ class Project(Node):
             search = parse_query(query)
         except SearchSyntaxError as error:
             raise PublicError(str(error)) from None
+        search = await personal_keys(info).search_terms(self.organization_id, search)
         rows = await ctx(info).read(
             queries.issues_page,
             self.organization_id,
@@ -398,7 +410,9 @@ class Project(Node):
             info,
             self.organization_id,
             self.numeric_id,
-            analytics.event_filter(query),
+            analytics.event_filter(
+                query, await personal_keys(info).search_term_rewrite(self.organization_id)
+            ),
             limit,
             decode_cursor(after),
         )

@@ -17,6 +17,7 @@ from strawberry.types import ExecutionContext, Info
 
 from stackline.graphql.alerts import AlertMutations, AlertRule
 from stackline.graphql.context import PublicError, ctx, decode_id
+from stackline.graphql.erasure import ErasureMutations
 from stackline.graphql.events import Event
 from stackline.graphql.issues import Issue, IssueChange, IssueChangeKind, IssueMutations
 from stackline.graphql.limits import QueryCostLimiter
@@ -120,6 +121,7 @@ class Mutation(
     IssueMutations,
     ProjectSettingsMutations,
     OrganizationMutations,
+    ErasureMutations,
 ):
     """Every aggregate's mutations; the bases' order is the order of the fields in the schema."""
 

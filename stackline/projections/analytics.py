@@ -38,6 +38,7 @@ from stackline.domain.events import (
     TransactionReceived,
 )
 from stackline.domain.intake import ACCEPTED_CATEGORY, AcceptedEvent
+from stackline.domain.personal import USER_TAGS, pseudonymous_user
 from stackline.domain.registry import decode
 from stackline.domain.summary import parse_timestamp, summarize
 from stackline.eventstore import EventStore, RecordedEvent
@@ -229,9 +230,16 @@ def _error_row(event: RecordedEvent, e: ErrorEventReceived) -> dict[str, Any]:
     }
 
 
+def _unsealed(tags: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """Tags without the user ones, whose values were derived from sealed fields."""
+    return {key: value for key, value in tags if key != "user" and key not in USER_TAGS}
+
+
 def _transaction_row(event: RecordedEvent, e: TransactionReceived) -> dict[str, Any]:
     payload = e.payload
     summary = summarize(payload, e.received_at)
+    # Personal data is sealed (stackline/domain/personal.py): the user counts by pseudonym.
+    user, user_tags = pseudonymous_user(payload)
     end = parse_timestamp(payload.get("timestamp")) or e.received_at
     start = parse_timestamp(payload.get("start_timestamp"))
     name = _text(payload.get("transaction"), 200) or "<unlabeled transaction>"
@@ -247,9 +255,9 @@ def _transaction_row(event: RecordedEvent, e: TransactionReceived) -> dict[str, 
         "platform": summary.platform or "",
         "release": _text(payload.get("release"), 250),
         "environment": _text(payload.get("environment"), 64),
-        "user": user_key(payload) or "",
+        "user": user or user_key(payload) or "",
         "title": name,
         "transaction": name,
         "duration_ms": (end - start) * 1000 if start is not None and end >= start else 0.0,
-        "tags": dict(summary.tags),
+        "tags": dict(summary.tags) if user is None else _unsealed(summary.tags) | user_tags,
     }

@@ -386,8 +386,8 @@ feedback = Table(
     Column("feedback_id", String(32), primary_key=True),
     Column("organization_id", String(36), nullable=False),
     Column("associated_event_id", String(32)),
-    Column("name", String(200)),
-    Column("email", String(254)),
+    Column("name", Text),  # sealed (stackline/domain/personal.py)
+    Column("email", Text),  # sealed
     Column("comments", Text, nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("position", BigInteger, nullable=False),

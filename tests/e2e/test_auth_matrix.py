@@ -344,6 +344,12 @@ OPS: dict[str, Op] = {
         "org:write",
         lambda w, e: {"o": "acme" if e else "nope-org"},
     ),
+    "eraseUser": Op(
+        'mutation ($o: String!) { eraseUser(input: {organizationSlug: $o, email: "nobody@acme.test"}) '
+        "{ subjectsErased userErrors { message } } }",
+        "org:write",
+        lambda w, e: {"o": "acme" if e else "nope-org"},
+    ),
     "revokeApiToken": Op(
         "mutation ($id: String!) { revokeApiToken(input: {tokenId: $id}) { apiToken { revokedAt } userErrors "
         "{ message } } }",
