@@ -17,7 +17,7 @@ import logging
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -457,19 +457,7 @@ class RetentionJob:
     async def _items_pending(self) -> list[ItemsExpired]:
         """The `ItemsExpired` of the log whose read-model rows are still there (a run cut short)."""
         pending: list[ItemsExpired] = []
-        after, head = 0, await self.store.head_position()
-        while True:
-            page = await self.store.read_recorded_before(
-                FAR_FUTURE,
-                through_position=head,
-                stream_prefix=INGEST,
-                event_types=[ITEMS_SNAPSHOT],
-                after_position=after,
-                limit=1000,
-            )
-            if not page:
-                return pending
-            after = page[-1].position
+        async for page in self._snapshot_pages(ITEMS_SNAPSHOT):
             async with self.engine.connect() as conn:
                 for event in page:
                     snapshot = decode(event.type, event.data)
@@ -509,6 +497,24 @@ class RetentionJob:
                         )
                     if left:
                         pending.append(snapshot)
+        return pending
+
+    async def _snapshot_pages(self, event_type: str) -> AsyncIterator[list[RecordedEvent]]:
+        """The log's snapshot events of one type, up to its head now, a page at a time."""
+        after, head = 0, await self.store.head_position()
+        while True:
+            page = await self.store.read_recorded_before(
+                FAR_FUTURE,
+                through_position=head,
+                stream_prefix=INGEST,
+                event_types=[event_type],
+                after_position=after,
+                limit=1000,
+            )
+            if not page:
+                return
+            after = page[-1].position
+            yield page
 
     # -- the read models and analytics ------------------------------------------------------------
 
@@ -612,20 +618,8 @@ class RetentionJob:
                     )
                 )
             }
-        head = await self.store.head_position()
-        finished, after = 0, 0
-        while True:
-            page = await self.store.read_recorded_before(
-                FAR_FUTURE,
-                through_position=head,
-                stream_prefix=INGEST,
-                event_types=[SNAPSHOT],
-                after_position=after,
-                limit=1000,
-            )
-            if not page:
-                return finished
-            after = page[-1].position
+        finished = 0
+        async for page in self._snapshot_pages(SNAPSHOT):
             unapplied: list[tuple[int, OccurrencesCompacted]] = []
             analytics_behind: list[OccurrencesCompacted] = []
             for event in page:
@@ -642,3 +636,4 @@ class RetentionJob:
             await self._apply(unapplied)
             await self._apply_analytics(analytics_behind)
             finished += len(unapplied) + len(analytics_behind)
+        return finished

@@ -282,7 +282,7 @@ class Services:
         self._serving_tasks.append(task)
 
     def retention_job(self) -> RetentionJob:
-        return RetentionJob(self.store, self.engine, self.analytics, self.settings.retention)
+        return RetentionJob(self.store, self.engine, self.analytics, self.settings.retention, self.blobs)
 
     def projectors(self) -> list[ProjectorRunner]:
         """Every projector this process can run (the analytics one when its store is open here)."""
