@@ -123,7 +123,7 @@ class Event(Node):
     organization_id: strawberry.Private[str]
     position: strawberry.Private[int]
 
-    @strawberry.field
+    @strawberry.field(permission_classes=[EventRead])
     async def tags(self, info: Info) -> list[Tag]:
         shown = await personal_keys(info).reveal(self.organization_id, (v for _, v in self.stored_tags))
         return [Tag(key=k, value=shown.get(v, v)) for k, v in self.stored_tags]
