@@ -118,6 +118,10 @@ def _secure_delete(dbapi_connection: Any, _record: Any) -> None:
 class PersonalKeys:
     def __init__(self, engine: AsyncEngine) -> None:
         self.engine = engine
+        # One writer at a time in this process: concurrent requests each opening a write
+        # transaction overflowed the pool (a new aiosqlite thread and connection apiece) and
+        # queued on SQLite's lock; in turn, each commits at once (docs/benchmarks.md, ingest).
+        self._writing = asyncio.Lock()
         self._secrets: dict[str, bytes] = {}
         self._keys: dict[tuple[str, str], tuple[float, SubjectKey]] = {}  # (org, subject) ->
         self._recorded: dict[tuple[str, str, str], float] = {}  # (org, pseudonym, key id) ->
@@ -158,7 +162,7 @@ class PersonalKeys:
     async def secret(self, organization_id: str) -> bytes:
         secret = self._secrets.get(organization_id)
         if secret is None:
-            async with self.engine.begin() as conn:
+            async with self._writing, self.engine.begin() as conn:
                 await insert_absent(
                     conn,
                     personal_secrets,
@@ -285,7 +289,7 @@ class PersonalKeys:
             if seen is None or now - seen >= CACHE_SECONDS:
                 missing.append((pseudonym, identifier))
         if missing:
-            async with self.engine.begin() as conn:
+            async with self._writing, self.engine.begin() as conn:
                 await insert_absent(
                     conn,
                     personal_pseudonyms,
@@ -305,7 +309,7 @@ class PersonalKeys:
         return key
 
     async def _load_or_make(self, organization_id: str, subject: str) -> SubjectKey:
-        async with self.engine.begin() as conn:
+        async with self._writing, self.engine.begin() as conn:
             await insert_absent(
                 conn,
                 personal_keys,
@@ -415,7 +419,7 @@ class PersonalKeys:
         """Delete the key of every subject seen under `identifier`: (its pseudonym, the key ids
         deleted)."""
         pseudonym = await self.pseudonym(organization_id, identifier)
-        async with self.engine.begin() as conn:
+        async with self._writing, self.engine.begin() as conn:
             key_ids = await _key_ids_of(conn, organization_id, pseudonym)
             subjects = await conn.execute(
                 select(personal_keys.c.key_id).where(
