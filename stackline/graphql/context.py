@@ -242,3 +242,9 @@ def decode_id(global_id: str, expected: str | None = None) -> tuple[str, str] | 
     if not key or (expected is not None and type_name != expected):
         return None
     return type_name, key
+
+
+def key_of(global_id: str, expected: str) -> str | None:
+    """The key inside a global id of type `expected`, or None when it is not one."""
+    decoded = decode_id(global_id, expected)
+    return decoded[1] if decoded else None

@@ -19,7 +19,7 @@ from strawberry.types import Info
 from stackline.domain.issue import ChangeKind
 from stackline.graphql import analytics
 from stackline.graphql.analytics import StatsBucket, StatsPeriod, TagFacet
-from stackline.graphql.context import PublicError, ctx, decode_id, encode_id, personal_keys
+from stackline.graphql.context import PublicError, ctx, encode_id, key_of, personal_keys
 from stackline.graphql.events import Event
 from stackline.graphql.organizations import Member
 from stackline.graphql.payloads import UserError, user_errors
@@ -348,11 +348,6 @@ class UnmergeIssuePayload:
     user_errors: list[UserError]
 
 
-def _issue_key(global_id: str) -> str | None:
-    decoded = decode_id(global_id, "Issue")
-    return decoded[1] if decoded else None
-
-
 def _issue_of(row: Row | None) -> Issue | None:
     return Issue.from_row(row) if row else None
 
@@ -377,7 +372,7 @@ class IssueMutations:
             unassign=input.unassign,
         )
         answer = await usecases.update_issue(
-            context.services, context.known_viewer, _issue_key(input.id), input.expected_version, request
+            context.services, context.known_viewer, key_of(input.id, "Issue"), input.expected_version, request
         )
         return UpdateIssuePayload(issue=_issue_of(answer.issue), user_errors=user_errors(answer.refusal))
 
@@ -396,14 +391,14 @@ class IssueMutations:
         org_ids = context.orgs("event:write")
         versions = {}
         for item in input.expected_versions:
-            key = _issue_key(item.id)
+            key = key_of(item.id, "Issue")
             if key:
                 versions[key] = item.version
         answer = await usecases.merge_issues(
             context.services,
             context.known_viewer,
             org_ids,
-            {label: _issue_key(label) for label in {*labels, target}},
+            {label: key_of(label, "Issue") for label in {*labels, target}},
             [label for label in labels if label != target],
             target,
             versions,
@@ -419,7 +414,7 @@ class IssueMutations:
         answer = await usecases.unmerge_issue(
             context.services,
             context.known_viewer,
-            _issue_key(input.issue_id),
+            key_of(input.issue_id, "Issue"),
             input.hash,
             input.expected_version,
         )

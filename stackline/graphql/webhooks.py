@@ -17,7 +17,7 @@ from sqlalchemy import Row
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from stackline.graphql.context import PublicError, ctx, decode_id, encode_id
+from stackline.graphql.context import PublicError, ctx, encode_id, key_of
 from stackline.graphql.issues import IssueChangeKind
 from stackline.graphql.payloads import UserError, user_errors
 from stackline.graphql.permissions import ProjectRead, ProjectWrite
@@ -183,11 +183,6 @@ class DeleteWebhookPayload:
     user_errors: list[UserError]
 
 
-def _webhook_key(global_id: str) -> str | None:
-    decoded = decode_id(global_id, "Webhook")
-    return decoded[1] if decoded else None
-
-
 def _webhook_of(row: Row | None) -> Webhook | None:
     return Webhook.from_row(row) if row else None
 
@@ -202,11 +197,10 @@ class WebhookMutations:
     )
     async def create_webhook(self, info: Info, input: CreateWebhookInput) -> CreateWebhookPayload:
         context = ctx(info)
-        decoded = decode_id(input.project_id, "Project")
         answer = await usecases.create_webhook(
             context.services,
             context.known_viewer,
-            decoded[1] if decoded else None,
+            key_of(input.project_id, "Project"),
             input.url,
             tuple(kind.value for kind in input.events),
             input.description,
@@ -232,7 +226,7 @@ class WebhookMutations:
             if value is not None
         }
         answer = await usecases.change_webhook(
-            context.services, context.known_viewer, _webhook_key(input.id), changes, input.rotate_secret
+            context.services, context.known_viewer, key_of(input.id, "Webhook"), changes, input.rotate_secret
         )
         return UpdateWebhookPayload(
             webhook=_webhook_of(answer.webhook), secret=answer.secret, user_errors=user_errors(answer.refusal)
@@ -243,7 +237,9 @@ class WebhookMutations:
     )
     async def delete_webhook(self, info: Info, input: DeleteWebhookInput) -> DeleteWebhookPayload:
         context = ctx(info)
-        answer = await usecases.delete_webhook(context.services, context.known_viewer, _webhook_key(input.id))
+        answer = await usecases.delete_webhook(
+            context.services, context.known_viewer, key_of(input.id, "Webhook")
+        )
         return DeleteWebhookPayload(
             deleted_webhook_id=input.id if answer.deleted else None, user_errors=user_errors(answer.refusal)
         )
