@@ -144,24 +144,17 @@ class RetentionJob:
         latest = max([default_cutoff, *cutoffs.values()])
         horizon = await self._horizon()
         run = str(uuid.uuid4())
-        after = 0
-        while horizon:
-            found = await self.store.read_recorded_before(
-                datetime.fromtimestamp(latest, UTC),
-                through_position=horizon,
-                stream_prefix=INGEST,
-                event_types=[ERROR],
-                after_position=after,
-                limit=self.settings.batch,
-            )
-            if not found:
-                break
-            after = found[-1].position
-            batch = [
+        before = datetime.fromtimestamp(latest, UTC)
+
+        def expired(found: list[RecordedEvent]) -> list[RecordedEvent]:
+            return [
                 e
                 for e in found
                 if e.recorded_at.timestamp() < cutoffs.get(int(e.data["project_id"]), default_cutoff)
             ]
+
+        async for found in self._ingest_pages([ERROR], before, horizon, self.settings.batch):
+            batch = expired(found)
             if not batch:
                 continue
             snapshots = await self._compact_batch(batch, run)
@@ -172,27 +165,12 @@ class RetentionJob:
                 on_batch(result)
         if horizon and (self.settings.max_events is not None or caps):
             await self._evict(caps, horizon, run, result, on_batch)
-        after = 0
-        while horizon:  # transactions, sessions, attachments: by max age only (the cap counts errors)
-            found = await self.store.read_recorded_before(
-                datetime.fromtimestamp(latest, UTC),
-                through_position=horizon,
-                stream_prefix=INGEST,
-                event_types=ITEMS,
-                after_position=after,
-                limit=self.settings.batch,
-            )
-            if not found:
-                break
-            after = found[-1].position
-            expired = [
-                e
-                for e in found
-                if e.recorded_at.timestamp() < cutoffs.get(int(e.data["project_id"]), default_cutoff)
-            ]
-            if expired:
-                await self._apply_items(await self._expire_items(expired, run))
-                result.items += len(expired)
+        # Transactions, sessions, attachments: by max age only (the cap counts errors).
+        async for found in self._ingest_pages(ITEMS, before, horizon, self.settings.batch):
+            items = expired(found)
+            if items:
+                await self._apply_items(await self._expire_items(items, run))
+                result.items += len(items)
                 if on_batch is not None:
                     on_batch(result)
         if result.deleted or result.items:
@@ -501,15 +479,25 @@ class RetentionJob:
 
     async def _snapshot_pages(self, event_type: str) -> AsyncIterator[list[RecordedEvent]]:
         """The log's snapshot events of one type, up to its head now, a page at a time."""
-        after, head = 0, await self.store.head_position()
-        while True:
+        async for page in self._ingest_pages(
+            [event_type], FAR_FUTURE, await self.store.head_position(), 1000
+        ):
+            yield page
+
+    async def _ingest_pages(
+        self, event_types: Sequence[str], before: datetime, through: int, limit: int
+    ) -> AsyncIterator[list[RecordedEvent]]:
+        """The ingest streams' events of `event_types` recorded before `before`, up to position
+        `through` (none when it is 0: an empty log), a page of `limit` at a time."""
+        after = 0
+        while through:
             page = await self.store.read_recorded_before(
-                FAR_FUTURE,
-                through_position=head,
+                before,
+                through_position=through,
                 stream_prefix=INGEST,
-                event_types=[event_type],
+                event_types=list(event_types),
                 after_position=after,
-                limit=1000,
+                limit=limit,
             )
             if not page:
                 return
