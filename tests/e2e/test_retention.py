@@ -129,6 +129,20 @@ def a_cutoff() -> float:
     return cutoff
 
 
+def three_old_events_and_one_young(*projects: Project) -> float:
+    """Into each project the same issue three times, then (after the returned cutoff) once more
+    by another user; each project's issue then counts four events."""
+    for project in projects:
+        send(project.dsn, checkout_failure, 1, user={"id": "a"}, times=3)
+    for project in projects:
+        wait_counted(project, 3)
+    cutoff = a_cutoff()
+    for project in projects:
+        send(project.dsn, checkout_failure, 1, user={"id": "b"})
+        wait_counted(project, 4)
+    return cutoff
+
+
 def positions_by_issue(server: Server) -> dict[str, list[int]]:
     """The log positions of each issue's stored events, from the read models' `events` table."""
     engine = create_engine(sync_url(database_url(server)))
@@ -334,14 +348,7 @@ def test_a_project_of_its_own_max_age_loses_its_old_events_and_no_other_project_
         SETTINGS, {"input": {"organizationSlug": "acme", "projectSlug": "short", "retentionMaxEvents": 0}}
     )["updateProjectSettings"]
     assert refused["userErrors"] and refused["project"] is None
-    for project in (short, default):
-        send(project.dsn, checkout_failure, 1, user={"id": "a"}, times=3)
-    for project in (short, default):
-        wait_counted(project, 3)
-    cutoff = a_cutoff()
-    for project in (short, default):
-        send(project.dsn, checkout_failure, 1, user={"id": "b"})
-        wait_counted(project, 4)
+    cutoff = three_old_events_and_one_young(short, default)
     days = 15 / 86400  # as of 15 s after the cutoff, the first three are older than that, the fourth not
     changed = short.query(
         SETTINGS, {"input": {"organizationSlug": "acme", "projectSlug": "short", "retentionDays": days}}
@@ -381,14 +388,7 @@ def wait_held(project: Project, organization: dict, own: dict) -> None:
 def test_an_organizations_retention_applies_to_its_projects_without_their_own(running: Server) -> None:
     server = running
     inherits, own = Project(server, "inherits"), Project(server, "own")
-    for project in (inherits, own):
-        send(project.dsn, checkout_failure, 1, user={"id": "a"}, times=3)
-    for project in (inherits, own):
-        wait_counted(project, 3)
-    cutoff = a_cutoff()
-    for project in (inherits, own):
-        send(project.dsn, checkout_failure, 1, user={"id": "b"})
-        wait_counted(project, 4)
+    cutoff = three_old_events_and_one_young(inherits, own)
     days = 15 / 86400  # as of 15 s after the cutoff, each project's first three are older than that
     refused = inherits.query(ORG_SETTINGS, {"input": {"organizationSlug": "acme", "retentionDays": 0}})
     assert refused["updateOrganizationSettings"] == {
