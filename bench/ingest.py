@@ -278,7 +278,7 @@ class LocalServer:
                 [
                     sys.executable,
                     "-m",
-                    "stackline.app.cli",
+                    "stackline.entrypoints.cli",
                     "serve",
                     "--port",
                     str(self.port),
@@ -305,7 +305,7 @@ class LocalServer:
             [
                 sys.executable,
                 "-m",
-                "stackline.app.cli",
+                "stackline.entrypoints.cli",
                 "bootstrap",
                 "--org",
                 org,

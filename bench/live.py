@@ -147,7 +147,7 @@ class Process:
     def start(self) -> None:
         with self.log_path.open("wb") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "stackline.app.cli", *self.args],
+                [sys.executable, "-m", "stackline.entrypoints.cli", *self.args],
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 env=self.env,
@@ -237,7 +237,7 @@ class Site:
             [
                 sys.executable,
                 "-m",
-                "stackline.app.cli",
+                "stackline.entrypoints.cli",
                 "bootstrap",
                 "--org",
                 "bench",

@@ -27,7 +27,7 @@ from typing import Any
 import aiosmtplib
 import httpx
 import orjson
-from sqlalchemy import Row, select
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stackline.app.alert_commands import AlertCommands
@@ -36,7 +36,8 @@ from stackline.app.settings import Settings
 from stackline.domain.alert import EMAIL, SLACK, WEBHOOK, AlertNotificationFailed, AlertNotificationSent
 from stackline.domain.webhook import FAILED, PENDING, SUCCEEDED, RetryPolicy, retry_after_seconds, signature
 from stackline.projections.runner import ProjectorRunner
-from stackline.readmodels.schema import alert_notifications, alert_rules, webhooks
+from stackline.readmodels import outbox
+from stackline.readmodels.reads import read, write
 
 log = logging.getLogger(__name__)
 MAX_IN_FLIGHT = 8
@@ -114,17 +115,7 @@ class AlertSender:
         free = MAX_IN_FLIGHT - len(self._in_flight)
         if free <= 0:
             return
-        query = select(alert_notifications).where(
-            alert_notifications.c.status == PENDING, alert_notifications.c.next_attempt_at <= time.time()
-        )
-        if self._in_flight:
-            query = query.where(alert_notifications.c.id.not_in(self._in_flight))
-        async with self.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    query.order_by(alert_notifications.c.position, alert_notifications.c.id).limit(free)
-                )
-            ).all()
+        rows = await read(self.engine, outbox.due_notifications, time.time(), self._in_flight, free)
         for row in rows:
             self._in_flight.add(row.id)
             task = asyncio.get_running_loop().create_task(self._attempt(client, row), name=f"alert {row.id}")
@@ -133,10 +124,7 @@ class AlertSender:
 
     async def _attempt(self, client: httpx.AsyncClient, row: Row) -> None:
         try:
-            async with self.engine.connect() as conn:
-                rule = (
-                    await conn.execute(select(alert_rules).where(alert_rules.c.id == row.rule_id))
-                ).first()
+            rule = await read(self.engine, outbox.rule_to_send, row.rule_id)
             if rule is None or not rule.enabled:
                 reason = "alert rule deleted" if rule is None else "alert rule disabled"
                 await self._finish(row, FAILED, reason, attempted=False)
@@ -168,15 +156,7 @@ class AlertSender:
                 client, channel["url"], orjson.dumps(slack_body(subject, self.public_url())), {}
             )
         if row.channel_kind == WEBHOOK:
-            async with self.engine.connect() as conn:
-                hook = (
-                    await conn.execute(
-                        select(webhooks).where(
-                            webhooks.c.id == channel["webhook_id"],
-                            webhooks.c.organization_id == row.organization_id,
-                        )
-                    )
-                ).first()
+            hook = await read(self.engine, outbox.webhook_to_send, channel["webhook_id"], row.organization_id)
             if hook is None or not hook.is_active:
                 return Attempt(
                     False, "webhook deleted" if hook is None else "webhook disabled", retryable=False
@@ -240,18 +220,19 @@ class AlertSender:
         )
 
     async def _retry_later(self, row: Row, error: str | None, delay: float) -> None:
-        async with self.engine.begin() as conn:
-            # Guarded by the attempt count it read, in case a lease change let another process in.
-            await conn.execute(
-                alert_notifications.update()
-                .where(alert_notifications.c.id == row.id, alert_notifications.c.attempts == row.attempts)
-                .values(
-                    attempts=row.attempts + 1,
-                    last_error=error,
-                    last_attempt_at=datetime.now(UTC),
-                    next_attempt_at=time.time() + delay,
-                )
-            )
+        # Guarded by the attempt count it read, in case a lease change let another process in.
+        await write(
+            self.engine,
+            outbox.record_notification_attempt,
+            row.id,
+            row.attempts,
+            {
+                "attempts": row.attempts + 1,
+                "last_error": error,
+                "last_attempt_at": datetime.now(UTC),
+                "next_attempt_at": time.time() + delay,
+            },
+        )
         log.info("alert notification %s attempt %d failed (%s); retrying", row.id, row.attempts + 1, error)
 
     async def _finish(self, row: Row, outcome: str, error: str | None, attempted: bool = True) -> None:
@@ -266,12 +247,7 @@ class AlertSender:
             values.update(attempts=row.attempts + 1, last_attempt_at=now)
         if outcome == SUCCEEDED:
             values["sent_at"] = now
-        async with self.engine.begin() as conn:
-            done = await conn.execute(
-                alert_notifications.update()
-                .where(alert_notifications.c.id == row.id, alert_notifications.c.attempts == row.attempts)
-                .values(**values)
-            )
+        changed = await write(self.engine, outbox.record_notification_attempt, row.id, row.attempts, values)
         log.info(
             "alert notification %s (%s to %s): %s%s",
             row.id,
@@ -280,37 +256,17 @@ class AlertSender:
             outcome,
             f" ({error})" if error else "",
         )
-        if done.rowcount:
+        if changed:
             await self._record(row.id)
 
     async def record_unrecorded(self) -> None:
         """Append the outcome of every finished notification whose audit event is not yet known
         to be in the log (normally none: `_finish` appends at once)."""
-        async with self.engine.connect() as conn:
-            ids = (
-                (
-                    await conn.execute(
-                        select(alert_notifications.c.id)
-                        .where(
-                            alert_notifications.c.status != PENDING,
-                            alert_notifications.c.recorded_position.is_(None),
-                        )
-                        .limit(100)
-                    )
-                )
-                .scalars()
-                .all()
-            )
-        for notification_id in ids:
+        for notification_id in await read(self.engine, outbox.unrecorded_notifications, 100):
             await self._record(notification_id)
 
     async def _record(self, notification_id: str) -> None:
-        async with self.engine.connect() as conn:
-            row = (
-                await conn.execute(
-                    select(alert_notifications).where(alert_notifications.c.id == notification_id)
-                )
-            ).first()
+        row = await read(self.engine, outbox.notification, notification_id)
         if row is None or row.status == PENDING or row.recorded_position is not None:
             return
         common = {
@@ -329,9 +285,4 @@ class AlertSender:
             else AlertNotificationFailed(**common, error=row.last_error or "")
         )
         position = await self.commands.record_notification(row.rule_id, event)
-        async with self.engine.begin() as conn:
-            await conn.execute(
-                alert_notifications.update()
-                .where(alert_notifications.c.id == row.id)
-                .values(recorded_position=position)
-            )
+        await write(self.engine, outbox.mark_notification_recorded, row.id, position)

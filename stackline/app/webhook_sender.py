@@ -21,13 +21,14 @@ from collections import defaultdict
 from datetime import UTC, datetime
 
 import httpx
-from sqlalchemy import Row, select
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stackline.app.settings import WebhookSettings
 from stackline.domain.webhook import FAILED, PENDING, RetryPolicy, retry_after_seconds, signature
 from stackline.projections.runner import ProjectorRunner
-from stackline.readmodels.schema import webhook_deliveries, webhooks
+from stackline.readmodels import outbox
+from stackline.readmodels.reads import read, write
 
 log = logging.getLogger(__name__)
 PER_WEBHOOK = 4
@@ -69,41 +70,18 @@ class WebhookSender:
 
     async def dispatch_due(self, client: httpx.AsyncClient) -> None:
         """Start an attempt for each due delivery, up to each webhook's free slots."""
-        now = time.time()
-        due = (webhook_deliveries.c.status == PENDING) & (webhook_deliveries.c.next_attempt_at <= now)
-        async with self.engine.connect() as conn:
-            hook_ids = (
-                (await conn.execute(select(webhook_deliveries.c.webhook_id).where(due).distinct()))
-                .scalars()
-                .all()
+        rows = await read(self.engine, outbox.due_deliveries, time.time(), self._in_flight, PER_WEBHOOK)
+        for row in rows:
+            self._in_flight[row.webhook_id].add(row.id)
+            task = asyncio.get_running_loop().create_task(
+                self._attempt(client, row), name=f"webhook {row.id}"
             )
-            for hook_id in hook_ids:
-                busy = self._in_flight[hook_id]
-                free = PER_WEBHOOK - len(busy)
-                if free <= 0:
-                    continue
-                query = select(webhook_deliveries).where(due, webhook_deliveries.c.webhook_id == hook_id)
-                if busy:
-                    query = query.where(webhook_deliveries.c.id.not_in(busy))
-                rows = (
-                    await conn.execute(
-                        query.order_by(webhook_deliveries.c.position, webhook_deliveries.c.id).limit(free)
-                    )
-                ).all()
-                for row in rows:
-                    busy.add(row.id)
-                    task = asyncio.get_running_loop().create_task(
-                        self._attempt(client, row), name=f"webhook {row.id}"
-                    )
-                    self._tasks.add(task)
-                    task.add_done_callback(self._tasks.discard)
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
 
     async def _attempt(self, client: httpx.AsyncClient, delivery: Row) -> None:
         try:
-            async with self.engine.connect() as conn:
-                hook = (
-                    await conn.execute(select(webhooks).where(webhooks.c.id == delivery.webhook_id))
-                ).first()
+            hook = await read(self.engine, outbox.webhook_to_send, delivery.webhook_id)
             if hook is None or not hook.is_active:
                 await self._record(
                     delivery,
@@ -176,16 +154,8 @@ class WebhookSender:
             values["next_attempt_at"] = time.time() + (delay or 0.0)
         else:
             values.update(next_attempt_at=None, finished_at=now)
-        async with self.engine.begin() as conn:
-            # Guarded by the attempt count it read, in case a lease change let another process in.
-            await conn.execute(
-                webhook_deliveries.update()
-                .where(
-                    webhook_deliveries.c.id == delivery.id,
-                    webhook_deliveries.c.attempts == delivery.attempts,
-                )
-                .values(**values)
-            )
+        # Guarded by the attempt count it read, in case a lease change let another process in.
+        await write(self.engine, outbox.record_delivery_attempt, delivery.id, delivery.attempts, values)
         log.info(
             "webhook delivery %s (%s) attempt %d: %s%s",
             delivery.id,

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -45,8 +44,9 @@ from stackline.projections.projects import ProjectsProjection
 from stackline.projections.runner import ProjectorRunner
 from stackline.projections.sourcemaps import SourceMapsProjection
 from stackline.projections.webhooks import WebhookDeliveriesProjection, WebhooksProjection
+from stackline.readmodels import clock_queries
 from stackline.readmodels.db import check_reachable, create_engine, migrate
-from stackline.readmodels.schema import issues, monitors
+from stackline.readmodels.reads import read
 
 log = logging.getLogger(__name__)
 READ_MODEL_PROJECTOR = "readmodels"
@@ -339,19 +339,7 @@ class Services:
         """The clock's part of the lifecycle: wake issues ignored until a time that has passed."""
         while True:
             now = time.time()
-            async with self.engine.connect() as conn:
-                due = (
-                    (
-                        await conn.execute(
-                            select(issues.c.id).where(
-                                issues.c.status == "ignored", issues.c.ignore_until_timestamp <= now
-                            )
-                        )
-                    )
-                    .scalars()
-                    .all()
-                )
-            for issue_id in due:
+            for issue_id in await read(self.engine, clock_queries.issues_ignored_until_passed, now):
                 await self.issue_commands.expire_ignore(issue_id, now)
             await asyncio.sleep(IGNORE_EXPIRY_SECONDS)
 
@@ -361,8 +349,7 @@ class Services:
         model holds every check-in accepted so far, so a late one is not taken for missing."""
         if not await self.projector.wait_for(await self.store.head_position(), MONITOR_CLOCK_SECONDS):
             return 0
-        async with self.engine.connect() as conn:
-            rows = (await conn.execute(select(monitors).where(monitors.c.deadline <= now))).all()
+        rows = await read(self.engine, clock_queries.monitors_due, now)
         marks = [mark for row in rows for mark in monitor_from_row(row).overdue(now)]
         for mark in marks:
             await self.commands.mark_monitor(mark)

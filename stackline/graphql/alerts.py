@@ -2,18 +2,15 @@
 create, update and delete rules (`AlertMutations`, part of the schema's `Mutation`).
 
 Reading rules needs `project:read` in the rule's organization, changing them `project:write`;
-another organization's rule answers like a missing one. Mutations append through
-`stackline/app/alert_commands.py` and answer with the rule as the read model shows it once the
-projector has applied the change. Never writes read models.
+another organization's rule answers like a missing one. Mutations call their use cases
+(`stackline/usecases/alerts.py`), which run the commands and answer with the rule as the read model
+shows it once the projector has applied the change. Never writes read models.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable
-from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
 
 import orjson
 import strawberry
@@ -21,10 +18,9 @@ from sqlalchemy import Row
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from stackline.domain.alert import Channel, Condition, Filters, RuleConfig, parse_tag_filter
-from stackline.domain.organization import InvalidCommand
-from stackline.graphql.context import ctx, decode_id, encode_id
-from stackline.graphql.payloads import UserError
+from stackline.domain.alert import Condition, RuleConfig
+from stackline.graphql.context import ctx, encode_id, key_of
+from stackline.graphql.payloads import UserError, user_errors
 from stackline.graphql.permissions import ProjectRead, ProjectWrite
 from stackline.graphql.relay import (
     Connection,
@@ -35,8 +31,9 @@ from stackline.graphql.relay import (
     page_size,
     position_id_cursor,
 )
-from stackline.readmodels import alert_queries, queries
+from stackline.readmodels import alert_queries
 from stackline.readmodels.queries import aware
+from stackline.usecases import alerts as usecases
 
 
 @strawberry.enum(description="What fires an alert rule (any one of its conditions does).")
@@ -326,111 +323,63 @@ class DeleteAlertRulePayload:
     user_errors: list[UserError]
 
 
-def _user_error(message: str, field: list[str] | None = None) -> UserError:
-    return UserError(message=message, field=field)
-
-
-def _refusal(error: InvalidCommand) -> UserError:
-    """A command's refusal, with the input field it is about (its message starts with it)."""
-    first = str(error).split(" ", 1)[0].rstrip(":").split(".", 1)[0]
-    known = ("name", "conditions", "channels", "filters", "actionIntervalMinutes")
-    return _user_error(str(error), [first] if first in known else None)
-
-
 def _conditions(inputs: list[AlertConditionInput]) -> tuple[Condition, ...]:
     return tuple(Condition(c.kind.name, c.threshold, c.window_minutes) for c in inputs)
 
 
-def _filters(given: AlertFiltersInput | None) -> Filters:
+def _filters(given: AlertFiltersInput | None) -> usecases.FiltersRequest | None:
     if given is None:
-        return Filters()
-    return Filters(
+        return None
+    return usecases.FiltersRequest(
         tuple(given.levels),
         given.environment,
         given.release,
-        tuple(parse_tag_filter(tag) for tag in given.tags),
+        tuple(given.tags),
         given.query,
         tuple(given.monitor_slugs),
     )
 
 
-def _channels(inputs: list[AlertChannelInput]) -> tuple[Channel, ...]:
-    channels = []
-    for c in inputs:
-        webhook_id = None
-        if c.webhook_id is not None:
-            decoded = decode_id(c.webhook_id, "Webhook")
-            if decoded is None:
-                raise InvalidCommand("channels: webhookId names no webhook of this project")
-            webhook_id = decoded[1]
-        channels.append(Channel(c.kind.name, tuple(c.emails), c.url, webhook_id))
-    return tuple(channels)
+def _channels(inputs: list[AlertChannelInput]) -> tuple[usecases.ChannelRequest, ...]:
+    return tuple(
+        usecases.ChannelRequest(
+            c.kind.name,
+            tuple(c.emails),
+            c.url,
+            key_of(c.webhook_id, "Webhook") if c.webhook_id is not None else None,
+            names_no_webhook=c.webhook_id is not None and key_of(c.webhook_id, "Webhook") is None,
+        )
+        for c in inputs
+    )
 
 
-async def _project_webhooks(info: Info, organization_id: str, project_id: int) -> list[str]:
-    return [row.id for row in await ctx(info).read(queries.webhooks_of, organization_id, project_id)]
-
-
-async def _rule_row(info: Info, global_id: str) -> Row | None:
-    """The rule, if it is in an organization where the viewer may change projects."""
-    decoded = decode_id(global_id, "AlertRule")
-    if decoded is None:
-        return None
-    return await ctx(info).read(alert_queries.alert_rule, ctx(info).orgs("project:write"), decoded[1])
-
-
-async def _fresh_rule(
-    info: Info, organization_id: str, rule_id: str, position: int | None
-) -> AlertRule | None:
-    """The rule as the read model shows it once the projector has applied `position`."""
-    services = ctx(info).services
-    if position is not None:
-        await services.projector.wait_for(position, 5.0)
-    row = await ctx(info).read(alert_queries.alert_rule, {organization_id}, rule_id)
+def _rule_of(row: Row | None) -> AlertRule | None:
     return AlertRule.from_row(row) if row else None
 
 
 @strawberry.type
 class AlertMutations:
+    """Each mutation decodes its ids and calls its use case in `stackline/usecases/alerts.py`."""
+
     @strawberry.mutation(
         permission_classes=[ProjectWrite],
         description="Create an alert rule on a project: when its issues reach whom.",
     )
     async def create_alert_rule(self, info: Info, input: CreateAlertRuleInput) -> CreateAlertRulePayload:
         context = ctx(info)
-        viewer = context.known_viewer
-        decoded = decode_id(input.project_id, "Project")
-        found = {}
-        if decoded is not None and decoded[1].isdigit():
-            found = await ctx(info).read(
-                queries.projects_by_ids, viewer.orgs("project:write"), [int(decoded[1])]
-            )
-        if not found:
-            return CreateAlertRulePayload(
-                alert_rule=None, user_errors=[_user_error("project not found", ["projectId"])]
-            )
-        project_id, project = next(iter(found.items()))
-        try:
-            config = RuleConfig(
-                input.name,
-                _conditions(input.conditions),
-                _filters(input.filters),
-                input.action_interval_minutes,
-                _channels(input.channels),
-                input.enabled,
-            )
-            created = await context.services.alert_commands.create(
-                project.organization_id,
-                project_id,
-                config,
-                await _project_webhooks(info, project.organization_id, project_id),
-                viewer.actor,
-            )
-        except InvalidCommand as error:
-            return CreateAlertRulePayload(alert_rule=None, user_errors=[_refusal(error)])
+        request = usecases.AlertRuleRequest(
+            name=input.name,
+            conditions=_conditions(input.conditions),
+            filters=_filters(input.filters),
+            action_interval_minutes=input.action_interval_minutes,
+            channels=_channels(input.channels),
+            enabled=input.enabled,
+        )
+        answer = await usecases.create_alert_rule(
+            context.services, context.known_viewer, key_of(input.project_id, "Project"), request
+        )
         return CreateAlertRulePayload(
-            alert_rule=await _fresh_rule(info, project.organization_id, created.rule_id, created.position),
-            user_errors=[],
+            alert_rule=_rule_of(answer.rule), user_errors=user_errors(answer.refusal)
         )
 
     @strawberry.mutation(
@@ -438,38 +387,20 @@ class AlertMutations:
         description="Change an alert rule: the fields given replace the rule's, the others stay.",
     )
     async def update_alert_rule(self, info: Info, input: UpdateAlertRuleInput) -> UpdateAlertRulePayload:
-        row = await _rule_row(info, input.id)
-        if row is None:
-            return UpdateAlertRulePayload(
-                alert_rule=None, user_errors=[_user_error("alert rule not found", ["id"])]
-            )
-        viewer = ctx(info).known_viewer
-        try:
-            changes: dict[str, Any] = {}
-            if input.name is not None:
-                changes["name"] = input.name
-            if input.conditions is not None:
-                changes["conditions"] = _conditions(input.conditions)
-            if input.channels is not None:
-                changes["channels"] = _channels(input.channels)
-            if input.filters is not None:
-                changes["filters"] = _filters(input.filters)
-            if input.action_interval_minutes is not None:
-                changes["action_interval_minutes"] = input.action_interval_minutes
-            if input.enabled is not None:
-                changes["enabled"] = input.enabled
-            change: Callable[[RuleConfig], RuleConfig] = lambda config: replace(config, **changes)  # noqa: E731
-            updated = await ctx(info).services.alert_commands.update(
-                row.id,
-                row.organization_id,
-                change,
-                await _project_webhooks(info, row.organization_id, row.project_id),
-                viewer.actor,
-            )
-        except InvalidCommand as error:
-            return UpdateAlertRulePayload(alert_rule=None, user_errors=[_refusal(error)])
+        context = ctx(info)
+        request = usecases.AlertRuleRequest(
+            name=input.name,
+            conditions=_conditions(input.conditions) if input.conditions is not None else None,
+            filters=_filters(input.filters),
+            action_interval_minutes=input.action_interval_minutes,
+            channels=_channels(input.channels) if input.channels is not None else None,
+            enabled=input.enabled,
+        )
+        answer = await usecases.change_alert_rule(
+            context.services, context.known_viewer, key_of(input.id, "AlertRule"), request
+        )
         return UpdateAlertRulePayload(
-            alert_rule=await _fresh_rule(info, row.organization_id, row.id, updated.position), user_errors=[]
+            alert_rule=_rule_of(answer.rule), user_errors=user_errors(answer.refusal)
         )
 
     @strawberry.mutation(
@@ -477,18 +408,11 @@ class AlertMutations:
         description="Delete an alert rule: it notifies nobody any more (its audit stays).",
     )
     async def delete_alert_rule(self, info: Info, input: DeleteAlertRuleInput) -> DeleteAlertRulePayload:
-        row = await _rule_row(info, input.id)
-        if row is None:
-            return DeleteAlertRulePayload(
-                deleted_alert_rule_id=None, user_errors=[_user_error("alert rule not found", ["id"])]
-            )
-        viewer = ctx(info).known_viewer
-        try:
-            deleted = await ctx(info).services.alert_commands.delete(
-                row.id, row.organization_id, viewer.actor
-            )
-        except InvalidCommand as error:
-            return DeleteAlertRulePayload(deleted_alert_rule_id=None, user_errors=[_refusal(error)])
-        if deleted.position is not None:
-            await ctx(info).services.projector.wait_for(deleted.position, 5.0)
-        return DeleteAlertRulePayload(deleted_alert_rule_id=input.id, user_errors=[])
+        context = ctx(info)
+        answer = await usecases.delete_alert_rule(
+            context.services, context.known_viewer, key_of(input.id, "AlertRule")
+        )
+        return DeleteAlertRulePayload(
+            deleted_alert_rule_id=input.id if answer.deleted else None,
+            user_errors=user_errors(answer.refusal),
+        )

@@ -4,18 +4,23 @@ attachments, and the user feedback a project receives. Never writes read models.
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import quote
 
 import strawberry
 from sqlalchemy import Row
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from stackline.app.attachments import download_path
 from stackline.graphql.context import ctx, encode_id, personal_keys
 from stackline.graphql.permissions import EventRead
 from stackline.graphql.relay import Node
 from stackline.projections.symbolicate import exceptions_of, frames_of
 from stackline.readmodels.queries import aware
+
+
+def download_path(project_id: int, attachment_id: str) -> str:
+    """Where the attachment download route (`stackline/entrypoints/attachments.py`) serves it."""
+    return f"/api/attachments/{project_id}/{quote(attachment_id, safe='')}/"
 
 
 @strawberry.type

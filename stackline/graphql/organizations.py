@@ -2,26 +2,27 @@
 caller (`Viewer`), and the mutations that add, change and remove members, create organizations
 and create or revoke tokens (`OrganizationMutations`, part of the schema's `Mutation`).
 
-Mutations append through `stackline/app/commands.py` and answer once the read model shows the
-change (`_settle`). Never writes read models."""
+Mutations call their use cases (`stackline/usecases/organizations.py`), which run the commands
+and answer once the read model shows the change. Never writes read models."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from sqlalchemy import Row
 from strawberry.types import Info
 
-from stackline.domain.organization import ALL_SCOPES, InvalidCommand
-from stackline.graphql.context import NotAuthenticated, PublicError, ctx, encode_id
-from stackline.graphql.payloads import UserError, user_error
+from stackline.graphql.context import PublicError, ctx, encode_id
+from stackline.graphql.payloads import UserError, user_errors
 from stackline.graphql.permissions import IsAuthenticated, OrgRead, OrgWrite, ProjectRead
 from stackline.graphql.relay import Node
 from stackline.readmodels import queries
 from stackline.readmodels.queries import aware
+from stackline.usecases import organizations as usecases
+from stackline.usecases.refusals import Denied
 
 if TYPE_CHECKING:
     from stackline.graphql.projects import Project
@@ -284,29 +285,27 @@ class UpdateOrganizationSettingsPayload:
     user_errors: list[UserError]
 
 
-ORG_NOT_FOUND = UserError(message="organization not found", field=["organizationSlug"])
-
-
-async def _writable_organization(info: Info, slug: str):  # noqa: ANN202 - a Row or None
-    """The organization by slug, if the viewer holds org:write there (else None, as for a missing one)."""
-    return await ctx(info).read(queries.organization_by_slug, ctx(info).orgs("org:write"), slug)
-
-
-async def _settle(info: Info, position: int | None) -> None:
-    """After a command: wait until the read models show it, and forget cached viewers here (their
-    memberships or tokens may have changed; other processes follow within the cache's lifetime)."""
+async def _refresh_viewer(info: Info) -> None:
+    """After a change: the rest of the payload is resolved with what the caller may do now."""
     context = ctx(info)
-    services = context.services
-    if position is not None:
-        await services.projector.wait_for(position, 5.0)
-    services.lookups.forget_tokens()
-    if context.token is not None:  # the payload is resolved with what the caller may do now
-        context.viewer = await services.lookups.viewer(context.token)
+    if context.token is not None:
+        context.viewer = await context.services.lookups.viewer(context.token)
         context.loaders.clear()
+
+
+def _organization_of(row: Row | None) -> Organization | None:
+    return Organization.from_row(row) if row else None
+
+
+def _token_of(row: Row | None) -> ApiToken | None:
+    return ApiToken.from_row(row) if row else None
 
 
 @strawberry.type
 class OrganizationMutations:
+    """Each mutation calls its use case in `stackline/usecases/organizations.py`, then resolves the
+    rest of its payload with the caller's viewer as it is after the change."""
+
     @strawberry.mutation(
         permission_classes=[OrgWrite],
         description="Change an organization's retention, the default of its projects without their own "
@@ -316,31 +315,19 @@ class OrganizationMutations:
         self, info: Info, input: UpdateOrganizationSettingsInput
     ) -> UpdateOrganizationSettingsPayload:
         context = ctx(info)
-        org = await _writable_organization(info, input.organization_slug)
-        if org is None:
-            return UpdateOrganizationSettingsPayload(organization=None, user_errors=[ORG_NOT_FOUND])
-        changes: dict[str, Any] = {
-            name: value
-            for name, value in (
-                ("retention_days", input.retention_days),
-                ("retention_max_events", input.retention_max_events),
-            )
-            if value is not None
-        }
-        if input.clear_retention_days:
-            changes["retention_days"] = None
-        if input.clear_retention_max_events:
-            changes["retention_max_events"] = None
-        try:
-            position = await context.services.commands.change_organization_retention(
-                input.organization_slug, changes, context.known_viewer.actor
-            )
-        except InvalidCommand as error:
-            return UpdateOrganizationSettingsPayload(organization=None, user_errors=[user_error(error)])
-        await _settle(info, position)
-        row = await _writable_organization(info, input.organization_slug)
+        answer = await usecases.change_organization_retention(
+            context.services,
+            context.known_viewer,
+            input.organization_slug,
+            input.retention_days,
+            input.retention_max_events,
+            input.clear_retention_days,
+            input.clear_retention_max_events,
+        )
+        if answer.refusal is None:
+            await _refresh_viewer(info)
         return UpdateOrganizationSettingsPayload(
-            organization=Organization.from_row(row) if row else None, user_errors=[]
+            organization=_organization_of(answer.organization), user_errors=user_errors(answer.refusal)
         )
 
     @strawberry.mutation(
@@ -349,22 +336,12 @@ class OrganizationMutations:
     )
     async def add_member(self, info: Info, input: AddMemberInput) -> AddMemberPayload:
         context = ctx(info)
-        viewer = context.known_viewer
-        org = await _writable_organization(info, input.organization_slug)
-        if org is None:
-            return AddMemberPayload(email=None, user_errors=[ORG_NOT_FOUND])
-        try:
-            position = await context.services.commands.add_member(
-                input.organization_slug,
-                input.email,
-                input.role,
-                actor=viewer.actor,
-                as_owner=viewer.owns(org.id),
-            )
-        except InvalidCommand as error:
-            return AddMemberPayload(email=None, user_errors=[user_error(error, ["email"])])
-        await _settle(info, position)
-        return AddMemberPayload(email=input.email.strip().lower(), user_errors=[])
+        answer = await usecases.add_member(
+            context.services, context.known_viewer, input.organization_slug, input.email, input.role
+        )
+        if answer.refusal is None:
+            await _refresh_viewer(info)
+        return AddMemberPayload(email=answer.email, user_errors=user_errors(answer.refusal))
 
     @strawberry.mutation(
         permission_classes=[OrgWrite],
@@ -373,20 +350,15 @@ class OrganizationMutations:
     )
     async def update_member(self, info: Info, input: UpdateMemberInput) -> UpdateMemberPayload:
         context = ctx(info)
-        viewer = context.known_viewer
-        org = await _writable_organization(info, input.organization_slug)
-        if org is None:
-            return UpdateMemberPayload(member=None, user_errors=[ORG_NOT_FOUND])
-        email = input.email.strip().lower()
-        try:
-            position = await context.services.commands.change_member_role(
-                input.organization_slug, email, input.role, viewer.actor, as_owner=viewer.owns(org.id)
-            )
-        except InvalidCommand as error:
-            return UpdateMemberPayload(member=None, user_errors=[user_error(error, ["email"])])
-        await _settle(info, position)
-        row = (await context.read(queries.members_by_keys, [org.id], [(org.id, email)])).get((org.id, email))
-        return UpdateMemberPayload(member=Member.from_row(row) if row else None, user_errors=[])
+        answer = await usecases.change_member_role(
+            context.services, context.known_viewer, input.organization_slug, input.email, input.role
+        )
+        if answer.refusal is None:
+            await _refresh_viewer(info)
+        return UpdateMemberPayload(
+            member=Member.from_row(answer.member) if answer.member else None,
+            user_errors=user_errors(answer.refusal),
+        )
 
     @strawberry.mutation(
         permission_classes=[OrgWrite],
@@ -394,19 +366,12 @@ class OrganizationMutations:
     )
     async def remove_member(self, info: Info, input: RemoveMemberInput) -> RemoveMemberPayload:
         context = ctx(info)
-        viewer = context.known_viewer
-        org = await _writable_organization(info, input.organization_slug)
-        if org is None:
-            return RemoveMemberPayload(removed_email=None, user_errors=[ORG_NOT_FOUND])
-        email = input.email.strip().lower()
-        try:
-            position = await context.services.commands.remove_member(
-                input.organization_slug, email, viewer.actor, as_owner=viewer.owns(org.id)
-            )
-        except InvalidCommand as error:
-            return RemoveMemberPayload(removed_email=None, user_errors=[user_error(error, ["email"])])
-        await _settle(info, position)
-        return RemoveMemberPayload(removed_email=email, user_errors=[])
+        answer = await usecases.remove_member(
+            context.services, context.known_viewer, input.organization_slug, input.email
+        )
+        if answer.refusal is None:
+            await _refresh_viewer(info)
+        return RemoveMemberPayload(removed_email=answer.email, user_errors=user_errors(answer.refusal))
 
     @strawberry.mutation(
         description="Create an organization; the caller (a personal token with org:write) becomes its owner."
@@ -415,24 +380,16 @@ class OrganizationMutations:
         self, info: Info, input: CreateOrganizationInput
     ) -> CreateOrganizationPayload:
         context = ctx(info)
-        viewer = context.viewer
-        if viewer is None:
-            raise NotAuthenticated()
-        if "org:write" not in viewer.scopes:
-            raise PublicError("this API token lacks the 'org:write' scope")
-        if not viewer.is_personal:
-            raise PublicError("createOrganization needs a personal API token: its user becomes the owner")
         try:
-            org = await context.services.commands.create_organization(
-                input.slug, input.name or input.slug, actor=viewer.actor, owner=viewer.user_email
+            answer = await usecases.create_organization(
+                context.services, context.known_viewer, input.slug, input.name
             )
-        except InvalidCommand as error:
-            return CreateOrganizationPayload(organization=None, user_errors=[user_error(error, ["slug"])])
-        await _settle(info, await context.services.store.head_position())
-        assert org.id is not None  # a created organization has its id
-        row = await ctx(info).read(queries.organization, [org.id], org.id)
+        except Denied as denied:
+            raise PublicError(str(denied)) from None
+        if answer.refusal is None:
+            await _refresh_viewer(info)
         return CreateOrganizationPayload(
-            organization=Organization.from_row(row) if row else None, user_errors=[]
+            organization=_organization_of(answer.organization), user_errors=user_errors(answer.refusal)
         )
 
     @strawberry.mutation(
@@ -441,74 +398,23 @@ class OrganizationMutations:
     )
     async def create_api_token(self, info: Info, input: CreateApiTokenInput) -> CreateApiTokenPayload:
         context = ctx(info)
-        commands = context.services.commands
-        expires_at = input.expires_at.timestamp() if input.expires_at else None
-        if input.organization_slug is not None:
-            viewer = context.require_viewer("org:write")
-            org = await _writable_organization(info, input.organization_slug)
-            if org is None:
-                return CreateApiTokenPayload(token=None, api_token=None, user_errors=[ORG_NOT_FOUND])
-            if not viewer.owns(org.id):
-                return CreateApiTokenPayload(
-                    token=None,
-                    api_token=None,
-                    user_errors=[
-                        UserError(
-                            message="only owners create organization tokens", field=["organizationSlug"]
-                        )
-                    ],
-                )
-            held = viewer.grants[org.id]
-        else:
-            caller = context.viewer
-            if caller is None:
-                raise NotAuthenticated()
-            viewer = caller
-            if not viewer.is_personal:
-                return CreateApiTokenPayload(
-                    token=None,
-                    api_token=None,
-                    user_errors=[
-                        UserError(
-                            message=(
-                                "a personal token is created with a personal token (or `stackline token`)"
-                            ),
-                            field=["organizationSlug"],
-                        )
-                    ],
-                )
-            held = viewer.scopes
-        scopes = [s for s in ALL_SCOPES if s in held] if input.scopes is None else list(input.scopes)
-        beyond = sorted((set(scopes) & set(ALL_SCOPES)) - held)
-        if beyond:
-            return CreateApiTokenPayload(
-                token=None,
-                api_token=None,
-                user_errors=[
-                    UserError(
-                        message=f"cannot grant scopes the caller does not hold: {', '.join(beyond)}",
-                        field=["scopes"],
-                    )
-                ],
-            )
-        try:
-            if input.organization_slug is not None:
-                issued = await commands.issue_token(
-                    input.organization_slug, input.label, scopes, viewer.actor, expires_at
-                )
-            else:
-                assert viewer.user_email is not None  # checked above: a personal token
-                issued = await commands.issue_personal_token(
-                    viewer.user_email, input.label, scopes, expires_at, viewer.actor
-                )
-        except InvalidCommand as error:
-            return CreateApiTokenPayload(
-                token=None, api_token=None, user_errors=[user_error(error, ["scopes"])]
-            )
-        await _settle(info, issued.position)
-        row = await ctx(info).read(queries.api_token, issued.token_id)
+        viewer = (
+            context.known_viewer if input.organization_slug is None else context.require_viewer("org:write")
+        )
+        answer = await usecases.create_api_token(
+            context.services,
+            viewer,
+            input.organization_slug,
+            input.label,
+            input.scopes,
+            input.expires_at,
+        )
+        if answer.refusal is None:
+            await _refresh_viewer(info)
         return CreateApiTokenPayload(
-            token=issued.token, api_token=ApiToken.from_row(row) if row else None, user_errors=[]
+            token=answer.secret,
+            api_token=_token_of(answer.api_token),
+            user_errors=user_errors(answer.refusal),
         )
 
     @strawberry.mutation(
@@ -517,32 +423,9 @@ class OrganizationMutations:
     )
     async def revoke_api_token(self, info: Info, input: RevokeApiTokenInput) -> RevokeApiTokenPayload:
         context = ctx(info)
-        viewer = context.known_viewer
-        row = await ctx(info).read(queries.api_token, input.token_id)
-        mine = row is not None and (
-            (row.user_email is not None and row.user_email == viewer.user_email)
-            or (row.organization_id is not None and viewer.owns(row.organization_id))
+        answer = await usecases.revoke_api_token(context.services, context.known_viewer, input.token_id)
+        if answer.refusal is None:
+            await _refresh_viewer(info)
+        return RevokeApiTokenPayload(
+            api_token=_token_of(answer.api_token), user_errors=user_errors(answer.refusal)
         )
-        if row is None or not mine:
-            return RevokeApiTokenPayload(
-                api_token=None, user_errors=[UserError(message="token not found", field=["tokenId"])]
-            )
-        try:
-            if row.user_email is not None:
-                position = await context.services.commands.revoke_token(
-                    row.token_id, email=row.user_email, actor=viewer.actor
-                )
-            else:
-                org = await ctx(info).read(queries.organization, [row.organization_id], row.organization_id)
-                if org is None:  # the token's organization is not in the read model yet
-                    return RevokeApiTokenPayload(
-                        api_token=None, user_errors=[UserError(message="token not found", field=["tokenId"])]
-                    )
-                position = await context.services.commands.revoke_token(
-                    row.token_id, org_slug=org.slug, actor=viewer.actor
-                )
-        except InvalidCommand as error:
-            return RevokeApiTokenPayload(api_token=None, user_errors=[user_error(error, ["tokenId"])])
-        await _settle(info, position)
-        row = await ctx(info).read(queries.api_token, input.token_id)
-        return RevokeApiTokenPayload(api_token=ApiToken.from_row(row) if row else None, user_errors=[])

@@ -1,5 +1,7 @@
-"""Running one read query on a connection of its own: how the API layers (GraphQL, the Sentry
-REST endpoints) read the read models without opening connections themselves. Never writes."""
+"""Running one query on a connection of its own: how the API layers (GraphQL, the Sentry REST
+endpoints) and the application services read the read models without opening connections
+themselves; `write` runs one of the few writes outside the projectors (the senders' delivery
+state, `stackline/readmodels/outbox.py`) in a transaction of its own."""
 
 from __future__ import annotations
 
@@ -21,4 +23,15 @@ async def read(
     """`query(conn, *args, **kwargs)`, one of `stackline/readmodels/queries.py` (or
     `alert_queries.py`), on a connection of the engine's pool."""
     async with engine.connect() as conn:
+        return await query(conn, *args, **kwargs)
+
+
+async def write(
+    engine: AsyncEngine,
+    query: Callable[Concatenate[AsyncConnection, P], Awaitable[T]],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> T:
+    """`query(conn, *args, **kwargs)` in a transaction, committed when it returns."""
+    async with engine.begin() as conn:
         return await query(conn, *args, **kwargs)

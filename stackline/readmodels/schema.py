@@ -499,7 +499,7 @@ alert_notifications = Table(
 )
 
 
-# Releases made through the release API (`stackline/app/sentry_api.py`); each of their projects
+# Releases made through the release API (`stackline/entrypoints/sentry_api.py`); each of their projects
 # also gets its `releases` row, the one the issue lifecycle reads.
 org_releases = Table(
     "org_releases",

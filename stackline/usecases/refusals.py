@@ -1,4 +1,5 @@
-"""A use case's refusal: what the caller can fix, and the input field it is about."""
+"""A use case's refusal: what the caller can fix, and the input field it is about; or `Denied`,
+when the caller may not ask at all."""
 
 from __future__ import annotations
 
@@ -18,3 +19,8 @@ class Refusal:
     def of(cls, error: InvalidCommand, field: list[str] | None = None) -> Refusal:
         """A command's refusal (a version conflict is told apart by its code)."""
         return cls(str(error), field, "CONFLICT" if isinstance(error, VersionConflict) else None)
+
+
+class Denied(Exception):
+    """The viewer may not ask this at all (not a fault of the input): the API answers with an
+    error, not a payload's refusal."""

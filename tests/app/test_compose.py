@@ -18,8 +18,8 @@ import pytest
 import yaml
 
 from stackline.app import settings as settings_module
-from stackline.app.cli import parser
 from stackline.app.wiring import PROJECTORS
+from stackline.entrypoints.cli import parser
 
 pytestmark = pytest.mark.unit  # reads files and the code, runs nothing
 COMPOSE_FILE = Path(__file__).resolve().parents[2] / "docker-compose.yml"

@@ -13,7 +13,7 @@ SERVER_CLIENTS = ("asyncpg", "kurrentdbclient", "grpc", "nats")
 def test_the_app_and_its_wiring_import_no_server_client():
     code = (
         "import sys\n"
-        "import stackline.app.asgi, stackline.app.cli, stackline.app.wiring\n"
+        "import stackline.entrypoints.asgi, stackline.entrypoints.cli, stackline.app.wiring\n"
         f"print(sorted(m for m in {SERVER_CLIENTS!r} if m in sys.modules))\n"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

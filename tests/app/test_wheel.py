@@ -26,7 +26,7 @@ def test_stackline_migrate_runs_from_the_wheel_alone(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(installed)}
     env = {k: v for k, v in env.items() if not k.startswith("STACKLINE_")}
     done = subprocess.run(
-        [sys.executable, "-P", "-m", "stackline.app.cli", "migrate", "--data-dir", str(data)],
+        [sys.executable, "-P", "-m", "stackline.entrypoints.cli", "migrate", "--data-dir", str(data)],
         cwd=tmp_path,
         env=env,
         capture_output=True,

@@ -43,7 +43,7 @@ def free_port() -> int:
 
 def stackline(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(
-        [sys.executable, "-m", "stackline.app.cli", *args],
+        [sys.executable, "-m", "stackline.entrypoints.cli", *args],
         capture_output=True,
         text=True,
         timeout=120,  # a cold CLI start on a loaded machine
@@ -66,11 +66,11 @@ def _kill_leftovers() -> None:
 
 
 def spawn(args: list[str], log_path: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    """`python -m stackline.app.cli ARGS` in a new session (so a process group of its own, which
+    """`python -m stackline.entrypoints.cli ARGS` in a new session (so a process group of its own, which
     `kill_group` ends with every child it started), output to `log_path`."""
     with log_path.open("w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "stackline.app.cli", *args],
+            [sys.executable, "-m", "stackline.entrypoints.cli", *args],
             stdout=log,
             stderr=subprocess.STDOUT,
             text=True,

@@ -621,7 +621,7 @@ def test_the_alerts_worker_runs_as_a_process_of_its_own(
                     [
                         sys.executable,
                         "-m",
-                        "stackline.app.cli",
+                        "stackline.entrypoints.cli",
                         "project",
                         "run",
                         name,
@@ -712,7 +712,7 @@ def test_replay_refuses_to_rebuild_the_alerts_outbox(tmp_path: Path) -> None:
             [
                 sys.executable,
                 "-m",
-                "stackline.app.cli",
+                "stackline.entrypoints.cli",
                 "replay",
                 "--quiet",
                 "--projection",

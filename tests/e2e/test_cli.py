@@ -11,7 +11,7 @@ from pathlib import Path
 
 import sentry_sdk
 
-from stackline.app.cli import package_version
+from stackline.entrypoints.cli import package_version
 from tests.e2e.server import Server, free_port, sentry_client, stackline
 
 
@@ -71,7 +71,14 @@ def test_a_public_url_sdks_could_not_use_stops_serve_and_bootstrap_naming_the_se
     for url in ("errors.example.com:8000", "ftp://errors.example.com", "https://key@errors.example.com"):
         for command in (["serve", "--port", str(free_port())], ["bootstrap", "--org", "o", "--project", "p"]):
             done = subprocess.run(
-                [sys.executable, "-m", "stackline.app.cli", *command, "--data-dir", str(tmp_path / "d")],
+                [
+                    sys.executable,
+                    "-m",
+                    "stackline.entrypoints.cli",
+                    *command,
+                    "--data-dir",
+                    str(tmp_path / "d"),
+                ],
                 capture_output=True,
                 text=True,
                 timeout=120,

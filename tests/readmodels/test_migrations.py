@@ -51,7 +51,7 @@ def test_migration_head_matches_the_models(database_url: str) -> None:
 def test_migrate_command_is_idempotent(database_url: str, tmp_path: Path) -> None:
     for _ in range(2):
         done = subprocess.run(
-            [sys.executable, "-m", "stackline.app.cli", "migrate", "--data-dir", str(tmp_path / "d")],
+            [sys.executable, "-m", "stackline.entrypoints.cli", "migrate", "--data-dir", str(tmp_path / "d")],
             env={"STACKLINE_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"},
             capture_output=True,
             text=True,
@@ -66,7 +66,7 @@ def test_processes_starting_together_all_migrate(database_url: str, tmp_path: Pa
     race wait for the winner's upgrade instead of dying on tables that already exist."""
     racers = [
         subprocess.Popen(
-            [sys.executable, "-m", "stackline.app.cli", "migrate", "--data-dir", str(tmp_path / "d")],
+            [sys.executable, "-m", "stackline.entrypoints.cli", "migrate", "--data-dir", str(tmp_path / "d")],
             env={"STACKLINE_DATABASE_URL": database_url, "PATH": "/usr/bin:/bin"},
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -91,7 +91,7 @@ def test_processes_starting_together_all_migrate(database_url: str, tmp_path: Pa
 
 def test_an_unreachable_database_names_the_setting(tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "stackline.app.cli", "migrate", "--data-dir", str(tmp_path / "d")],
+        [sys.executable, "-m", "stackline.entrypoints.cli", "migrate", "--data-dir", str(tmp_path / "d")],
         env={"STACKLINE_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/nowhere", "PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,
@@ -111,7 +111,7 @@ def test_a_failing_migration_is_not_called_unreachable(tmp_path: Path) -> None:
         conn.execute(text("CREATE TABLE api_tokens (anything TEXT)"))
     engine.dispose()
     done = subprocess.run(
-        [sys.executable, "-m", "stackline.app.cli", "migrate", "--data-dir", str(data)],
+        [sys.executable, "-m", "stackline.entrypoints.cli", "migrate", "--data-dir", str(data)],
         env={"PATH": "/usr/bin:/bin"},
         capture_output=True,
         text=True,

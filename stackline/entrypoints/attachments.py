@@ -19,11 +19,9 @@ from stackline.app.lookups import bearer_token
 from stackline.readmodels import queries
 from stackline.readmodels.reads import read
 
+# GraphQL shows an attachment's `downloadPath` in this shape (`download_path` in
+# `stackline/graphql/events.py`, which imports no entry point).
 PATH = "/api/attachments/{project_id:int}/{attachment_id}/"
-
-
-def download_path(project_id: int, attachment_id: str) -> str:
-    return f"/api/attachments/{project_id}/{quote(attachment_id, safe='')}/"
 
 
 async def download(request: Request) -> Response:

@@ -22,7 +22,6 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import select
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -35,8 +34,8 @@ from stackline.app.lookups import Viewer, bearer_token
 from stackline.app.release_commands import ReleaseCommands
 from stackline.domain.organization import InvalidCommand
 from stackline.domain.release import QuotaExceeded, check_version
-from stackline.readmodels import queries
-from stackline.readmodels.schema import artifact_files, deploys, org_releases, projects
+from stackline.readmodels import queries, release_queries
+from stackline.readmodels.reads import read
 
 READ, WRITE = "project:read", "project:write"
 SHA1 = re.compile(r"^[0-9a-f]{40}$")
@@ -122,12 +121,12 @@ async def organization(request: Request, viewer: Viewer, scope: str) -> Any:
     """The path's organization, if the viewer holds `scope` there; else a 404 (or 403 when
     it may read it but lacks the scope), never telling another tenant's organization apart."""
     slug = request.path_params["org"]
-    async with request.app.state.services.engine.connect() as conn:
-        row = await queries.organization_by_slug(conn, viewer.orgs(READ) | viewer.orgs(scope), slug)
-    if row is None and viewer.orgs(READ) | viewer.orgs(scope):
+    org_ids = viewer.orgs(READ) | viewer.orgs(scope)
+    engine = request.app.state.services.engine
+    row = await read(engine, queries.organization_by_slug, org_ids, slug)
+    if row is None and org_ids:
         await caught_up(request)  # created a moment ago, perhaps
-        async with request.app.state.services.engine.connect() as conn:
-            row = await queries.organization_by_slug(conn, viewer.orgs(READ) | viewer.orgs(scope), slug)
+        row = await read(engine, queries.organization_by_slug, org_ids, slug)
     if row is None:
         raise ApiError(404, f"organization {slug!r} not found")
     if not viewer.can(row.id, scope):
@@ -171,8 +170,11 @@ def project_json(row: Any) -> dict[str, Any]:
 
 @endpoint
 async def list_organizations(request: Request, viewer: Viewer) -> Response:
-    async with request.app.state.services.engine.connect() as conn:
-        rows = await queries.organizations_by_ids(conn, viewer.orgs("org:read") | viewer.orgs(READ))
+    rows = await read(
+        request.app.state.services.engine,
+        queries.organizations_by_ids,
+        viewer.orgs("org:read") | viewer.orgs(READ),
+    )
     return JSONResponse([organization_json(row) for row in rows])
 
 
@@ -184,8 +186,7 @@ async def organization_details(request: Request, viewer: Viewer) -> Response:
 @endpoint
 async def list_projects(request: Request, viewer: Viewer) -> Response:
     org = await organization(request, viewer, READ)
-    async with request.app.state.services.engine.connect() as conn:
-        rows = await queries.projects_of(conn, org.id)
+    rows = await read(request.app.state.services.engine, queries.projects_of, org.id)
     return JSONResponse([project_json(row) for row in rows])
 
 
@@ -197,8 +198,7 @@ async def project_details(request: Request, viewer: Viewer) -> Response:
 
 async def project_of(request: Request, org: Any, slug: str) -> Any:
     for attempt in range(2):
-        async with request.app.state.services.engine.connect() as conn:
-            row = await queries.project_by_slug(conn, {org.id}, org.slug, slug)
+        row = await read(request.app.state.services.engine, queries.project_by_slug, {org.id}, org.slug, slug)
         if row is not None or attempt:
             break
         await caught_up(request)  # created a moment ago, perhaps
@@ -212,8 +212,7 @@ async def project_ids(request: Request, org: Any, names: object) -> list[int]:
     if not isinstance(names, list) or not all(isinstance(n, str | int) for n in names):
         raise ApiError(400, "'projects' must be a list of project slugs")
     for attempt in range(2):
-        async with request.app.state.services.engine.connect() as conn:
-            rows = await queries.projects_of(conn, org.id)
+        rows = await read(request.app.state.services.engine, queries.projects_of, org.id)
         by_name = {row.slug: row.id for row in rows} | {str(row.id): row.id for row in rows}
         unknown = [str(n) for n in names if str(n) not in by_name]
         if not unknown or attempt:
@@ -245,25 +244,8 @@ def optional_date(data: dict[str, Any], key: str) -> str | None:
 
 
 async def release_json(request: Request, org: Any, version: str) -> dict[str, Any] | None:
-    async with request.app.state.services.engine.connect() as conn:
-        row = (
-            await conn.execute(
-                select(org_releases).where(
-                    org_releases.c.organization_id == org.id, org_releases.c.version == version
-                )
-            )
-        ).first()
-        if row is None:
-            return None
-        names = {
-            p.id: p
-            for p in await conn.execute(
-                select(projects.c.id, projects.c.slug, projects.c.name).where(
-                    projects.c.id.in_(list(row.project_ids))
-                )
-            )
-        }
-    return release_row_json(row, names)
+    found = await read(request.app.state.services.engine, release_queries.release, org.id, version)
+    return release_row_json(*found) if found else None
 
 
 def release_row_json(row: Any, names: dict[int, Any]) -> dict[str, Any]:
@@ -313,18 +295,7 @@ async def releases(request: Request, viewer: Viewer) -> Response:
 
 
 async def list_releases(request: Request, org: Any, project_id: int | None) -> list[dict[str, Any]]:
-    async with request.app.state.services.engine.connect() as conn:
-        rows = list(
-            await conn.execute(
-                select(org_releases)
-                .where(org_releases.c.organization_id == org.id)
-                .order_by(org_releases.c.created_at.desc())
-                .limit(1000)
-            )
-        )
-        if project_id is not None:
-            rows = [row for row in rows if project_id in row.project_ids]
-        names = {p.id: p for p in await queries.projects_of(conn, org.id)}
+    rows, names = await read(request.app.state.services.engine, release_queries.releases, org.id, project_id)
     return [release_row_json(row, names) for row in rows]
 
 
@@ -370,13 +341,8 @@ async def release_deploys(request: Request, viewer: Viewer) -> Response:
         org = await organization(request, viewer, READ)
         if await release_json(request, org, version) is None:
             raise ApiError(404, f"release {version!r} not found")
-        async with request.app.state.services.engine.connect() as conn:
-            rows = await conn.execute(
-                select(deploys)
-                .where(deploys.c.organization_id == org.id, deploys.c.version == version)
-                .order_by(deploys.c.position.desc())
-            )
-            return JSONResponse([deploy_json(row) for row in rows])
+        rows = await read(request.app.state.services.engine, release_queries.deploys_of, org.id, version)
+        return JSONResponse([deploy_json(row) for row in rows])
     org = await organization(request, viewer, WRITE)
     data = await json_body(request)
     environment = optional_text(data, "environment", 64)
@@ -591,25 +557,20 @@ async def release_files(request: Request, viewer: Viewer) -> Response:
     if await release_json(request, org, version) is None:
         raise ApiError(404, f"release {version!r} not found")
     if request.method == "GET":
-        async with services.engine.connect() as conn:
-            rows = await conn.execute(
-                select(artifact_files)
-                .where(artifact_files.c.organization_id == org.id, artifact_files.c.release == version)
-                .order_by(artifact_files.c.position, artifact_files.c.url)
-            )
-            return JSONResponse(
-                [
-                    {
-                        "id": f"{row.bundle_id}:{row.url}",
-                        "name": row.url,
-                        "dist": row.dist,
-                        "size": row.size,
-                        "sha256": row.sha256,
-                        "headers": {"Sourcemap": row.sourcemap} if row.sourcemap else {},
-                    }
-                    for row in rows
-                ]
-            )
+        rows = await read(services.engine, release_queries.release_files, org.id, version)
+        return JSONResponse(
+            [
+                {
+                    "id": f"{row.bundle_id}:{row.url}",
+                    "name": row.url,
+                    "dist": row.dist,
+                    "size": row.size,
+                    "sha256": row.sha256,
+                    "headers": {"Sourcemap": row.sourcemap} if row.sourcemap else {},
+                }
+                for row in rows
+            ]
+        )
     try:
         form = await request.form(max_files=1, max_fields=8, max_part_size=limits.max_file_bytes)
     except Exception as error:

@@ -40,8 +40,8 @@ class AnnouncingServer(uvicorn.Server):
 
 
 def serve(args: argparse.Namespace) -> int:
-    from stackline.app.asgi import create_app
     from stackline.app.wiring import open_services
+    from stackline.entrypoints.asgi import create_app
 
     # An intake worker parsing a large body shares the GIL with the event loop; the loop gets
     # it back after the switch interval, so a shorter one (default 5 ms) keeps small requests'
