@@ -13,7 +13,14 @@ from stackline.domain.events import (
     TransactionReceived,
 )
 from stackline.domain.organization import InvalidCommand, Organization, RetentionPolicy
-from stackline.domain.retention import Expired, ItemsExpired, OccurrencesCompacted, compact, expire_items
+from stackline.domain.retention import (
+    Expired,
+    Fold,
+    ItemsExpired,
+    OccurrencesCompacted,
+    compact,
+    expire_items,
+)
 
 
 def occurrence(position: int, at: float, user: str | None, release: str | None, region: str) -> Expired:
@@ -58,6 +65,22 @@ def test_a_second_snapshot_folds_in_the_first() -> None:
     assert second.event_id == first.event_id
     assert ("region", "eu", 2, 1_000.0, 2_000.0) in second.tags
     assert second.covers == (20,) and second.run == "run-2"
+
+
+def test_a_fold_over_several_batches_is_the_snapshot_of_them_all_at_once() -> None:
+    previous = compact(None, None, [occurrence(10, 1_000.0, "a", "r1", "eu")], {}, run="run-1")
+    batches = [
+        [occurrence(20, 2_000.0, "b", "r1", "eu"), occurrence(21, 2_500.0, "c", "r2", "us")],
+        [occurrence(5, 500.0, "d", "r0", "us")],  # before the previous snapshot: the new earliest
+        [occurrence(30, 3_000.0, None, "r2", "eu")],
+    ]
+    fold = Fold(previous, 10)
+    for batch in batches:
+        fold.add(batch, {"r0": 5, "r2": 21})
+    at_once = compact(previous, 10, [e for batch in batches for e in batch], {"r0": 5, "r2": 21}, run="run-2")
+    assert fold.snapshot("run-2") == at_once
+    assert at_once.event_id == f"{5:032x}" and at_once.first_release == "r0"
+    assert at_once.covers == (5, 20, 21, 30) and at_once.count == 5
 
 
 def test_expired_items_keep_their_usage_and_session_counts_and_name_their_attachments() -> None:

@@ -231,11 +231,17 @@ def test_a_run_killed_midway_leaves_a_store_the_next_run_finishes(running: Serve
     send(project.dsn, inventory_failure, "sku", user={"id": "b"}, times=20)
     before = wait_counted(project, 40)
     later = datetime.fromtimestamp(time.time() + 3600, UTC).isoformat()  # as of then, all 40 are old
-    # One event per transaction, so that the kill lands in the middle of the work.
+    # One event a batch, two batches folded per transaction of the log (the snapshot rewritten
+    # from its fold across batches), so that the kill lands in the middle of the work.
     job = spawn(
         ["project", "run", "retention", "--once", "--now", later, "--data-dir", str(server.data_dir)],
         tmp_path / "retention.log",
-        env={**server.env, "STACKLINE_RETENTION_MAX_AGE": "1s", "STACKLINE_RETENTION_BATCH": "1"},
+        env={
+            **server.env,
+            "STACKLINE_RETENTION_MAX_AGE": "1s",
+            "STACKLINE_RETENTION_BATCH": "1",
+            "STACKLINE_RETENTION_TRANSACTION": "2",
+        },
     )
     deadline = time.monotonic() + 60
     while (tmp_path / "retention.log").read_text().count("deleted so far") < 5:
