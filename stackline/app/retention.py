@@ -20,6 +20,7 @@ from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -46,9 +47,12 @@ from stackline.projections.runner import ProjectorLease
 from stackline.readmodels.schema import (
     artifact_files,
     attachments,
+    check_ins,
     compacted_occurrences,
     events,
+    feedback,
     issue_hashes,
+    logs,
     organizations,
     projector_checkpoints,
     projects,
@@ -63,6 +67,9 @@ ERROR = "ErrorEventReceived"
 SNAPSHOT = "OccurrencesCompacted"
 ITEMS = [cls.__name__ for cls in EXPIRING_ITEMS]  # expire with their own snapshot, ItemsExpired
 ITEMS_SNAPSHOT = ItemsExpired.__name__
+# The read models' rows of expiring items, found by the position of the event that wrote them
+# (a check-in's row by its latest event's).
+POSITIONED = (transactions, check_ins, logs, feedback)
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
@@ -71,7 +78,7 @@ class RetentionResult:
     deleted: int = 0  # error events removed from the log
     snapshots: int = 0  # snapshots written (new or rewritten)
     finished: int = 0  # snapshots of a run cut short, whose read-model work this run did
-    items: int = 0  # transactions and attachments removed from the log
+    items: int = 0  # other items removed from the log (transactions, check-ins, logs, ...)
     seconds: float = 0.0
     cpu_seconds: float = 0.0
 
@@ -179,11 +186,12 @@ class RetentionJob:
         if horizon and (self.settings.max_events is not None or caps):
             await self._evict(caps, horizon, window, result, on_batch)
         await self._flush(window, result, on_batch)
-        # Transactions, sessions, attachments: by max age only (the cap counts errors).
+        # Every other item: by max age only (the cap counts errors).
+        monitors = await self._monitor_states()
         async for found in self._ingest_pages(ITEMS, before, horizon, self.settings.batch):
             items = expired(found)
             if items:
-                await self._apply_items(await self._expire_items(items, run))
+                await self._apply_items(await self._expire_items(items, run, monitors))
                 result.items += len(items)
                 if on_batch is not None:
                     on_batch(result)
@@ -393,16 +401,22 @@ class RetentionJob:
                     found[project_id][version] = first
         return found
 
-    async def _expire_items(self, batch: Sequence[RecordedEvent], run: str) -> list[ItemsExpired]:
-        """One event-store transaction: each project's expired transactions and attachments of
-        the batch become one `ItemsExpired` in place of the earliest."""
+    async def _expire_items(
+        self, batch: Sequence[RecordedEvent], run: str, monitors: dict[int, dict[str, dict[str, Any]]]
+    ) -> list[ItemsExpired]:
+        """One event-store transaction: each project's expired items of the batch become one
+        `ItemsExpired` in place of the earliest. `monitors`: each project's monitors as the
+        log's latest `ItemsExpired` left them, brought up to these."""
         by_project: dict[int, list[RecordedEvent]] = defaultdict(list)
         for event in batch:
             by_project[int(event.data["project_id"])].append(event)
         compactions: list[Compaction] = []
         written: list[ItemsExpired] = []
-        for expired in by_project.values():
-            snapshot = expire_items([(e.position, decode(e.type, e.data)) for e in expired], run)
+        for project_id, expired in by_project.items():
+            snapshot = expire_items(
+                [(e.position, decode(e.type, e.data)) for e in expired], run, monitors.get(project_id)
+            )
+            monitors.setdefault(project_id, {}).update(snapshot.monitors)
             position = min(e.position for e in expired)
             compactions.append(
                 Compaction(
@@ -439,13 +453,14 @@ class RetentionJob:
                         )
             ids = [attachment_id for attachment_id, _ in snapshot.attachments]
             async with self.engine.begin() as conn:
-                for start in range(0, len(covers), 5000):
-                    await conn.execute(
-                        delete(transactions).where(
-                            transactions.c.project_id == snapshot.project_id,
-                            transactions.c.position.in_(covers[start : start + 5000]),
+                for table in POSITIONED:
+                    for start in range(0, len(covers), 5000):
+                        await conn.execute(
+                            delete(table).where(
+                                table.c.project_id == snapshot.project_id,
+                                table.c.position.in_(covers[start : start + 5000]),
+                            )
                         )
-                    )
                 for start in range(0, len(ids), 5000):
                     await conn.execute(
                         delete(attachments).where(
@@ -480,16 +495,22 @@ class RetentionJob:
                         continue
                     ids = [attachment_id for attachment_id, _ in snapshot.attachments]
                     covers = list(snapshot.covers)[:5000]
-                    left = (
-                        await conn.execute(
-                            select(transactions.c.position)
-                            .where(
-                                transactions.c.project_id == snapshot.project_id,
-                                transactions.c.position.in_(covers),
-                            )
-                            .limit(1)
+                    left = False
+                    for table in POSITIONED:
+                        left = (
+                            left
+                            or (
+                                await conn.execute(
+                                    select(table.c.position)
+                                    .where(
+                                        table.c.project_id == snapshot.project_id,
+                                        table.c.position.in_(covers),
+                                    )
+                                    .limit(1)
+                                )
+                            ).first()
+                            is not None
                         )
-                    ).first() is not None
                     if not left and ids:
                         left = (
                             await conn.execute(
@@ -513,6 +534,17 @@ class RetentionJob:
                     if left:
                         pending.append(snapshot)
         return pending
+
+    async def _monitor_states(self) -> dict[int, dict[str, dict[str, Any]]]:
+        """Each project's monitors as the log's latest `ItemsExpired` that holds them left them:
+        where the next snapshot's monitor states start from."""
+        states: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
+        async for page in self._snapshot_pages(ITEMS_SNAPSHOT):
+            for event in page:
+                snapshot = decode(event.type, event.data)
+                if isinstance(snapshot, ItemsExpired) and snapshot.monitors:
+                    states[int(snapshot.project_id)].update(snapshot.monitors)
+        return states
 
     async def _snapshot_pages(self, event_type: str) -> AsyncIterator[list[RecordedEvent]]:
         """The log's snapshot events of one type, up to its head now, a page at a time."""

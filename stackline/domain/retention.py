@@ -11,6 +11,7 @@ Pure: no I/O.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,10 +20,23 @@ from typing import Any
 from stackline.domain.error_event import ErrorEventReceived, grouping_of
 from stackline.domain.events import (
     AttachmentStored,
+    CheckInReceived,
+    ClientReportReceived,
     DomainEvent,
+    FeedbackReceived,
+    LogsReceived,
+    OutcomesRecorded,
     SessionsReceived,
     TransactionReceived,
     register,
+)
+from stackline.domain.intake import LOG_CATEGORY
+from stackline.domain.monitor import (
+    Monitor,
+    MonitorCheckInMissed,
+    MonitorCheckInTimedOut,
+    MonitorConfigured,
+    Schedule,
 )
 from stackline.domain.summary import parse_timestamp
 
@@ -227,12 +241,16 @@ def utc_day(timestamp: float) -> str:
 @register
 @dataclass(frozen=True, slots=True)
 class ItemsExpired(DomainEvent):
-    """What retention keeps of a project's expired transactions, session updates and
-    attachments, written in place of the earliest of a batch: how many were accepted, by data
-    category and UTC day of receipt (the `usage` read model counts them), the session counts
+    """What retention keeps of a project's expired items (transactions, session updates,
+    attachments, check-ins and their monitors' events, SDK logs, user feedback, client reports
+    and ingest's outcomes), written in place of the earliest of a batch: how many were
+    accepted, by data category and UTC day of receipt, and the other outcomes (`outcomes`:
+    `[UTC day, category, outcome, reason, quantity]`), which `usage` counts; the session counts
     (`[day started, release, environment, status, quantity, errors]`, which `session_counts`
-    sums), the positions deleted (`covers`: their `transactions` and analytics rows go with
-    them) and the attachments (`[id, sha256]`: their rows, and each blob no row names any more)."""
+    sums); each monitor's state after its last expired event (`monitors`: `[slug, state]`, the
+    `monitors` row a replay starts from); the positions deleted (`covers`: their `transactions`,
+    `check_ins`, `logs`, `feedback` and analytics rows go with them) and the attachments (`[id,
+    sha256]`: their rows, and each blob no row names any more)."""
 
     organization_id: str
     project_id: int
@@ -241,37 +259,113 @@ class ItemsExpired(DomainEvent):
     covers: tuple[int, ...]
     attachments: tuple[tuple[str, str], ...]
     sessions: tuple[tuple[Any, ...], ...] = ()
+    outcomes: tuple[tuple[Any, ...], ...] = ()
+    monitors: tuple[tuple[str, dict[str, Any]], ...] = ()
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> ItemsExpired:
         values = dict(data)
         values["sessions"] = tuple(tuple(row) for row in values.get("sessions", ()))
+        values["outcomes"] = tuple(tuple(row) for row in values.get("outcomes", ()))
+        values["monitors"] = tuple((str(slug), dict(state)) for slug, state in values.get("monitors", ()))
         values["accepted"] = tuple(tuple(row) for row in values["accepted"])
         values["covers"] = tuple(values["covers"])
         values["attachments"] = tuple((str(a), str(s)) for a, s in values["attachments"])
         return cls(**values)
 
 
-EXPIRING_ITEMS = {
+# Every item type of the ingest streams that expires by max age, with the data category its
+# acceptance counts in (None: not an accepted item of its own).
+EXPIRING_ITEMS: dict[type[DomainEvent], str | None] = {
     TransactionReceived: "transaction",
     AttachmentStored: "attachment",
     SessionsReceived: "session",
+    CheckInReceived: "monitor",
+    LogsReceived: LOG_CATEGORY,
+    FeedbackReceived: "feedback",
+    ClientReportReceived: None,
+    OutcomesRecorded: None,
+    MonitorConfigured: None,
+    MonitorCheckInMissed: None,
+    MonitorCheckInTimedOut: None,
 }
+MONITOR_EVENTS = (CheckInReceived, MonitorConfigured, MonitorCheckInMissed, MonitorCheckInTimedOut)
 
 
-def expire_items(expired: Sequence[tuple[int, DomainEvent | None]], run: str) -> ItemsExpired:
-    """The snapshot of one project's expired transactions and attachments (position, event)."""
+def monitor_state(monitor: Monitor, position: int) -> dict[str, Any]:
+    """A monitor as `ItemsExpired.monitors` keeps it: the columns of its `monitors` row."""
+    return {
+        "schedule": dataclasses.asdict(monitor.schedule) if monitor.schedule else None,
+        "status": monitor.status,
+        "last_check_in_at": monitor.last_check_in_at,
+        "last_check_in_status": monitor.last_check_in_status,
+        "next_expected_at": monitor.next_expected_at,
+        "in_progress_id": monitor.in_progress_id,
+        "in_progress_since": monitor.in_progress_since,
+        "position": position,
+    }
+
+
+def monitor_from_state(organization_id: str, project_id: int, slug: str, state: dict[str, Any]) -> Monitor:
+    schedule = state.get("schedule")
+    return Monitor(
+        organization_id,
+        project_id,
+        slug,
+        Schedule(**schedule) if schedule else None,
+        state["status"],
+        state["last_check_in_at"],
+        state["last_check_in_status"],
+        state["next_expected_at"],
+        state["in_progress_id"],
+        state["in_progress_since"],
+    )
+
+
+def expire_items(
+    expired: Sequence[tuple[int, DomainEvent | None]],
+    run: str,
+    monitors: dict[str, dict[str, Any]] | None = None,
+) -> ItemsExpired:
+    """The snapshot of one project's expired items (position, event). `monitors`: each
+    monitor's state as the project's latest earlier `ItemsExpired` left it, which its expired
+    events here are applied to (in log order)."""
     if not expired:
         raise ValueError("nothing to expire")
     accepted: dict[tuple[str, str], int] = {}
+    outcomes: dict[tuple[str, str, str, str], int] = {}
     attachments: list[tuple[str, str]] = []
     sessions: dict[tuple[str, str, str, str], list[int]] = {}
+    states: dict[str, Monitor] = {}
+    last_at: dict[str, int] = {}
     organization_id, project_id = "", 0
-    for _, event in expired:
-        if not isinstance(event, (TransactionReceived, AttachmentStored, SessionsReceived)):
+    for position, event in sorted(expired, key=lambda item: item[0]):
+        if event is None or type(event) not in EXPIRING_ITEMS:
             raise ValueError(f"{type(event).__name__} is not an expiring item")
-        organization_id, project_id = event.organization_id, event.project_id
-        key = (EXPIRING_ITEMS[type(event)], utc_day(event.received_at))
+        organization_id, project_id = event.organization_id, event.project_id  # type: ignore[attr-defined]
+        if isinstance(event, MONITOR_EVENTS):
+            slug = event.monitor_slug
+            if slug not in states:
+                known = (monitors or {}).get(slug)
+                states[slug] = (
+                    monitor_from_state(organization_id, project_id, slug, known)
+                    if known is not None
+                    else Monitor(organization_id, project_id, slug)
+                )
+            states[slug].apply(event)
+            last_at[slug] = position
+        if isinstance(event, ClientReportReceived | OutcomesRecorded):
+            at = event.received_at if isinstance(event, ClientReportReceived) else event.recorded_at
+            entries = event.discarded if isinstance(event, ClientReportReceived) else event.outcomes
+            for entry in entries:
+                outcome = "client_discard" if isinstance(event, ClientReportReceived) else entry["outcome"]
+                key4 = (utc_day(at), entry["category"], outcome, entry["reason"])
+                outcomes[key4] = outcomes.get(key4, 0) + entry["quantity"]
+            continue
+        category = EXPIRING_ITEMS[type(event)]
+        if category is None:
+            continue
+        key = (category, utc_day(event.received_at))  # type: ignore[attr-defined]
         if isinstance(event, SessionsReceived):
             # As the intake projection counts them: usage by quantity, session_counts by the
             # day each update started.
@@ -290,7 +384,7 @@ def expire_items(expired: Sequence[tuple[int, DomainEvent | None]], run: str) ->
                 counts[0] += update["quantity"]
                 counts[1] += update["errors"]
             continue
-        accepted[key] = accepted.get(key, 0) + 1
+        accepted[key] = accepted.get(key, 0) + (len(event.logs) if isinstance(event, LogsReceived) else 1)
         if isinstance(event, AttachmentStored):
             attachments.append((event.attachment_id, event.sha256))
     return ItemsExpired(
@@ -301,4 +395,8 @@ def expire_items(expired: Sequence[tuple[int, DomainEvent | None]], run: str) ->
         covers=tuple(sorted(position for position, _ in expired)),
         attachments=tuple(attachments),
         sessions=tuple((*key, quantity, errors) for key, (quantity, errors) in sorted(sessions.items())),
+        outcomes=tuple((*key, n) for key, n in sorted(outcomes.items())),
+        monitors=tuple(
+            (slug, monitor_state(monitor, last_at[slug])) for slug, monitor in sorted(states.items())
+        ),
     )

@@ -7,11 +7,17 @@ import pytest
 from stackline.domain.error_event import error_event_received
 from stackline.domain.events import (
     AttachmentStored,
+    CheckInReceived,
+    ClientReportReceived,
+    FeedbackReceived,
+    LogsReceived,
     OrganizationCreated,
     OrganizationRetentionChanged,
+    OutcomesRecorded,
     SessionsReceived,
     TransactionReceived,
 )
+from stackline.domain.monitor import MonitorConfigured
 from stackline.domain.organization import InvalidCommand, Organization, RetentionPolicy
 from stackline.domain.retention import (
     Expired,
@@ -140,3 +146,55 @@ def test_an_organizations_retention_is_checked_and_changes_once() -> None:
     assert org.change_retention(RetentionPolicy(30.0, None)) == []
     with pytest.raises(InvalidCommand, match="retentionMaxEvents must be positive"):
         org.change_retention(RetentionPolicy(30.0, 0))
+
+
+def test_expired_check_ins_logs_feedback_and_outcomes_keep_their_usage_and_their_monitors_state() -> None:
+    day = 1_780_000_000.0  # 2026-05-28 UTC
+    expired = [
+        (10, MonitorConfigured("o", 1, "nightly", "crontab", "0 * * * *", None, None, 5, 30, "UTC", day)),
+        (11, CheckInReceived("o", 1, "c1", "nightly", "in_progress", None, None, day)),
+        (12, CheckInReceived("o", 1, "c1", "nightly", "error", 2.0, None, day + 60)),
+        (13, LogsReceived("o", 1, day, [{"log_id": "a"}, {"log_id": "b"}])),
+        (14, FeedbackReceived("o", 1, "f1", None, None, None, "broke", day)),
+        (
+            15,
+            ClientReportReceived(
+                "o", 1, day, [{"reason": "before_send", "category": "error", "quantity": 2}]
+            ),
+        ),
+        (
+            16,
+            OutcomesRecorded(
+                "o",
+                1,
+                day,
+                [{"category": "error", "outcome": "rate_limited", "reason": "key", "quantity": 3}],
+            ),
+        ),
+    ]
+    snapshot = expire_items(expired, "run-1")
+    assert snapshot.accepted == (
+        ("feedback", "2026-05-28", 1),
+        ("log_item", "2026-05-28", 2),
+        ("monitor", "2026-05-28", 2),
+    )
+    assert snapshot.outcomes == (
+        ("2026-05-28", "error", "client_discard", "before_send", 2),
+        ("2026-05-28", "error", "rate_limited", "key", 3),
+    )
+    ((slug, state),) = snapshot.monitors
+    assert (slug, state["status"], state["last_check_in_status"], state["position"]) == (
+        "nightly",
+        "error",
+        "error",
+        12,
+    )
+    assert state["in_progress_id"] is None and state["schedule"]["crontab"] == "0 * * * *"
+    assert ItemsExpired.from_data(snapshot.to_data()) == snapshot
+    # The next snapshot starts from where this one left the monitor.
+    later = expire_items(
+        [(20, CheckInReceived("o", 1, "c2", "nightly", "ok", 1.0, None, day + 3600))],
+        "run-2",
+        dict(snapshot.monitors),
+    )
+    assert later.monitors[0][1]["status"] == "ok" and later.monitors[0][1]["schedule"] == state["schedule"]
