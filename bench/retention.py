@@ -2,7 +2,7 @@
 job's CPU time per deleted event.
 
     uv run python bench/retention.py [--events 100000] [--cap-share 0.1] [--engines sqlite] [--no-write]
-                                     [--data-dir DIR --stage load|retention]
+                                     [--data-dir DIR --stage load|retention] [--without-analytics]
 
 Loads `--events` error events over events/100 issues into one project (the loader of
 `bench/reads.py`), projects them (`stackline replay`: read models and analytics), measures the
@@ -17,6 +17,9 @@ docs/benchmarks.md.
 `--stage` runs half of the bench there: `load` appends and projects (the slow part at 1 M
 events, and the same for any version of the job), `retention` measures and runs the job on
 what `load` left, so one load serves the code of the moment it is measured.
+`--without-analytics` projects and opens the SQL read models only (the job needs no analytics
+store; at 1 M events on this shared machine the analytics replay is most of the load's time):
+the data directory then holds no chDB files, and the job deletes no analytics rows.
 """
 
 from __future__ import annotations
@@ -56,7 +59,7 @@ def file_bytes(path: Path, pattern: str) -> int:
     return sum(f.stat().st_size for f in path.glob(pattern) if f.is_file())
 
 
-async def load_and_project(settings: Settings, engine: str, events: int) -> None:
+async def load_and_project(settings: Settings, engine: str, events: int, analytics: bool = True) -> None:
     print(f"[{engine}] loading {events:,} events over {events // 100:,} issues", flush=True)
     _, _, seconds = await load(settings, events, events // 100)
     print(f"[{engine}] appended in {seconds:.0f} s; load average {load_average()}", flush=True)
@@ -64,24 +67,30 @@ async def load_and_project(settings: Settings, engine: str, events: int) -> None
     # One at a time: run side by side (two processes) on a loaded machine, the analytics
     # process's checkpoint write timed out behind the read models' index build ("database is
     # locked", seen at 300 k and 1 M events).
-    for projection in ("readmodels", "analytics"):
+    for projection in ("readmodels", "analytics") if analytics else ("readmodels",):
         started = time.perf_counter()
         await replay(settings, projection=projection, progress=False)
         print(f"[{engine}] {projection} projected in {time.perf_counter() - started:.0f} s", flush=True)
 
 
 async def run_engine(
-    engine: str, env: dict[str, str], events: int, cap: int, data_dir: Path, stage: str = "all"
+    engine: str,
+    env: dict[str, str],
+    events: int,
+    cap: int,
+    data_dir: Path,
+    stage: str = "all",
+    analytics: bool = True,
 ) -> dict:
     with mock.patch.dict(os.environ, env):
         settings = Settings.load(data_dir)
         if stage in ("all", "load"):
-            await load_and_project(settings, engine, events)
+            await load_and_project(settings, engine, events, analytics)
         if stage == "load":
             return {"engine": engine, "events": events, "data_dir": str(data_dir)}
         before = directory_bytes(data_dir)
         store_before = file_bytes(data_dir, "events.sqlite3*")
-        services = await open_services(settings)
+        services = await open_services(settings, analytics=analytics)
         try:
             job = RetentionJob(
                 services.store,
@@ -151,11 +160,18 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true")
     parser.add_argument("--data-dir", type=Path, help="keep the store here (SQLite only)")
     parser.add_argument("--stage", choices=("all", "load", "retention"), default="all")
+    parser.add_argument("--without-analytics", action="store_true")
     args = parser.parse_args()
     cap = int(args.events * args.cap_share)
     rows = []
     if args.data_dir is not None:
-        rows.append(asyncio.run(run_engine("sqlite", {}, args.events, cap, args.data_dir, args.stage)))
+        rows.append(
+            asyncio.run(
+                run_engine(
+                    "sqlite", {}, args.events, cap, args.data_dir, args.stage, not args.without_analytics
+                )
+            )
+        )
         print(rows[-1], flush=True)
         if args.stage == "load":
             return
