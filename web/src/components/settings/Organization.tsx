@@ -6,7 +6,7 @@
 import { useEffect, useState } from "react";
 import { useMutation, useQuery } from "urql";
 import { graphql } from "../../gql";
-import { can, lacking, type Access } from "../../lib/permissions";
+import { can, capitalized, lacking, type Access } from "../../lib/permissions";
 import { problems, type Problem } from "../../lib/problems";
 import { ErrorBox } from "../ErrorBox";
 
@@ -189,7 +189,7 @@ export function EraseUser({ org, access }: { org: string; access: Access | null 
         <h2>Erase a person</h2>
         <span className="muted small">crypto-shredding: their sealed data reads [erased] everywhere</span>
       </div>
-      {why && <p className="pad-x muted small erase-why">{why[0].toUpperCase() + why.slice(1)}.</p>}
+      {why && <p className="pad-x muted small">{capitalized(why)}.</p>}
       <form
         className="pad form inline-form"
         onSubmit={(e) => {
