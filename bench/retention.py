@@ -2,6 +2,7 @@
 job's CPU time per deleted event.
 
     uv run python bench/retention.py [--events 100000] [--cap-share 0.1] [--engines sqlite] [--no-write]
+                                     [--data-dir DIR --stage load|retention] [--without-analytics]
 
 Loads `--events` error events over events/100 issues into one project (the loader of
 `bench/reads.py`), projects them (`stackline replay`: read models and analytics), measures the
@@ -11,6 +12,14 @@ events with a 10 k cap by default), and measures again. The job's CPU time is th
 process's (`time.process_time`, every thread: the event store's writer and readers, chDB's),
 divided by the events it deleted. Figures go to stdout and, unless --no-write, into
 docs/benchmarks.md.
+
+`--data-dir` keeps the store in DIR (SQLite only) instead of a temporary directory, and
+`--stage` runs half of the bench there: `load` appends and projects (the slow part at 1 M
+events, and the same for any version of the job), `retention` measures and runs the job on
+what `load` left, so one load serves the code of the moment it is measured.
+`--without-analytics` projects and opens the SQL read models only (the job needs no analytics
+store; at 1 M events on this shared machine the analytics replay is most of the load's time):
+the data directory then holds no chDB files, and the job deletes no analytics rows.
 """
 
 from __future__ import annotations
@@ -50,21 +59,38 @@ def file_bytes(path: Path, pattern: str) -> int:
     return sum(f.stat().st_size for f in path.glob(pattern) if f.is_file())
 
 
-async def run_engine(engine: str, env: dict[str, str], events: int, cap: int, workdir: Path) -> dict:
-    data_dir = workdir / engine
+async def load_and_project(settings: Settings, engine: str, events: int, analytics: bool = True) -> None:
+    print(f"[{engine}] loading {events:,} events over {events // 100:,} issues", flush=True)
+    _, _, seconds = await load(settings, events, events // 100)
+    print(f"[{engine}] appended in {seconds:.0f} s; load average {load_average()}", flush=True)
+    print(f"[{engine}] projecting them (replay, one projection after the other)", flush=True)
+    # One at a time: run side by side (two processes) on a loaded machine, the analytics
+    # process's checkpoint write timed out behind the read models' index build ("database is
+    # locked", seen at 300 k and 1 M events).
+    for projection in ("readmodels", "analytics") if analytics else ("readmodels",):
+        started = time.perf_counter()
+        await replay(settings, projection=projection, progress=False)
+        print(f"[{engine}] {projection} projected in {time.perf_counter() - started:.0f} s", flush=True)
+
+
+async def run_engine(
+    engine: str,
+    env: dict[str, str],
+    events: int,
+    cap: int,
+    data_dir: Path,
+    stage: str = "all",
+    analytics: bool = True,
+) -> dict:
     with mock.patch.dict(os.environ, env):
         settings = Settings.load(data_dir)
-        print(f"[{engine}] loading {events:,} events over {events // 100:,} issues", flush=True)
-        await load(settings, events, events // 100)
-        print(f"[{engine}] projecting them (replay, one projection after the other)", flush=True)
-        # One at a time: run side by side (two processes) on a loaded machine, the analytics
-        # process's checkpoint write timed out behind the read models' index build ("database is
-        # locked", seen at 300 k and 1 M events).
-        await replay(settings, projection="readmodels", progress=False)
-        await replay(settings, projection="analytics", progress=False)
+        if stage in ("all", "load"):
+            await load_and_project(settings, engine, events, analytics)
+        if stage == "load":
+            return {"engine": engine, "events": events, "data_dir": str(data_dir)}
         before = directory_bytes(data_dir)
         store_before = file_bytes(data_dir, "events.sqlite3*")
-        services = await open_services(settings)
+        services = await open_services(settings, analytics=analytics)
         try:
             job = RetentionJob(
                 services.store,
@@ -132,13 +158,28 @@ def main() -> None:
     parser.add_argument("--cap-share", type=float, default=0.1)
     parser.add_argument("--engines", default="sqlite")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--data-dir", type=Path, help="keep the store here (SQLite only)")
+    parser.add_argument("--stage", choices=("all", "load", "retention"), default="all")
+    parser.add_argument("--without-analytics", action="store_true")
     args = parser.parse_args()
     cap = int(args.events * args.cap_share)
     rows = []
-    with tempfile.TemporaryDirectory(prefix="stackline-bench-retention-") as workdir:
-        for engine, env in engine_settings(args.engines):
-            rows.append(asyncio.run(run_engine(engine, env, args.events, cap, Path(workdir))))
-            print(rows[-1], flush=True)
+    if args.data_dir is not None:
+        rows.append(
+            asyncio.run(
+                run_engine(
+                    "sqlite", {}, args.events, cap, args.data_dir, args.stage, not args.without_analytics
+                )
+            )
+        )
+        print(rows[-1], flush=True)
+        if args.stage == "load":
+            return
+    else:
+        with tempfile.TemporaryDirectory(prefix="stackline-bench-retention-") as workdir:
+            for engine, env in engine_settings(args.engines):
+                rows.append(asyncio.run(run_engine(engine, env, args.events, cap, Path(workdir) / engine)))
+                print(rows[-1], flush=True)
     text = report(rows, args.events, cap)
     print(text)
     if not args.no_write:

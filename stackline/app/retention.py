@@ -18,8 +18,9 @@ import time
 import uuid
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -33,9 +34,9 @@ from stackline.domain.registry import decode
 from stackline.domain.retention import (
     EXPIRING_ITEMS,
     Expired,
+    Fold,
     ItemsExpired,
     OccurrencesCompacted,
-    compact,
     expire_items,
 )
 from stackline.eventstore import Compaction, EventStore, RecordedEvent
@@ -46,9 +47,12 @@ from stackline.projections.runner import ProjectorLease
 from stackline.readmodels.schema import (
     artifact_files,
     attachments,
+    check_ins,
     compacted_occurrences,
     events,
+    feedback,
     issue_hashes,
+    logs,
     organizations,
     projector_checkpoints,
     projects,
@@ -63,6 +67,9 @@ ERROR = "ErrorEventReceived"
 SNAPSHOT = "OccurrencesCompacted"
 ITEMS = [cls.__name__ for cls in EXPIRING_ITEMS]  # expire with their own snapshot, ItemsExpired
 ITEMS_SNAPSHOT = ItemsExpired.__name__
+# The read models' rows of expiring items, found by the position of the event that wrote them
+# (a check-in's row by its latest event's).
+POSITIONED = (transactions, check_ins, logs, feedback)
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
@@ -71,9 +78,26 @@ class RetentionResult:
     deleted: int = 0  # error events removed from the log
     snapshots: int = 0  # snapshots written (new or rewritten)
     finished: int = 0  # snapshots of a run cut short, whose read-model work this run did
-    items: int = 0  # transactions and attachments removed from the log
+    items: int = 0  # other items removed from the log (transactions, check-ins, logs, ...)
     seconds: float = 0.0
     cpu_seconds: float = 0.0
+
+
+@dataclass(slots=True)
+class Window:
+    """What a run has folded and not yet written: each (project, hash)'s running snapshot and
+    the events it replaces in the log (position, stream version), its previous snapshot among
+    them."""
+
+    run: str
+    folds: dict[tuple[int, str], Fold] = field(default_factory=dict)
+    replaced: dict[tuple[int, str], list[tuple[int, int]]] = field(default_factory=lambda: defaultdict(list))
+    events: int = 0  # expired error events folded
+
+    def clear(self) -> None:
+        self.folds.clear()
+        self.replaced.clear()
+        self.events = 0
 
 
 class RetentionJob:
@@ -153,23 +177,21 @@ class RetentionJob:
                 if e.recorded_at.timestamp() < cutoffs.get(int(e.data["project_id"]), default_cutoff)
             ]
 
+        window = Window(run)
         async for found in self._ingest_pages([ERROR], before, horizon, self.settings.batch):
             batch = expired(found)
-            if not batch:
-                continue
-            snapshots = await self._compact_batch(batch, run)
-            await self._apply(snapshots)
-            result.deleted += len(batch)
-            result.snapshots += len(snapshots)
-            if on_batch is not None:
-                on_batch(result)
+            if batch:
+                await self._fold(window, batch)
+                await self._flush_when_due(window, result, on_batch)
         if horizon and (self.settings.max_events is not None or caps):
-            await self._evict(caps, horizon, run, result, on_batch)
-        # Transactions, sessions, attachments: by max age only (the cap counts errors).
+            await self._evict(caps, horizon, window, result, on_batch)
+        await self._flush(window, result, on_batch)
+        # Every other item: by max age only (the cap counts errors).
+        monitors = await self._monitor_states()
         async for found in self._ingest_pages(ITEMS, before, horizon, self.settings.batch):
             items = expired(found)
             if items:
-                await self._apply_items(await self._expire_items(items, run))
+                await self._apply_items(await self._expire_items(items, run, monitors))
                 result.items += len(items)
                 if on_batch is not None:
                     on_batch(result)
@@ -204,7 +226,7 @@ class RetentionJob:
         self,
         caps: dict[int, int],
         horizon: int,
-        run: str,
+        window: Window,
         result: RetentionResult,
         on_batch: Callable[[RetentionResult], None] | None,
     ) -> None:
@@ -232,13 +254,9 @@ class RetentionJob:
                 batch = [e for e in await self.store.read_positions(positions) if e.type == ERROR]
                 if not batch:
                     continue
-                snapshots = await self._compact_batch(batch, run)
-                await self._apply(snapshots)
+                await self._fold(window, batch)
                 excess -= len(batch)
-                result.deleted += len(batch)
-                result.snapshots += len(snapshots)
-                if on_batch is not None:
-                    on_batch(result)
+                await self._flush_when_due(window, result, on_batch)
 
     async def _evictable(
         self, conn: AsyncConnection, project_id: int, horizon: int, after: int, limit: int
@@ -274,51 +292,78 @@ class RetentionJob:
 
     # -- the log -----------------------------------------------------------------------------
 
-    async def _compact_batch(
-        self, batch: Sequence[RecordedEvent], run: str
-    ) -> list[tuple[int, OccurrencesCompacted]]:
-        """One event-store transaction for the batch; the snapshots written, with positions."""
+    async def _fold(self, window: Window, batch: Sequence[RecordedEvent]) -> None:
+        """Fold a batch of expired error events into the window's snapshots; nothing is written
+        (`_flush` does), so a run killed before its flush leaves the log as it was."""
         decoded = [(event, decode(event.type, event.data)) for event in batch]
         groups: dict[tuple[int, str], list[tuple[RecordedEvent, ErrorEventReceived]]] = defaultdict(list)
         for event, received in await with_payloads(self.store, decoded):
             if isinstance(received, ErrorEventReceived):
                 groups[(received.project_id, grouping_of(received).hash)].append((event, received))
+        fresh = [key for key in groups if key not in window.folds]
         async with self.engine.connect() as conn:
-            previous_at = await self._snapshot_positions(conn, list(groups))
+            previous_at = await self._snapshot_positions(conn, fresh)
             first_releases = await self._first_releases(conn, groups)
         previous_events = {e.position: e for e in await self.store.read_positions(list(previous_at.values()))}
-        compactions: list[Compaction] = []
-        written: list[tuple[int, OccurrencesCompacted]] = []
-        for key, items in groups.items():
+        for key in fresh:
             previous_event = previous_events.get(previous_at.get(key, -1))
             previous = None
             if previous_event is not None:
                 found = decode(previous_event.type, previous_event.data)
                 previous = found if isinstance(found, OccurrencesCompacted) else None
-            if previous is None:
-                previous_event = None
-            snapshot = compact(
-                previous,
-                previous_event.position if previous_event is not None else None,
+            replaced = window.replaced[key]
+            if previous is not None and previous_event is not None:
+                replaced.append((previous_event.position, previous_event.version))
+            window.folds[key] = Fold(previous, replaced[0][0] if replaced else None)
+        for key, items in groups.items():
+            window.folds[key].add(
                 [Expired(event.position, received) for event, received in items],
                 first_releases.get(key[0], {}),
-                run,
             )
-            replaced = [event for event, _ in items] + ([previous_event] if previous_event else [])
-            position = min(event.position for event in replaced)
+            window.replaced[key].extend((event.position, event.version) for event, _ in items)
+            window.events += len(items)
+
+    async def _flush_when_due(
+        self, window: Window, result: RetentionResult, on_batch: Callable[[RetentionResult], None] | None
+    ) -> None:
+        """Write the window once it holds ten events per snapshot it would rewrite (so each
+        deleted event costs a tenth of a rewrite at most, however many issues the project has),
+        or `transaction` events (so one transaction of the log stays bounded)."""
+        if window.events >= min(self.settings.transaction, 10 * len(window.folds)):
+            await self._flush(window, result, on_batch)
+
+    async def _flush(
+        self, window: Window, result: RetentionResult, on_batch: Callable[[RetentionResult], None] | None
+    ) -> None:
+        """One event-store transaction for the window: each hash's folded events and previous
+        snapshot become one snapshot in place of the earliest; then the read models and
+        analytics (`_apply`)."""
+        if not window.folds:
+            return
+        compactions: list[Compaction] = []
+        written: list[tuple[int, OccurrencesCompacted]] = []
+        for key, fold in window.folds.items():
+            replaced = window.replaced[key]
+            snapshot = fold.snapshot(window.run)
+            position = min(p for p, _ in replaced)
             compactions.append(
                 Compaction(
                     position=position,
                     type=SNAPSHOT,
                     data=snapshot.to_data(),
                     schema_version=snapshot.schema_version,
-                    version=max(event.version for event in replaced),
-                    deleted=tuple(e.position for e in replaced if e.position != position),
+                    version=max(v for _, v in replaced),
+                    deleted=tuple(p for p, _ in replaced if p != position),
                 )
             )
             written.append((position, snapshot))
         await self.store.compact(compactions)
-        return written
+        await self._apply(written)
+        result.deleted += window.events
+        result.snapshots += len(written)
+        window.clear()
+        if on_batch is not None:
+            on_batch(result)
 
     async def _snapshot_positions(
         self, conn: AsyncConnection, keys: list[tuple[int, str]]
@@ -356,16 +401,22 @@ class RetentionJob:
                     found[project_id][version] = first
         return found
 
-    async def _expire_items(self, batch: Sequence[RecordedEvent], run: str) -> list[ItemsExpired]:
-        """One event-store transaction: each project's expired transactions and attachments of
-        the batch become one `ItemsExpired` in place of the earliest."""
+    async def _expire_items(
+        self, batch: Sequence[RecordedEvent], run: str, monitors: dict[int, dict[str, dict[str, Any]]]
+    ) -> list[ItemsExpired]:
+        """One event-store transaction: each project's expired items of the batch become one
+        `ItemsExpired` in place of the earliest. `monitors`: each project's monitors as the
+        log's latest `ItemsExpired` left them, brought up to these."""
         by_project: dict[int, list[RecordedEvent]] = defaultdict(list)
         for event in batch:
             by_project[int(event.data["project_id"])].append(event)
         compactions: list[Compaction] = []
         written: list[ItemsExpired] = []
-        for expired in by_project.values():
-            snapshot = expire_items([(e.position, decode(e.type, e.data)) for e in expired], run)
+        for project_id, expired in by_project.items():
+            snapshot = expire_items(
+                [(e.position, decode(e.type, e.data)) for e in expired], run, monitors.get(project_id)
+            )
+            monitors.setdefault(project_id, {}).update(snapshot.monitors)
             position = min(e.position for e in expired)
             compactions.append(
                 Compaction(
@@ -402,13 +453,14 @@ class RetentionJob:
                         )
             ids = [attachment_id for attachment_id, _ in snapshot.attachments]
             async with self.engine.begin() as conn:
-                for start in range(0, len(covers), 5000):
-                    await conn.execute(
-                        delete(transactions).where(
-                            transactions.c.project_id == snapshot.project_id,
-                            transactions.c.position.in_(covers[start : start + 5000]),
+                for table in POSITIONED:
+                    for start in range(0, len(covers), 5000):
+                        await conn.execute(
+                            delete(table).where(
+                                table.c.project_id == snapshot.project_id,
+                                table.c.position.in_(covers[start : start + 5000]),
+                            )
                         )
-                    )
                 for start in range(0, len(ids), 5000):
                     await conn.execute(
                         delete(attachments).where(
@@ -443,16 +495,22 @@ class RetentionJob:
                         continue
                     ids = [attachment_id for attachment_id, _ in snapshot.attachments]
                     covers = list(snapshot.covers)[:5000]
-                    left = (
-                        await conn.execute(
-                            select(transactions.c.position)
-                            .where(
-                                transactions.c.project_id == snapshot.project_id,
-                                transactions.c.position.in_(covers),
-                            )
-                            .limit(1)
+                    left = False
+                    for table in POSITIONED:
+                        left = (
+                            left
+                            or (
+                                await conn.execute(
+                                    select(table.c.position)
+                                    .where(
+                                        table.c.project_id == snapshot.project_id,
+                                        table.c.position.in_(covers),
+                                    )
+                                    .limit(1)
+                                )
+                            ).first()
+                            is not None
                         )
-                    ).first() is not None
                     if not left and ids:
                         left = (
                             await conn.execute(
@@ -476,6 +534,17 @@ class RetentionJob:
                     if left:
                         pending.append(snapshot)
         return pending
+
+    async def _monitor_states(self) -> dict[int, dict[str, dict[str, Any]]]:
+        """Each project's monitors as the log's latest `ItemsExpired` that holds them left them:
+        where the next snapshot's monitor states start from."""
+        states: dict[int, dict[str, dict[str, Any]]] = defaultdict(dict)
+        async for page in self._snapshot_pages(ITEMS_SNAPSHOT):
+            for event in page:
+                snapshot = decode(event.type, event.data)
+                if isinstance(snapshot, ItemsExpired) and snapshot.monitors:
+                    states[int(snapshot.project_id)].update(snapshot.monitors)
+        return states
 
     async def _snapshot_pages(self, event_type: str) -> AsyncIterator[list[RecordedEvent]]:
         """The log's snapshot events of one type, up to its head now, a page at a time."""
@@ -507,31 +576,42 @@ class RetentionJob:
     # -- the read models and analytics ------------------------------------------------------------
 
     async def _apply(self, snapshots: Sequence[tuple[int, OccurrencesCompacted]]) -> None:
-        """What snapshots mean for the read models (one transaction), then for analytics (one
-        statement per project and 5,000 positions); each idempotent."""
+        """What snapshots mean for the read models (one transaction, a few statements per
+        project and 500 hashes or 5,000 positions), then for analytics; each idempotent."""
         if not snapshots:
             return
+        by_project: dict[int, list[tuple[int, OccurrencesCompacted]]] = defaultdict(list)
+        for position, snapshot in snapshots:
+            by_project[int(snapshot.project_id)].append((position, snapshot))
         async with self.engine.begin() as conn:
-            for position, snapshot in snapshots:
-                issue_id = (
-                    await conn.execute(
-                        select(issue_hashes.c.issue_id).where(
-                            issue_hashes.c.project_id == snapshot.project_id,
-                            issue_hashes.c.hash == snapshot.hash,
+            for project_id, written in by_project.items():
+                issue_ids: dict[str, str] = {}
+                hashes = [snapshot.hash for _, snapshot in written]
+                for start in range(0, len(hashes), 500):
+                    for hash_, issue_id in await conn.execute(
+                        select(issue_hashes.c.hash, issue_hashes.c.issue_id).where(
+                            issue_hashes.c.project_id == project_id,
+                            issue_hashes.c.hash.in_(hashes[start : start + 500]),
                         )
-                    )
-                ).scalar()
-                covers = list(snapshot.covers)
+                    ):
+                        issue_ids[hash_] = issue_id
+                covers = sorted(p for _, snapshot in written for p in snapshot.covers)
                 for start in range(0, len(covers), 5000):
                     await conn.execute(
                         delete(events).where(
-                            events.c.project_id == snapshot.project_id,
-                            events.c.hash == snapshot.hash,
+                            events.c.project_id == project_id,
                             events.c.position.in_(covers[start : start + 5000]),
                         )
                     )
-                if issue_id is not None:
-                    await record_compacted(conn, issue_id, position, snapshot, analytics_done=False)
+                await record_compacted(
+                    conn,
+                    [
+                        (issue_ids[snapshot.hash], position, snapshot)
+                        for position, snapshot in written
+                        if snapshot.hash in issue_ids
+                    ],
+                    analytics_done=False,
+                )
         await self._apply_analytics([snapshot for _, snapshot in snapshots])
 
     async def _apply_analytics(self, snapshots: Sequence[OccurrencesCompacted]) -> None:
@@ -548,17 +628,21 @@ class RetentionJob:
                     f"DELETE FROM events WHERE project_id = {project_id} AND type = 'error'"
                     f" AND position IN ({chunk})"
                 )
+        done: dict[tuple[int, str], list[str]] = defaultdict(list)
+        for snapshot in snapshots:
+            done[(int(snapshot.project_id), snapshot.run)].append(snapshot.hash)
         async with self.engine.begin() as conn:
-            for snapshot in snapshots:
-                await conn.execute(
-                    update(compacted_occurrences)
-                    .where(
-                        compacted_occurrences.c.project_id == snapshot.project_id,
-                        compacted_occurrences.c.hash == snapshot.hash,
-                        compacted_occurrences.c.run == snapshot.run,
+            for (project_id, run), hashes in done.items():
+                for start in range(0, len(hashes), 500):
+                    await conn.execute(
+                        update(compacted_occurrences)
+                        .where(
+                            compacted_occurrences.c.project_id == project_id,
+                            compacted_occurrences.c.hash.in_(hashes[start : start + 500]),
+                            compacted_occurrences.c.run == run,
+                        )
+                        .values(analytics_run=run)
                     )
-                    .values(analytics_run=snapshot.run)
-                )
 
     async def _recount_tag_days(self, project_id: int, chunk: str) -> None:
         """The tag counts tables of the days the events at positions `chunk` fall on, counted

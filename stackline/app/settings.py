@@ -193,7 +193,10 @@ class RetentionSettings:
 
     max_age: float = 90 * 86400  # STACKLINE_RETENTION_MAX_AGE: events recorded longer ago are deleted
     interval: float = 3600.0  # STACKLINE_RETENTION_INTERVAL: how often `serve` runs the job
-    batch: int = 5000  # STACKLINE_RETENTION_BATCH: expired events per transaction
+    batch: int = 5000  # STACKLINE_RETENTION_BATCH: expired events read (and folded) at a time
+    # STACKLINE_RETENTION_TRANSACTION: most error events the log deletes in one transaction; one
+    # commits sooner once it holds ten events per snapshot it rewrites (docs/retention.md)
+    transaction: int = 100_000
     # STACKLINE_RETENTION_MAX_EVENTS: error events kept per project (oldest evicted first, never an
     # issue's first or latest); unset: no cap
     max_events: int | None = None
@@ -210,6 +213,7 @@ class RetentionSettings:
                 values[field_name] = parse_duration(variable, raw)
         for field_name, variable in (
             ("batch", "STACKLINE_RETENTION_BATCH"),
+            ("transaction", "STACKLINE_RETENTION_TRANSACTION"),
             ("max_events", "STACKLINE_RETENTION_MAX_EVENTS"),
         ):
             raw = os.environ.get(variable)

@@ -286,7 +286,7 @@ def retention_command(args: argparse.Namespace) -> int:
             assert result is not None
             print(
                 f"retention: deleted {result.deleted} events into {result.snapshots} snapshots,"
-                f" expired {result.items} transactions, session updates and attachments"
+                f" expired {result.items} other items (transactions, sessions, check-ins, logs, ...)"
                 f" ({result.finished} finished from an earlier run) in {result.seconds:.1f} s",
                 flush=True,
             )

@@ -39,7 +39,7 @@ from stackline.domain.monitor import (
     Schedule,
 )
 from stackline.domain.registry import decode
-from stackline.domain.retention import ItemsExpired, OccurrencesCompacted
+from stackline.domain.retention import ItemsExpired, OccurrencesCompacted, monitor_from_state
 from stackline.domain.summary import parse_timestamp
 from stackline.eventstore import RecordedEvent
 from stackline.projections.runner import Effects
@@ -162,6 +162,15 @@ class IntakeProjection:
                         status,
                         n,
                         errors,
+                    )
+                for day, category, outcome, reason, n in data.get("outcomes", ()):
+                    count(data["organization_id"], data["project_id"], day, category, outcome, reason, n)
+                for slug, state in data.get("monitors", ()):
+                    # Where the monitor stood after its last expired event; the kept ones follow.
+                    await self._store_monitor(
+                        conn,
+                        monitor_from_state(data["organization_id"], data["project_id"], slug, state),
+                        state["position"],
                     )
                 continue
             domain_event = decode(event.type, event.data)
@@ -316,6 +325,9 @@ class IntakeProjection:
         if monitor is None:
             monitor = Monitor(e.organization_id, e.project_id, e.monitor_slug)
         monitor.apply(e)
+        await self._store_monitor(conn, monitor, event.position)
+
+    async def _store_monitor(self, conn: AsyncConnection, monitor: Monitor, position: int) -> None:
         values = {
             "organization_id": monitor.organization_id,
             "schedule": dataclasses.asdict(monitor.schedule) if monitor.schedule else None,
@@ -326,12 +338,12 @@ class IntakeProjection:
             "in_progress_id": monitor.in_progress_id,
             "in_progress_since": monitor.in_progress_since,
             "deadline": monitor.deadline(),
-            "position": event.position,
+            "position": position,
         }
         await upsert(
             conn,
             monitors,
-            {"project_id": e.project_id, "monitor_slug": e.monitor_slug, **values},
+            {"project_id": monitor.project_id, "monitor_slug": monitor.slug, **values},
             keys=("project_id", "monitor_slug"),
             update=values,
         )

@@ -502,7 +502,7 @@ class IssuesProjection:
             ]
             if fresh:
                 await conn.execute(releases.insert(), fresh)
-        await record_compacted(conn, issue_id, event.position, snapshot)
+        await record_compacted(conn, [(issue_id, event.position, snapshot)])
 
     # -- the issue streams -----------------------------------------------------------------
 
@@ -588,19 +588,25 @@ class IssuesProjection:
 
 async def record_compacted(
     conn: AsyncConnection,
-    issue_id: str,
-    position: int,
-    snapshot: OccurrencesCompacted,
+    written: Sequence[tuple[str, int, OccurrencesCompacted]],
     analytics_done: bool = True,
 ) -> None:
-    """The hash's `compacted_occurrences` row, as the snapshot at `position` says (replacing
-    the one of its previous snapshot): what recounts add to the stored events."""
-    await conn.execute(
-        delete(compacted_occurrences).where(
-            compacted_occurrences.c.project_id == snapshot.project_id,
-            compacted_occurrences.c.hash == snapshot.hash,
-        )
-    )
+    """Each hash's `compacted_occurrences` row, as its snapshot (issue id, position, snapshot)
+    says, replacing the one of its previous snapshot: what recounts add to the stored events.
+    One project's snapshots, or any: a few statements per 500 hashes."""
+    by_project: dict[int, list[str]] = {}
+    for _, _, snapshot in written:
+        by_project.setdefault(int(snapshot.project_id), []).append(snapshot.hash)
+    for project_id, hashes in by_project.items():
+        for start in range(0, len(hashes), 500):
+            await conn.execute(
+                delete(compacted_occurrences).where(
+                    compacted_occurrences.c.project_id == project_id,
+                    compacted_occurrences.c.hash.in_(hashes[start : start + 500]),
+                )
+            )
+    if not written:
+        return
     await conn.execute(
         compacted_occurrences.insert(),
         [
@@ -619,6 +625,7 @@ async def record_compacted(
                 "users": list(snapshot.users),
                 "tags": [list(tag) for tag in snapshot.tags],
             }
+            for issue_id, position, snapshot in written
         ],
     )
 

@@ -337,6 +337,7 @@ check_ins = Table(
     Column("first_received", DateTime(timezone=True), nullable=False),
     Column("last_received", DateTime(timezone=True), nullable=False),
     Column("position", BigInteger, nullable=False),
+    Index("ix_check_ins_project_position", "project_id", "position"),  # retention deletes by position
 )
 
 monitors = Table(
@@ -377,6 +378,7 @@ logs = Table(
     Column("position", BigInteger, nullable=False),
     Index("ix_logs_project_timestamp", "project_id", "timestamp", "log_id"),
     Index("ix_logs_project_trace", "project_id", "trace_id"),
+    Index("ix_logs_project_position", "project_id", "position"),  # retention deletes by position
 )
 
 feedback = Table(
@@ -391,6 +393,7 @@ feedback = Table(
     Column("comments", Text, nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
     Column("position", BigInteger, nullable=False),
+    Index("ix_feedback_project_position", "project_id", "position"),  # retention deletes by position
 )
 
 usage = Table(

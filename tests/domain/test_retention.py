@@ -7,13 +7,26 @@ import pytest
 from stackline.domain.error_event import error_event_received
 from stackline.domain.events import (
     AttachmentStored,
+    CheckInReceived,
+    ClientReportReceived,
+    FeedbackReceived,
+    LogsReceived,
     OrganizationCreated,
     OrganizationRetentionChanged,
+    OutcomesRecorded,
     SessionsReceived,
     TransactionReceived,
 )
+from stackline.domain.monitor import MonitorConfigured
 from stackline.domain.organization import InvalidCommand, Organization, RetentionPolicy
-from stackline.domain.retention import Expired, ItemsExpired, OccurrencesCompacted, compact, expire_items
+from stackline.domain.retention import (
+    Expired,
+    Fold,
+    ItemsExpired,
+    OccurrencesCompacted,
+    compact,
+    expire_items,
+)
 
 
 def occurrence(position: int, at: float, user: str | None, release: str | None, region: str) -> Expired:
@@ -58,6 +71,22 @@ def test_a_second_snapshot_folds_in_the_first() -> None:
     assert second.event_id == first.event_id
     assert ("region", "eu", 2, 1_000.0, 2_000.0) in second.tags
     assert second.covers == (20,) and second.run == "run-2"
+
+
+def test_a_fold_over_several_batches_is_the_snapshot_of_them_all_at_once() -> None:
+    previous = compact(None, None, [occurrence(10, 1_000.0, "a", "r1", "eu")], {}, run="run-1")
+    batches = [
+        [occurrence(20, 2_000.0, "b", "r1", "eu"), occurrence(21, 2_500.0, "c", "r2", "us")],
+        [occurrence(5, 500.0, "d", "r0", "us")],  # before the previous snapshot: the new earliest
+        [occurrence(30, 3_000.0, None, "r2", "eu")],
+    ]
+    fold = Fold(previous, 10)
+    for batch in batches:
+        fold.add(batch, {"r0": 5, "r2": 21})
+    at_once = compact(previous, 10, [e for batch in batches for e in batch], {"r0": 5, "r2": 21}, run="run-2")
+    assert fold.snapshot("run-2") == at_once
+    assert at_once.event_id == f"{5:032x}" and at_once.first_release == "r0"
+    assert at_once.covers == (5, 20, 21, 30) and at_once.count == 5
 
 
 def test_expired_items_keep_their_usage_and_session_counts_and_name_their_attachments() -> None:
@@ -117,3 +146,55 @@ def test_an_organizations_retention_is_checked_and_changes_once() -> None:
     assert org.change_retention(RetentionPolicy(30.0, None)) == []
     with pytest.raises(InvalidCommand, match="retentionMaxEvents must be positive"):
         org.change_retention(RetentionPolicy(30.0, 0))
+
+
+def test_expired_check_ins_logs_feedback_and_outcomes_keep_their_usage_and_their_monitors_state() -> None:
+    day = 1_780_000_000.0  # 2026-05-28 UTC
+    expired = [
+        (10, MonitorConfigured("o", 1, "nightly", "crontab", "0 * * * *", None, None, 5, 30, "UTC", day)),
+        (11, CheckInReceived("o", 1, "c1", "nightly", "in_progress", None, None, day)),
+        (12, CheckInReceived("o", 1, "c1", "nightly", "error", 2.0, None, day + 60)),
+        (13, LogsReceived("o", 1, day, [{"log_id": "a"}, {"log_id": "b"}])),
+        (14, FeedbackReceived("o", 1, "f1", None, None, None, "broke", day)),
+        (
+            15,
+            ClientReportReceived(
+                "o", 1, day, [{"reason": "before_send", "category": "error", "quantity": 2}]
+            ),
+        ),
+        (
+            16,
+            OutcomesRecorded(
+                "o",
+                1,
+                day,
+                [{"category": "error", "outcome": "rate_limited", "reason": "key", "quantity": 3}],
+            ),
+        ),
+    ]
+    snapshot = expire_items(expired, "run-1")
+    assert snapshot.accepted == (
+        ("feedback", "2026-05-28", 1),
+        ("log_item", "2026-05-28", 2),
+        ("monitor", "2026-05-28", 2),
+    )
+    assert snapshot.outcomes == (
+        ("2026-05-28", "error", "client_discard", "before_send", 2),
+        ("2026-05-28", "error", "rate_limited", "key", 3),
+    )
+    ((slug, state),) = snapshot.monitors
+    assert (slug, state["status"], state["last_check_in_status"], state["position"]) == (
+        "nightly",
+        "error",
+        "error",
+        12,
+    )
+    assert state["in_progress_id"] is None and state["schedule"]["crontab"] == "0 * * * *"
+    assert ItemsExpired.from_data(snapshot.to_data()) == snapshot
+    # The next snapshot starts from where this one left the monitor.
+    later = expire_items(
+        [(20, CheckInReceived("o", 1, "c2", "nightly", "ok", 1.0, None, day + 3600))],
+        "run-2",
+        dict(snapshot.monitors),
+    )
+    assert later.monitors[0][1]["status"] == "ok" and later.monitors[0][1]["schedule"] == state["schedule"]

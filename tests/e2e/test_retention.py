@@ -10,12 +10,16 @@ import json
 import signal
 import sqlite3
 import time
+import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
+import httpx
 import pytest
 import sentry_sdk
+from sentry_sdk import logger as sentry_logger
+from sentry_sdk.crons import capture_checkin
 from sqlalchemy import create_engine, select, text
 
 from stackline.readmodels.db import sync_url
@@ -231,11 +235,17 @@ def test_a_run_killed_midway_leaves_a_store_the_next_run_finishes(running: Serve
     send(project.dsn, inventory_failure, "sku", user={"id": "b"}, times=20)
     before = wait_counted(project, 40)
     later = datetime.fromtimestamp(time.time() + 3600, UTC).isoformat()  # as of then, all 40 are old
-    # One event per transaction, so that the kill lands in the middle of the work.
+    # One event a batch, two batches folded per transaction of the log (the snapshot rewritten
+    # from its fold across batches), so that the kill lands in the middle of the work.
     job = spawn(
         ["project", "run", "retention", "--once", "--now", later, "--data-dir", str(server.data_dir)],
         tmp_path / "retention.log",
-        env={**server.env, "STACKLINE_RETENTION_MAX_AGE": "1s", "STACKLINE_RETENTION_BATCH": "1"},
+        env={
+            **server.env,
+            "STACKLINE_RETENTION_MAX_AGE": "1s",
+            "STACKLINE_RETENTION_BATCH": "1",
+            "STACKLINE_RETENTION_TRANSACTION": "2",
+        },
     )
     deadline = time.monotonic() + 60
     while (tmp_path / "retention.log").read_text().count("deleted so far") < 5:
@@ -481,15 +491,124 @@ def test_old_transactions_and_attachments_go_with_their_blobs_and_usage_still_co
     assert blob[old_log].read_bytes() == old_log
 
     out = retention(server, "15s", now=cutoff + 15)
-    assert "deleted 1 events" in out and "expired 3 transactions, session updates and attachments" in out, out
+    assert "deleted 1 events" in out and "expired 3 other items" in out, out
     after = items(project, 1, 1)
     assert [e["node"]["name"] for e in after["transactions"]["edges"]] == ["GET /young"]
     assert not blob[old_log].exists() and blob[young_log].read_bytes() == young_log
     # Usage counts what was accepted, deleted or not.
     assert sorted(map(str, after["usage"])) == sorted(map(str, before["usage"]))
-    assert "expired 0 transactions" in retention(server, "15s", now=cutoff + 15)
+    assert "expired 0 other items" in retention(server, "15s", now=cutoff + 15)
     # Release health still counts the old session, from the snapshot.
     assert sessions_of(project) == sessions_before
+
+    server.stop()
+    live = dump(database_url(server))
+    stackline("replay", "--quiet", "--data-dir", str(server.data_dir), env=server.env)
+    rebuilt = dump(database_url(server))
+    for table in live:
+        if table not in NOT_FROM_THE_LOG:
+            assert rebuilt[table] == live[table], f"table {table} differs after replay"
+
+
+EVERYTHING_ELSE = """query ($p: String!) { project(organizationSlug: "acme", slug: $p) {
+  checkIns { checkInId status } monitors { slug status lastCheckIn lastCheckInStatus nextExpected }
+  logs(first: 10) { edges { node { body } } } feedback { comments }
+  usage(days: 2) { day category outcome reason quantity } } }"""
+
+
+def everything_else(project: Project, predicate) -> dict:  # noqa: ANN001
+    deadline = time.monotonic() + 30
+    while True:
+        found = project.query(EVERYTHING_ELSE, {"p": project.slug})["project"]
+        if predicate(found):
+            return found
+        assert time.monotonic() < deadline, found
+        time.sleep(0.2)
+
+
+def user_report(dsn: str, comments: str) -> None:
+    """A user report envelope item, as a browser SDK's feedback widget posts it."""
+    key, rest = dsn.removeprefix("http://").split("@", 1)
+    host, project_id = rest.rsplit("/", 1)
+    report = {"event_id": uuid.uuid4().hex, "name": "Ada", "email": "ada@example.com", "comments": comments}
+    response = httpx.post(
+        f"http://{host}/api/{project_id}/envelope/",
+        content=b'{}\n{"type":"user_report"}\n' + json.dumps(report).encode(),
+        headers={"X-Sentry-Auth": f"Sentry sentry_version=7, sentry_key={key}"},
+    )
+    assert response.status_code == 200, response.text
+
+
+def send_everything_else(dsn: str, when: str, status: str) -> None:
+    """By the real SDK: a cron check-in of `status` (started, then finished), an SDK log line,
+    and an event its `before_send` drops (the SDK's client report counts it); then a user report."""
+    with sentry_client(
+        dsn,
+        enable_logs=True,
+        send_client_reports=True,
+        before_send=lambda event, hint: None if event.get("message") == "drop me" else event,
+    ):
+        config = {"schedule": {"type": "crontab", "value": "0 * * * *"}, "checkin_margin": 5}
+        started = capture_checkin(monitor_slug="nightly", status="in_progress", monitor_config=config)
+        capture_checkin(monitor_slug="nightly", check_in_id=started, status=status, duration=1.5)
+        sentry_logger.info(f"{when} log line")
+        sentry_sdk.capture_message("drop me")
+    user_report(dsn, f"{when} feedback")
+
+
+def test_old_check_ins_logs_feedback_and_outcomes_go_and_monitors_and_usage_still_show_them(
+    running: Server,
+) -> None:
+    server = running
+    project = Project(server, "everything")
+    send_everything_else(project.dsn, "old", "ok")
+    everything_else(
+        project,
+        lambda p: (
+            len(p["checkIns"]) == 1
+            and p["checkIns"][0]["status"] == "ok"
+            and len(p["logs"]["edges"]) == 1
+            and len(p["feedback"]) == 1
+            and any(u["outcome"] == "client_discard" for u in p["usage"])
+        ),
+    )
+    cutoff = a_cutoff()
+    send_everything_else(project.dsn, "young", "error")
+    before = everything_else(
+        project,
+        lambda p: (
+            len(p["checkIns"]) == 2
+            and p["monitors"][0]["lastCheckInStatus"] == "error"
+            and len(p["logs"]["edges"]) == 2
+            and len(p["feedback"]) == 2
+            and sum(u["quantity"] for u in p["usage"] if u["outcome"] == "client_discard") == 2
+        ),
+    )
+    old_types = (
+        "CheckInReceived",
+        "MonitorConfigured",
+        "LogsReceived",
+        "FeedbackReceived",
+        "ClientReportReceived",
+    )
+    stored = log_types(server)
+    assert all(stored.count(t) >= 1 for t in old_types), stored
+
+    out = retention(server, "15s", now=cutoff + 15)
+    assert "expired 0 other items" not in out, out
+    after = project.query(EVERYTHING_ELSE, {"p": project.slug})["project"]
+    # The old items are gone from the read models ...
+    assert [c["status"] for c in after["checkIns"]] == ["error"]
+    assert [e["node"]["body"] for e in after["logs"]["edges"]] == ["young log line"]
+    assert [f["comments"] for f in after["feedback"]] == ["young feedback"]
+    # ... and from the log, payloads and all; what is left is the young half.
+    stored = log_types(server)
+    assert stored.count("CheckInReceived") == 2 and stored.count("LogsReceived") == 1, stored
+    assert stored.count("FeedbackReceived") == 1 and stored.count("ClientReportReceived") <= 1, stored
+    assert "ItemsExpired" in stored
+    # The monitor still shows its last check-in and status, usage still counts everything.
+    assert after["monitors"] == before["monitors"]
+    assert sorted(map(str, after["usage"])) == sorted(map(str, before["usage"]))
 
     server.stop()
     live = dump(database_url(server))

@@ -446,3 +446,100 @@ def test_members_tokens_and_origins_from_the_settings_page(browser: Any, server:
         assert time.monotonic() < deadline, "the revoked token still works"
         time.sleep(0.2)
     page.context.close()
+
+
+ORG_SETTINGS = (
+    "query ($o: String!) { organization(slug: $o) { settings { retentionDays retentionMaxEvents } } }"
+)
+EVENT_USER = """query ($o: String!, $p: String!, $e: String!) { project(organizationSlug: $o, slug: $p) {
+  event(eventId: $e) { payload } } }"""
+
+
+def test_retention_and_erasing_a_person_from_the_settings_page(browser: Any, server: Server) -> None:
+    boot = json.loads(
+        stackline(
+            "bootstrap",
+            "--org",
+            "keep",
+            "--project",
+            "web",
+            "--owner",
+            "olga@keep.test",
+            "--data-dir",
+            str(server.data_dir),
+            "--json",
+            env=server.env,
+        ).stdout.splitlines()[-1]
+    )
+    owner = until_accepted(server, personal_token(server, "olga@keep.test"))
+    admin = until_accepted(server, personal_token(server, "ada@keep.test"))
+    added = server.graphql(
+        'mutation { addMember(input: {organizationSlug: "keep", email: "ada@keep.test", role: "admin"}) '
+        "{ userErrors { message } } }",
+        token=owner,
+    )
+    assert added["data"]["addMember"]["userErrors"] == []
+    with sentry_client(boot["dsn"], send_default_pii=True):
+        sentry_sdk.set_user({"email": "erase.me@example.org", "ip_address": "203.0.113.9"})
+        event_id = sentry_sdk.capture_message("checkout failed")
+
+    def user_of_event() -> dict | None:
+        answer = server.graphql(EVENT_USER, {"o": "keep", "p": "web", "e": event_id}, token=owner)
+        found = answer["data"]["project"]["event"]
+        return found["payload"]["user"] if found else None
+
+    deadline = time.monotonic() + WAIT_MS / 1000
+    while user_of_event() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert user_of_event() == {"email": "erase.me@example.org", "ip_address": "203.0.113.9"}
+
+    # An admin sets the organization's retention, but may not erase anyone.
+    page = open_page(browser, server.url, admin, "/orgs/keep/projects/web/settings")
+    days = page.get_by_label("Keep events for (days)")
+    days.wait_for()
+    page.wait_for_function("!document.querySelector('#retention input').disabled")
+    days.fill("30")
+    page.get_by_label("Error events kept per project").fill("5000")
+    page.get_by_role("button", name="Save retention").click()
+    page.locator("#retention .saved").wait_for()
+    settings = server.graphql(ORG_SETTINGS, {"o": "keep"}, token=owner)["data"]["organization"]["settings"]
+    assert settings == {"retentionDays": 30.0, "retentionMaxEvents": 5000}
+    assert "Only owners erase people's data (your role: admin)" in page.locator("#erasure").inner_text()
+    assert page.get_by_role("button", name="Erase…").is_disabled()
+    assert page.get_by_label("Identifier value").is_disabled()
+    # What the server refuses is shown as it answered.
+    days.fill("0")
+    page.get_by_role("button", name="Save retention").click()
+    page.locator("#retention").get_by_role("alert").wait_for()
+    refused = page.locator("#retention").get_by_role("alert").inner_text()
+    page.screenshot(path="/tmp/ui2-settings-retention-admin.png", full_page=True)
+    page.context.close()
+    assert "retentionDays must be positive" in refused
+
+    # The owner erases the person (after confirming), and GraphQL reads them [erased].
+    page = open_page(browser, server.url, owner, "/orgs/keep/projects/web/settings")
+    page.get_by_label("Keep events for (days)").wait_for()
+    page.wait_for_function("document.querySelector('#retention input').value === '30'")
+    assert page.get_by_label("Error events kept per project").input_value() == "5000"
+    page.get_by_label("Error events kept per project").fill("")  # back to the server's: no cap
+    page.get_by_role("button", name="Save retention").click()
+    page.locator("#retention .saved").wait_for()
+    settings = server.graphql(ORG_SETTINGS, {"o": "keep"}, token=owner)["data"]["organization"]["settings"]
+    assert settings == {"retentionDays": 30.0, "retentionMaxEvents": None}
+
+    page.get_by_label("Identifier value").fill("erase.me@example.org")
+    dialogs: list[str] = []
+    page.once("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="Erase…").click()
+    page.wait_for_function("document.querySelector('#erasure input').value !== ''")
+    assert dialogs and "erase.me@example.org" in dialogs[0] and "cannot be undone" in dialogs[0]
+    assert user_of_event() == {"email": "erase.me@example.org", "ip_address": "203.0.113.9"}  # dismissed
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Erase…").click()
+    status = page.locator("#erasure").get_by_role("status")
+    status.wait_for()
+    assert "Erased erase.me@example.org: 1 subject" in status.inner_text()
+    page.screenshot(path="/tmp/ui2-settings-erasure.png", full_page=True)
+    page.context.close()
+    assert user_of_event() == {"email": "[erased]", "ip_address": "[erased]"}

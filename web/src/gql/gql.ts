@@ -24,6 +24,9 @@ type Documents = {
     "\n  mutation AddMember($input: AddMemberInput!) {\n    addMember(input: $input) {\n      email\n      userErrors {\n        message\n        field\n        code\n      }\n    }\n  }\n": typeof types.AddMemberDocument,
     "\n  mutation UpdateMember($input: UpdateMemberInput!) {\n    updateMember(input: $input) {\n      member {\n        email\n        role\n      }\n      userErrors {\n        message\n        field\n        code\n      }\n    }\n  }\n": typeof types.UpdateMemberDocument,
     "\n  mutation RemoveMember($input: RemoveMemberInput!) {\n    removeMember(input: $input) {\n      removedEmail\n      userErrors {\n        message\n        field\n        code\n      }\n    }\n  }\n": typeof types.RemoveMemberDocument,
+    "\n  query OrganizationSettings($org: String!) {\n    organization(slug: $org) {\n      id\n      settings {\n        retentionDays\n        retentionMaxEvents\n      }\n    }\n  }\n": typeof types.OrganizationSettingsDocument,
+    "\n  mutation UpdateOrganizationSettings($input: UpdateOrganizationSettingsInput!) {\n    updateOrganizationSettings(input: $input) {\n      organization {\n        id\n        settings {\n          retentionDays\n          retentionMaxEvents\n        }\n      }\n      userErrors {\n        message\n        field\n        code\n      }\n    }\n  }\n": typeof types.UpdateOrganizationSettingsDocument,
+    "\n  mutation EraseUser($input: EraseUserInput!) {\n    eraseUser(input: $input) {\n      subjectsErased\n      userErrors {\n        message\n        field\n        code\n      }\n    }\n  }\n": typeof types.EraseUserDocument,
     "\n  query PersonalTokens {\n    viewer {\n      tokenId\n      personalTokens {\n        tokenId\n        kind\n        label\n        scopes\n        createdAt\n        expiresAt\n        revokedAt\n      }\n    }\n  }\n": typeof types.PersonalTokensDocument,
     "\n  query OrganizationTokens($org: String!) {\n    organization(slug: $org) {\n      id\n      apiTokens {\n        tokenId\n        kind\n        label\n        scopes\n        createdAt\n        expiresAt\n        revokedAt\n      }\n    }\n  }\n": typeof types.OrganizationTokensDocument,
     "\n  mutation CreateApiToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) {\n      token\n      apiToken {\n        tokenId\n        label\n      }\n      userErrors {\n        message\n        field\n        code\n      }\n    }\n  }\n": typeof types.CreateApiTokenDocument,
@@ -63,6 +66,9 @@ const documents: Documents = {
     "\n  mutation AddMember($input: AddMemberInput!) {\n    addMember(input: $input) {\n      email\n      userErrors {\n        message\n        field\n        code\n      }\n    }\n  }\n": types.AddMemberDocument,
     "\n  mutation UpdateMember($input: UpdateMemberInput!) {\n    updateMember(input: $input) {\n      member {\n        email\n        role\n      }\n      userErrors {\n        message\n        field\n        code\n      }\n    }\n  }\n": types.UpdateMemberDocument,
     "\n  mutation RemoveMember($input: RemoveMemberInput!) {\n    removeMember(input: $input) {\n      removedEmail\n      userErrors {\n        message\n        field\n        code\n      }\n    }\n  }\n": types.RemoveMemberDocument,
+    "\n  query OrganizationSettings($org: String!) {\n    organization(slug: $org) {\n      id\n      settings {\n        retentionDays\n        retentionMaxEvents\n      }\n    }\n  }\n": types.OrganizationSettingsDocument,
+    "\n  mutation UpdateOrganizationSettings($input: UpdateOrganizationSettingsInput!) {\n    updateOrganizationSettings(input: $input) {\n      organization {\n        id\n        settings {\n          retentionDays\n          retentionMaxEvents\n        }\n      }\n      userErrors {\n        message\n        field\n        code\n      }\n    }\n  }\n": types.UpdateOrganizationSettingsDocument,
+    "\n  mutation EraseUser($input: EraseUserInput!) {\n    eraseUser(input: $input) {\n      subjectsErased\n      userErrors {\n        message\n        field\n        code\n      }\n    }\n  }\n": types.EraseUserDocument,
     "\n  query PersonalTokens {\n    viewer {\n      tokenId\n      personalTokens {\n        tokenId\n        kind\n        label\n        scopes\n        createdAt\n        expiresAt\n        revokedAt\n      }\n    }\n  }\n": types.PersonalTokensDocument,
     "\n  query OrganizationTokens($org: String!) {\n    organization(slug: $org) {\n      id\n      apiTokens {\n        tokenId\n        kind\n        label\n        scopes\n        createdAt\n        expiresAt\n        revokedAt\n      }\n    }\n  }\n": types.OrganizationTokensDocument,
     "\n  mutation CreateApiToken($input: CreateApiTokenInput!) {\n    createApiToken(input: $input) {\n      token\n      apiToken {\n        tokenId\n        label\n      }\n      userErrors {\n        message\n        field\n        code\n      }\n    }\n  }\n": types.CreateApiTokenDocument,
@@ -146,6 +152,18 @@ export function graphql(source: "\n  mutation UpdateMember($input: UpdateMemberI
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RemoveMember($input: RemoveMemberInput!) {\n    removeMember(input: $input) {\n      removedEmail\n      userErrors {\n        message\n        field\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation RemoveMember($input: RemoveMemberInput!) {\n    removeMember(input: $input) {\n      removedEmail\n      userErrors {\n        message\n        field\n        code\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query OrganizationSettings($org: String!) {\n    organization(slug: $org) {\n      id\n      settings {\n        retentionDays\n        retentionMaxEvents\n      }\n    }\n  }\n"): (typeof documents)["\n  query OrganizationSettings($org: String!) {\n    organization(slug: $org) {\n      id\n      settings {\n        retentionDays\n        retentionMaxEvents\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateOrganizationSettings($input: UpdateOrganizationSettingsInput!) {\n    updateOrganizationSettings(input: $input) {\n      organization {\n        id\n        settings {\n          retentionDays\n          retentionMaxEvents\n        }\n      }\n      userErrors {\n        message\n        field\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateOrganizationSettings($input: UpdateOrganizationSettingsInput!) {\n    updateOrganizationSettings(input: $input) {\n      organization {\n        id\n        settings {\n          retentionDays\n          retentionMaxEvents\n        }\n      }\n      userErrors {\n        message\n        field\n        code\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation EraseUser($input: EraseUserInput!) {\n    eraseUser(input: $input) {\n      subjectsErased\n      userErrors {\n        message\n        field\n        code\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation EraseUser($input: EraseUserInput!) {\n    eraseUser(input: $input) {\n      subjectsErased\n      userErrors {\n        message\n        field\n        code\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1,6 +1,6 @@
 // A project's settings: its DSN and keys with rate limits, data scrubbing, quota, webhooks, and
-// the organization's members and API tokens. Controls the viewer's role does not allow are
-// disabled (their title says why); whatever the server refuses is shown as it answered.
+// the organization's members, API tokens, retention and erasure. Controls the viewer's role does
+// not allow are disabled (their title says why); whatever the server refuses is shown as it answered.
 import { useQuery } from "urql";
 import { useParams } from "wouter";
 import { useAccess } from "../access";
@@ -8,6 +8,7 @@ import { ErrorBox } from "../components/ErrorBox";
 import { ClientKeys } from "../components/settings/ClientKeys";
 import { QuotaSettings, ScrubbingSettings } from "../components/settings/DataSettings";
 import { Members } from "../components/settings/Members";
+import { EraseUser, RetentionSettings } from "../components/settings/Organization";
 import { Tokens } from "../components/settings/Tokens";
 import { Webhooks } from "../components/settings/Webhooks";
 import { graphql } from "../gql";
@@ -49,6 +50,8 @@ const SECTIONS = [
   { id: "webhooks", label: "Webhooks" },
   { id: "members", label: "Members" },
   { id: "tokens", label: "API tokens" },
+  { id: "retention", label: "Retention" },
+  { id: "erasure", label: "Erase a person" },
 ];
 
 export function ProjectSettingsPage() {
@@ -89,6 +92,8 @@ export function ProjectSettingsPage() {
           <Webhooks org={org} project={project} projectId={found.id} writable={writable} why={why} />
           <Members org={org} access={access} viewerEmail={email} />
           <Tokens org={org} access={access} personal={personal} currentTokenId={tokenId} />
+          <RetentionSettings org={org} access={access} />
+          <EraseUser org={org} access={access} />
         </div>
       </div>
     </div>

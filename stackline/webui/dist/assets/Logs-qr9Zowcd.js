@@ -1,4 +1,4 @@
-import{r as e}from"./rolldown-runtime-XKyaHtl9.js";import{s as t,u as n}from"./preload-helper-CtaAo5cR.js";import{_ as r,a as i,d as a,i as o,t as s}from"./time-rRtb680c.js";import{i as c}from"./index-CUcF9tgi.js";/* empty css                 */var l=e(n(),1),u=t(),d=o(`
+import{r as e}from"./rolldown-runtime-XKyaHtl9.js";import{s as t,u as n}from"./preload-helper-CtaAo5cR.js";import{_ as r,a as i,d as a,i as o,t as s}from"./time-B_4i5suD.js";import{i as c}from"./index-LckdQNb6.js";/* empty css                 */var l=e(n(),1),u=t(),d=o(`
   query ProjectLogs($org: String!, $project: String!, $query: String, $after: String) {
     project(organizationSlug: $org, slug: $project) {
       id
