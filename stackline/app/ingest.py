@@ -1,49 +1,30 @@
-"""The ingest routes SDKs post to: `/api/{project_id}/envelope/` and `/api/{project_id}/store/`.
+"""The ingest service: what happens to a request's body once the HTTP entry point
+(`stackline/entrypoints/ingest.py`) has read it.
 
-Untrusted input from the internet: bodies are read and decompressed under hard limits, every
-rejection is a 4xx with a one-line JSON `detail`, and nothing is appended unless the whole
-request is acceptable. What the items become is decided by `stackline.domain.intake`
-(normalized, scrubbed); attachment bytes are made durable first, then all of a request's
-events go into one all-or-nothing append, and only then is the 200 sent.
-Browser SDKs get CORS answers (preflight included); the project's allowed origins apply.
+Untrusted input from the internet: bodies are decompressed under hard limits, and every
+rejection is a `Rejected` with a 4xx status and a one-line detail. The key must name the URL's
+project, be active and allow the origin; rates and quotas are checked before any work. What the
+items become is decided by `stackline.domain.intake` (normalized, scrubbed); attachment bytes are
+made durable first, then the personal fields are sealed (`app/personal_keys.py`) and all of a
+request's events go into one all-or-nothing append; only after that may the 200 be sent.
 """
 
 from __future__ import annotations
 
-import time
 import zlib
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 import brotli
 import orjson
 import zstandard
-from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
 
-from stackline.app.intake_pool import IntakeBusy, IntakeJob
+from stackline.app.intake_pool import IntakeBusy
 from stackline.app.lookups import ProjectKey
 from stackline.app.wiring import Services
-from stackline.domain.envelope import (
-    Envelope,
-    EnvelopeError,
-    dsn_public_key,
-    parse_envelope,
-    parse_sentry_auth,
-)
-from stackline.domain.intake import Intake, IntakeError, IntakeSettings, Plan, plan_envelope
-
-T = TypeVar("T")
+from stackline.domain.envelope import Envelope, EnvelopeError, parse_envelope
+from stackline.domain.intake import Plan
 
 READ_YOUR_WRITES_SECONDS = 2.0
-CORS_HEADERS = {
-    "Access-Control-Allow-Methods": "POST, OPTIONS",
-    "Access-Control-Allow-Headers": "x-sentry-auth, x-requested-with, origin, accept, content-type, "
-    "content-encoding, authentication, authorization, sentry-trace, baggage",
-    "Access-Control-Expose-Headers": "x-sentry-error, x-sentry-rate-limits, retry-after",
-    "Access-Control-Max-Age": "3600",
-}
 
 
 class Rejected(Exception):
@@ -52,32 +33,6 @@ class Rejected(Exception):
         self.status = status
         self.detail = detail
         self.headers = headers or {}
-
-
-def reject(error: Rejected, request: Request) -> Response:
-    headers = {**cors_headers(request), **error.headers, "X-Sentry-Error": error.detail[:200]}
-    return JSONResponse({"detail": error.detail}, status_code=error.status, headers=headers)
-
-
-def cors_headers(request: Request) -> dict[str, str]:
-    origin = request.headers.get("origin")
-    if not origin:
-        return {}
-    return {**CORS_HEADERS, "Access-Control-Allow-Origin": origin, "Vary": "Origin"}
-
-
-async def receive(request: Request) -> bytes:
-    """The body as received; it may not exceed the envelope limit (chunked bodies are counted
-    as they arrive)."""
-    limit = request.app.state.services.settings.limits.max_envelope_bytes
-    chunks: list[bytes] = []
-    size = 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise Rejected(413, f"request body exceeds {limit} bytes")
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 class DecompressedTooBig(Rejected):
@@ -139,44 +94,13 @@ def _inflate(body: bytes, wbits: int, limit: int) -> bytes:
     return data
 
 
-async def decoded(request: Request, job: IntakeJob, limit: int, parse: Callable[[bytes], T]) -> T:
-    """The received body, decompressed and `parse`d, on the loop when it is small, else in an
-    intake worker (a small compressed body that inflates past the inline size moves there too)."""
-    raw = await receive(request)
-    encoding = request.headers.get("content-encoding", "identity").strip().lower()
-    inline = job.pool.settings.inline_bytes
-    if len(raw) < inline:
-        try:
-            body = decompress(raw, encoding, min(limit, inline))
-        except DecompressedTooBig:
-            if limit <= inline:
-                raise
-        else:
-            return parse(body)
-    return await job.run(max(len(raw), inline), lambda: parse(decompress(raw, encoding, limit)))
-
-
-def public_key_from(request: Request, envelope_headers: dict[str, Any] | None = None) -> str | None:
-    header = request.headers.get("x-sentry-auth")
-    if header:
-        key = parse_sentry_auth(header).get("sentry_key")
-        if key:
-            return key
-    authorization = request.headers.get("authorization", "")
-    if authorization.lower().startswith("sentry "):
-        key = parse_sentry_auth(authorization).get("sentry_key")
-        if key:
-            return key
-    if key := request.query_params.get("sentry_key"):
-        return key
-    if envelope_headers and isinstance(envelope_headers.get("dsn"), str):
-        return dsn_public_key(envelope_headers["dsn"])
-    return None
-
-
-async def authenticate(request: Request, services: Services, public_key: str | None) -> ProjectKey:
+async def project_key(
+    services: Services, project_id_text: str, public_key: str | None, origin: str | None
+) -> ProjectKey:
+    """The project key a request authenticates with, checked against the URL's project and the
+    request's origin; refused with 400, 401 or 403."""
     try:
-        project_id = int(request.path_params["project_id"])
+        project_id = int(project_id_text)
     except ValueError:
         raise Rejected(400, "project id in the URL must be a number") from None
     if not public_key:
@@ -193,7 +117,6 @@ async def authenticate(request: Request, services: Services, public_key: str | N
         raise Rejected(403, "sentry_key is disabled")
     if key.project_id != project_id:
         raise Rejected(403, "sentry_key does not belong to this project")
-    origin = request.headers.get("origin")
     if (
         origin
         and key.allowed_origins
@@ -232,18 +155,6 @@ async def store_plan(services: Services, key: ProjectKey, plan: Plan, now: float
     services.limiter.count_quota(key.project_id, sum(n for c, n in plan.counts.items() if c == "error"))
 
 
-def intake_for(request: Request, key: ProjectKey, now: float) -> Intake:
-    client_ip = request.client.host if request.client else None
-    limits = request.app.state.services.settings.limits
-    return Intake(
-        key.organization_id,
-        key.project_id,
-        now,
-        IntakeSettings(key.scrub, key.keep_ip, limits.max_event_bytes, limits.max_attachment_bytes),
-        client_ip,
-    )
-
-
 def envelope_of(body: bytes) -> Envelope:
     try:
         return parse_envelope(body)
@@ -268,79 +179,3 @@ def busy() -> Rejected:
         "too many large bodies are being processed; retry later",
         {"Retry-After": str(IntakeBusy.retry_after)},
     )
-
-
-async def envelope_endpoint(request: Request) -> Response:
-    services: Services = request.app.state.services
-    limits = services.settings.limits
-    key: ProjectKey | None = None
-    job = services.intake_pool.job()
-    try:
-        envelope = await decoded(request, job, limits.max_envelope_bytes, envelope_of)
-        key = await authenticate(request, services, public_key_from(request, envelope.headers))
-        now = time.time()
-        await admit(services, key, now)
-        intake = intake_for(request, key, now)
-        plan = await job.run(envelope.size, lambda: plan_envelope(envelope, intake))
-        await store_plan(services, key, plan, now)
-    except IntakeError as error:
-        assert key is not None
-        services.outcomes.add(key.organization_id, key.project_id, "error", "invalid", "invalid_item")
-        return reject(Rejected(error.status, str(error)), request)
-    except Rejected as error:
-        return reject(error, request)
-    except IntakeBusy:
-        return reject(busy(), request)
-    finally:
-        job.release()
-    return JSONResponse({"id": plan.response_id} if plan.response_id else {}, headers=cors_headers(request))
-
-
-async def store_endpoint(request: Request) -> Response:
-    services: Services = request.app.state.services
-    key: ProjectKey | None = None
-    job = services.intake_pool.job()
-    try:
-        limits = services.settings.limits
-        body = await decoded(request, job, limits.max_envelope_bytes, bytes)
-        key = await authenticate(request, services, public_key_from(request))
-        now = time.time()
-        await admit(services, key, now)
-        if len(body) > limits.max_event_bytes:
-            raise Rejected(413, f"event exceeds {limits.max_event_bytes} bytes")
-        intake, plan = intake_for(request, key, now), Plan()
-
-        def plan_event() -> None:
-            payload = store_payload(body)
-            if payload.get("type") == "transaction":
-                intake.transaction(plan, payload, None)
-            else:
-                intake.error_event(plan, payload, None)
-
-        await job.run(len(body), plan_event)
-        await store_plan(services, key, plan, now)
-    except IntakeError as error:
-        assert key is not None
-        services.outcomes.add(key.organization_id, key.project_id, "error", "invalid", "invalid_item")
-        return reject(Rejected(error.status, str(error)), request)
-    except Rejected as error:
-        return reject(error, request)
-    except IntakeBusy:
-        return reject(busy(), request)
-    finally:
-        job.release()
-    return JSONResponse({"id": plan.response_id}, headers=cors_headers(request))
-
-
-async def preflight(request: Request) -> Response:
-    """CORS preflight of browser SDKs: no credentials are sent, so every origin is answered
-    here; the project's allowed origins are enforced on the POST itself."""
-    return Response(status_code=200, headers=cors_headers(request) or CORS_HEADERS)
-
-
-routes = [
-    Route("/api/{project_id}/envelope/", envelope_endpoint, methods=["POST"]),
-    Route("/api/{project_id}/store/", store_endpoint, methods=["POST"]),
-    Route("/api/{project_id}/envelope/", preflight, methods=["OPTIONS"]),
-    Route("/api/{project_id}/store/", preflight, methods=["OPTIONS"]),
-]

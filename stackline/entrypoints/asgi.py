@@ -11,11 +11,10 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route, WebSocketRoute
 
 from stackline import webui
-from stackline.app import ingest
 from stackline.app.settings import Settings
 from stackline.app.wiring import READ_MODEL_PROJECTOR, Services, open_services
 from stackline.domain import registry
-from stackline.entrypoints import attachments, sentry_api
+from stackline.entrypoints import attachments, ingest, sentry_api
 from stackline.graphql.view import GraphQLView
 from stackline.projections.runner import load_checkpoint
 

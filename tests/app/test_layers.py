@@ -1,7 +1,7 @@
 """The layers by role: the entry points (`stackline/entrypoints/`: the ASGI app, which mounts the
 GraphQL view, the CLI, the Sentry REST endpoints, downloads) sit on top and are the only importers
 of `stackline.graphql`; nothing imports the entry points; the application services of
-`stackline/app/` import neither. And SQL is the read models' (`stackline/readmodels/`): the
+`stackline/app/` import neither, nor Starlette. And SQL is the read models' (`stackline/readmodels/`): the
 services of `app/` and the entry points call its queries and build none themselves, but for the
 known exceptions below."""
 
@@ -47,6 +47,14 @@ def test_only_the_entry_points_import_graphql() -> None:
 
 def test_nothing_imports_the_entry_points() -> None:
     assert importers_of("stackline.entrypoints", {"entrypoints"}) == []
+
+
+def test_http_is_the_entry_points_own() -> None:
+    """Requests and responses stop at the entry points: the ingest service of `app/` is called
+    with bytes and a key, not a Starlette request. Besides the entry points, only the GraphQL
+    transport (view, context, live fan-out) and the web UI's bundle routes (`webui/`), both mounted
+    by the ASGI app, speak HTTP."""
+    assert importers_of("starlette", {"entrypoints", "graphql", "webui"}) == []
 
 
 SQL_BUILDERS = {"select", "insert", "update", "delete", "text"}
