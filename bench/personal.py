@@ -62,7 +62,7 @@ async def measure(count: int, subjects: int) -> tuple[float, float, float]:
                 intake.error_event(plan, payload, None)
                 planned += time.process_time() - started
                 started = time.process_time()
-                await keys.seal_plan("org-bench", plan.events)
+                await keys.seal_plan("org-bench", plan.events, plan.payloads)
                 spent = time.process_time() - started
                 if index < subjects:
                     first += spent
