@@ -75,7 +75,7 @@ from stackline.domain.personal import (
     subject_of_payload,
 )
 from stackline.readmodels.db import create_engine
-from stackline.readmodels.upsert import insert_absent
+from stackline.readmodels.upsert import SQLITE_VARIABLES, insert_absent
 
 CACHE_SECONDS = 300.0
 CACHE_LIMIT = 100_000
@@ -385,29 +385,27 @@ class PersonalKeys:
         return found
 
     async def _write_keys(self, writes: Sequence[_KeyWrite]) -> list[SubjectKey]:
-        """One group commit of the key store: the missing subjects' keys inserted (a key another
+        """One group commit of the key store: the new subjects' keys inserted (a key another
         process or an earlier batch stored first is kept, by the unique constraint, and read
         back), then every alias row, in one transaction. On SQLite the whole transaction is one
         call into the key store's writer thread (`_SQLiteKeyWriter`); on PostgreSQL, a
         statement per table through the engine."""
+        batch = _KeyBatch.of(writes)
         async with self._writing:
             if self._sqlite is not None:
-                return await self._sqlite.write(writes)
+                return await self._sqlite.write(batch)
             async with self.engine.begin() as conn:
-                unknown = _unknown_subjects(writes)
-                stored: dict[tuple[str, str], SubjectKey] = {}
-                if unknown:
-                    await insert_absent(
-                        conn, personal_keys, _new_key_rows(unknown), returning=(personal_keys.c.key_id,)
+                if batch.new:
+                    inserted = await insert_absent(
+                        conn, personal_keys, batch.key_rows(), returning=(personal_keys.c.key_id,)
                     )
-                    stored = await _stored_keys(conn, unknown)
-                keys = [w.key or stored[(w.organization_id, w.subject)] for w in writes]
-                aliases = _alias_rows(writes, keys)
-                if aliases:
+                    if len(inserted) < len(batch.new):
+                        batch = batch.keeping(await _stored_keys(conn, batch.new_subjects))
+                if batch.aliases:
                     await insert_absent(
-                        conn, personal_pseudonyms, aliases, returning=(personal_pseudonyms.c.pseudonym,)
+                        conn, personal_pseudonyms, batch.aliases, returning=(personal_pseudonyms.c.pseudonym,)
                     )
-            return keys
+            return batch.keys
 
     @staticmethod
     def _remember(cache: dict, key: Any, value: Any) -> None:
@@ -529,18 +527,47 @@ class PersonalKeys:
         return pseudonym, key_ids
 
 
-def _unknown_subjects(writes: Sequence[_KeyWrite]) -> list[tuple[str, str]]:
-    """The (organization id, subject) of the writes that need their key stored or read, sorted:
-    rows go in in one order, so two processes' batches cannot deadlock on each other's unique
-    keys (PostgreSQL)."""
-    return sorted({(w.organization_id, w.subject) for w in writes if w.key is None})
+@dataclass(frozen=True, slots=True)
+class _KeyBatch:
+    """One group commit's rows, made on the event loop: a new key for each subject the cache did
+    not hold, and every alias sealed under its subject's key, so that the writer thread runs
+    little more than SQL (each statement it runs hands the GIL to the busy event loop and waits
+    to get it back). A candidate key another writer stored first is replaced by that one
+    (`keeping`). Rows are sorted, so two processes' batches cannot deadlock on each other's
+    unique keys (PostgreSQL)."""
 
+    writes: Sequence[_KeyWrite]
+    keys: list[SubjectKey]  # each write's key: the cached one, else the candidate
+    new: list[SubjectKey]  # the candidates, by (organization id, subject)
+    new_subjects: list[tuple[str, str]]
+    aliases: list[dict[str, Any]]
 
-def _new_key_rows(subjects: Sequence[tuple[str, str]]) -> list[dict[str, Any]]:
-    return [
-        {"key_id": uuid.uuid4().hex, "organization_id": organization_id, "subject": subject, "key": new_key()}
-        for organization_id, subject in subjects
-    ]
+    @classmethod
+    def of(cls, writes: Sequence[_KeyWrite]) -> _KeyBatch:
+        candidates: dict[tuple[str, str], SubjectKey] = {}
+        for w in writes:
+            if w.key is None and (w.organization_id, w.subject) not in candidates:
+                candidates[(w.organization_id, w.subject)] = SubjectKey(
+                    uuid.uuid4().hex, w.organization_id, new_key()
+                )
+        keys = [w.key or candidates[(w.organization_id, w.subject)] for w in writes]
+        subjects = sorted(candidates)
+        return cls(writes, keys, [candidates[s] for s in subjects], subjects, _alias_rows(writes, keys))
+
+    def key_rows(self) -> list[dict[str, Any]]:
+        return [
+            {"key_id": key.key_id, "organization_id": organization_id, "subject": subject, "key": key.key}
+            for (organization_id, subject), key in zip(self.new_subjects, self.new, strict=True)
+        ]
+
+    def keeping(self, stored: Mapping[tuple[str, str], SubjectKey]) -> _KeyBatch:
+        """This batch with the stored key of each new subject in place of its candidate (the
+        same for those this transaction inserted), the aliases sealed again under them."""
+        keys = [
+            stored[(w.organization_id, w.subject)] if w.key is None else key
+            for w, key in zip(self.writes, self.keys, strict=True)
+        ]
+        return _KeyBatch(self.writes, keys, [], [], _alias_rows(self.writes, keys))
 
 
 def _alias_rows(writes: Sequence[_KeyWrite], keys: Sequence[SubjectKey]) -> list[dict[str, Any]]:
@@ -560,9 +587,10 @@ def _alias_rows(writes: Sequence[_KeyWrite], keys: Sequence[SubjectKey]) -> list
 
 class _SQLiteKeyWriter:
     """The key store's group commits on SQLite: the standard library's driver on a connection
-    of its own, in a thread of its own, one call per transaction. Through aiosqlite each of the
-    transaction's statements was a round trip between the event loop and its thread (about 17
-    for one new subject before batching), and most of the cost."""
+    of its own, in a thread of its own, one call per transaction, a statement per table
+    (multi-row `INSERT … ON CONFLICT DO NOTHING`; the stored keys are read back only when one
+    was there already). Through aiosqlite each of the transaction's statements was a round trip
+    between the event loop and its thread (about 17 for one new subject before batching)."""
 
     def __init__(self, path: Path) -> None:
         self._thread = ThreadPoolExecutor(1, thread_name_prefix="keys-writer")
@@ -570,37 +598,43 @@ class _SQLiteKeyWriter:
         for pragma in ("journal_mode=WAL", "busy_timeout=30000", "secure_delete=ON", "synchronous=FULL"):
             self._conn.execute(f"PRAGMA {pragma}")
 
-    async def write(self, writes: Sequence[_KeyWrite]) -> list[SubjectKey]:
-        return await asyncio.get_running_loop().run_in_executor(self._thread, self._write, writes)
+    async def write(self, batch: _KeyBatch) -> list[SubjectKey]:
+        return await asyncio.get_running_loop().run_in_executor(self._thread, self._write, batch)
 
     def close(self) -> None:
         self._thread.submit(self._conn.close).result()
         self._thread.shutdown()
 
-    def _write(self, writes: Sequence[_KeyWrite]) -> list[SubjectKey]:
+    def _write(self, batch: _KeyBatch) -> list[SubjectKey]:
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            unknown = _unknown_subjects(writes)
-            stored: dict[tuple[str, str], SubjectKey] = {}
-            if unknown:
-                conn.executemany(
-                    "INSERT INTO personal_keys (key_id, organization_id, subject, key)"
-                    " VALUES (:key_id, :organization_id, :subject, :key) ON CONFLICT DO NOTHING",
-                    _new_key_rows(unknown),
+            if batch.new:
+                before = conn.total_changes
+                self._insert(
+                    "personal_keys", ("key_id", "organization_id", "subject", "key"), batch.key_rows()
                 )
-                stored = self._stored(unknown)
-            keys = [w.key or stored[(w.organization_id, w.subject)] for w in writes]
-            conn.executemany(
-                "INSERT INTO personal_pseudonyms (organization_id, pseudonym, key_id, identifier)"
-                " VALUES (:organization_id, :pseudonym, :key_id, :identifier) ON CONFLICT DO NOTHING",
-                _alias_rows(writes, keys),
+                if conn.total_changes - before < len(batch.new):
+                    batch = batch.keeping(self._stored(batch.new_subjects))
+            self._insert(
+                "personal_pseudonyms", ("organization_id", "pseudonym", "key_id", "identifier"), batch.aliases
             )
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
             raise
-        return keys
+        return batch.keys
+
+    def _insert(self, table: str, names: tuple[str, ...], rows: list[dict[str, Any]]) -> None:
+        per_statement = SQLITE_VARIABLES // len(names)
+        placeholders = "(" + ", ".join("?" * len(names)) + ")"
+        for start in range(0, len(rows), per_statement):
+            chunk = rows[start : start + per_statement]
+            self._conn.execute(
+                f"INSERT INTO {table} ({', '.join(names)}) VALUES {', '.join([placeholders] * len(chunk))}"
+                " ON CONFLICT DO NOTHING",
+                [row[name] for row in chunk for name in names],
+            )
 
     def _stored(self, subjects: Sequence[tuple[str, str]]) -> dict[tuple[str, str], SubjectKey]:
         found: dict[tuple[str, str], SubjectKey] = {}
