@@ -180,9 +180,9 @@ class PersonalKeys:
     def __init__(self, engine: AsyncEngine, sqlite: _SQLiteKeyWriter | None = None) -> None:
         self.engine = engine
         self._sqlite = sqlite
-        # One writer at a time in this process: concurrent requests each opening a write
-        # transaction overflowed the pool (a new aiosqlite thread and connection apiece) and
-        # queued on SQLite's lock; in turn, each commits at once (docs/benchmarks.md, ingest).
+        # One key-store write transaction at a time in this process (a group commit's, an
+        # erasure's, a new organization's secret): concurrent ones overflowed the pool (a new
+        # aiosqlite thread and connection apiece) and queued on SQLite's lock.
         self._writing = asyncio.Lock()
         self._secrets: dict[str, bytes] = {}
         self._keys: dict[tuple[str, str], tuple[float, SubjectKey]] = {}  # (org, subject) ->
