@@ -148,7 +148,7 @@ async def store_plan(services: Services, key: ProjectKey, plan: Plan, now: float
         await services.blobs.put(blob.sha256, blob.data)
     if plan.events:
         assert services.personal is not None
-        events = await services.personal.seal_plan(key.organization_id, plan.events)
+        events = await services.personal.seal_plan(key.organization_id, plan.events, plan.payloads)
         await services.commands.receive_intake(key.project_id, events)
     items = sum(plan.counts.values())
     services.limiter.count_key(key.public_key, now, items)

@@ -93,16 +93,30 @@ class Blob:
 @dataclass(slots=True)
 class Plan:
     """The events to append (with ids that make a retried request idempotent), the blobs to
-    store before appending, and the id to answer with."""
+    store before appending, and the id to answer with. `payloads` holds each error event's
+    prepared payload by the event's id, the structure its `payload_json` was written from, so
+    that sealing (`PersonalKeys.seal_plan`) need not parse that text again."""
 
     events: list[tuple[uuid.UUID, DomainEvent]] = field(default_factory=list)
     blobs: list[Blob] = field(default_factory=list)
     response_id: str | None = None
     counts: dict[str, int] = field(default_factory=dict)  # data category -> items accepted
+    payloads: dict[uuid.UUID, dict[str, Any]] = field(default_factory=dict)
 
-    def add(self, project_id: int, key: str, event: DomainEvent, category: str, quantity: int = 1) -> None:
-        self.events.append((uuid.uuid5(INTAKE_NAMESPACE, f"{project_id}:{key}"), event))
+    def add(
+        self,
+        project_id: int,
+        key: str,
+        event: DomainEvent,
+        category: str,
+        quantity: int = 1,
+        payload: dict[str, Any] | None = None,
+    ) -> None:
+        event_id = uuid.uuid5(INTAKE_NAMESPACE, f"{project_id}:{key}")
+        self.events.append((event_id, event))
         self.counts[category] = self.counts.get(category, 0) + quantity
+        if payload is not None:
+            self.payloads[event_id] = payload
 
 
 def normalized_event_id(raw: Any) -> str | None:
@@ -159,6 +173,7 @@ class Intake:
             f"event:{event_id}",
             error_event_received(self.organization_id, self.project_id, event_id, self.received_at, prepared),
             "error",
+            payload=prepared,
         )
         plan.response_id = plan.response_id or event_id
 
