@@ -125,6 +125,20 @@ def intake_for(request: Request, key: ProjectKey, now: float) -> Intake:
     )
 
 
+def refusal(
+    error: IntakeError | Rejected | IntakeBusy, request: Request, services: Services, key: ProjectKey | None
+) -> Response:
+    """The 4xx (or 503) answer to a refused request; an invalid item counts as an `invalid`
+    outcome of the key's project (the key is known by then: items are planned after it)."""
+    if isinstance(error, IntakeError):
+        assert key is not None
+        services.outcomes.add(key.organization_id, key.project_id, "error", "invalid", "invalid_item")
+        return reject(Rejected(error.status, str(error)), request)
+    if isinstance(error, IntakeBusy):
+        return reject(busy(), request)
+    return reject(error, request)
+
+
 async def envelope_endpoint(request: Request) -> Response:
     services: Services = request.app.state.services
     limits = services.settings.limits
@@ -138,14 +152,8 @@ async def envelope_endpoint(request: Request) -> Response:
         intake = intake_for(request, key, now)
         plan = await job.run(envelope.size, lambda: plan_envelope(envelope, intake))
         await store_plan(services, key, plan, now)
-    except IntakeError as error:
-        assert key is not None
-        services.outcomes.add(key.organization_id, key.project_id, "error", "invalid", "invalid_item")
-        return reject(Rejected(error.status, str(error)), request)
-    except Rejected as error:
-        return reject(error, request)
-    except IntakeBusy:
-        return reject(busy(), request)
+    except (IntakeError, Rejected, IntakeBusy) as error:
+        return refusal(error, request, services, key)
     finally:
         job.release()
     return JSONResponse({"id": plan.response_id} if plan.response_id else {}, headers=cors_headers(request))
@@ -174,14 +182,8 @@ async def store_endpoint(request: Request) -> Response:
 
         await job.run(len(body), plan_event)
         await store_plan(services, key, plan, now)
-    except IntakeError as error:
-        assert key is not None
-        services.outcomes.add(key.organization_id, key.project_id, "error", "invalid", "invalid_item")
-        return reject(Rejected(error.status, str(error)), request)
-    except Rejected as error:
-        return reject(error, request)
-    except IntakeBusy:
-        return reject(busy(), request)
+    except (IntakeError, Rejected, IntakeBusy) as error:
+        return refusal(error, request, services, key)
     finally:
         job.release()
     return JSONResponse({"id": plan.response_id}, headers=cors_headers(request))

@@ -9,7 +9,6 @@ data category, outcome and reason.
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -39,7 +38,12 @@ from stackline.domain.monitor import (
     Schedule,
 )
 from stackline.domain.registry import decode
-from stackline.domain.retention import ItemsExpired, OccurrencesCompacted, monitor_from_state
+from stackline.domain.retention import (
+    ItemsExpired,
+    OccurrencesCompacted,
+    monitor_from_state,
+    monitor_state,
+)
 from stackline.domain.summary import parse_timestamp
 from stackline.eventstore import RecordedEvent
 from stackline.projections.runner import Effects
@@ -328,17 +332,11 @@ class IntakeProjection:
         await self._store_monitor(conn, monitor, event.position)
 
     async def _store_monitor(self, conn: AsyncConnection, monitor: Monitor, position: int) -> None:
+        # The row is the state retention's snapshots keep (`monitor_state`), with its keys.
         values = {
             "organization_id": monitor.organization_id,
-            "schedule": dataclasses.asdict(monitor.schedule) if monitor.schedule else None,
-            "status": monitor.status,
-            "last_check_in_at": monitor.last_check_in_at,
-            "last_check_in_status": monitor.last_check_in_status,
-            "next_expected_at": monitor.next_expected_at,
-            "in_progress_id": monitor.in_progress_id,
-            "in_progress_since": monitor.in_progress_since,
+            **monitor_state(monitor, position),
             "deadline": monitor.deadline(),
-            "position": position,
         }
         await upsert(
             conn,
