@@ -8,6 +8,8 @@ bringing the read models and analytics up to every snapshot in the log. Only eve
 projector with a checkpoint has applied are touched, so no reader ever sees an event and the
 snapshot that replaces it. This module never decides what a snapshot holds
 (`stackline.domain.retention.compact` does) and never deletes anything a projector still has to read.
+Its statements are `stackline/readmodels/retention_queries.py`'s; which of them share a transaction,
+and in what order the transactions commit, is decided here.
 """
 
 from __future__ import annotations
@@ -22,8 +24,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from stackline.analytics.port import AnalyticsExecutor
 from stackline.analytics.schema import TAG_COUNTS, counting
@@ -44,21 +45,8 @@ from stackline.eventstore.port import RetentionUnsupported
 from stackline.projections.issues import record_compacted
 from stackline.projections.payloads import with_payloads
 from stackline.projections.runner import ProjectorLease
-from stackline.readmodels.schema import (
-    artifact_files,
-    attachments,
-    check_ins,
-    compacted_occurrences,
-    events,
-    feedback,
-    issue_hashes,
-    logs,
-    organizations,
-    projector_checkpoints,
-    projects,
-    releases,
-    transactions,
-)
+from stackline.readmodels import retention_queries as queries
+from stackline.readmodels.reads import read
 
 log = logging.getLogger(__name__)
 RETENTION = "retention"  # its lease: one process at a time runs the job
@@ -67,9 +55,6 @@ ERROR = "ErrorEventReceived"
 SNAPSHOT = "OccurrencesCompacted"
 ITEMS = [cls.__name__ for cls in EXPIRING_ITEMS]  # expire with their own snapshot, ItemsExpired
 ITEMS_SNAPSHOT = ItemsExpired.__name__
-# The read models' rows of expiring items, found by the position of the event that wrote them
-# (a check-in's row by its latest event's).
-POSITIONED = (transactions, check_ins, logs, feedback)
 FAR_FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
@@ -204,20 +189,7 @@ class RetentionJob:
     async def _project_settings(self) -> tuple[dict[int, float], dict[int, int]]:
         """Each project's max age (seconds) and cap where it or its organization has one: the
         project's own, else its organization's (else, not in these, the server's)."""
-        async with self.engine.connect() as conn:
-            rows = (
-                await conn.execute(
-                    select(
-                        projects.c.id,
-                        func.coalesce(projects.c.retention_days, organizations.c.retention_days).label(
-                            "days"
-                        ),
-                        func.coalesce(
-                            projects.c.retention_max_events, organizations.c.retention_max_events
-                        ).label("cap"),
-                    ).join(organizations, organizations.c.id == projects.c.organization_id)
-                )
-            ).all()
+        rows = await read(self.engine, queries.project_retention)
         ages = {row.id: row.days * 86400 for row in rows if row.days is not None}
         caps = {row.id: row.cap for row in rows if row.cap is not None}
         return ages, caps
@@ -233,21 +205,22 @@ class RetentionJob:
         """Projects storing more than their cap (`caps`, else the server's) of error events lose
         their oldest, a batch at a time, but never an issue's first or latest event."""
         default = self.settings.max_events
-        async with self.engine.connect() as conn:
-            over = [
-                (project_id, stored - cap)
-                for project_id, stored in await conn.execute(
-                    select(events.c.project_id, func.count()).group_by(events.c.project_id)
-                )
-                if (cap := caps.get(project_id, default)) is not None and stored > cap
-            ]
+        over = [
+            (project_id, stored - cap)
+            for project_id, stored in await read(self.engine, queries.error_events_per_project)
+            if (cap := caps.get(project_id, default)) is not None and stored > cap
+        ]
         for project_id, excess in over:
             after = 0  # keyset: each batch reads on from the last position the previous one kept
             while excess > 0:
-                async with self.engine.connect() as conn:
-                    positions = await self._evictable(
-                        conn, project_id, horizon, after, min(excess, self.settings.batch)
-                    )
+                positions = await read(
+                    self.engine,
+                    queries.evictable_positions,
+                    project_id,
+                    horizon,
+                    after,
+                    min(excess, self.settings.batch),
+                )
                 if not positions:
                     break
                 after = positions[-1]
@@ -258,36 +231,11 @@ class RetentionJob:
                 excess -= len(batch)
                 await self._flush_when_due(window, result, on_batch)
 
-    async def _evictable(
-        self, conn: AsyncConnection, project_id: int, horizon: int, after: int, limit: int
-    ) -> list[int]:
-        """The project's oldest stored error events after position `after`, up to `horizon`,
-        that are neither the first nor the latest of their issue. Read in the order of
-        `ix_events_project_position` from `after` on, each candidate checked by two seeks in
-        `ix_events_issue_position` (an earlier and a later event of its issue): a batch costs
-        what it reads, not what the project stores."""
-        other = events.alias("other")
-        same_issue = other.c.issue_id == events.c.issue_id
-        found = await conn.execute(
-            select(events.c.position)
-            .where(
-                events.c.project_id == project_id,
-                events.c.position > after,
-                events.c.position <= horizon,
-                select(other.c.position).where(same_issue, other.c.position < events.c.position).exists(),
-                select(other.c.position).where(same_issue, other.c.position > events.c.position).exists(),
-            )
-            .order_by(events.c.position)
-            .limit(limit)
-        )
-        return [row[0] for row in found]
-
     async def _horizon(self) -> int:
         """The last position every projector with a checkpoint has applied (0: none has one),
         short of the log's last event: that one stays, so the log's head, where a replay
         leaves the checkpoints, remains where the live projectors' checkpoints are."""
-        async with self.engine.connect() as conn:
-            lowest = (await conn.execute(select(func.min(projector_checkpoints.c.position)))).scalar()
+        lowest = await read(self.engine, queries.lowest_checkpoint)
         return max(0, min(int(lowest or 0), await self.store.head_position() - 1))
 
     # -- the log -----------------------------------------------------------------------------
@@ -302,8 +250,8 @@ class RetentionJob:
                 groups[(received.project_id, grouping_of(received).hash)].append((event, received))
         fresh = [key for key in groups if key not in window.folds]
         async with self.engine.connect() as conn:
-            previous_at = await self._snapshot_positions(conn, fresh)
-            first_releases = await self._first_releases(conn, groups)
+            previous_at = await queries.snapshot_positions(conn, fresh)
+            first_releases = await queries.first_release_positions(conn, releases_of(groups))
         previous_events = {e.position: e for e in await self.store.read_positions(list(previous_at.values()))}
         for key in fresh:
             previous_event = previous_events.get(previous_at.get(key, -1))
@@ -365,42 +313,6 @@ class RetentionJob:
         if on_batch is not None:
             on_batch(result)
 
-    async def _snapshot_positions(
-        self, conn: AsyncConnection, keys: list[tuple[int, str]]
-    ) -> dict[tuple[int, str], int]:
-        found: dict[tuple[int, str], int] = {}
-        by_project: dict[int, list[str]] = defaultdict(list)
-        for project_id, hash_ in keys:
-            by_project[project_id].append(hash_)
-        for project_id, hashes in by_project.items():
-            for hash_, position in await conn.execute(
-                select(compacted_occurrences.c.hash, compacted_occurrences.c.position).where(
-                    compacted_occurrences.c.project_id == project_id,
-                    compacted_occurrences.c.hash.in_(hashes),
-                )
-            ):
-                found[(project_id, hash_)] = position
-        return found
-
-    async def _first_releases(
-        self,
-        conn: AsyncConnection,
-        groups: dict[tuple[int, str], list[tuple[RecordedEvent, ErrorEventReceived]]],
-    ) -> dict[int, dict[str, int]]:
-        wanted: dict[int, set[str]] = defaultdict(set)
-        for (project_id, _), items in groups.items():
-            wanted[project_id].update(r.facts.release for _, r in items if r.facts.release)
-        found: dict[int, dict[str, int]] = defaultdict(dict)
-        for project_id, versions in wanted.items():
-            if versions:
-                for version, first in await conn.execute(
-                    select(releases.c.version, releases.c.first_position).where(
-                        releases.c.project_id == project_id, releases.c.version.in_(sorted(versions))
-                    )
-                ):
-                    found[project_id][version] = first
-        return found
-
     async def _expire_items(
         self, batch: Sequence[RecordedEvent], run: str, monitors: dict[int, dict[str, dict[str, Any]]]
     ) -> list[ItemsExpired]:
@@ -453,34 +365,13 @@ class RetentionJob:
                         )
             ids = [attachment_id for attachment_id, _ in snapshot.attachments]
             async with self.engine.begin() as conn:
-                for table in POSITIONED:
-                    for start in range(0, len(covers), 5000):
-                        await conn.execute(
-                            delete(table).where(
-                                table.c.project_id == snapshot.project_id,
-                                table.c.position.in_(covers[start : start + 5000]),
-                            )
-                        )
-                for start in range(0, len(ids), 5000):
-                    await conn.execute(
-                        delete(attachments).where(
-                            attachments.c.project_id == snapshot.project_id,
-                            attachments.c.attachment_id.in_(ids[start : start + 5000]),
-                        )
-                    )
+                await queries.delete_item_rows(conn, snapshot.project_id, covers, ids)
             await self._delete_unnamed_blobs({sha256 for _, sha256 in snapshot.attachments})
 
     async def _delete_unnamed_blobs(self, digests: set[str]) -> None:
         if self.blobs is None or not digests:
             return
-        async with self.engine.connect() as conn:
-            named = {
-                row[0]
-                for table in (attachments, artifact_files)
-                for row in await conn.execute(
-                    select(table.c.sha256).where(table.c.sha256.in_(sorted(digests))).distinct()
-                )
-            }
+        named = await read(self.engine, queries.named_digests, digests)
         for digest in digests - named:
             await self.blobs.delete(digest)
 
@@ -495,33 +386,9 @@ class RetentionJob:
                         continue
                     ids = [attachment_id for attachment_id, _ in snapshot.attachments]
                     covers = list(snapshot.covers)[:5000]
-                    left = False
-                    for table in POSITIONED:
-                        left = (
-                            left
-                            or (
-                                await conn.execute(
-                                    select(table.c.position)
-                                    .where(
-                                        table.c.project_id == snapshot.project_id,
-                                        table.c.position.in_(covers),
-                                    )
-                                    .limit(1)
-                                )
-                            ).first()
-                            is not None
-                        )
+                    left = await queries.item_rows_left(conn, snapshot.project_id, covers)
                     if not left and ids:
-                        left = (
-                            await conn.execute(
-                                select(attachments.c.attachment_id)
-                                .where(
-                                    attachments.c.project_id == snapshot.project_id,
-                                    attachments.c.attachment_id.in_(ids[:5000]),
-                                )
-                                .limit(1)
-                            )
-                        ).first() is not None
+                        left = await queries.attachment_rows_left(conn, snapshot.project_id, ids[:5000])
                     if not left and snapshot.sessions and self.analytics is not None:
                         # Session updates have no read-model rows of their own: ask analytics.
                         chunk = ",".join(str(p) for p in covers)
@@ -585,24 +452,10 @@ class RetentionJob:
             by_project[int(snapshot.project_id)].append((position, snapshot))
         async with self.engine.begin() as conn:
             for project_id, written in by_project.items():
-                issue_ids: dict[str, str] = {}
                 hashes = [snapshot.hash for _, snapshot in written]
-                for start in range(0, len(hashes), 500):
-                    for hash_, issue_id in await conn.execute(
-                        select(issue_hashes.c.hash, issue_hashes.c.issue_id).where(
-                            issue_hashes.c.project_id == project_id,
-                            issue_hashes.c.hash.in_(hashes[start : start + 500]),
-                        )
-                    ):
-                        issue_ids[hash_] = issue_id
+                issue_ids = await queries.issue_ids_of_hashes(conn, project_id, hashes)
                 covers = sorted(p for _, snapshot in written for p in snapshot.covers)
-                for start in range(0, len(covers), 5000):
-                    await conn.execute(
-                        delete(events).where(
-                            events.c.project_id == project_id,
-                            events.c.position.in_(covers[start : start + 5000]),
-                        )
-                    )
+                await queries.delete_error_events(conn, project_id, covers)
                 await record_compacted(
                     conn,
                     [
@@ -633,16 +486,7 @@ class RetentionJob:
             done[(int(snapshot.project_id), snapshot.run)].append(snapshot.hash)
         async with self.engine.begin() as conn:
             for (project_id, run), hashes in done.items():
-                for start in range(0, len(hashes), 500):
-                    await conn.execute(
-                        update(compacted_occurrences)
-                        .where(
-                            compacted_occurrences.c.project_id == project_id,
-                            compacted_occurrences.c.hash.in_(hashes[start : start + 500]),
-                            compacted_occurrences.c.run == run,
-                        )
-                        .values(analytics_run=run)
-                    )
+                await queries.mark_analytics_done(conn, project_id, run, hashes)
 
     async def _recount_tag_days(self, project_id: int, chunk: str) -> None:
         """The tag counts tables of the days the events at positions `chunk` fall on, counted
@@ -676,20 +520,10 @@ class RetentionJob:
     async def _finish_pending(self) -> int:
         """Bring the read models (and analytics) up to every snapshot of the log: a run cut short
         between its steps left some behind. How many needed it."""
-        async with self.engine.connect() as conn:
-            recorded = {
-                (row.project_id, row.hash): (row.position, row.run, row.times_seen, row.analytics_run)
-                for row in await conn.execute(
-                    select(
-                        compacted_occurrences.c.project_id,
-                        compacted_occurrences.c.hash,
-                        compacted_occurrences.c.position,
-                        compacted_occurrences.c.run,
-                        compacted_occurrences.c.times_seen,
-                        compacted_occurrences.c.analytics_run,
-                    )
-                )
-            }
+        recorded = {
+            (row.project_id, row.hash): (row.position, row.run, row.times_seen, row.analytics_run)
+            for row in await read(self.engine, queries.compacted_rows)
+        }
         finished = 0
         async for page in self._snapshot_pages(SNAPSHOT):
             unapplied: list[tuple[int, OccurrencesCompacted]] = []
@@ -709,3 +543,14 @@ class RetentionJob:
             await self._apply_analytics(analytics_behind)
             finished += len(unapplied) + len(analytics_behind)
         return finished
+
+
+def releases_of(
+    groups: dict[tuple[int, str], list[tuple[RecordedEvent, ErrorEventReceived]]],
+) -> dict[int, set[str]]:
+    """Each project's releases named by the folded events of `groups`: whose first positions a
+    fold needs."""
+    wanted: dict[int, set[str]] = defaultdict(set)
+    for (project_id, _), items in groups.items():
+        wanted[project_id].update(r.facts.release for _, r in items if r.facts.release)
+    return wanted

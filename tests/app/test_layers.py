@@ -61,7 +61,6 @@ SQL_BUILDERS = {"select", "insert", "update", "delete", "text"}
 SQL_MODULES = {"sqlalchemy", "sqlalchemy.sql", "sqlalchemy.sql.expression"}
 BUILDS_SQL_KNOWN = {
     "app/replay.py": "builds the shadow read models table by table; its SQL is to move next",
-    "app/retention.py": "deletes expired rows across the read models; its SQL is to move next",
     "app/personal_keys.py": "the key store is its own database (its adapter), not a read model",
 }
 
