@@ -20,8 +20,9 @@ async def read(
     *args: P.args,
     **kwargs: P.kwargs,
 ) -> T:
-    """`query(conn, *args, **kwargs)`, one of `stackline/readmodels/queries.py` (or
-    `alert_queries.py`), on a connection of the engine's pool."""
+    """`query(conn, *args, **kwargs)`, a read query of `stackline/readmodels/` (`queries.py`,
+    `alert_queries.py`, `credentials.py`, `retention_queries.py`, ...), on a connection of the
+    engine's pool."""
     async with engine.connect() as conn:
         return await query(conn, *args, **kwargs)
 
