@@ -8,6 +8,13 @@ Replay is a bulk load: it reads the log 10,000 events at a time, one read ahead 
 projector; builds the read models' API-only indexes once, at the end
 (`schema.replay_deferred_indexes`); and runs the analytics projector in a second process.
 
+That process never writes to the read-model database: on SQLite the read models' projector
+holds its write lock for a whole window (250 k events) and then for each index build, longer
+than the busy timeout under load, and the analytics checkpoint's write timed out behind it
+("database is locked", at 300 k and 1 M events). The analytics tables are rebuilt from scratch
+by every replay, so a checkpoint part way through serves nothing: this process saves the
+analytics checkpoint once, when both projectors are done and before the indexes are built.
+
 The event store is the only source of truth, so this is always safe; it is also how a new
 grouping config or a new projection reaches old events. Stop the projectors first (`serve`, or
 `stackline project run`): replay refuses to run while another process holds the projector's lease.
@@ -124,6 +131,9 @@ async def replay(settings: Settings, projection: str | None = None, progress: bo
             else:
                 work.append(_in_own_process(_rebuild_analytics_process, settings, head, progress, 1))
         positions = await asyncio.gather(*work)
+        if ANALYTICS_PROJECTOR in wanted:
+            async with engine.begin() as conn:
+                await save_checkpoint(conn, ANALYTICS_PROJECTOR, positions[-1])
         await _build_indexes(engine, deferred, progress)
         deferred = []
         if engine.dialect.name == "postgresql":
@@ -147,7 +157,9 @@ async def _require_free(engine: AsyncEngine, names: list[str]) -> None:
                 raise RuntimeError(f"projector {name!r} is running in another process; stop it first")
 
 
-async def _project(runner: ProjectorRunner, head: int, progress: bool, row: int) -> int:
+async def _project(
+    runner: ProjectorRunner, head: int, progress: bool, row: int, checkpoints: bool = True
+) -> int:
     with tqdm(
         total=head,
         unit="ev",
@@ -156,13 +168,14 @@ async def _project(runner: ProjectorRunner, head: int, progress: bool, row: int)
         smoothing=0.1,
         position=row,
     ) as bar:
-        await runner.run_until(head, on_batch=bar.update)
+        await runner.run_until(head, on_batch=bar.update, checkpoints=checkpoints)
     return runner.position
 
 
 async def _rebuild_analytics(settings: Settings, head: int, progress: bool, row: int) -> int:
-    """Drop the analytics tables and project the log up to `head` into them anew (the caller
-    has deleted the analytics checkpoint)."""
+    """Drop the analytics tables and project the log up to `head` into them anew; the last
+    position applied. The caller has deleted the analytics checkpoint, and saves it at that
+    position: this function writes nothing to the read-model database."""
     store = await open_event_store(settings.eventstore_url)
     engine = open_read_models(settings.database_url)
     try:
@@ -170,7 +183,8 @@ async def _rebuild_analytics(settings: Settings, head: int, progress: bool, row:
         try:
             await drop_tables(executor)
             await create_tables(executor)
-            return await _project(analytics_projector(store, engine, executor), head, progress, row)
+            runner = analytics_projector(store, engine, executor)
+            return await _project(runner, head, progress, row, checkpoints=False)
         finally:
             await executor.close()
     finally:
