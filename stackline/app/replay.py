@@ -50,6 +50,7 @@ from stackline.app.wiring import (
     open_read_models,
     read_model_projector,
 )
+from stackline.projections.analytics_replay import EngineAnalyticsReplay, reads_encoded
 from stackline.projections.runner import ProjectorLease, ProjectorRunner, load_checkpoint, save_checkpoint
 from stackline.readmodels.schema import (
     alert_notifications,
@@ -77,10 +78,14 @@ class ReplayResult:
         return self.events / self.seconds if self.seconds else 0.0
 
 
-async def replay(settings: Settings, projection: str | None = None, progress: bool = True) -> ReplayResult:
+async def replay(
+    settings: Settings, projection: str | None = None, progress: bool = True, in_engine: bool = True
+) -> ReplayResult:
     """Rebuild one projection, or (`projection=None`) every one this installation runs, at once.
     The analytics projector then runs in a process of its own, on the log side by side with
-    the read models' in this one, as `stackline project run` would run them."""
+    the read models' in this one, as `stackline project run` would run them. Analytics is
+    rebuilt by the engine from the stored log where the event store allows it
+    (`projections/analytics_replay.py`), unless `in_engine` is False: then by the projector."""
     if projection is not None and projection not in PROJECTORS:
         raise ValueError(f"unknown projection {projection!r} (known: {', '.join(PROJECTORS)})")
     if projection is not None and projection in {name for name, _ in KEPT_WORKERS}:
@@ -127,9 +132,11 @@ async def replay(settings: Settings, projection: str | None = None, progress: bo
             )
         if ANALYTICS_PROJECTOR in wanted:
             if len(wanted) == 1:
-                work.append(_rebuild_analytics(settings, head, progress, row=0))
+                work.append(_rebuild_analytics(settings, head, progress, 0, in_engine))
             else:
-                work.append(_in_own_process(_rebuild_analytics_process, settings, head, progress, 1))
+                work.append(
+                    _in_own_process(_rebuild_analytics_process, settings, head, progress, 1, in_engine)
+                )
         positions = await asyncio.gather(*work)
         if ANALYTICS_PROJECTOR in wanted:
             async with engine.begin() as conn:
@@ -158,7 +165,11 @@ async def _require_free(engine: AsyncEngine, names: list[str]) -> None:
 
 
 async def _project(
-    runner: ProjectorRunner, head: int, progress: bool, row: int, checkpoints: bool = True
+    runner: ProjectorRunner | EngineAnalyticsReplay,
+    head: int,
+    progress: bool,
+    row: int,
+    checkpoints: bool = True,
 ) -> int:
     with tqdm(
         total=head,
@@ -168,11 +179,14 @@ async def _project(
         smoothing=0.1,
         position=row,
     ) as bar:
-        await runner.run_until(head, on_batch=bar.update, checkpoints=checkpoints)
+        if isinstance(runner, EngineAnalyticsReplay):
+            await runner.run_until(head, on_batch=bar.update)
+        else:
+            await runner.run_until(head, on_batch=bar.update, checkpoints=checkpoints)
     return runner.position
 
 
-async def _rebuild_analytics(settings: Settings, head: int, progress: bool, row: int) -> int:
+async def _rebuild_analytics(settings: Settings, head: int, progress: bool, row: int, in_engine: bool) -> int:
     """Drop the analytics tables and project the log up to `head` into them anew; the last
     position applied. The caller has deleted the analytics checkpoint, and saves it at that
     position: this function writes nothing to the read-model database."""
@@ -183,6 +197,12 @@ async def _rebuild_analytics(settings: Settings, head: int, progress: bool, row:
         try:
             await drop_tables(executor)
             await create_tables(executor)
+            if in_engine and reads_encoded(store):
+                async with ProjectorLease(engine, ANALYTICS_PROJECTOR) as lease:
+                    if not await lease.try_acquire():
+                        raise RuntimeError(f"projector {ANALYTICS_PROJECTOR!r} is running in another process")
+                    rebuild = EngineAnalyticsReplay(ANALYTICS_PROJECTOR, store, executor)
+                    return await _project(rebuild, head, progress, row)
             runner = analytics_projector(store, engine, executor)
             return await _project(runner, head, progress, row, checkpoints=False)
         finally:
@@ -192,8 +212,10 @@ async def _rebuild_analytics(settings: Settings, head: int, progress: bool, row:
         await store.close()
 
 
-def _rebuild_analytics_process(settings: Settings, head: int, progress: bool, row: int) -> int:
-    return asyncio.run(_rebuild_analytics(settings, head, progress, row))
+def _rebuild_analytics_process(
+    settings: Settings, head: int, progress: bool, row: int, in_engine: bool
+) -> int:
+    return asyncio.run(_rebuild_analytics(settings, head, progress, row, in_engine))
 
 
 async def _in_own_process(function: Callable[..., int], *args: object) -> int:

@@ -169,6 +169,20 @@ class EventStore(Protocol):
     async def close(self) -> None: ...
 
 
+# An event as a store that keeps JSON rows holds it: position, type, schema version, and its
+# data as the JSON text stored (not upcast).
+EncodedEvent = tuple[int, str, int, bytes]
+
+
+class ReadsEncoded(Protocol):
+    """What the SQLite and PostgreSQL stores offer besides the port (KurrentDB does not): the log
+    as stored, for a reader that parses the data elsewhere (an analytics replay hands it to the
+    engine: `projections/analytics_replay.py`)."""
+
+    async def read_all_encoded(self, after_position: int = 0, limit: int = 1000) -> list[EncodedEvent]:
+        """`read_all`'s events, undecoded."""
+
+
 def check_expected_version(stream: str, expected: ExpectedVersion, actual: int) -> None:
     """The rule every adapter applies before writing; `actual` is -1 for an absent stream."""
     if expected is StreamState.ANY:
