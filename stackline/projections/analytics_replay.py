@@ -86,6 +86,7 @@ class EngineAnalyticsReplay:
         self.executor = executor
         self.projection = AnalyticsProjection(executor, store)  # for the events Python keeps
         self.position = 0
+        self.in_engine = 0  # events whose rows the engine made
         # An error grouped under the current config, the one place the key "config" occurs in
         # its data (in a JSON string a quote is escaped, so no value can hold this text).
         self._current = f'"config":"{error_event.GROUPING_CONFIG}"'.encode()
@@ -122,3 +123,4 @@ class EngineAnalyticsReplay:
             await self.projection.apply_batch(None, await self.store.read_positions(kept), Effects())
         if errors:
             await self.executor.insert_encoded(ERROR_LOG, b"\n".join(errors))
+            self.in_engine += len(errors)
