@@ -50,7 +50,8 @@ from stackline.app.wiring import (
     open_read_models,
     read_model_projector,
 )
-from stackline.projections.analytics_replay import EngineAnalyticsReplay, reads_encoded
+from stackline.eventstore.port import encoded_log
+from stackline.projections.analytics_replay import EngineAnalyticsReplay
 from stackline.projections.runner import ProjectorLease, ProjectorRunner, load_checkpoint, save_checkpoint
 from stackline.readmodels.schema import (
     alert_notifications,
@@ -197,11 +198,11 @@ async def _rebuild_analytics(settings: Settings, head: int, progress: bool, row:
         try:
             await drop_tables(executor)
             await create_tables(executor)
-            if in_engine and reads_encoded(store):
+            if in_engine and (log := encoded_log(store)) is not None:
                 async with ProjectorLease(engine, ANALYTICS_PROJECTOR) as lease:
                     if not await lease.try_acquire():
                         raise RuntimeError(f"projector {ANALYTICS_PROJECTOR!r} is running in another process")
-                    rebuild = EngineAnalyticsReplay(ANALYTICS_PROJECTOR, store, executor)
+                    rebuild = EngineAnalyticsReplay(ANALYTICS_PROJECTOR, store, log, executor)
                     return await _project(rebuild, head, progress, row)
             runner = analytics_projector(store, engine, executor)
             return await _project(runner, head, progress, row, checkpoints=False)

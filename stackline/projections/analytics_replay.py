@@ -71,18 +71,13 @@ DROP = (
 )
 
 
-def reads_encoded(store: EventStore) -> bool:
-    return callable(getattr(store, "read_all_encoded", None))
-
-
 class EngineAnalyticsReplay:
     """Fills the (new, empty) analytics tables from the log up to a position."""
 
-    def __init__(self, name: str, store: EventStore, executor: AnalyticsExecutor) -> None:
-        assert reads_encoded(store), "the store does not hand out its log undecoded"
+    def __init__(self, name: str, store: EventStore, log: ReadsEncoded, executor: AnalyticsExecutor) -> None:
         self.name = name
         self.store = store
-        self.log: ReadsEncoded = store  # type: ignore[assignment]
+        self.log = log  # the same store (`encoded_log(store)`)
         self.executor = executor
         self.projection = AnalyticsProjection(executor, store)  # for the events Python keeps
         self.position = 0
