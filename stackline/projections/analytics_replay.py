@@ -22,6 +22,7 @@ This never writes to the read-model database (`app/replay.py` saves the checkpoi
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 
 from stackline.analytics.port import AnalyticsExecutor
@@ -89,17 +90,24 @@ class EngineAnalyticsReplay:
     async def run_until(self, position: int, on_batch: Callable[[int], None] | None = None) -> None:
         for statement in CREATE:
             await self.executor.execute(statement)
+        # The next batch is read while the engine takes this one (as `ProjectorRunner` does).
+        upcoming: asyncio.Future[list[EncodedEvent]] | None = None
         try:
-            while self.position < position:
-                read = await self.log.read_all_encoded(self.position, REPLAY_BATCH)
-                batch = [event for event in read if event[0] <= position]
+            upcoming = asyncio.ensure_future(self.log.read_all_encoded(self.position, REPLAY_BATCH))
+            while upcoming is not None:
+                batch = [event for event in await upcoming if event[0] <= position]
+                upcoming = None
                 if not batch:
                     break
+                if batch[-1][0] < position:
+                    upcoming = asyncio.ensure_future(self.log.read_all_encoded(batch[-1][0], REPLAY_BATCH))
                 await self._apply(batch)
                 self.position = batch[-1][0]
                 if on_batch is not None:
                     on_batch(len(batch))
         finally:
+            if upcoming is not None:
+                upcoming.cancel()
             for statement in DROP:
                 await self.executor.execute(statement)
 
