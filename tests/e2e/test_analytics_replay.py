@@ -1,6 +1,7 @@
 """An analytics replay in the engine (`projections/analytics_replay.py`: the store hands over the
 log as stored, the engine makes the error rows) fills every analytics table row for row as the
-projector does, on a log of real SDK events of many shapes, merges, an unmerge and an erasure."""
+projector does, on a log of real SDK events of many shapes, merges, an unmerge, an erasure and
+a retention run."""
 
 from __future__ import annotations
 
@@ -24,7 +25,16 @@ from tests.e2e.server import Server, sentry_client
 from tests.e2e.test_analytics import send_mix
 from tests.e2e.test_erasure import ALICE, BOB, ERASE, send_as
 from tests.e2e.test_ingest_protocol import CORPUS, Target
-from tests.e2e.test_lifecycle import MERGE, UNMERGE, Project, checkout_failure, payment_failure, send
+from tests.e2e.test_lifecycle import (
+    MERGE,
+    UNMERGE,
+    Project,
+    checkout_failure,
+    inventory_failure,
+    payment_failure,
+    send,
+)
+from tests.e2e.test_retention import a_cutoff, retention, wait_counted
 
 
 @pytest.fixture(params=["embedded", "postgres"])
@@ -32,6 +42,11 @@ def stopped_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[S
     with backend_settings(request.param) as env:
         server = Server(tmp_path / "data", env=env).start()
         try:
+            aged = Project(server, "aged")  # what retention deletes and snapshots, below
+            send(aged.dsn, checkout_failure, 3, user={"id": "a"}, tags={"region": "eu"}, times=3)
+            send(aged.dsn, inventory_failure, "sku", user={"email": "b@example.com"}, times=2)
+            wait_counted(aged, 5)
+            cutoff = a_cutoff()
             samples = Target(server, "corpusco", "samples")
             for path in sorted((CORPUS / "sentry-samples").glob("*.json")):
                 payload = json.loads(path.read_text())
@@ -78,6 +93,9 @@ def stopped_server(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[S
                 },
             )["unmergeIssue"]
             assert split["userErrors"] == []
+            # As of 15 s after the cutoff, a max age of 15 s expires what was recorded before it.
+            expired = retention(server, "15s", now=cutoff + 15)
+            assert "deleted" in expired and "deleted 0 events" not in expired, expired
         finally:
             server.stop()
         yield server
