@@ -34,6 +34,7 @@ from stackline.projections.analytics import AnalyticsProjection
 from stackline.projections.runner import REPLAY_BATCH, Effects
 
 ERROR_LOG = "replay_error_log"
+ENGINE_INSERTS = 2  # batches the engine takes at once: one per core of this machine
 # The part of an ErrorEventReceived's data (schema 3) the rows are made of; the engine skips
 # the rest, and reads a JSON null into a String as "" (the projector's `or ""`).
 _ERROR_DATA = (
@@ -83,6 +84,7 @@ class EngineAnalyticsReplay:
         self.projection = AnalyticsProjection(executor, store)  # for the events Python keeps
         self.position = 0
         self.in_engine = 0  # events whose rows the engine made
+        self._inserting: set[asyncio.Future[None]] = set()
         # An error grouped under the current config, the one place the key "config" occurs in
         # its data (in a JSON string a quote is escaped, so no value can hold this text).
         self._current = f'"config":"{error_event.GROUPING_CONFIG}"'.encode()
@@ -92,6 +94,7 @@ class EngineAnalyticsReplay:
             await self.executor.execute(statement)
         # The next batch is read while the engine takes this one (as `ProjectorRunner` does).
         upcoming: asyncio.Future[list[EncodedEvent]] | None = None
+        self._inserting = set()
         try:
             upcoming = asyncio.ensure_future(self.log.read_all_encoded(self.position, REPLAY_BATCH))
             while upcoming is not None:
@@ -105,9 +108,13 @@ class EngineAnalyticsReplay:
                 self.position = batch[-1][0]
                 if on_batch is not None:
                     on_batch(len(batch))
+            for insert in self._inserting:
+                await insert
         finally:
             if upcoming is not None:
                 upcoming.cancel()
+            # Whatever is still inserting finishes (or fails) before its views are dropped.
+            await asyncio.gather(*self._inserting, return_exceptions=True)
             for statement in DROP:
                 await self.executor.execute(statement)
 
@@ -125,5 +132,14 @@ class EngineAnalyticsReplay:
         if kept:
             await self.projection.apply_batch(None, await self.store.read_positions(kept), Effects())
         if errors:
-            await self.executor.insert_encoded(ERROR_LOG, b"\n".join(errors))
+            # Inserts run side by side (`ENGINE_INSERTS`): one insert parses its rows on one
+            # thread, and leaves the other core idle while Python waits for it.
+            if len(self._inserting) >= ENGINE_INSERTS:
+                done, self._inserting = await asyncio.wait(
+                    self._inserting, return_when=asyncio.FIRST_COMPLETED
+                )
+                for insert in done:
+                    insert.result()
+            body = b"\n".join(errors)
+            self._inserting.add(asyncio.ensure_future(self.executor.insert_encoded(ERROR_LOG, body)))
             self.in_engine += len(errors)
