@@ -51,7 +51,7 @@ from stackline.app.wiring import (
     read_model_projector,
 )
 from stackline.eventstore.port import encoded_log
-from stackline.projections.analytics_replay import EngineAnalyticsReplay
+from stackline.projections.analytics_replay import ENGINE_INSERTS, EngineAnalyticsReplay
 from stackline.projections.runner import ProjectorLease, ProjectorRunner, load_checkpoint, save_checkpoint
 from stackline.readmodels.schema import (
     alert_notifications,
@@ -133,10 +133,10 @@ async def replay(
             )
         if ANALYTICS_PROJECTOR in wanted:
             if len(wanted) == 1:
-                work.append(_rebuild_analytics(settings, head, progress, 0, in_engine))
+                work.append(_rebuild_analytics(settings, head, progress, 0, in_engine, ENGINE_INSERTS))
             else:
                 work.append(
-                    _in_own_process(_rebuild_analytics_process, settings, head, progress, 1, in_engine)
+                    _in_own_process(_rebuild_analytics_process, settings, head, progress, 1, in_engine, 1)
                 )
         positions = await asyncio.gather(*work)
         if ANALYTICS_PROJECTOR in wanted:
@@ -187,7 +187,9 @@ async def _project(
     return runner.position
 
 
-async def _rebuild_analytics(settings: Settings, head: int, progress: bool, row: int, in_engine: bool) -> int:
+async def _rebuild_analytics(
+    settings: Settings, head: int, progress: bool, row: int, in_engine: bool, inserts: int
+) -> int:
     """Drop the analytics tables and project the log up to `head` into them anew; the last
     position applied. The caller has deleted the analytics checkpoint, and saves it at that
     position: this function writes nothing to the read-model database."""
@@ -202,7 +204,7 @@ async def _rebuild_analytics(settings: Settings, head: int, progress: bool, row:
                 async with ProjectorLease(engine, ANALYTICS_PROJECTOR) as lease:
                     if not await lease.try_acquire():
                         raise RuntimeError(f"projector {ANALYTICS_PROJECTOR!r} is running in another process")
-                    rebuild = EngineAnalyticsReplay(ANALYTICS_PROJECTOR, store, log, executor)
+                    rebuild = EngineAnalyticsReplay(ANALYTICS_PROJECTOR, store, log, executor, inserts)
                     return await _project(rebuild, head, progress, row)
             runner = analytics_projector(store, engine, executor)
             return await _project(runner, head, progress, row, checkpoints=False)
@@ -214,9 +216,9 @@ async def _rebuild_analytics(settings: Settings, head: int, progress: bool, row:
 
 
 def _rebuild_analytics_process(
-    settings: Settings, head: int, progress: bool, row: int, in_engine: bool
+    settings: Settings, head: int, progress: bool, row: int, in_engine: bool, inserts: int
 ) -> int:
-    return asyncio.run(_rebuild_analytics(settings, head, progress, row, in_engine))
+    return asyncio.run(_rebuild_analytics(settings, head, progress, row, in_engine, inserts))
 
 
 async def _in_own_process(function: Callable[..., int], *args: object) -> int:

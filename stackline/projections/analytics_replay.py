@@ -34,7 +34,9 @@ from stackline.projections.analytics import AnalyticsProjection
 from stackline.projections.runner import REPLAY_BATCH, Effects
 
 ERROR_LOG = "replay_error_log"
-ENGINE_INSERTS = 2  # batches the engine takes at once: one per core of this machine
+# Batches the engine takes at once when analytics replays alone: one per core of this machine.
+# Beside the read models' projector, which bounds that replay, one: a second would take its core.
+ENGINE_INSERTS = 2
 # The part of an ErrorEventReceived's data (schema 3) the rows are made of; the engine skips
 # the rest, and reads a JSON null into a String as "" (the projector's `or ""`).
 _ERROR_DATA = (
@@ -76,8 +78,11 @@ DROP = (
 class EngineAnalyticsReplay:
     """Fills the (new, empty) analytics tables from the log up to a position."""
 
-    def __init__(self, name: str, store: EventStore, log: ReadsEncoded, executor: AnalyticsExecutor) -> None:
+    def __init__(
+        self, name: str, store: EventStore, log: ReadsEncoded, executor: AnalyticsExecutor, inserts: int = 1
+    ) -> None:
         self.name = name
+        self.inserts = inserts  # at once (`ENGINE_INSERTS`)
         self.store = store
         self.log = log  # the same store (`encoded_log(store)`)
         self.executor = executor
@@ -132,9 +137,9 @@ class EngineAnalyticsReplay:
         if kept:
             await self.projection.apply_batch(None, await self.store.read_positions(kept), Effects())
         if errors:
-            # Inserts run side by side (`ENGINE_INSERTS`): one insert parses its rows on one
+            # Inserts may run side by side (`ENGINE_INSERTS`): one insert parses its rows on one
             # thread, and leaves the other core idle while Python waits for it.
-            if len(self._inserting) >= ENGINE_INSERTS:
+            if len(self._inserting) >= self.inserts:
                 done, self._inserting = await asyncio.wait(
                     self._inserting, return_when=asyncio.FIRST_COMPLETED
                 )
