@@ -8,6 +8,13 @@ Replay is a bulk load: it reads the log 10,000 events at a time, one read ahead 
 projector; builds the read models' API-only indexes once, at the end
 (`schema.replay_deferred_indexes`); and runs the analytics projector in a second process.
 
+That process never writes to the read-model database: on SQLite the read models' projector
+holds its write lock for a whole window (250 k events) and then for each index build, longer
+than the busy timeout under load, and the analytics checkpoint's write timed out behind it
+("database is locked", at 300 k and 1 M events). The analytics tables are rebuilt from scratch
+by every replay, so a checkpoint part way through serves nothing: this process saves the
+analytics checkpoint once, when both projectors are done and before the indexes are built.
+
 The event store is the only source of truth, so this is always safe; it is also how a new
 grouping config or a new projection reaches old events. Stop the projectors first (`serve`, or
 `stackline project run`): replay refuses to run while another process holds the projector's lease.
@@ -43,6 +50,8 @@ from stackline.app.wiring import (
     open_read_models,
     read_model_projector,
 )
+from stackline.eventstore.port import encoded_log
+from stackline.projections.analytics_replay import ENGINE_INSERTS, EngineAnalyticsReplay
 from stackline.projections.runner import ProjectorLease, ProjectorRunner, load_checkpoint, save_checkpoint
 from stackline.readmodels.schema import (
     alert_notifications,
@@ -70,10 +79,14 @@ class ReplayResult:
         return self.events / self.seconds if self.seconds else 0.0
 
 
-async def replay(settings: Settings, projection: str | None = None, progress: bool = True) -> ReplayResult:
+async def replay(
+    settings: Settings, projection: str | None = None, progress: bool = True, in_engine: bool = True
+) -> ReplayResult:
     """Rebuild one projection, or (`projection=None`) every one this installation runs, at once.
     The analytics projector then runs in a process of its own, on the log side by side with
-    the read models' in this one, as `stackline project run` would run them."""
+    the read models' in this one, as `stackline project run` would run them. Analytics is
+    rebuilt by the engine from the stored log where the event store allows it
+    (`projections/analytics_replay.py`), unless `in_engine` is False: then by the projector."""
     if projection is not None and projection not in PROJECTORS:
         raise ValueError(f"unknown projection {projection!r} (known: {', '.join(PROJECTORS)})")
     if projection is not None and projection in {name for name, _ in KEPT_WORKERS}:
@@ -120,10 +133,15 @@ async def replay(settings: Settings, projection: str | None = None, progress: bo
             )
         if ANALYTICS_PROJECTOR in wanted:
             if len(wanted) == 1:
-                work.append(_rebuild_analytics(settings, head, progress, row=0))
+                work.append(_rebuild_analytics(settings, head, progress, 0, in_engine, ENGINE_INSERTS))
             else:
-                work.append(_in_own_process(_rebuild_analytics_process, settings, head, progress, 1))
+                work.append(
+                    _in_own_process(_rebuild_analytics_process, settings, head, progress, 1, in_engine, 1)
+                )
         positions = await asyncio.gather(*work)
+        if ANALYTICS_PROJECTOR in wanted:
+            async with engine.begin() as conn:
+                await save_checkpoint(conn, ANALYTICS_PROJECTOR, positions[-1])
         await _build_indexes(engine, deferred, progress)
         deferred = []
         if engine.dialect.name == "postgresql":
@@ -147,7 +165,13 @@ async def _require_free(engine: AsyncEngine, names: list[str]) -> None:
                 raise RuntimeError(f"projector {name!r} is running in another process; stop it first")
 
 
-async def _project(runner: ProjectorRunner, head: int, progress: bool, row: int) -> int:
+async def _project(
+    runner: ProjectorRunner | EngineAnalyticsReplay,
+    head: int,
+    progress: bool,
+    row: int,
+    checkpoints: bool = True,
+) -> int:
     with tqdm(
         total=head,
         unit="ev",
@@ -156,13 +180,19 @@ async def _project(runner: ProjectorRunner, head: int, progress: bool, row: int)
         smoothing=0.1,
         position=row,
     ) as bar:
-        await runner.run_until(head, on_batch=bar.update)
+        if isinstance(runner, EngineAnalyticsReplay):
+            await runner.run_until(head, on_batch=bar.update)
+        else:
+            await runner.run_until(head, on_batch=bar.update, checkpoints=checkpoints)
     return runner.position
 
 
-async def _rebuild_analytics(settings: Settings, head: int, progress: bool, row: int) -> int:
-    """Drop the analytics tables and project the log up to `head` into them anew (the caller
-    has deleted the analytics checkpoint)."""
+async def _rebuild_analytics(
+    settings: Settings, head: int, progress: bool, row: int, in_engine: bool, inserts: int
+) -> int:
+    """Drop the analytics tables and project the log up to `head` into them anew; the last
+    position applied. The caller has deleted the analytics checkpoint, and saves it at that
+    position: this function writes nothing to the read-model database."""
     store = await open_event_store(settings.eventstore_url)
     engine = open_read_models(settings.database_url)
     try:
@@ -170,7 +200,14 @@ async def _rebuild_analytics(settings: Settings, head: int, progress: bool, row:
         try:
             await drop_tables(executor)
             await create_tables(executor)
-            return await _project(analytics_projector(store, engine, executor), head, progress, row)
+            if in_engine and (log := encoded_log(store)) is not None:
+                async with ProjectorLease(engine, ANALYTICS_PROJECTOR) as lease:
+                    if not await lease.try_acquire():
+                        raise RuntimeError(f"projector {ANALYTICS_PROJECTOR!r} is running in another process")
+                    rebuild = EngineAnalyticsReplay(ANALYTICS_PROJECTOR, store, log, executor, inserts)
+                    return await _project(rebuild, head, progress, row)
+            runner = analytics_projector(store, engine, executor)
+            return await _project(runner, head, progress, row, checkpoints=False)
         finally:
             await executor.close()
     finally:
@@ -178,8 +215,10 @@ async def _rebuild_analytics(settings: Settings, head: int, progress: bool, row:
         await store.close()
 
 
-def _rebuild_analytics_process(settings: Settings, head: int, progress: bool, row: int) -> int:
-    return asyncio.run(_rebuild_analytics(settings, head, progress, row))
+def _rebuild_analytics_process(
+    settings: Settings, head: int, progress: bool, row: int, in_engine: bool, inserts: int
+) -> int:
+    return asyncio.run(_rebuild_analytics(settings, head, progress, row, in_engine, inserts))
 
 
 async def _in_own_process(function: Callable[..., int], *args: object) -> int:

@@ -19,7 +19,8 @@ from typing import Any, ClassVar
 import orjson
 
 from stackline.domain.events import DomainEvent, register, upcasts
-from stackline.domain.grouping import GROUPING_CONFIG, GroupingResult, group_event
+from stackline.domain.grouping import GROUPING_CONFIG as GROUPING_CONFIG  # read by analytics_replay
+from stackline.domain.grouping import GroupingResult, group_event
 from stackline.domain.summary import EventSummary, summarize
 
 

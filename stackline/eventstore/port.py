@@ -18,7 +18,7 @@ import uuid
 from collections.abc import AsyncGenerator, Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 
 class StreamState(enum.Enum):
@@ -167,6 +167,26 @@ class EventStore(Protocol):
         Without bodies."""
 
     async def close(self) -> None: ...
+
+
+# An event as a store that keeps JSON rows holds it: position, type, schema version, and its
+# data as the JSON text stored (not upcast).
+EncodedEvent = tuple[int, str, int, bytes]
+
+
+@runtime_checkable
+class ReadsEncoded(Protocol):
+    """What the SQLite and PostgreSQL stores offer besides the port (KurrentDB does not): the log
+    as stored, for a reader that parses the data elsewhere (an analytics replay hands it to the
+    engine: `projections/analytics_replay.py`)."""
+
+    async def read_all_encoded(self, after_position: int = 0, limit: int = 1000) -> list[EncodedEvent]:
+        """`read_all`'s events, undecoded."""
+
+
+def encoded_log(store: object) -> ReadsEncoded | None:
+    """`store` as a `ReadsEncoded`, or None when it offers only the port."""
+    return store if isinstance(store, ReadsEncoded) else None
 
 
 def check_expected_version(stream: str, expected: ExpectedVersion, actual: int) -> None:

@@ -39,6 +39,7 @@ from stackline.eventstore.port import (
     NO_UPCASTERS,
     AppendResult,
     Compaction,
+    EncodedEvent,
     ExpectedVersion,
     NewEvent,
     RecordedEvent,
@@ -235,6 +236,16 @@ class PostgresEventStore:
             after_position,
             limit,
         )
+
+    async def read_all_encoded(self, after_position: int = 0, limit: int = 1000) -> list[EncodedEvent]:
+        assert self._pool is not None, "PostgresEventStore.start() was not awaited"
+        rows = await self._pool.fetch(
+            "SELECT position, type, schema_version, data FROM events WHERE position > $1 "
+            "ORDER BY position LIMIT $2",
+            after_position,
+            limit,
+        )
+        return [(row[0], row[1], row[2], row[3].encode()) for row in rows]
 
     async def read_positions(self, positions: Collection[int]) -> list[RecordedEvent]:
         return await self._fetch(

@@ -41,6 +41,7 @@ from stackline.eventstore.port import (
     NO_UPCASTERS,
     AppendResult,
     Compaction,
+    EncodedEvent,
     ExpectedVersion,
     NewEvent,
     RecordedEvent,
@@ -264,6 +265,20 @@ class SQLiteEventStore:
             f"SELECT {COLUMNS} FROM events WHERE position > ? ORDER BY position LIMIT ?",
             (after_position, limit),
         )
+
+    async def read_all_encoded(self, after_position: int = 0, limit: int = 1000) -> list[EncodedEvent]:
+        def run() -> list[EncodedEvent]:
+            return (
+                self._reader()
+                .execute(
+                    "SELECT position, type, schema_version, data FROM events WHERE position > ? "
+                    "ORDER BY position LIMIT ?",
+                    (after_position, limit),
+                )
+                .fetchall()
+            )
+
+        return await asyncio.get_running_loop().run_in_executor(self._readers, run)
 
     async def read_positions(self, positions: Collection[int]) -> list[RecordedEvent]:
         wanted = sorted(set(positions))

@@ -93,8 +93,9 @@ class AnalyticsProjection:
         self._counted: dict[str, Counted] = {}  # tag counts table -> how far it counts, once asked
 
     async def apply_batch(
-        self, conn: AsyncConnection, batch: Sequence[RecordedEvent], effects: Effects
+        self, conn: AsyncConnection | None, batch: Sequence[RecordedEvent], effects: Effects
     ) -> None:
+        """`conn` goes unused: the rows live in the engine (None in `analytics_replay`)."""
         try:
             await self._apply(batch)
         except BaseException:

@@ -148,6 +148,7 @@ class ProjectorRunner:
         self.idle = idle  # with `trails`: True when no event of the log could matter right now
         self.position = 0
         self.running = False
+        self._checkpoints = True  # False in `run_until(checkpoints=False)`
         self._advanced = asyncio.Condition()
 
     async def run(self) -> None:
@@ -208,8 +209,14 @@ class ProjectorRunner:
                 self._advanced.notify_all()
         return True
 
-    async def run_until(self, position: int, on_batch: Callable[[int], None] | None = None) -> None:
-        """Apply the log up to `position` and return (replay); `on_batch` hears each batch's size."""
+    async def run_until(
+        self, position: int, on_batch: Callable[[int], None] | None = None, checkpoints: bool = True
+    ) -> None:
+        """Apply the log up to `position` and return (replay); `on_batch` hears each batch's size.
+        With `checkpoints=False` no window writes the checkpoint: the caller saves `position`
+        when done (a replay of analytics, whose rows live elsewhere, so its windows need not
+        queue for the read-model database's write lock)."""
+        self._checkpoints = checkpoints
         async with ProjectorLease(self.engine, self.name) as lease:
             if not await lease.try_acquire():
                 raise RuntimeError(f"projector {self.name!r} is running in another process; stop it first")
@@ -219,10 +226,13 @@ class ProjectorRunner:
             # counts back until the window's flush), and the next batch is read while one is
             # applied: reading (the store's thread, or its server) and writing overlap.
             batches = self._read_ahead(position)
-            async with contextlib.aclosing(batches):
-                with collecting_per_window():
-                    while await self._apply_window(_window(batches, REPLAY_WINDOW, on_batch)):
-                        pass
+            try:
+                async with contextlib.aclosing(batches):
+                    with collecting_per_window():
+                        while await self._apply_window(_window(batches, REPLAY_WINDOW, on_batch)):
+                            pass
+            finally:
+                self._checkpoints = True
 
     async def _read_ahead(self, position: int) -> AsyncGenerator[Sequence[RecordedEvent], None]:
         upcoming = asyncio.ensure_future(self.store.read_all(self.position, REPLAY_BATCH))
@@ -268,7 +278,8 @@ class ProjectorRunner:
                 await asyncio.gather(
                     *(self.store.append(r.stream, [r.new_event()], r.expected) for r in effects.reactions)
                 )
-            await save_checkpoint(conn, self.name, last)
+            if self._checkpoints:
+                await save_checkpoint(conn, self.name, last)
         committed_at = time.time()
         async with self._advanced:
             self.position = last

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import multiprocessing
+import time
 from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import create_engine, select
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from stackline.app.replay import replay
 from stackline.app.settings import Settings
 from stackline.domain import error_event
+from stackline.projections.issues import IssuesProjection
 from stackline.readmodels.db import sync_url
 from stackline.readmodels.schema import metadata
 from tests.e2e.conftest import backend_settings
@@ -75,8 +79,6 @@ def stopped_server(request: pytest.FixtureRequest, tmp_path) -> Iterator[tuple[S
             with sentry_client(project.dsn):
                 capture(parse_order, "x")
             issues = project.wait_issue(lambda i: True) and None
-            import time
-
             deadline = time.monotonic() + 15
             while len(issues := [i for i in project.issues() if i["version"] == 0]) < 4:
                 assert time.monotonic() < deadline
@@ -166,6 +168,36 @@ def test_a_replay_under_a_newer_grouping_config_regroups_from_the_stored_payload
         monkeypatch.setenv(name, value)
     asyncio.run(replay(Settings.load(server.data_dir), projection="readmodels", progress=False))
     assert sorted(regrouped) == sorted(row[1] for row in live["events"])
+    rebuilt = dump(database_url)
+    for table in live:
+        assert rebuilt[table] == live[table], f"table {table} differs after replay"
+
+
+def test_a_replay_finishes_while_the_read_models_hold_the_write_lock_past_the_busy_timeout(
+    stopped_server: tuple[Server, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A default replay runs the analytics projector in a second process on the same read-model
+    database. Here the read models' window keeps its transaction open (its write lock, on SQLite)
+    for as long as that process lives, longer than SQLite's 30 s busy timeout if the analytics
+    side waits for it: as an index build or a large window did at 300 k events. The replay
+    still finishes, and both projectors' checkpoints are where they were live."""
+    server, database_url = stopped_server
+    live = dump(database_url)
+    flush = IssuesProjection.flush
+
+    async def flush_and_hold(self: IssuesProjection, conn: AsyncConnection) -> None:
+        await flush(self, conn)
+        deadline = time.monotonic() + 10
+        while not multiprocessing.active_children() and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)  # the analytics process is starting
+        deadline = time.monotonic() + 90
+        while multiprocessing.active_children() and time.monotonic() < deadline:
+            await asyncio.sleep(0.2)
+
+    monkeypatch.setattr(IssuesProjection, "flush", flush_and_hold)
+    for name, value in server.env.items():
+        monkeypatch.setenv(name, value)
+    asyncio.run(replay(Settings.load(server.data_dir), progress=False))
     rebuilt = dump(database_url)
     for table in live:
         assert rebuilt[table] == live[table], f"table {table} differs after replay"

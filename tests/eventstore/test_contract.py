@@ -9,7 +9,7 @@ import orjson
 import pytest
 
 from stackline.eventstore import EventStore, NewEvent, StreamState, WrongExpectedVersion
-from stackline.eventstore.port import Upcasters
+from stackline.eventstore.port import Upcasters, encoded_log
 
 
 def events(*names: str, **metadata: str) -> list[NewEvent]:
@@ -274,3 +274,18 @@ async def test_concurrent_appends_with_bodies_in_one_batch_keep_each_its_own(sto
     for i, body in enumerate(bodies):
         [event] = await store.read_stream(f"s-{i}")
         assert (event.data, event.body) == ({"i": i}, body)
+
+
+async def test_a_store_that_hands_out_its_log_undecoded_hands_out_read_all(store: EventStore) -> None:
+    """`ReadsEncoded` (SQLite, PostgreSQL; not KurrentDB): the same events as `read_all`, in the
+    same order and windows, their data as the JSON text that decodes to it."""
+    if (log := encoded_log(store)) is None:
+        pytest.skip("this store offers only the port")
+    for i in range(5):
+        await store.append(f"s-{i % 2}", events(f"E{i}"), StreamState.ANY)
+    every = await store.read_all(0)
+    encoded = await log.read_all_encoded(0)
+    assert [(p, t, v, orjson.loads(d)) for p, t, v, d in encoded] == [
+        (e.position, e.type, e.schema_version, e.data) for e in every
+    ]
+    assert [e[1] for e in await log.read_all_encoded(every[2].position, limit=1)] == ["E3"]
