@@ -28,9 +28,8 @@ import time
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
-from functools import partial
 
-from sqlalchemy import Connection, Index, MetaData, Table, inspect, select, text
+from sqlalchemy import Index
 from sqlalchemy.ext.asyncio import AsyncEngine
 from tqdm import tqdm
 
@@ -53,19 +52,14 @@ from stackline.app.wiring import (
 from stackline.eventstore.port import encoded_log
 from stackline.projections.analytics_replay import ENGINE_INSERTS, EngineAnalyticsReplay
 from stackline.projections.runner import ProjectorLease, ProjectorRunner, load_checkpoint, save_checkpoint
-from stackline.readmodels.schema import (
-    alert_notifications,
-    projector_checkpoints,
-    replay_deferred_indexes,
-    webhook_deliveries,
-)
+from stackline.readmodels import replay_queries
 
 # The workers whose outbox lives among the read models but is not derived from the log alone
 # (what was sent, and when, happened outside it): replay keeps their rows and checkpoints, or
 # every past change would be sent again.
-KEPT_WORKERS: tuple[tuple[str, Table], ...] = (
-    (WEBHOOK_PROJECTOR, webhook_deliveries),
-    (ALERT_PROJECTOR, alert_notifications),
+KEPT_WORKERS: tuple[tuple[str, str], ...] = (
+    (WEBHOOK_PROJECTOR, "webhook_deliveries"),
+    (ALERT_PROJECTOR, "alert_notifications"),
 )
 
 
@@ -117,9 +111,7 @@ async def replay(
             # Before either projector starts: on SQLite, this write would otherwise wait for
             # the read models' first window to commit, the analytics process idle meanwhile.
             async with engine.begin() as conn:
-                await conn.execute(
-                    projector_checkpoints.delete().where(projector_checkpoints.c.name == ANALYTICS_PROJECTOR)
-                )
+                await replay_queries.forget_checkpoint(conn, ANALYTICS_PROJECTOR)
         if READ_MODEL_PROJECTOR in wanted:
             work.append(
                 _project(
@@ -149,7 +141,7 @@ async def replay(
             # gets to them, and meanwhile the planner guesses, badly for the issue list
             # (docs/benchmarks.md). A database that grew live has been analyzed along the way.
             async with engine.begin() as conn:
-                await conn.execute(text("ANALYZE"))
+                await replay_queries.analyze(conn)
         return ReplayResult(events=min(positions), seconds=time.perf_counter() - started)
     finally:
         if deferred:  # a failed replay still leaves the schema whole
@@ -236,58 +228,46 @@ async def _reset_read_models(settings: Settings, engine: AsyncEngine, keep_analy
     if keep_analytics:
         async with engine.connect() as conn:
             kept = await load_checkpoint(conn, ANALYTICS_PROJECTOR)
-    workers = [await _worker_state(engine, name, table) for name, table in KEPT_WORKERS]
+    workers = [await _worker_state(engine, name, outbox) for name, outbox in KEPT_WORKERS]
     # Every table goes, alembic's version too, and the migrations build the schema anew. (Not
     # `alembic downgrade base`: on SQLite some downgrades copy whole tables to alter them.)
     async with engine.begin() as conn:
-        await conn.run_sync(_drop_every_table)
+        await conn.run_sync(replay_queries.drop_every_table)
     await engine.dispose()
     migrate_read_models(settings.database_url)
-    for (name, table), state in zip(KEPT_WORKERS, workers, strict=True):
-        await _restore_worker_state(engine, name, table, state)
+    for (name, outbox), state in zip(KEPT_WORKERS, workers, strict=True):
+        await _restore_worker_state(engine, name, outbox, state)
     if kept:
         async with engine.begin() as conn:
             await save_checkpoint(conn, ANALYTICS_PROJECTOR, kept)
 
 
-def _drop_every_table(conn: Connection) -> None:
-    tables = MetaData()
-    tables.reflect(conn)
-    tables.drop_all(conn)
-
-
 async def _drop_deferred_indexes(engine: AsyncEngine) -> list[Index]:
-    indexes = replay_deferred_indexes(engine.dialect.name)
     async with engine.begin() as conn:
-        for index in indexes:
-            await conn.run_sync(index.drop)
-    return indexes
+        return await replay_queries.drop_deferred_indexes(conn)
 
 
 async def _build_indexes(engine: AsyncEngine, indexes: list[Index], progress: bool) -> None:
     for index in tqdm(indexes, unit="index", desc="building indexes", disable=not progress):
         async with engine.begin() as conn:
-            await conn.run_sync(partial(index.create, checkfirst=True))
+            await replay_queries.build_index(conn, index)
 
 
-async def _worker_state(engine: AsyncEngine, name: str, table: Table) -> tuple[int, list[dict]]:
+async def _worker_state(engine: AsyncEngine, name: str, outbox: str) -> tuple[int, list[dict]]:
     """What replay must not lose of a worker: its outbox rows (and their log of attempts) and
     how far its projector got."""
     async with engine.connect() as conn:
-        tables = await conn.run_sync(lambda sync: set(inspect(sync).get_table_names()))
-        if not {"projector_checkpoints", table.name} <= tables:
+        rows = await replay_queries.outbox_rows(conn, outbox)
+        if rows is None:
             return 0, []  # a database from before this worker (or a new one)
-        position = await load_checkpoint(conn, name)
-        rows = [dict(row._mapping) for row in await conn.execute(select(table))]
-    return position, rows
+        return await load_checkpoint(conn, name), rows
 
 
 async def _restore_worker_state(
-    engine: AsyncEngine, name: str, table: Table, kept: tuple[int, list[dict]]
+    engine: AsyncEngine, name: str, outbox: str, kept: tuple[int, list[dict]]
 ) -> None:
     position, rows = kept
     async with engine.begin() as conn:
         if position:
             await save_checkpoint(conn, name, position)
-        for start in range(0, len(rows), 1000):
-            await conn.execute(table.insert(), rows[start : start + 1000])
+        await replay_queries.restore_outbox_rows(conn, outbox, rows)

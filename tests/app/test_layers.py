@@ -60,7 +60,6 @@ def test_http_is_the_entry_points_own() -> None:
 SQL_BUILDERS = {"select", "insert", "update", "delete", "text"}
 SQL_MODULES = {"sqlalchemy", "sqlalchemy.sql", "sqlalchemy.sql.expression"}
 BUILDS_SQL_KNOWN = {
-    "app/replay.py": "builds the shadow read models table by table; its SQL is to move next",
     "app/personal_keys.py": "the key store is its own database (its adapter), not a read model",
 }
 
