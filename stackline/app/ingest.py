@@ -12,13 +12,14 @@ request's events go into one all-or-nothing append; only after that may the 200 
 from __future__ import annotations
 
 import zlib
+from functools import partial
 from typing import Any
 
 import brotli
 import orjson
 import zstandard
 
-from stackline.app.intake_pool import IntakeBusy
+from stackline.app.intake_pool import IntakeBusy, IntakeJob
 from stackline.app.lookups import ProjectKey
 from stackline.app.wiring import Services
 from stackline.domain.envelope import Envelope, EnvelopeError, parse_envelope
@@ -143,12 +144,18 @@ async def admit(services: Services, key: ProjectKey, now: float) -> None:
         )
 
 
-async def store_plan(services: Services, key: ProjectKey, plan: Plan, now: float) -> None:
+async def store_plan(
+    services: Services, key: ProjectKey, plan: Plan, now: float, job: IntakeJob, size: int
+) -> None:
+    """Make the plan durable: attachment bytes first, then its events sealed (on the loop for a
+    small body, in the request's intake worker for a `size` that planned there) and appended."""
     for blob in plan.blobs:
         await services.blobs.put(blob.sha256, blob.data)
     if plan.events:
         assert services.personal is not None
-        events = await services.personal.seal_plan(key.organization_id, plan.events, plan.payloads)
+        events = await services.personal.seal_plan(
+            key.organization_id, plan.events, plan.payloads, run=partial(job.run, size)
+        )
         await services.commands.receive_intake(key.project_id, events)
     items = sum(plan.counts.values())
     services.limiter.count_key(key.public_key, now, items)

@@ -275,12 +275,15 @@ class PersonalKeys:
         organization_id: str,
         events: Sequence[tuple[uuid.UUID, DomainEvent]],
         payloads: Mapping[uuid.UUID, dict[str, Any]] | None = None,
+        run: Callable[[Callable[[], list[tuple[uuid.UUID, DomainEvent]]]], Awaitable[Any]] | None = None,
     ) -> list[tuple[uuid.UUID, DomainEvent]]:
         """The events of one ingest request as the log keeps them: personal values sealed under
         their subject's key, what projectors count by pseudonymous. `payloads` are the error
         events' payloads as intake built them (`Plan.payloads`); an error event without one is
         sealed from its `payload_json`. The keys of the request's new subjects are written and
-        committed before this returns, all in one transaction (`subject_keys`)."""
+        committed before this returns, all in one transaction (`subject_keys`). `run`, when
+        given, runs the sealing itself (walking and encrypting the payloads: CPU, seconds for a
+        large body) where the request's other CPU steps ran, an intake worker for a large one."""
         payloads = payloads or {}
         subjects: list[Any] = []  # per event: its Subject, a log's list of them, or None
         for event_id, domain_event in events:
@@ -299,6 +302,19 @@ class PersonalKeys:
         def pseudonym(identifier: str) -> str:
             return self._pseudonym_cached(organization_id, secret, identifier)
 
+        def seal() -> list[tuple[uuid.UUID, DomainEvent]]:
+            return self._sealed(events, subjects, keys, payloads, pseudonym)
+
+        return await run(seal) if run is not None else seal()
+
+    @staticmethod
+    def _sealed(
+        events: Sequence[tuple[uuid.UUID, DomainEvent]],
+        subjects: list[Any],
+        keys: Mapping[str, SubjectKey],
+        payloads: Mapping[uuid.UUID, dict[str, Any]],
+        pseudonym: Callable[[str], str],
+    ) -> list[tuple[uuid.UUID, DomainEvent]]:
         sealed: list[tuple[uuid.UUID, DomainEvent]] = []
         for (event_id, domain_event), subject in zip(events, subjects, strict=True):
             if isinstance(subject, Subject):

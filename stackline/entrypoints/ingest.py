@@ -151,7 +151,7 @@ async def envelope_endpoint(request: Request) -> Response:
         await admit(services, key, now)
         intake = intake_for(request, key, now)
         plan = await job.run(envelope.size, lambda: plan_envelope(envelope, intake))
-        await store_plan(services, key, plan, now)
+        await store_plan(services, key, plan, now, job, envelope.size)
     except (IntakeError, Rejected, IntakeBusy) as error:
         return refusal(error, request, services, key)
     finally:
@@ -181,7 +181,7 @@ async def store_endpoint(request: Request) -> Response:
                 intake.error_event(plan, payload, None)
 
         await job.run(len(body), plan_event)
-        await store_plan(services, key, plan, now)
+        await store_plan(services, key, plan, now, job, len(body))
     except (IntakeError, Rejected, IntakeBusy) as error:
         return refusal(error, request, services, key)
     finally:
