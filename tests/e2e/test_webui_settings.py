@@ -323,30 +323,40 @@ def test_the_overview_counts_what_the_sdk_sent(browser: Any, server: Server) -> 
     page.context.close()
 
 
-def test_a_member_sees_settings_read_only_and_no_other_tenant(browser: Any, server: Server) -> None:
+def owner_and_member(
+    server: Server, org: str, owner_email: str, member_email: str, role: str
+) -> tuple[dict, str, str]:
+    """Organization `org` with project `web` bootstrapped for `owner_email`, `member_email` added
+    with `role`; the bootstrap's answer and the two people's personal tokens."""
     boot = json.loads(
         stackline(
             "bootstrap",
             "--org",
-            "ro",
+            org,
             "--project",
             "web",
             "--owner",
-            "olga@ro.test",
+            owner_email,
             "--data-dir",
             str(server.data_dir),
             "--json",
             env=server.env,
         ).stdout.splitlines()[-1]
     )
-    owner = until_accepted(server, personal_token(server, "olga@ro.test"))
-    member = until_accepted(server, personal_token(server, "max@ro.test"))
+    owner = until_accepted(server, personal_token(server, owner_email))
+    member = until_accepted(server, personal_token(server, member_email))
     added = server.graphql(
-        'mutation { addMember(input: {organizationSlug: "ro", email: "max@ro.test"}) '
-        "{ userErrors { message } } }",
+        "mutation ($o: String!, $e: String!, $r: String!) { addMember(input: "
+        "{organizationSlug: $o, email: $e, role: $r}) { userErrors { message } } }",
+        {"o": org, "e": member_email, "r": role},
         token=owner,
     )
-    assert added["data"]["addMember"]["userErrors"] == []
+    assert added["data"]["addMember"]["userErrors"] == [], added
+    return boot, owner, member
+
+
+def test_a_member_sees_settings_read_only_and_no_other_tenant(browser: Any, server: Server) -> None:
+    boot, owner, member = owner_and_member(server, "ro", "olga@ro.test", "max@ro.test", "member")
     server.bootstrap("elsewhere", "secret")
 
     page = open_page(browser, server.url, member, "/orgs/ro/projects/web/settings")
@@ -456,29 +466,7 @@ EVENT_USER = """query ($o: String!, $p: String!, $e: String!) { project(organiza
 
 
 def test_retention_and_erasing_a_person_from_the_settings_page(browser: Any, server: Server) -> None:
-    boot = json.loads(
-        stackline(
-            "bootstrap",
-            "--org",
-            "keep",
-            "--project",
-            "web",
-            "--owner",
-            "olga@keep.test",
-            "--data-dir",
-            str(server.data_dir),
-            "--json",
-            env=server.env,
-        ).stdout.splitlines()[-1]
-    )
-    owner = until_accepted(server, personal_token(server, "olga@keep.test"))
-    admin = until_accepted(server, personal_token(server, "ada@keep.test"))
-    added = server.graphql(
-        'mutation { addMember(input: {organizationSlug: "keep", email: "ada@keep.test", role: "admin"}) '
-        "{ userErrors { message } } }",
-        token=owner,
-    )
-    assert added["data"]["addMember"]["userErrors"] == []
+    boot, owner, admin = owner_and_member(server, "keep", "olga@keep.test", "ada@keep.test", "admin")
     with sentry_client(boot["dsn"], send_default_pii=True):
         sentry_sdk.set_user({"email": "erase.me@example.org", "ip_address": "203.0.113.9"})
         event_id = sentry_sdk.capture_message("checkout failed")
