@@ -113,15 +113,19 @@ async def authenticate(request: Request, services: Services, public_key: str | N
     )
 
 
-def intake_for(request: Request, key: ProjectKey, now: float) -> Intake:
+def intake_for(request: Request, key: ProjectKey, now: float, size: int) -> Intake:
+    """The intake of a body of `size` bytes; one large enough for an intake worker keeps no
+    prepared payloads for sealing (`Intake`'s `keep_payloads`)."""
     client_ip = request.client.host if request.client else None
-    limits = request.app.state.services.settings.limits
+    services = request.app.state.services
+    limits = services.settings.limits
     return Intake(
         key.organization_id,
         key.project_id,
         now,
         IntakeSettings(key.scrub, key.keep_ip, limits.max_event_bytes, limits.max_attachment_bytes),
         client_ip,
+        keep_payloads=size < services.intake_pool.settings.inline_bytes,
     )
 
 
@@ -149,7 +153,7 @@ async def envelope_endpoint(request: Request) -> Response:
         key = await authenticate(request, services, public_key_from(request, envelope.headers))
         now = time.time()
         await admit(services, key, now)
-        intake = intake_for(request, key, now)
+        intake = intake_for(request, key, now, envelope.size)
         plan = await job.run(envelope.size, lambda: plan_envelope(envelope, intake))
         await store_plan(services, key, plan, now, job, envelope.size)
     except (IntakeError, Rejected, IntakeBusy) as error:
@@ -171,7 +175,7 @@ async def store_endpoint(request: Request) -> Response:
         await admit(services, key, now)
         if len(body) > limits.max_event_bytes:
             raise Rejected(413, f"event exceeds {limits.max_event_bytes} bytes")
-        intake, plan = intake_for(request, key, now), Plan()
+        intake, plan = intake_for(request, key, now, len(body)), Plan()
 
         def plan_event() -> None:
             payload = store_payload(body)
