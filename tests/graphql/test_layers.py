@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 import stackline.graphql
+from tests.app.test_layers import imported_modules
 
 pytestmark = pytest.mark.unit  # reads the sources, runs nothing
 
@@ -17,19 +18,12 @@ GRAPHQL = Path(stackline.graphql.__file__).parent
 
 
 def _faults(path: Path) -> list[str]:
-    faults = []
+    faults = sorted(
+        f"imports {m}"
+        for m in imported_modules(path)
+        if m == "stackline.eventstore" or m.startswith("stackline.eventstore.")
+    )
     for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            names = [node.module]
-        elif isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        else:
-            names = []
-        faults += [
-            f"imports {n}"
-            for n in names
-            if n == "stackline.eventstore" or n.startswith("stackline.eventstore.")
-        ]
         if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Attribute):
             owner, attribute = node.value.attr, node.attr
             if owner == "store" and attribute == "append":
